@@ -1,0 +1,51 @@
+# Innkjøpsbot — every set-up step lives here, so a fresh machine needs only Python 3.11+, pip and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 3978
+UV_VERSION := 0.13.9
+
+.PHONY: run test bench playground teams-package lock clean help
+
+help:
+	@echo "make run            set up, load the demo register and run the bot on http://127.0.0.1:$(PORT)/api/messages"
+	@echo "make test           set up and run every test (PostgreSQL too when TEST_DATABASE_URL is set)"
+	@echo "make bench          benchmarks: sync, search, bot throughput, announcement delivery"
+	@echo "make playground     run the bot and the M365 Agents Playground (Teams emulator) side by side"
+	@echo "make teams-package  build deploy/build/innkjopsbot-teams.zip for upload to Teams"
+	@echo "make lock           re-resolve the pinned lock files from pyproject.toml"
+
+# The virtual environment is rebuilt whenever a lock file or pyproject.toml changes.
+$(BIN)/.installed: requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: $(BIN)/.installed
+	$(BIN)/innkjopsbot migrate
+	$(BIN)/innkjopsbot sync demo/avtaleregister-demo.csv --trigger demo
+	$(BIN)/innkjopsbot serve --port $(PORT)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m benchmarks
+
+playground: $(BIN)/.installed
+	bash deploy/playground.sh $(PORT)
+
+teams-package: $(BIN)/.installed
+	$(BIN)/innkjopsbot teams-package
+
+lock:
+	$(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(PYTHON) -m uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements.lock
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

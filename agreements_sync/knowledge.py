@@ -1,0 +1,112 @@
+"""The one loader for `knowledge/`: domain content as data (YAML), validated when read.
+
+`bot` and `agreements_sync` both read knowledge files only through this module. A file that is
+missing, is not valid YAML or does not match its schema raises `KnowledgeError` naming the file
+and the field, so a bad edit by the procurement section is caught at start-up and in the tests.
+
+The folder is `knowledge/` beside the packages, or `INNKJOPSBOT_KNOWLEDGE_DIR`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+T = TypeVar("T", bound=BaseModel)
+
+SUPPORTED_LANGUAGES = ("nb", "en")
+
+
+class KnowledgeError(Exception):
+    """A knowledge file is missing or invalid."""
+
+
+def knowledge_dir() -> Path:
+    override = os.environ.get("INNKJOPSBOT_KNOWLEDGE_DIR")
+    return Path(override) if override else Path(__file__).resolve().parent.parent / "knowledge"
+
+
+def knowledge_path(relative: str) -> Path:
+    return knowledge_dir() / relative
+
+
+@lru_cache(maxsize=256)
+def _read_yaml(path: Path, mtime_ns: int) -> Any:  # mtime in the key: an edited file is re-read
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{path}: not valid YAML: {exc}") from None
+
+
+def load_yaml(relative: str | Path) -> Any:
+    """Raw YAML content of a knowledge file (relative to the knowledge folder, or absolute)."""
+    path = Path(relative)
+    if not path.is_absolute():
+        path = knowledge_path(str(relative))
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise KnowledgeError(f"{path}: knowledge file not found") from None
+    return _read_yaml(path, mtime)
+
+
+def load_model(relative: str | Path, model: type[T]) -> T:
+    """A knowledge file validated against a pydantic model; errors name the file and field."""
+    data = load_yaml(relative)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise KnowledgeError(f"{relative}: {problems}") from None
+
+
+def language_of(locale: str | None) -> str:
+    """'en' for English Teams locales (en-US, en-GB …), else Norwegian bokmål 'nb'."""
+    if locale and locale.lower().startswith("en"):
+        return "en"
+    return "nb"
+
+
+class Strings:
+    """UI strings of one area, `knowledge/strings/<area>.yaml`: ``key: {nb: "...", en: "..."}``.
+
+    Every key must have both languages; `str.format` placeholders fill in values.
+    """
+
+    def __init__(self, area: str) -> None:
+        self.area = area
+        data = load_yaml(f"strings/{area}.yaml")
+        if not isinstance(data, dict):
+            raise KnowledgeError(f"strings/{area}.yaml: expected a mapping of keys to {{nb, en}} texts")
+        for key, texts in data.items():
+            if not isinstance(texts, dict) or any(
+                not isinstance(texts.get(lang), str) for lang in SUPPORTED_LANGUAGES
+            ):
+                raise KnowledgeError(f"strings/{area}.yaml: '{key}' needs both an 'nb' and an 'en' text")
+        self._data: dict[str, dict[str, str]] = data
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._data
+
+    def get(self, key: str, lang: str = "nb", **values: Any) -> str:
+        try:
+            template = self._data[key][lang if lang in SUPPORTED_LANGUAGES else "nb"]
+        except KeyError:
+            raise KnowledgeError(f"strings/{self.area}.yaml: no text '{key}'") from None
+        return template.format(**values) if values else template
+
+    def keys(self) -> list[str]:
+        return list(self._data)
+
+
+@lru_cache(maxsize=64)
+def strings(area: str) -> Strings:
+    return Strings(area)

@@ -1,0 +1,1 @@
+"""One module per area; `bot.cli.COMMANDS` names which command lives where."""

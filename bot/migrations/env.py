@@ -1,0 +1,35 @@
+"""Alembic environment: runs on the connection `Database.migrate()` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+import bot.models  # noqa: F401 - registers every table on SQLModel.metadata (for autogenerate)
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:  # `alembic` on the command line: INNKJOPSBOT_DATABASE_URL / .env
+    from bot.db import normalize_url
+    from bot.settings import load_settings
+
+    engine = create_engine(normalize_url(load_settings().database_url))
+    with engine.begin() as conn:
+        _run(conn)

@@ -1,0 +1,12 @@
+"""Every table of the application, imported in one place so that Alembic sees them all."""
+
+from agreements_sync.models import (  # noqa: F401
+    Agreement,
+    AgreementSupplier,
+    AgreementVersion,
+    IndexState,
+    SyncRun,
+)
+
+# Each area registers its tables here (one import line each), e.g.:
+# from bot.conversations.models import *  # noqa: F401,F403

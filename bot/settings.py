@@ -1,0 +1,135 @@
+"""Settings from environment variables and `.env`, validated once at start-up.
+
+Every setting has the prefix ``INNKJOPSBOT_`` except the Bot Framework credentials, which use
+the names the Microsoft 365 Agents SDK and Azure documentation use (``MICROSOFT_APP_ID`` …).
+`deploy/.env.example` lists them all with a one-line explanation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """Configuration is invalid; the message names each bad setting in plain words."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INNKJOPSBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- data -------------------------------------------------------------------------------
+    database_url: str = Field(
+        "sqlite:///innkjopsbot.db",
+        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql://user@host/db",
+    )
+    migrate_on_start: bool = Field(True, description="run database migrations when the server starts")
+
+    # --- Bot Framework / Entra app ----------------------------------------------------------
+    app_id: str = Field(
+        "",
+        validation_alias=AliasChoices("MICROSOFT_APP_ID", "INNKJOPSBOT_APP_ID", "app_id"),
+        description="Entra app (client) id of the bot; empty = anonymous local development",
+    )
+    app_password: str = Field(
+        "",
+        validation_alias=AliasChoices("MICROSOFT_APP_PASSWORD", "INNKJOPSBOT_APP_PASSWORD", "app_password"),
+        description="client secret of the Entra app",
+    )
+    app_tenant_id: str = Field(
+        "",
+        validation_alias=AliasChoices("MICROSOFT_APP_TENANT_ID", "INNKJOPSBOT_APP_TENANT_ID", "app_tenant_id"),
+        description="Entra tenant id (single-tenant bot)",
+    )
+
+    # --- server -----------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="address the server listens on")
+    port: int = Field(3978, ge=1, le=65535, description="port the server listens on")
+    max_body_bytes: int = Field(256 * 1024, ge=1024, description="largest accepted request body")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_json: bool = Field(True, description="structured JSON logs (false: human-readable lines)")
+    default_locale: str = Field("nb-NO", description="UI language when the user's locale is unknown")
+
+    # --- register sync ----------------------------------------------------------------------
+    sync_source: str = Field("", description="register export to sync on schedule: a file path or an https URL")
+    sync_mapping: str = Field("", description="mapping file for the export; empty = the shipped Lørenskog mapping")
+    sync_cron: str = Field("15 2 * * *", description="when the scheduled sync runs (cron, server local time)")
+    sync_max_removal_share: float = Field(
+        0.20, ge=0.0, le=1.0, description="refuse a sync that removes more than this share of the index"
+    )
+
+    # --- procurement section (admins) -------------------------------------------------------
+    admin_aad_ids: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Entra object ids of procurement-section members")
+    admin_emails: Annotated[list[str], NoDecode] = Field(default_factory=list, description="e-mails/UPNs of procurement-section members")
+    procurement_channel_conversation_id: str = Field(
+        "", description="conversation id of the procurement section's Teams channel (escalations, digests)"
+    )
+    procurement_email: str = Field("innkjop@lorenskog.kommune.example", description="the procurement section's e-mail")
+
+    # --- scheduler --------------------------------------------------------------------------
+    scheduler_enabled: bool = Field(True, description="run scheduled jobs (sync, expiry scan, digests, reminders)")
+    timezone: str = Field("Europe/Oslo", description="time zone for schedules and dates")
+
+    # --- data protection --------------------------------------------------------------------
+    retention_days: int = Field(
+        365, ge=1, description="delete question logs, feedback and delivered outbox rows older than this"
+    )
+
+    @field_validator("admin_aad_ids", "admin_emails", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _credentials_together(self) -> "Settings":
+        if bool(self.app_id) != bool(self.app_password):
+            raise ValueError("MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together (or both left empty)")
+        return self
+
+    @property
+    def anonymous(self) -> bool:
+        """True when no bot credentials are configured: local development only."""
+        return not self.app_id
+
+    @property
+    def mapping_path(self) -> Path | None:
+        return Path(self.sync_mapping) if self.sync_mapping else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; raise SettingsError with one line per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "settings"
+            name = f"INNKJOPSBOT_{loc.upper()}" if loc != "settings" else loc
+            lines.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
