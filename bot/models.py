@@ -10,3 +10,6 @@ from agreements_sync.models import (  # noqa: F401
 
 # Each area registers its tables here (one import line each), e.g.:
 # from bot.conversations.models import *  # noqa: F401,F403
+from bot.conversations.models import *  # noqa: F401,F403  (conversation_ref, conversation_state, feedback, question_log)
+from bot.courses.models import *  # noqa: F401,F403  (courses, enrolments)
+from bot.announcements.models import *  # noqa: F401,F403  (announcements, recipients, category interest, admin log)

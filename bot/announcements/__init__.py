@@ -1,0 +1,1 @@
+"""Announcements from the procurement section to chosen audiences, through the outbox."""

@@ -1,0 +1,1 @@
+"""Courses run by the procurement section: sign-up, waiting list, calendar invitations, reminders."""
