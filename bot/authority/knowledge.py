@@ -1,0 +1,436 @@
+"""The authority matrix as validated data: pydantic models for `knowledge/authority/*.yaml`.
+
+`load_matrix()` reads `knowledge/authority/matrix.yaml` through the one validating loader
+(`agreements_sync.knowledge.load_model`) and then checks the file as a whole: every role,
+threshold, kind and requirement it refers to exists, threshold rows of one id are in date
+order, bands are contiguous and increasing for every kind on every date a threshold changes,
+the signer rules end with an open row, lead times add up. Errors raise `KnowledgeError`
+naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from agreements_sync.knowledge import KnowledgeError, load_model
+
+MATRIX_FILE = "authority/matrix.yaml"
+LANGUAGE_FILE = "authority/language.yaml"
+
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    nb: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nb
+
+
+class Document(Strict):
+    title: Text
+    valid_from: dt.date
+    owner: Text
+
+
+class Role(Strict):
+    id: str = Field(pattern=_ID)
+    name: Text
+
+
+class Kind(Strict):
+    id: str = Field(pattern=_ID)
+    name: Text
+
+
+class Threshold(Strict):
+    id: str = Field(pattern=_ID)
+    name: Text
+    value: int = Field(gt=0)
+    valid_from: dt.date
+    source: str = Field(min_length=1)
+
+
+class Requirement(Strict):
+    id: str = Field(pattern=_ID)
+    text: Text
+    source: str | None = None
+
+
+class SignerRow(Strict):
+    role: str
+    max_value_incl: int | None = Field(default=None, gt=0)
+
+
+class Band(Strict):
+    id: str = Field(pattern=r"^[A-Z]$")
+    lower_threshold: str | None = None
+    lower_threshold_by_kind: dict[str, str] | None = None
+    regulation: Text
+    regulation_by_kind: dict[str, Text] = Field(default_factory=dict)
+    performed_by: str
+    performed_by_note: Text | None = None
+    signer: list[SignerRow] = Field(min_length=1)
+    requirements: list[str] = Field(default_factory=list)
+    notes: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_lower(self) -> Band:
+        if self.lower_threshold and self.lower_threshold_by_kind:
+            raise ValueError("give either lower_threshold or lower_threshold_by_kind, not both")
+        for i, row in enumerate(self.signer):
+            last = i == len(self.signer) - 1
+            if last and row.max_value_incl is not None:
+                raise ValueError("signer: the last row must have no max_value_incl (it covers everything above)")
+            if not last and row.max_value_incl is None:
+                raise ValueError(f"signer.{i}: every row but the last needs max_value_incl")
+        limits = [r.max_value_incl for r in self.signer if r.max_value_incl is not None]
+        if limits != sorted(set(limits)):
+            raise ValueError("signer: max_value_incl must increase from row to row")
+        return self
+
+
+class Condition(Strict):
+    kinds: list[str] | None = None
+    cues: list[str] | None = None
+    min_threshold: str | None = None
+    period_over_months: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Condition:
+        if not (self.kinds or self.cues or self.min_threshold or self.period_over_months):
+            raise ValueError("a condition needs at least one of kinds, cues, min_threshold, period_over_months")
+        return self
+
+
+class CrossCutting(Strict):
+    requirement: str
+    any_of: list[Condition] = Field(min_length=1)
+
+
+class SignerOverride(Strict):
+    cue: str
+    role: str
+
+
+class ApprovalRow(Strict):
+    from_value: int = Field(ge=0)
+    role: str
+
+
+class MiniCompetition(Strict):
+    min_value: int = Field(gt=0)
+    description_words: list[str] = Field(min_length=1)
+    requirement: str
+    performed_by: str
+
+
+class CallOff(Strict):
+    performed_by: str
+    approval: list[ApprovalRow] = Field(min_length=1)
+    mini_competition: MiniCompetition
+
+    @field_validator("approval")
+    @classmethod
+    def _approval_sorted(cls, rows: list[ApprovalRow]) -> list[ApprovalRow]:
+        if rows[0].from_value != 0:
+            raise ValueError("the first row must start at from_value 0")
+        values = [r.from_value for r in rows]
+        if values != sorted(set(values)):
+            raise ValueError("from_value must increase from row to row")
+        return rows
+
+
+class BandLeadTime(Strict):
+    band: str
+    competition_months: int = Field(gt=0)
+    start_months_before_expiry: int = Field(gt=0)
+
+
+class LeadTimes(Strict):
+    needs_assessment_months: int = Field(ge=0)
+    option_notice_months: int = Field(gt=0)
+    bands: list[BandLeadTime] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> LeadTimes:
+        for i, row in enumerate(self.bands):
+            if row.start_months_before_expiry != row.competition_months + self.needs_assessment_months:
+                raise ValueError(
+                    f"bands.{i} ({row.band}): start_months_before_expiry {row.start_months_before_expiry} is not "
+                    f"competition_months {row.competition_months} + needs_assessment_months {self.needs_assessment_months}"
+                )
+        return self
+
+
+class Interpretation(Strict):
+    vat_rate_percent: int = Field(ge=0, le=100)
+    default_vat: str = Field(pattern=r"^(excluded|included)$")
+    framework_max_years: int = Field(gt=0)
+    period_over_months: int = Field(gt=0)
+    rules: list[Text] = Field(default_factory=list)
+
+
+class Contact(Strict):
+    name: Text
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    phone: str
+
+
+class Matrix(Strict):
+    document: Document
+    roles: list[Role] = Field(min_length=1)
+    kinds: list[Kind] = Field(min_length=1)
+    thresholds: list[Threshold] = Field(min_length=1)
+    not_adopted: list[Text] = Field(default_factory=list)
+    requirements: list[Requirement] = Field(min_length=1)
+    bands: list[Band] = Field(min_length=1)
+    cross_cutting: list[CrossCutting] = Field(default_factory=list)
+    signer_overrides: list[SignerOverride] = Field(default_factory=list)
+    call_off: CallOff
+    lead_times: LeadTimes
+    interpretation: Interpretation
+    contact: Contact
+
+    # ---- look-ups -------------------------------------------------------------------------
+
+    def role_ids(self) -> set[str]:
+        return {r.id for r in self.roles}
+
+    def kind_ids(self) -> list[str]:
+        return [k.id for k in self.kinds]
+
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def kind(self, kind_id: str) -> Kind:
+        return next(k for k in self.kinds if k.id == kind_id)
+
+    def band(self, band_id: str) -> Band:
+        return next(b for b in self.bands if b.id == band_id)
+
+    def requirement(self, requirement_id: str) -> Requirement:
+        return next(r for r in self.requirements if r.id == requirement_id)
+
+    def threshold(self, threshold_id: str, as_of: dt.date) -> Threshold | None:
+        """The row of `threshold_id` in force on `as_of` (latest valid_from <= as_of), or None."""
+        rows = [t for t in self.thresholds if t.id == threshold_id and t.valid_from <= as_of]
+        return rows[-1] if rows else None
+
+    def band_lower(self, band: Band, kind: str, as_of: dt.date) -> Threshold | None:
+        """The threshold row where `band` starts for `kind` on `as_of` (None for the first band)."""
+        threshold_id = band.lower_threshold_by_kind[kind] if band.lower_threshold_by_kind else band.lower_threshold
+        if threshold_id is None:
+            return None
+        row = self.threshold(threshold_id, as_of)
+        if row is None:
+            raise KnowledgeError(
+                f"{MATRIX_FILE}: thresholds: no row of '{threshold_id}' is in force on {as_of.isoformat()} "
+                f"(band {band.id} needs it); add a row with an earlier valid_from"
+            )
+        return row
+
+    # ---- whole-file checks ------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Matrix:
+        problems: list[str] = []
+        roles = self.role_ids()
+        kinds = self.kind_ids()
+        requirement_ids = [r.id for r in self.requirements]
+        threshold_ids = {t.id for t in self.thresholds}
+
+        for name, ids in (("roles", [r.id for r in self.roles]), ("kinds", kinds), ("requirements", requirement_ids)):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                problems.append(f"{name}: duplicate id {', '.join(dupes)}")
+
+        by_id: dict[str, list[tuple[int, Threshold]]] = {}
+        for i, row in enumerate(self.thresholds):
+            by_id.setdefault(row.id, []).append((i, row))
+        for tid, rows in by_id.items():
+            for (_, a), (j, b) in zip(rows, rows[1:]):
+                if b.valid_from <= a.valid_from:
+                    problems.append(
+                        f"thresholds.{j}.valid_from: rows of '{tid}' must be in date order without repeats "
+                        f"({b.valid_from.isoformat()} comes after {a.valid_from.isoformat()})"
+                    )
+
+        def need_role(where: str, role_id: str) -> None:
+            if role_id not in roles:
+                problems.append(f"{where}: unknown role '{role_id}' (roles: {', '.join(sorted(roles))})")
+
+        def need_threshold(where: str, tid: str | None) -> None:
+            if tid is not None and tid not in threshold_ids:
+                problems.append(f"{where}: unknown threshold '{tid}' (thresholds: {', '.join(sorted(threshold_ids))})")
+
+        def need_requirement(where: str, rid: str) -> None:
+            if rid not in requirement_ids:
+                problems.append(f"{where}: unknown requirement '{rid}'")
+
+        def need_kind(where: str, kid: str) -> None:
+            if kid not in kinds:
+                problems.append(f"{where}: unknown kind '{kid}' (kinds: {', '.join(kinds)})")
+
+        band_ids = [b.id for b in self.bands]
+        if band_ids != sorted(set(band_ids)):
+            problems.append(f"bands: ids must be unique and in order (got {', '.join(band_ids)})")
+        for i, band in enumerate(self.bands):
+            where = f"bands.{i} ({band.id})"
+            if i == 0 and (band.lower_threshold or band.lower_threshold_by_kind):
+                problems.append(f"{where}.lower_threshold: the first band starts at 0 and must have none")
+            if i > 0 and not (band.lower_threshold or band.lower_threshold_by_kind):
+                problems.append(f"{where}.lower_threshold: missing (only the first band starts at 0)")
+            need_threshold(f"{where}.lower_threshold", band.lower_threshold)
+            if band.lower_threshold_by_kind is not None:
+                missing = [k for k in kinds if k not in band.lower_threshold_by_kind]
+                if missing:
+                    problems.append(f"{where}.lower_threshold_by_kind: no threshold for kind {', '.join(missing)}")
+                for kid, tid in band.lower_threshold_by_kind.items():
+                    need_kind(f"{where}.lower_threshold_by_kind", kid)
+                    need_threshold(f"{where}.lower_threshold_by_kind.{kid}", tid)
+            for kid in band.regulation_by_kind:
+                need_kind(f"{where}.regulation_by_kind", kid)
+            need_role(f"{where}.performed_by", band.performed_by)
+            for j, row in enumerate(band.signer):
+                need_role(f"{where}.signer.{j}.role", row.role)
+            for rid in band.requirements:
+                need_requirement(f"{where}.requirements", rid)
+
+        for i, rule in enumerate(self.cross_cutting):
+            need_requirement(f"cross_cutting.{i}.requirement", rule.requirement)
+            for j, cond in enumerate(rule.any_of):
+                for kid in cond.kinds or []:
+                    need_kind(f"cross_cutting.{i}.any_of.{j}.kinds", kid)
+                need_threshold(f"cross_cutting.{i}.any_of.{j}.min_threshold", cond.min_threshold)
+        for i, override in enumerate(self.signer_overrides):
+            need_role(f"signer_overrides.{i}.role", override.role)
+        need_role("call_off.performed_by", self.call_off.performed_by)
+        for i, row in enumerate(self.call_off.approval):
+            need_role(f"call_off.approval.{i}.role", row.role)
+        need_role("call_off.mini_competition.performed_by", self.call_off.mini_competition.performed_by)
+        need_requirement("call_off.mini_competition.requirement", self.call_off.mini_competition.requirement)
+        for i, row in enumerate(self.lead_times.bands):
+            if row.band not in band_ids:
+                problems.append(f"lead_times.bands.{i}.band: unknown band '{row.band}'")
+
+        if not problems:
+            problems.extend(self._band_order_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _band_order_problems(self) -> list[str]:
+        """Bands must start at strictly increasing values for every kind on every change date."""
+        problems: list[str] = []
+        dates = sorted({t.valid_from for t in self.thresholds})
+        for day in dates:
+            for kind in self.kinds:
+                previous: tuple[str, int] | None = None
+                for band in self.bands[1:]:
+                    tid = band.lower_threshold_by_kind[kind.id] if band.lower_threshold_by_kind else band.lower_threshold
+                    row = self.threshold(tid, day) if tid else None
+                    if row is None:
+                        continue  # not in force yet on this day; checked when a band is asked for
+                    if previous and row.value <= previous[1]:
+                        problems.append(
+                            f"bands.{band.id}: for kind {kind.id} on {day.isoformat()} band {band.id} starts at "
+                            f"{row.value} ('{row.id}'), not above band {previous[0]} at {previous[1]}: bands must not overlap"
+                        )
+                    previous = (band.id, row.value)
+        return problems
+
+
+# ---- the language file: words that tell the kind of purchase and the cues ------------------------
+
+
+def _check_patterns(patterns: list[str]) -> list[str]:
+    for p in patterns:
+        body = p.lstrip("^=")
+        if not body.strip():
+            raise ValueError(f"empty pattern '{p}'")
+        if body != body.lower():
+            raise ValueError(f"pattern '{p}' must be lower-case")
+    return patterns
+
+
+class Cue(Strict):
+    """A cue is in a question when one of `words` matches, none of `exclude` does, and (if given)
+    one of `require_also` matches too. Pattern forms: `word` matches inside a word (compounds),
+    `^word` at the start of a word, `=word` only the whole word; spaces allowed in phrases."""
+
+    words: list[str] = Field(min_length=1)
+    exclude: list[str] = Field(default_factory=list)
+    require_also: list[str] = Field(default_factory=list)
+    label: Text
+
+    @field_validator("words", "exclude", "require_also")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        return _check_patterns(value)
+
+
+class VatWords(Strict):
+    included: list[str] = Field(min_length=1)
+    excluded: list[str] = Field(min_length=1)
+
+
+class Language(Strict):
+    kinds: dict[str, list[str]]
+    cues: dict[str, Cue]
+    number_words: dict[str, float]
+    multipliers: dict[str, int]
+    vat: VatWords
+    per_year: list[str]
+    per_month: list[str]
+    option_words: list[str]
+    framework_words: list[str]
+    non_money_units: list[str]
+    authority_question_words: list[str]
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for kind, words in value.items():
+            if not words:
+                raise ValueError(f"{kind}: no words")
+            _check_patterns(words)
+        return value
+
+    def compiled(self, pattern: str) -> re.Pattern[str]:
+        return compile_pattern(pattern)
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """`word` inside a word, `^word` at a word start, `=word` whole word (see `Cue`)."""
+    if pattern.startswith("="):
+        return re.compile(r"(?<![\w])" + re.escape(pattern[1:]) + r"(?![\w])")
+    if pattern.startswith("^"):
+        return re.compile(r"(?<![\w])" + re.escape(pattern[1:]) + r"[\w-]*")
+    return re.compile(r"[\w-]*" + re.escape(pattern) + r"[\w-]*")
+
+
+def load_matrix(path: str | Path = MATRIX_FILE) -> Matrix:
+    return load_model(path, Matrix)
+
+
+def load_language(path: str | Path = LANGUAGE_FILE, matrix: Matrix | None = None) -> Language:
+    language = load_model(path, Language)
+    matrix = matrix or load_matrix()
+    problems = [f"kinds.{k}: not a kind of the matrix ({', '.join(matrix.kind_ids())})" for k in language.kinds if k not in matrix.kind_ids()]
+    problems += [f"kinds: no words for kind '{k}'" for k in matrix.kind_ids() if k not in language.kinds]
+    used_cues = {c for rule in matrix.cross_cutting for cond in rule.any_of for c in cond.cues or []}
+    used_cues |= {o.cue for o in matrix.signer_overrides}
+    problems += [f"cues: the matrix uses cue '{c}' but it has no words here" for c in sorted(used_cues - set(language.cues))]
+    if problems:
+        raise KnowledgeError(f"{path}: " + "; ".join(problems))
+    return language
