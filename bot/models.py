@@ -13,3 +13,5 @@ from agreements_sync.models import (  # noqa: F401
 from bot.conversations.models import *  # noqa: F401,F403  (conversation_ref, conversation_state, feedback, question_log)
 from bot.courses.models import *  # noqa: F401,F403  (courses, enrolments)
 from bot.announcements.models import *  # noqa: F401,F403  (announcements, recipients, category interest, admin log)
+from bot.outbox.models import *  # noqa: F401,F403  (outbox)
+from bot.alerts.models import *  # noqa: F401,F403  (alert_milestone, alert_decision, alert_owner)

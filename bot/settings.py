@@ -75,6 +75,23 @@ class Settings(BaseSettings):
     )
     procurement_email: str = Field("innkjop@lorenskog.kommune.example", description="the procurement section's e-mail")
 
+    procurement_channel_service_url: str = Field(
+        "",
+        description="service URL for the procurement channel (e.g. https://smba.trafficmanager.net/emea/); "
+        "empty = taken from the channel's stored conversation reference",
+    )
+
+    # --- outbox (proactive messages) --------------------------------------------------------
+    outbox_app_requests_per_second: int = Field(
+        50, ge=1, description="Teams' per-app limit the sender keeps to (divide by the number of instances sending)"
+    )
+    outbox_max_attempts: int = Field(8, ge=1, description="attempts per message before it is marked failed (429/5xx/timeouts)")
+    outbox_concurrency: int = Field(32, ge=1, description="requests the sender keeps on the wire at once")
+    outbox_lease_seconds: float = Field(
+        120.0, ge=5.0, description="how long a claimed message is held before another sender may take it over"
+    )
+    outbox_sender_in_server: bool = Field(True, description="run the outbox sender loop inside the server process")
+
     # --- scheduler --------------------------------------------------------------------------
     scheduler_enabled: bool = Field(True, description="run scheduled jobs (sync, expiry scan, digests, reminders)")
     timezone: str = Field("Europe/Oslo", description="time zone for schedules and dates")
