@@ -59,6 +59,24 @@ class Settings(BaseSettings):
     log_json: bool = Field(True, description="structured JSON logs (false: human-readable lines)")
     default_locale: str = Field("nb-NO", description="UI language when the user's locale is unknown")
 
+    # --- Teams app package (innkjopsbot teams-package) ----------------------------------------
+    teams_app_id: str = Field(
+        "", description="id of the Teams app in the package (a GUID); empty = the bot's MICROSOFT_APP_ID"
+    )
+    teams_app_version: str = Field(
+        "1.0.0", description="version of the Teams app package (x.y.z); raise it for every new upload to Teams"
+    )
+    teams_developer_name: str = Field("Lørenskog kommune", description="publisher name shown in Teams (at most 32 characters)")
+    teams_website_url: str = Field(
+        "https://www.lorenskog.kommune.no", description="https page about the app or its publisher, shown in Teams"
+    )
+    teams_privacy_url: str = Field("", description="https page with the privacy statement; empty = teams_website_url")
+    teams_terms_url: str = Field("", description="https page with the terms of use; empty = teams_website_url")
+    teams_valid_domains: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="host names the Teams app may open, comma-separated (e.g. the bot's public host); may be empty",
+    )
+
     # --- register sync ----------------------------------------------------------------------
     sync_source: str = Field("", description="register export to sync on schedule: a file path or an https URL")
     sync_mapping: str = Field("", description="mapping file for the export; empty = the shipped Lørenskog mapping")
@@ -101,7 +119,7 @@ class Settings(BaseSettings):
         365, ge=1, description="delete question logs, feedback and delivered outbox rows older than this"
     )
 
-    @field_validator("admin_aad_ids", "admin_emails", mode="before")
+    @field_validator("admin_aad_ids", "admin_emails", "teams_valid_domains", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
