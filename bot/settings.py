@@ -113,10 +113,18 @@ class Settings(BaseSettings):
     # --- scheduler --------------------------------------------------------------------------
     scheduler_enabled: bool = Field(True, description="run scheduled jobs (sync, expiry scan, digests, reminders)")
     timezone: str = Field("Europe/Oslo", description="time zone for schedules and dates")
+    job_schedules: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description='JSON overriding job schedules, e.g. {"outbox.drain": "every 10s", "alerts.weekly_digest": "off"}',
+    )
 
     # --- data protection --------------------------------------------------------------------
     retention_days: int = Field(
         365, ge=1, description="delete question logs, feedback and delivered outbox rows older than this"
+    )
+    retention_overrides: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict,
+        description='JSON of days per kind of data overriding retention_days, e.g. {"question_log": 90, "job_lease": 14}',
     )
 
     @field_validator("admin_aad_ids", "admin_emails", "teams_valid_domains", mode="before")
@@ -124,6 +132,20 @@ class Settings(BaseSettings):
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("job_schedules", "retention_overrides", mode="before")
+    @classmethod
+    def _json_object(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            import json
+
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"must be a JSON object like {{\"name\": value}} ({exc.msg} at column {exc.colno})") from None
         return value
 
     @field_validator("log_level")

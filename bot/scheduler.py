@@ -1,0 +1,480 @@
+"""Scheduled jobs that run once per schedule across every server instance.
+
+Each instance runs an APScheduler 3 `AsyncIOScheduler` with the same job table (`JOBS`). When a
+job fires, the instance works out the *tick* (the scheduled time the firing belongs to: the
+latest fire time of the job's trigger, in UTC) and tries to take the lease for (job, tick) by
+INSERTing a row into `job_lease`; the unique constraint on (job, tick) lets exactly one insert
+succeed, on SQLite and PostgreSQL alike. The instance whose insert succeeded runs the job and
+records the outcome and summary on the row; the others skip that tick. A lease whose holder died
+without finishing can be taken over after it expires (a conditional UPDATE), and a job whose
+previous run is still going (unfinished, unexpired lease of another tick) is not started again.
+
+Jobs are plain functions `job(services) -> dict` provided by the areas, imported lazily when they
+fire; a missing module is logged as a warning and skipped. Async functions are awaited on the
+server's event loop, plain functions run in a worker thread.
+
+Schedules: a 5-field cron expression in `settings.timezone` ("15 2 * * *"), "every 30s" /
+"every 5m" / "every 1h" (aligned to the clock, so every instance has the same ticks), or "off".
+`INNKJOPSBOT_JOB_SCHEDULES` overrides any of them by job name.
+
+For the server: `start_scheduler(services)` in `create_app`'s on_startup (or
+`app.cleanup_ctx.append(scheduler_cleanup_ctx(services))`); for tests and the CLI:
+`run_job_once(services, name, tick)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import importlib
+import inspect
+import json
+import logging
+import os
+import re
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint, and_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel
+
+from bot.db import Database, utcnow
+from bot.logging import log
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.services import Services
+    from bot.settings import Settings
+
+logger = logging.getLogger("innkjopsbot.scheduler")
+
+# Interval schedules are aligned to this instant, so that every instance computes the same ticks.
+_INTERVAL_ORIGIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_EVERY = re.compile(r"^every\s+(\d+)\s*(s|sec|seconds?|m|min|minutes?|h|hours?)$", re.IGNORECASE)
+
+
+class JobLease(SQLModel, table=True):
+    """One scheduled run of one job: whoever inserted this row runs (ran) that tick."""
+
+    __tablename__ = "job_lease"
+    __table_args__ = (UniqueConstraint("job", "tick", name="uq_job_lease_job_tick"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=100)
+    tick: str = Field(max_length=40)  # the scheduled time, ISO 8601 UTC to the second
+    holder: str = Field(max_length=200)  # host:pid:random of the instance that runs it
+    acquired_at: dt.datetime = Field(index=True)
+    expires_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    outcome: str = Field(default="running", max_length=16)  # running | ok | error
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+# --- the job table ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A scheduled job: its name, the function (`module:attribute`) and its default schedule."""
+
+    name: str
+    target: str | Callable[..., Any]  # "module:function" (imported when it fires) or the function
+    schedule: str | Callable[["Settings"], str]
+    lease_seconds: int = 30 * 60  # after this an unfinished run is presumed dead and may be taken over
+    enabled: Callable[["Settings"], bool] = field(default=lambda _settings: True)
+    description: str = ""
+
+    def schedule_for(self, settings: "Settings") -> str:
+        override = settings.job_schedules.get(self.name)
+        if override is not None:
+            return override.strip()
+        return self.schedule(settings) if callable(self.schedule) else self.schedule
+
+
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec(
+        "register_sync",
+        "bot.commands.sync:scheduled_sync",
+        lambda s: s.sync_cron,
+        lease_seconds=2 * 60 * 60,
+        enabled=lambda s: bool(s.sync_source),
+        description="sync the agreement register from INNKJOPSBOT_SYNC_SOURCE",
+    ),
+    JobSpec("alerts.daily_scan", "bot.alerts.jobs:daily_scan", "0 6 * * *", description="expiry scan and alerts"),
+    JobSpec("alerts.weekly_digest", "bot.alerts.jobs:weekly_digest", "0 7 * * mon", description="weekly digest"),
+    JobSpec("courses.send_reminders", "bot.courses.jobs:send_reminders", "5 * * * *", description="course reminders"),
+    JobSpec("announcements.send_due", "bot.announcements.jobs:send_due", "every 1m", lease_seconds=10 * 60,
+            description="announcements whose time has come"),
+    JobSpec("outbox.drain", "bot.outbox.jobs:drain", "every 20s", lease_seconds=5 * 60,
+            description="deliver proactive messages"),
+    JobSpec("privacy.retention", "bot.privacy.retention:run_retention", "30 3 * * *",
+            description="delete personal data older than the retention period"),
+)
+
+
+def job_spec(name: str, jobs: tuple[JobSpec, ...] | None = None) -> JobSpec:
+    for spec in jobs or JOBS:
+        if spec.name == name:
+            return spec
+    known = ", ".join(spec.name for spec in jobs or JOBS)
+    raise KeyError(f"unknown job '{name}' (known: {known})")
+
+
+def load_job(spec: JobSpec) -> Callable[..., Any] | None:
+    """Import the job's function; None (with a warning) when its module is not there."""
+    if callable(spec.target):
+        return spec.target
+    module_name, _, attribute = spec.target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            log(logger, logging.WARNING, "job module missing", job=spec.name, module=module_name)
+            return None
+        raise
+    func = getattr(module, attribute, None)
+    if func is None:
+        log(logger, logging.WARNING, "job function missing", job=spec.name, target=spec.target)
+    return func
+
+
+# --- triggers and ticks -------------------------------------------------------------------------
+
+
+def make_trigger(schedule: str, timezone: str) -> Any | None:
+    """An APScheduler trigger for a schedule string; None for "off"; ValueError in plain words."""
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    text = schedule.strip()
+    if text.lower() in {"off", "never", "disabled", ""}:
+        return None
+    match = _EVERY.match(text)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2).lower()[0]
+        if amount <= 0:
+            raise ValueError(f"schedule '{schedule}': the interval must be positive")
+        seconds = amount * {"s": 1, "m": 60, "h": 3600}[unit]
+        return IntervalTrigger(seconds=seconds, start_date=_INTERVAL_ORIGIN, timezone=dt.UTC)
+    try:
+        return CronTrigger.from_crontab(text, timezone=timezone)
+    except ValueError as exc:
+        raise ValueError(
+            f"schedule '{schedule}' is neither a 5-field cron expression, 'every N s|m|h' nor 'off' ({exc})"
+        ) from None
+
+
+def latest_tick(trigger: Any, now: dt.datetime, lookback: dt.timedelta) -> dt.datetime | None:
+    """The latest fire time of `trigger` at or before `now` (searching back `lookback`), in UTC."""
+    current = trigger.get_next_fire_time(None, now - lookback)
+    if current is None or current > now:
+        return None
+    while True:
+        following = trigger.get_next_fire_time(current, current + dt.timedelta(microseconds=1))
+        if following is None or following > now:
+            return current.astimezone(dt.UTC)
+        current = following
+
+
+def tick_key(tick: dt.datetime | str) -> str:
+    """The lease key of a tick: ISO 8601 in UTC to the second (strings pass through)."""
+    if isinstance(tick, str):
+        return tick
+    if tick.tzinfo is None:
+        raise ValueError("tick must be timezone-aware")
+    return tick.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+
+
+# --- the lease ----------------------------------------------------------------------------------
+
+
+def new_holder() -> str:
+    """An id for one scheduler instance: host, process and a random part."""
+    return f"{socket.gethostname()[:100]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def acquire_lease(
+    database: Database, job: str, tick: str, holder: str, lease_seconds: int, now: dt.datetime | None = None
+) -> tuple[bool, str]:
+    """Try to take (job, tick). Returns (acquired, reason)."""
+    now = now or utcnow()
+    expires = now + dt.timedelta(seconds=lease_seconds)
+    with database.session() as session:
+        running = session.execute(
+            select(JobLease.tick, JobLease.holder).where(
+                JobLease.job == job,
+                JobLease.tick != tick,
+                JobLease.finished_at.is_(None),  # type: ignore[union-attr]
+                JobLease.expires_at > now,
+            ).limit(1)
+        ).first()
+    if running is not None:
+        return False, f"previous run ({running[0]}) still going on {running[1]}"
+    try:
+        with database.session() as session:
+            session.add(JobLease(job=job, tick=tick, holder=holder, acquired_at=now, expires_at=expires))
+        return True, "acquired"
+    except IntegrityError:
+        pass
+    # Someone holds this tick. Take it over only if they died: unfinished and expired.
+    with database.session() as session:
+        result = session.execute(
+            update(JobLease)
+            .where(
+                and_(
+                    JobLease.job == job,
+                    JobLease.tick == tick,
+                    JobLease.finished_at.is_(None),  # type: ignore[union-attr]
+                    JobLease.expires_at < now,
+                )
+            )
+            .values(holder=holder, acquired_at=now, expires_at=expires, outcome="running", error="")
+        )
+        if result.rowcount == 1:
+            return True, "took over an expired lease"
+    return False, "another instance has this tick"
+
+
+def finish_lease(database: Database, job: str, tick: str, holder: str, outcome: str, summary: Any, error: str = "") -> None:
+    with database.session() as session:
+        session.execute(
+            update(JobLease)
+            .where(and_(JobLease.job == job, JobLease.tick == tick, JobLease.holder == holder))
+            .values(finished_at=utcnow(), outcome=outcome, summary=_json_safe(summary), error=error[:2000])
+        )
+
+
+def _json_safe(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        value = {"result": value}
+    return json.loads(json.dumps(value, default=str))
+
+
+# --- running a job ------------------------------------------------------------------------------
+
+
+@dataclass
+class JobRun:
+    """What happened when one instance fired one job for one tick."""
+
+    job: str
+    tick: str
+    ran: bool
+    outcome: str  # ok | error | skipped | missing
+    reason: str = ""
+    holder: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job, "tick": self.tick, "ran": self.ran, "outcome": self.outcome,
+            "reason": self.reason, "holder": self.holder, "summary": self.summary,
+        }
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_job_once(
+    services: "Services",
+    name: str,
+    tick: dt.datetime | str,
+    *,
+    holder: str | None = None,
+    jobs: tuple[JobSpec, ...] | None = None,
+) -> JobRun:
+    """Run job `name` for `tick` unless some instance already has: the synchronous path (tests, CLI).
+
+    An async job function is run to completion with `asyncio.run` (so call this outside an event
+    loop, or use `Scheduler.fire` inside one).
+    """
+    spec = job_spec(name, jobs)
+    key = tick_key(tick)
+    holder = holder or new_holder()
+    func = load_job(spec)
+    if func is None:
+        return JobRun(spec.name, key, False, "missing", f"{spec.target} is not available", holder)
+    acquired, reason = acquire_lease(services.database, spec.name, key, holder, spec.lease_seconds)
+    if not acquired:
+        return JobRun(spec.name, key, False, "skipped", reason, holder)
+    try:
+        result = func(services)
+        if inspect.isawaitable(result):
+            result = asyncio.run(_await(result))
+    except Exception as exc:  # noqa: BLE001 - a failing job is recorded, the scheduler goes on
+        return _record_failure(services, spec, key, holder, exc)
+    return _record_success(services, spec, key, holder, result, reason)
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+async def run_job_once_async(
+    services: "Services",
+    name: str,
+    tick: dt.datetime | str,
+    *,
+    holder: str | None = None,
+    jobs: tuple[JobSpec, ...] | None = None,
+) -> JobRun:
+    """The same as `run_job_once` on a running event loop: database work and plain jobs in a thread."""
+    spec = job_spec(name, jobs)
+    key = tick_key(tick)
+    holder = holder or new_holder()
+    func = load_job(spec)
+    if func is None:
+        return JobRun(spec.name, key, False, "missing", f"{spec.target} is not available", holder)
+    acquired, reason = await asyncio.to_thread(
+        acquire_lease, services.database, spec.name, key, holder, spec.lease_seconds
+    )
+    if not acquired:
+        return JobRun(spec.name, key, False, "skipped", reason, holder)
+    try:
+        if inspect.iscoroutinefunction(func):
+            result = await func(services)
+        else:
+            result = await asyncio.to_thread(func, services)
+            if inspect.isawaitable(result):
+                result = await result
+    except Exception as exc:  # noqa: BLE001
+        return await asyncio.to_thread(_record_failure, services, spec, key, holder, exc)
+    return await asyncio.to_thread(_record_success, services, spec, key, holder, result, reason)
+
+
+def _record_success(
+    services: "Services", spec: JobSpec, key: str, holder: str, result: Any, reason: str = ""
+) -> JobRun:
+    summary = _json_safe(result)
+    finish_lease(services.database, spec.name, key, holder, "ok", summary)
+    log(logger, logging.INFO, "job finished", job=spec.name, tick=key, outcome="ok")
+    return JobRun(spec.name, key, True, "ok", reason, holder, summary)
+
+
+def _record_failure(services: "Services", spec: JobSpec, key: str, holder: str, exc: BaseException) -> JobRun:
+    logger.exception("job failed", extra={"fields": {"job": spec.name, "tick": key}})
+    finish_lease(services.database, spec.name, key, holder, "error", {}, _error_text(exc))
+    return JobRun(spec.name, key, True, "error", _error_text(exc), holder)
+
+
+# --- the scheduler ------------------------------------------------------------------------------
+
+
+@dataclass
+class ScheduledJob:
+    spec: JobSpec
+    schedule: str
+    trigger: Any
+    lookback: dt.timedelta
+
+
+class Scheduler:
+    """The job table of one instance on an APScheduler `AsyncIOScheduler`."""
+
+    def __init__(self, services: "Services", jobs: tuple[JobSpec, ...] | None = None, holder: str | None = None):
+        self.services = services
+        self.jobs = jobs if jobs is not None else JOBS
+        self.holder = holder or new_holder()
+        self.runs: list[JobRun] = []  # the runs this instance did (newest last, bounded)
+        self._apscheduler: Any = None
+        self.scheduled = self._plan()
+
+    def _plan(self) -> list[ScheduledJob]:
+        settings = self.services.settings
+        planned = []
+        unknown = set(settings.job_schedules) - {spec.name for spec in self.jobs}
+        if unknown:
+            log(logger, logging.WARNING, "unknown job in INNKJOPSBOT_JOB_SCHEDULES", jobs=sorted(unknown))
+        for spec in self.jobs:
+            if not spec.enabled(settings):
+                continue
+            schedule = spec.schedule_for(settings)
+            trigger = make_trigger(schedule, settings.timezone)
+            if trigger is None:
+                continue
+            planned.append(ScheduledJob(spec, schedule, trigger, _lookback(trigger)))
+        return planned
+
+    @property
+    def running(self) -> bool:
+        return bool(self._apscheduler is not None and self._apscheduler.running)
+
+    def start(self) -> "Scheduler":
+        """Start on the running event loop (call from an aiohttp on_startup handler)."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        scheduler = AsyncIOScheduler(timezone=self.services.settings.timezone)
+        for job in self.scheduled:
+            if load_job(job.spec) is None:
+                continue
+            scheduler.add_job(
+                self.fire,
+                job.trigger,
+                args=[job.spec.name],
+                id=job.spec.name,
+                name=job.spec.name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=max(1, int(job.lookback.total_seconds())),
+                replace_existing=True,
+            )
+        scheduler.start()
+        self._apscheduler = scheduler
+        log(logger, logging.INFO, "scheduler started", holder=self.holder,
+            jobs={job.spec.name: job.schedule for job in self.scheduled})
+        return self
+
+    def shutdown(self) -> None:
+        if self.running:
+            self._apscheduler.shutdown(wait=False)
+        self._apscheduler = None
+
+    async def fire(self, name: str, now: dt.datetime | None = None) -> JobRun:
+        """Run `name` for the tick that `now` belongs to, unless another instance has it."""
+        job = next(j for j in self.scheduled if j.spec.name == name)
+        now = now or utcnow()
+        tick = latest_tick(job.trigger, now, job.lookback)
+        if tick is None:  # fired far from any scheduled time (clock jump): nothing to do
+            return JobRun(name, "", False, "skipped", "no scheduled time near now", self.holder)
+        run = await run_job_once_async(self.services, name, tick, holder=self.holder, jobs=self.jobs)
+        self.runs = (self.runs + [run])[-200:]
+        return run
+
+
+def _lookback(trigger: Any) -> dt.timedelta:
+    """How far back a late firing still belongs to its tick: a minute, less for short intervals."""
+    interval = getattr(trigger, "interval", None)
+    if isinstance(interval, dt.timedelta):
+        return min(dt.timedelta(seconds=60), interval * 0.9)
+    return dt.timedelta(seconds=60)
+
+
+def start_scheduler(services: "Services", jobs: tuple[JobSpec, ...] | None = None) -> Scheduler:
+    """Build the job table and start it (unless INNKJOPSBOT_SCHEDULER_ENABLED=false). Call on the loop."""
+    scheduler = Scheduler(services, jobs)
+    services.extras["scheduler"] = scheduler
+    if services.settings.scheduler_enabled:
+        scheduler.start()
+    else:
+        log(logger, logging.INFO, "scheduler disabled by configuration")
+    return scheduler
+
+
+def scheduler_cleanup_ctx(services: "Services") -> Callable[[Any], AsyncIterator[None]]:
+    """For aiohttp: `app.cleanup_ctx.append(scheduler_cleanup_ctx(services))` starts and stops it."""
+
+    async def _ctx(_app: Any) -> AsyncIterator[None]:
+        scheduler = start_scheduler(services)
+        try:
+            yield
+        finally:
+            scheduler.shutdown()
+
+    return _ctx

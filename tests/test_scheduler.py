@@ -1,0 +1,227 @@
+"""The scheduler: each job runs once per tick across instances sharing one database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlmodel import select
+
+from bot.db import Database, utcnow
+from bot.scheduler import (
+    JOBS,
+    JobLease,
+    JobSpec,
+    Scheduler,
+    latest_tick,
+    make_trigger,
+    run_job_once,
+    tick_key,
+)
+from bot.services import Services
+from bot.settings import load_settings
+from tests.conftest import AS_OF, postgres_url_for
+
+
+def second_handle(database: Database) -> Database:
+    """Another engine on the same test database, as a second server instance would have."""
+    if database.engine.dialect.name == "sqlite":
+        return Database(database.engine.url.render_as_string(hide_password=False))
+    return Database(postgres_url_for(database))
+
+
+def services_for(database: Database, **settings: object) -> Services:
+    return Services(load_settings(database_url="sqlite:///unused.db", **settings), database, as_of=AS_OF)
+
+
+class Recorder:
+    """A job that records each call (thread-safe) and takes a little while, like a real job."""
+
+    def __init__(self, seconds: float = 0.05) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+        self.seconds = seconds
+
+    def job(self, label: str):
+        def run(services: Services) -> dict:
+            time.sleep(self.seconds)
+            with self.lock:
+                self.calls.append((label, id(services)))
+            return {"label": label, "as_of": services.today()}
+
+        return run
+
+
+def leases(database: Database) -> list[JobLease]:
+    with database.session() as session:
+        return list(session.exec(select(JobLease).order_by(JobLease.job, JobLease.tick)))
+
+
+def test_schedules_become_triggers_and_ticks() -> None:
+    cron = make_trigger("15 2 * * *", "Europe/Oslo")
+    now = dt.datetime(2026, 11, 24, 1, 15, 30, tzinfo=dt.UTC)  # 02:15:30 in Oslo (UTC+1)
+    assert latest_tick(cron, now, dt.timedelta(seconds=60)) == dt.datetime(2026, 11, 24, 1, 15, tzinfo=dt.UTC)
+    assert latest_tick(cron, now + dt.timedelta(minutes=5), dt.timedelta(seconds=60)) is None
+
+    every = make_trigger("every 20s", "Europe/Oslo")
+    now = dt.datetime(2026, 11, 24, 12, 0, 45, 123000, tzinfo=dt.UTC)
+    assert latest_tick(every, now, dt.timedelta(seconds=18)) == dt.datetime(2026, 11, 24, 12, 0, 40, tzinfo=dt.UTC)
+    assert tick_key(dt.datetime(2026, 11, 24, 12, 0, 40, 5, tzinfo=dt.UTC)) == "2026-11-24T12:00:40+00:00"
+
+    assert make_trigger("off", "UTC") is None
+    with pytest.raises(ValueError, match="neither a 5-field cron"):
+        make_trigger("at midnight", "UTC")
+
+
+def test_job_table_follows_settings(tmp_path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'plan.db'}")
+    plain = Scheduler(services_for(database))
+    names = {job.spec.name for job in plain.scheduled}
+    assert "register_sync" not in names  # no INNKJOPSBOT_SYNC_SOURCE: no scheduled sync
+    assert {"alerts.daily_scan", "outbox.drain", "privacy.retention", "courses.send_reminders"} <= names
+
+    tuned = Scheduler(
+        services_for(
+            database,
+            sync_source="/mnt/register/avtaleregister.csv",
+            sync_cron="0 3 * * *",
+            job_schedules={"alerts.weekly_digest": "off", "outbox.drain": "every 5s"},
+        )
+    )
+    schedules = {job.spec.name: job.schedule for job in tuned.scheduled}
+    assert schedules["register_sync"] == "0 3 * * *"
+    assert schedules["outbox.drain"] == "every 5s"
+    assert "alerts.weekly_digest" not in schedules
+    assert {spec.target for spec in JOBS} >= {
+        "bot.commands.sync:scheduled_sync",
+        "bot.alerts.jobs:daily_scan",
+        "bot.alerts.jobs:weekly_digest",
+        "bot.courses.jobs:send_reminders",
+        "bot.announcements.jobs:send_due",
+        "bot.outbox.jobs:drain",
+        "bot.privacy.retention:run_retention",
+    }
+    database.dispose()
+
+
+def test_two_instances_fire_the_same_ticks_each_job_runs_once(database: Database) -> None:
+    other = second_handle(database)
+    recorder = Recorder()
+    jobs = tuple(JobSpec(name, recorder.job(name), "every 1m") for name in ("sync", "scan", "digest"))
+    instances = [services_for(database), services_for(other)]
+    ticks = [dt.datetime(2026, 11, 24, 2, minute, tzinfo=dt.UTC) for minute in (15, 16, 17)]
+    runs = []
+
+    def fire(item):
+        services, name, tick = item
+        barriers[(name, tick)].wait(timeout=10)  # both instances fire this tick at the same moment
+        return run_job_once(services, name, tick, jobs=jobs)
+
+    try:
+        for tick in ticks:  # tick after tick, as the clock does; within a tick everything at once
+            work = [(services, spec.name, tick) for spec in jobs for services in instances]
+            barriers = {(name, tick): threading.Barrier(2) for _s, name, _t in work}
+            with ThreadPoolExecutor(max_workers=len(work)) as pool:
+                runs += list(pool.map(fire, work))
+    finally:
+        other.dispose()
+
+    ran = Counter((run.job, run.tick) for run in runs if run.ran)
+    assert len(ran) == 9 and set(ran.values()) == {1}
+    assert len(recorder.calls) == 9
+    skipped = [run for run in runs if not run.ran]
+    assert len(skipped) == 9 and {run.outcome for run in skipped} == {"skipped"}
+    rows = leases(database)
+    assert len(rows) == 9
+    assert {row.outcome for row in rows} == {"ok"}
+    assert all(row.summary["as_of"] == "2026-11-24" and row.finished_at is not None for row in rows)
+
+
+async def test_two_running_schedulers_share_each_tick(database: Database) -> None:
+    """Two real APScheduler instances (two engines, one database) with a job every second."""
+    other = second_handle(database)
+    recorder = Recorder(seconds=0.01)
+    jobs = (JobSpec("heartbeat", recorder.job("heartbeat"), "every 1s", lease_seconds=30),)
+    first = Scheduler(services_for(database), jobs).start()
+    second = Scheduler(services_for(other), jobs).start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            finished = [row for row in await asyncio.to_thread(leases, database) if row.finished_at]
+            if len(finished) >= 3:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        first.shutdown()
+        second.shutdown()
+        await asyncio.sleep(0.3)  # let a run already started finish its bookkeeping
+    rows = await asyncio.to_thread(leases, database)
+    other.dispose()
+    assert len([row for row in rows if row.finished_at]) >= 3
+    assert len({row.tick for row in rows}) == len(rows)  # one lease per tick
+    assert len(recorder.calls) == len([row for row in rows if row.outcome == "ok"])
+    # both instances fired; for each tick one ran it and the other found it taken
+    assert first.runs and second.runs
+    both = {run.tick for run in first.runs} & {run.tick for run in second.runs}
+    for tick in both:
+        outcomes = sorted(run.ran for run in first.runs + second.runs if run.tick == tick)
+        assert outcomes == [False, True]
+
+
+def test_failure_is_recorded_and_not_rerun_by_another_instance(database: Database) -> None:
+    calls = []
+
+    def broken(services: Services) -> dict:
+        calls.append(1)
+        raise RuntimeError("register export unreadable")
+
+    jobs = (JobSpec("broken", broken, "every 1m"),)
+    tick = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)
+    first = run_job_once(services_for(database), "broken", tick, jobs=jobs)
+    second = run_job_once(services_for(database), "broken", tick, jobs=jobs)
+    assert (first.ran, first.outcome) == (True, "error")
+    assert "register export unreadable" in first.reason
+    assert (second.ran, second.outcome) == (False, "skipped")
+    assert len(calls) == 1
+    [row] = leases(database)
+    assert row.outcome == "error" and "RuntimeError" in row.error
+
+
+def test_expired_lease_of_a_dead_instance_is_taken_over(database: Database) -> None:
+    recorder = Recorder(seconds=0)
+    jobs = (JobSpec("scan", recorder.job("scan"), "every 1m", lease_seconds=60),)
+    long_ago = utcnow() - dt.timedelta(hours=2)
+    with database.session() as session:
+        session.add(JobLease(job="scan", tick="2026-11-24T04:00:00+00:00", holder="dead:1:x",
+                             acquired_at=long_ago, expires_at=long_ago + dt.timedelta(minutes=1)))
+    run = run_job_once(services_for(database), "scan", "2026-11-24T04:00:00+00:00", jobs=jobs)
+    assert run.ran and run.outcome == "ok" and "took over" in run.reason
+    [row] = leases(database)
+    assert row.holder == run.holder and row.outcome == "ok"
+    assert len(recorder.calls) == 1
+
+
+def test_a_job_still_running_is_not_started_again(database: Database) -> None:
+    recorder = Recorder(seconds=0)
+    jobs = (JobSpec("sync", recorder.job("sync"), "every 1m", lease_seconds=600),)
+    now = utcnow()
+    with database.session() as session:
+        session.add(JobLease(job="sync", tick="2026-11-24T05:00:00+00:00", holder="busy:1:y",
+                             acquired_at=now, expires_at=now + dt.timedelta(minutes=10)))
+    run = run_job_once(services_for(database), "sync", "2026-11-24T05:01:00+00:00", jobs=jobs)
+    assert (run.ran, run.outcome) == (False, "skipped")
+    assert "still going" in run.reason
+    assert recorder.calls == []
+
+
+def test_missing_job_module_is_skipped_with_a_warning(database: Database, caplog) -> None:
+    jobs = (JobSpec("ghost", "bot.no_such_area.jobs:run", "every 1m"),)
+    run = run_job_once(services_for(database), "ghost", "2026-11-24T06:00:00+00:00", jobs=jobs)
+    assert (run.ran, run.outcome) == (False, "missing")
+    assert any("job module missing" in record.getMessage() for record in caplog.records)
+    assert leases(database) == []
