@@ -396,6 +396,7 @@ class Language(Strict):
     framework_words: list[str]
     non_money_units: list[str]
     authority_question_words: list[str]
+    silent_topics: dict[str, Cue] = Field(default_factory=dict)
 
     @field_validator("kinds")
     @classmethod

@@ -1,0 +1,399 @@
+"""`analyse(question, as_of, *, find_agreements=None, previous=None) -> AuthorityResult`.
+
+Reads the question (`parse`), checks rule 0 through the injected `find_agreements` (an active
+framework agreement must be used whatever the amount; the call-off approval rule and, where the
+agreement says so, a mini-competition apply instead of a procedure), else applies the value
+bands and the cross-cutting requirements of the matrix. When the value or the kind is needed
+and cannot be read, `missing` says so and the answer asks instead of guessing; `previous` (the
+earlier result, its JSON, or the earlier question) lets a short follow-up complete it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.authority import matrix as mx
+from bot.authority.knowledge import Matrix
+from bot.authority.parse import Facts, compile_pattern, excl_vat, language, parse
+
+FindAgreements = Callable[[str, dt.date], Any]
+
+
+@dataclass
+class AgreementRef:
+    agreement_id: str
+    title: str = ""
+    description: str = ""
+    status: str = "active"
+    mini_competition: bool = False  # the agreement says call-offs are by mini-competition
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.agreement_id, "title": self.title, "status": self.status,
+                "mini_competition": self.mini_competition}
+
+
+@dataclass
+class Step:
+    key: str  # a text key "step.<key>" in knowledge/strings/authority.yaml
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"step": self.key, **self.values}
+
+
+@dataclass
+class AuthorityResult:
+    question: str
+    as_of: dt.date
+    value_nok_excl_vat: int | None = None
+    kind: str | None = None
+    band: str | None = None
+    framework_agreement: list[str] = field(default_factory=list)
+    approver: str | None = None
+    performed_by: str | None = None
+    signer: str | None = None
+    requirements: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    # extras
+    rule: str = "band"  # band | framework | incomplete | silent
+    ask: str | None = None  # what to ask first: value | kind | period
+    agreements: list[AgreementRef] = field(default_factory=list)
+    inactive_agreements: list[AgreementRef] = field(default_factory=list)
+    thresholds_used: list[mx.ThresholdInForce] = field(default_factory=list)
+    lead_time: mx.LeadTime | None = None
+    period_months: int | None = None
+    kind_candidates: list[str] = field(default_factory=list)
+    silent: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    search: str = "unavailable"  # used | unavailable | skipped
+    facts: Facts = field(default_factory=Facts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value_nok_excl_vat": self.value_nok_excl_vat,
+            "kind": self.kind,
+            "band": self.band,
+            "framework_agreement": list(self.framework_agreement),
+            "approver": self.approver,
+            "performed_by": self.performed_by,
+            "signer": self.signer,
+            "requirements": list(self.requirements),
+            "missing": list(self.missing),
+            "question": self.question,
+            "as_of": self.as_of.isoformat(),
+            "rule": self.rule,
+            "ask": self.ask,
+            "period_months": self.period_months,
+            "lead_time": (
+                {"competition_months": self.lead_time.competition_months,
+                 "start_months_before_expiry": self.lead_time.start_months_before_expiry}
+                if self.lead_time else None
+            ),
+            "thresholds_used": [t.to_json() for t in self.thresholds_used],
+            "agreements": [a.to_json() for a in self.agreements],
+            "inactive_agreements": [a.to_json() for a in self.inactive_agreements],
+            "kind_candidates": list(self.kind_candidates),
+            "silent": list(self.silent),
+            "search": self.search,
+            "steps": [s.to_json() for s in self.steps],
+            "facts": self.facts.to_json(),
+        }
+
+
+# ---- follow-ups ------------------------------------------------------------------------------
+
+
+def _previous_facts(previous: Any) -> tuple[Facts | None, bool]:
+    """The facts of the earlier turn and whether it was incomplete."""
+    if previous is None or previous == "" or previous == {}:
+        return None, False
+    if isinstance(previous, AuthorityResult):
+        return previous.facts, bool(previous.missing)
+    if isinstance(previous, dict):
+        facts = Facts.from_json(previous["facts"]) if isinstance(previous.get("facts"), dict) else None
+        if facts is None and previous.get("question"):
+            facts = parse(str(previous["question"]))
+        return facts, bool(previous.get("missing", True))
+    if isinstance(previous, str):
+        return parse(previous), True
+    return None, False
+
+
+SHORT_FOLLOWUP_WORDS = 6
+
+
+def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
+    """The new message's facts completed from the earlier turn (a follow-up), or the new ones."""
+    if prev is None:
+        return new
+    if new.amount_nok is not None and new.kind is not None:
+        return new  # a complete new question
+    if not (prev_incomplete or new.words <= SHORT_FOLLOWUP_WORDS):
+        return new
+    merged = replace(prev, kind_scores=dict(prev.kind_scores), kind_words=list(prev.kind_words),
+                     cues=list(prev.cues), silent=list(prev.silent), followups=[*prev.followups, new.question])
+    if new.amount_nok is not None:
+        merged.amount_nok, merged.amount_text, merged.per, merged.vat = new.amount_nok, new.amount_text, new.per, new.vat
+    if new.period_months is not None:
+        merged.period_months, merged.base_months = new.period_months, new.base_months
+        merged.option_months, merged.period_text = new.option_months, new.period_text
+    if new.kind is not None:
+        merged.kind, merged.kind_scores, merged.kind_words = new.kind, new.kind_scores, new.kind_words
+    merged.cues = sorted(set(merged.cues) | set(new.cues))
+    merged.silent = sorted(set(merged.silent) | set(new.silent))
+    merged.framework = prev.framework or new.framework
+    return merged
+
+
+# ---- the agreement search (rule 0) -------------------------------------------------------------
+
+
+def _get(item: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(item, dict) and item.get(name) not in (None, ""):
+            return item[name]
+        value = getattr(item, name, None)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+_ACTIVE = {"active", "aktiv"}
+
+
+def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
+    if isinstance(item, tuple | list):
+        parts = [str(p) if p is not None else "" for p in item]
+        ref = AgreementRef(parts[0], description=parts[1] if len(parts) > 1 else "",
+                           title=parts[2] if len(parts) > 2 else "", status=parts[3] if len(parts) > 3 else "active")
+        ordering = ""
+    else:
+        agreement = _get(item, "agreement") or item
+        ident = _get(agreement, "agreement_id", "id", "number")
+        if ident is None:
+            return None
+        status = _get(item, "status") or _get(agreement, "status") or "active"
+        status = getattr(status, "value", status)
+        ref = AgreementRef(str(ident), title=str(_get(agreement, "title", "name") or ""),
+                           description=str(_get(agreement, "description") or ""), status=str(status))
+        ordering = str(_get(agreement, "ordering") or "")
+    text = f"{ref.description} {ordering}".lower()
+    ref.mini_competition = any(compile_pattern(w.lower()).search(text) for w in mini_words)
+    return ref
+
+
+def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix) -> tuple[list[AgreementRef], list[AgreementRef]]:
+    """Active and inactive agreements from the injected search (a list, or a search result with
+    `.hits` and `.no_active_agreement`)."""
+    found = find_agreements(text, as_of)
+    mini_words = m.call_off.mini_competition.description_words
+    hits: Iterable[Any]
+    no_active = False
+    inactive_extra: Iterable[Any] = ()
+    if hasattr(found, "hits"):
+        hits = list(found.hits or [])
+        no_active = bool(getattr(found, "no_active_agreement", False))
+        inactive_extra = list(_get(found, "inactive", "inactive_matches", "inactive_hits") or [])
+        hits = _top(hits)
+    else:
+        hits = list(found or [])
+    active: list[AgreementRef] = []
+    inactive: list[AgreementRef] = []
+    for item in hits:
+        ref = _agreement(item, mini_words)
+        if ref is None:
+            continue
+        (active if ref.status.lower() in _ACTIVE and not no_active else inactive).append(ref)
+    for item in inactive_extra:
+        ref = _agreement(item, mini_words)
+        if ref is not None and ref.agreement_id not in {a.agreement_id for a in inactive}:
+            inactive.append(ref)
+    return active, inactive
+
+
+def _top(hits: list[Any]) -> list[Any]:
+    """The best hit, and others scoring nearly as well (search scores, when given)."""
+    scored = [(float(_get(h, "score") or 0.0), h) for h in hits]
+    if not scored or not any(s for s, _ in scored):
+        return hits[:1]
+    best = max(s for s, _ in scored)
+    return [h for s, h in scored if s >= 0.9 * best][:3]
+
+
+# ---- the matrix applied ----------------------------------------------------------------------------
+
+
+def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str | None, int | None]:
+    """(value excl. VAT, what to ask if it cannot be computed, months used)."""
+    if facts.amount_nok is None:
+        return None, "value", facts.period_months
+    months = facts.period_months
+    gross = facts.amount_nok
+    steps.append(Step("amount", {"text": facts.amount_text, "nok": round(facts.amount_nok)}))
+    if facts.period_months:
+        steps.append(Step("period", {"months": facts.period_months, "base_months": facts.base_months,
+                                     "option_months": facts.option_months}))
+    if facts.per in {"year", "month"}:
+        if months is None:
+            if not facts.framework:
+                return None, "period", None
+            months = m.interpretation.framework_max_years * 12
+            steps.append(Step("framework_years", {"years": m.interpretation.framework_max_years}))
+        gross = facts.amount_nok * (months / 12 if facts.per == "year" else months)
+        steps.append(Step(f"per_{facts.per}", {"nok": round(facts.amount_nok), "months": months, "total": round(gross)}))
+    value = excl_vat(gross, facts.vat)
+    if facts.vat == "included":
+        steps.append(Step("vat_included", {"gross": round(gross), "net": value, "rate": m.interpretation.vat_rate_percent}))
+    elif facts.vat is None:
+        steps.append(Step("vat_default", {}))
+    return value, None, months
+
+
+def _condition_holds(cond: Any, kind: str | None, cues: list[str], value: int, months: int | None,
+                     m: Matrix, as_of: dt.date) -> tuple[bool, list[str]]:
+    if cond.kinds is not None and kind not in cond.kinds:
+        return False, []
+    if cond.cues is not None and not set(cond.cues) & set(cues):
+        return False, []
+    used: list[str] = []
+    if cond.min_threshold:
+        row = m.threshold(cond.min_threshold, as_of)
+        if row is None or value < row.value:
+            return False, []
+        used.append(row.id)
+    if cond.period_over_months is not None and not (months and months > cond.period_over_months):
+        return False, []
+    return True, used
+
+
+@dataclass
+class _Outcome:
+    band: str
+    performed_by: str
+    signer: str
+    requirements: list[str]
+    thresholds: list[str]
+
+
+def _band_outcome(value: int, kind: str, facts: Facts, months: int | None, as_of: dt.date, m: Matrix) -> _Outcome:
+    band, _lower = mx.band_of(value, kind, as_of)
+    thresholds: list[str] = []
+    ids = [b.id for b in m.bands]
+    for b in (band, *(m.bands[ids.index(band.id) + 1:ids.index(band.id) + 2])):
+        row = m.band_lower(b, kind, as_of)
+        if row is not None:
+            thresholds.append(row.id)
+    wanted = set(band.requirements)
+    for rule in m.cross_cutting:
+        for cond in rule.any_of:
+            holds, used = _condition_holds(cond, kind, facts.cues, value, months, m, as_of)
+            if holds:
+                wanted.add(rule.requirement)
+                thresholds.extend(used)
+                break
+    for rid in wanted:  # a requirement that is also a threshold (skatteattest) shows its row
+        if any(t.id == rid for t in m.thresholds):
+            thresholds.append(rid)
+    signer = mx.signer_for(band.id, value)
+    for override in m.signer_overrides:
+        if override.cue in facts.cues:
+            signer = override.role
+    order = [r.id for r in m.requirements]
+    return _Outcome(band.id, band.performed_by, signer, sorted(wanted, key=order.index), list(dict.fromkeys(thresholds)))
+
+
+def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | None = None,
+            previous: Any = None) -> AuthorityResult:
+    """Who carries out, approves and signs this purchase, and what the matrix requires."""
+    m = mx.matrix()
+    prev, prev_incomplete = _previous_facts(previous)
+    facts = merge(prev, prev_incomplete, parse(question))
+    result = AuthorityResult(question=facts.question or question, as_of=as_of, facts=facts)
+    steps = result.steps
+    result.kind_candidates = [k for k, _ in sorted(facts.kind_scores.items(), key=lambda kv: -kv[1])] or m.kind_ids()
+    if facts.silent:
+        result.rule, result.silent = "silent", list(facts.silent)
+        return result
+
+    value, value_gap, months = _value(facts, m, steps)
+    result.value_nok_excl_vat = value
+    result.period_months = facts.period_months
+    result.kind = facts.kind
+    if facts.kind:
+        steps.append(Step("kind", {"kind": facts.kind, "words": facts.kind_words[:4]}))
+
+    # rule 0: an active framework agreement covers it
+    if find_agreements is not None and "hele_kommunen" not in facts.cues:
+        result.search = "used"
+        active, inactive = find(find_agreements, facts.question or question, as_of, m)
+        result.inactive_agreements = inactive
+        if active:
+            return _framework(result, active, value, value_gap, m)
+    elif find_agreements is not None:
+        result.search = "skipped"
+
+    missing: list[str] = []
+    if value is None:
+        missing.append("value")
+        result.ask = value_gap
+    if facts.kind is None:
+        if value is not None and _kind_does_not_matter(value, facts, months, as_of, m):
+            steps.append(Step("kind_not_needed", {}))
+        else:
+            missing.append("kind")
+            result.ask = result.ask or "kind"
+    if missing:
+        result.rule, result.missing = "incomplete", missing
+        if result.ask == "value" and "kind" in missing:
+            result.ask = "kind"  # one question at a time: the kind first, then the value ranges for it
+        return result
+
+    assert value is not None
+    kind = facts.kind or m.kind_ids()[0]
+    outcome = _band_outcome(value, kind, facts, months, as_of, m)
+    result.band, result.performed_by, result.signer = outcome.band, outcome.performed_by, outcome.signer
+    result.requirements = outcome.requirements
+    result.thresholds_used = [t for t in (mx.threshold_in_force(tid, as_of) for tid in outcome.thresholds) if t]
+    result.lead_time = mx.lead_time(outcome.band)
+    steps.append(Step("band", {"band": outcome.band}))
+    band = m.band(outcome.band)
+    if len(band.signer) > 1:
+        limit = next(r.max_value_incl for r in band.signer if r.max_value_incl)
+        steps.append(Step("signer_limit", {"limit": limit, "role": result.signer}))
+    if any(o.cue in facts.cues for o in m.signer_overrides):
+        steps.append(Step("signer_override", {"role": result.signer}))
+    if facts.per in {"year", "month"} and months and months > m.interpretation.period_over_months:
+        pass
+    return result
+
+
+def _kind_does_not_matter(value: int, facts: Facts, months: int | None, as_of: dt.date, m: Matrix) -> bool:
+    outcomes = {
+        (o.band, o.performed_by, o.signer, tuple(o.requirements))
+        for o in (_band_outcome(value, k, facts, months, as_of, m) for k in m.kind_ids())
+    }
+    return len(outcomes) == 1
+
+
+def _framework(result: AuthorityResult, active: list[AgreementRef], value: int | None, value_gap: str | None,
+               m: Matrix) -> AuthorityResult:
+    result.rule = "framework"
+    result.agreements = active
+    result.framework_agreement = [a.agreement_id for a in active]
+    result.performed_by = m.call_off.performed_by
+    result.steps.append(Step("rule0", {"ids": result.framework_agreement}))
+    if value is None:
+        result.missing = ["value"]
+        result.ask = value_gap or "value"
+        return result
+    result.approver = mx.call_off_approver(value)
+    result.steps.append(Step("call_off", {"value": value, "role": result.approver}))
+    mini = m.call_off.mini_competition
+    if value >= mini.min_value and any(a.mini_competition for a in active[:1]):
+        result.requirements = [mini.requirement]
+        result.performed_by = mini.performed_by
+        result.steps.append(Step("mini", {"min": mini.min_value, "id": active[0].agreement_id}))
+    return result

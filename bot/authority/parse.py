@@ -1,0 +1,320 @@
+"""Reading a question: the amount, VAT, per year / per month, the period with options, the kind
+of purchase and the cues for cross-cutting requirements. Plain functions on strings.
+
+Words come from `knowledge/authority/language.yaml`; the arithmetic rules (VAT rate, the longest
+framework period) from the matrix. Nothing here decides a procedure: that is `analysis`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from agreements_sync.knowledge import knowledge_path
+from bot.authority.knowledge import LANGUAGE_FILE, Language, compile_pattern, load_language
+from bot.authority.matrix import matrix
+
+_cache: dict[tuple[str, int, int], Language] = {}
+
+
+def language() -> Language:
+    path = knowledge_path(LANGUAGE_FILE)
+    m = matrix()
+    try:
+        key = (str(path), path.stat().st_mtime_ns, id(m))
+    except FileNotFoundError:
+        return load_language(matrix=m)  # raises KnowledgeError naming the file
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = load_language(matrix=m)
+    return _cache[key]
+
+
+@dataclass
+class Amount:
+    """One money amount found in the text."""
+
+    nok: float  # as written, in NOK
+    text: str  # the words it was read from
+    per: str = "total"  # total | year | month
+    vat: str | None = None  # included | excluded | None (not said)
+    start: int = 0
+
+
+@dataclass
+class Facts:
+    """What a question says, before the matrix is applied. JSON-able (kept for follow-ups)."""
+
+    question: str = ""
+    amount_nok: float | None = None
+    amount_text: str = ""
+    per: str = "total"
+    vat: str | None = None
+    period_months: int | None = None
+    base_months: int | None = None
+    option_months: int = 0
+    period_text: str = ""
+    kind: str | None = None
+    kind_scores: dict[str, int] = field(default_factory=dict)
+    kind_words: list[str] = field(default_factory=list)
+    cues: list[str] = field(default_factory=list)
+    framework: bool = False
+    silent: list[str] = field(default_factory=list)
+    words: int = 0
+    followups: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Facts:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+_SPACE = re.compile(r"[\s\u00a0\u202f\u2009]+")
+# 350 000 | 350.000 | 1 800 000,50 | 1,8 | 1.8 | 350
+_NUM = r"\d{1,3}(?:[ .]\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[ .]\d{3})+(?:,\d+)?$")
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("–", "-").replace("—", "-").replace("×", "x")
+    text = text.replace("’", "'")
+    return _SPACE.sub(" ", text).strip()
+
+
+def _number(raw: str) -> float:
+    if _THOUSANDS.match(raw):
+        whole, _, decimals = raw.partition(",")
+        return float(re.sub(r"[ .]", "", whole) + ("." + decimals if decimals else ""))
+    return float(raw.replace(",", "."))
+
+
+def _words_to_digits(text: str, lang: Language) -> str:
+    """"to år" → "2 år", "ett pluss ett år" → "1 pluss 1 år", "en halv million" → "0,5 million"."""
+    text = re.sub(r"(?<!\w)(?:en |ei |ein )?halv (?=mill|mnok|million)", "0,5 ", text)
+    words = sorted(lang.number_words, key=len, reverse=True)
+    alternation = "|".join(re.escape(w) for w in words)
+    units = r"(?:år|årig|måned|mnd|mill|million|millioner|tusen|pluss|\+|og \w+ år|x |ganger)"
+    pattern = re.compile(rf"(?<![\w,.])({alternation})(?=\s*-?{units})")
+
+    def digits(match: re.Match[str]) -> str:
+        value = lang.number_words[match.group(1)]
+        return (f"{value:g}").replace(".", ",")
+
+    text = pattern.sub(digits, text)
+    glued = re.compile(rf"(?<!\w)({alternation})-?årig")
+    return glued.sub(lambda m: digits(m) + "-årig", text)
+
+
+def _phrases(words: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" if w[-1].isalnum() else rf"(?<!\w){re.escape(w)}"
+                               for w in sorted(words, key=len, reverse=True)))
+
+
+def find_amounts(text: str, lang: Language | None = None) -> list[Amount]:
+    """Every money amount in an already normalised text (number words as digits)."""
+    lang = lang or language()
+    multipliers = sorted(lang.multipliers, key=len, reverse=True)
+    mult_re = "|".join(re.escape(m.strip()) + (r"(?![\w])" if m.strip()[-1].isalnum() else "") for m in multipliers if m.strip() != "000")
+    currency_before = r"(?:kr\.?|nok|kroner)\s*"
+    currency_after = r"(?:\s*(?:,-|kr\.?(?!\w)|kroner|nok(?!\w)))"
+    pattern = re.compile(
+        rf"(?P<cur>{currency_before})?(?P<num>{_NUM})(?:\s*(?P<mult>{mult_re}))?(?P<curafter>{currency_after})?(?P<dash>,-)?"
+    )
+    unit_re = re.compile(
+        r"\s*-?(?:" + "|".join(re.escape(u) for u in lang.non_money_units) + r")(?:-?(?:ene|ane|er|en|et|ar|e|r|s))?(?!\w)"
+    )
+    per_year = _phrases(lang.per_year)
+    per_month = _phrases(lang.per_month)
+    vat_in = _phrases(lang.vat.included)
+    vat_ex = _phrases(lang.vat.excluded)
+    out: list[Amount] = []
+    for match in pattern.finditer(text):
+        if match.start() > 0 and (text[match.start() - 1].isalnum() or text[match.start() - 1] in ".,"):
+            continue  # inside a word or a date ("mars2027", "01.03.2027")
+        raw = match.group("num")
+        value = _number(raw)
+        mult = match.group("mult")
+        money_marked = bool(match.group("cur") or match.group("curafter") or match.group("dash") or mult)
+        after = text[match.end():]
+        if mult:
+            value *= lang.multipliers.get(mult, lang.multipliers.get(mult.rstrip("."), 1))
+        elif not money_marked:
+            if value < 1000 or unit_re.match(after):
+                continue
+            if re.fullmatch(r"\d{4}", raw) and 1900 <= value <= 2100:
+                continue  # a year
+        before = text[max(0, match.start() - 30):match.start()]
+        near_after = after[:40]
+        per = "total"
+        if per_month.search(near_after) or per_month.search(before[-20:]):
+            per = "month"
+        elif per_year.search(near_after) or per_year.search(before[-20:]):
+            per = "year"
+        vat = None
+        window_after, window_before = after[:30], before[-25:]
+        if vat_ex.search(window_after) or vat_ex.search(window_before):
+            vat = "excluded"
+        elif vat_in.search(window_after) or vat_in.search(window_before):
+            vat = "included"
+        out.append(Amount(nok=value, text=match.group(0).strip(), per=per, vat=vat, start=match.start()))
+    # a VAT word said once for the whole question applies to amounts that did not have one near
+    has_in, has_ex = bool(vat_in.search(text)), bool(vat_ex.search(text))
+    if has_in != has_ex:
+        for amount in out:
+            amount.vat = amount.vat or ("included" if has_in else "excluded")
+    return out
+
+
+_PERIOD = re.compile(
+    r"(?P<chain>(?<![\d,.])\d+(?:[.,]5)?\s*(?:-?(?:år|årig|måneder|måned|mnd)(?!\w))?"
+    r"(?:\s*(?:\+|pluss|og)\s*\d+(?:[.,]5)?\s*(?:-?(?:år|årig|måneder|måned|mnd)(?!\w))?)*)"
+)
+_ELEMENT = re.compile(r"(\d+(?:[.,]5)?)\s*-?(år|årig|måneder|måned|mnd)?")
+
+
+@dataclass
+class Period:
+    total_months: int
+    base_months: int
+    option_months: int
+    text: str
+
+
+def find_period(text: str, lang: Language | None = None) -> Period | None:
+    """The contract period incl. options: "2 år + 1 + 1", "i 3 år med opsjon på 1+1 år", "24 måneder"."""
+    lang = lang or language()
+    text = re.sub(r"(\d+)\s*(?:x|ganger)\s*(\d+)\s*(år|måneder|mnd)", lambda m: f"{int(m.group(1)) * int(m.group(2))} {m.group(3)}", text)
+    option_re = _phrases(lang.option_words) if lang.option_words else None
+    option_stem = re.compile("|".join(re.escape(w) for w in lang.option_words))
+    base: int | None = None
+    options = 0
+    texts: list[str] = []
+    for match in _PERIOD.finditer(text):
+        chain = match.group("chain")
+        elements = _ELEMENT.findall(chain)
+        units = [u for _, u in elements if u]
+        if not units:
+            continue
+        if text[match.end():match.end() + 12].lstrip().startswith(("siden", "gammel", "tilbake")):
+            continue
+        unit = units[-1]
+        months_each = 1 if unit.startswith("m") else 12
+        values = [float(v.replace(",", ".")) for v, _ in elements]
+        if any(v <= 0 or v > (240 if months_each == 1 else 20) for v in values):
+            continue
+        months = [round(v * months_each) for v in values]
+        before = text[max(0, match.start() - 45):match.start()]
+        is_option = bool(option_stem.search(before)) and base is not None
+        if is_option:
+            options += sum(months)
+        elif base is None:
+            base = months[0]
+            options += sum(months[1:])
+        else:
+            continue
+        texts.append(chain.strip())
+    del option_re
+    if base is None:
+        return None
+    return Period(total_months=base + options, base_months=base, option_months=options, text=" + ".join(texts))
+
+
+@dataclass
+class _Match:
+    kind: str
+    start: int
+    end: int
+    weight: int
+    word: str
+
+
+def _matches(text: str, patterns: dict[str, list[str]]) -> list[_Match]:
+    found: list[_Match] = []
+    for key, words in patterns.items():
+        for word in words:
+            for m in compile_pattern(word).finditer(text):
+                found.append(_Match(key, m.start(), m.end(), len(word.lstrip("^=")), m.group(0)))
+    found.sort(key=lambda x: (-x.weight, x.start))
+    kept: list[_Match] = []
+    for cand in found:  # the longer (more specific) pattern wins where two overlap
+        if all(cand.end <= k.start or cand.start >= k.end for k in kept):
+            kept.append(cand)
+    return kept
+
+
+def find_kind(text: str, lang: Language | None = None) -> tuple[str | None, dict[str, int], list[str]]:
+    """The kind with the most word matches; None when nothing matches or two kinds tie."""
+    lang = lang or language()
+    kept = _matches(text, lang.kinds)
+    scores: dict[str, int] = {}
+    for m in kept:
+        scores[m.kind] = scores.get(m.kind, 0) + 1
+    words = [m.word for m in sorted(kept, key=lambda x: x.start)]
+    exact = text.strip(" ?.!").replace(" ", "_").replace("-", "_")
+    if exact in lang.kinds:  # the answer to "which kind?" is the kind id itself
+        return exact, {exact: 1}, [text]
+    if not scores:
+        return None, scores, words
+    best = max(scores.values())
+    leaders = [k for k, v in scores.items() if v == best]
+    return (leaders[0] if len(leaders) == 1 else None), scores, words
+
+
+def find_cues(text: str, lang: Language | None = None, table: dict | None = None) -> list[str]:
+    lang = lang or language()
+    cues: list[str] = []
+    for name, cue in (lang.cues if table is None else table).items():
+        scrubbed = text
+        for pattern in cue.exclude:
+            scrubbed = compile_pattern(pattern).sub(" ", scrubbed)
+        if not any(compile_pattern(w).search(scrubbed) for w in cue.words):
+            continue
+        if cue.require_also and not any(compile_pattern(w).search(scrubbed) for w in cue.require_also):
+            continue
+        cues.append(name)
+    return cues
+
+
+def parse(question: str) -> Facts:
+    lang = language()
+    text = _words_to_digits(normalise(question), lang)
+    facts = Facts(question=question, words=len(re.findall(r"\w+", question)))
+    amounts = find_amounts(text, lang)
+    period = find_period(text, lang)
+    if period:
+        facts.period_months = period.total_months
+        facts.base_months = period.base_months
+        facts.option_months = period.option_months
+        facts.period_text = period.text
+    if amounts:
+        chosen = max(amounts, key=lambda a: _rough_total(a, period))
+        facts.amount_nok, facts.amount_text, facts.per, facts.vat = chosen.nok, chosen.text, chosen.per, chosen.vat
+    facts.kind, facts.kind_scores, facts.kind_words = find_kind(text, lang)
+    facts.cues = find_cues(text, lang)
+    facts.framework = any(compile_pattern(w).search(text) for w in lang.framework_words)
+    facts.silent = find_cues(text, lang, lang.silent_topics)
+    return facts
+
+
+def _rough_total(amount: Amount, period: Period | None) -> float:
+    months = period.total_months if period else 12
+    if amount.per == "year":
+        return amount.nok * months / 12
+    if amount.per == "month":
+        return amount.nok * months
+    return amount.nok
+
+
+def excl_vat(nok: float, vat: str | None) -> int:
+    """NOK excl. VAT, rounded to whole kroner: an amount incl. VAT is divided by 1 + the rate."""
+    m = matrix()
+    included = vat == "included" or (vat is None and m.interpretation.default_vat == "included")
+    value = Decimal(str(nok))
+    if included:
+        value = value / (Decimal(1) + Decimal(m.interpretation.vat_rate_percent) / Decimal(100))
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
