@@ -36,6 +36,7 @@ class Announcement(SQLModel, table=True):
     withdrawn_at: dt.datetime | None = None
     recipients: int = 0
     not_reachable: int = 0
+    request_key: str | None = Field(default=None, max_length=64, unique=True)  # a double-clicked Send is one announcement
 
 
 class AnnouncementRecipient(SQLModel, table=True):

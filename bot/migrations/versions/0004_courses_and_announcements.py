@@ -47,7 +47,9 @@ def upgrade() -> None:
     sa.Column('withdrawn_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('recipients', sa.Integer(), nullable=False),
     sa.Column('not_reachable', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.Column('request_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('request_key')
     )
     with op.batch_alter_table('announcement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_announcement_send_at'), ['send_at'], unique=False)

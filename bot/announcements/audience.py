@@ -1,0 +1,175 @@
+"""Who an announcement goes to: parse an audience spec and resolve it to recipients.
+
+Specs (CLI, YAML file and the Teams form all use them):
+
+    all                          everyone who has the bot (installed personal chats)
+    emails:a@x.no,b@x.no         these people; e-mails without a conversation are "not reachable"
+    team:<teamId>                members of a team: the users the bot has met in that team
+    channel:<conversationId>     one post in a channel the bot is installed in
+    category:<faggruppe>         users who asked the bot about that category (category_interest)
+
+Team members: the bot stores a conversation reference for every user who talks to it, with the
+team id when it happened in a team. A team audience is every user with a reference in that team,
+each reached in their personal chat. We chose this over fetching the team roster (Bot Framework
+`GET /v3/conversations/{teamId}/members`) because it needs no extra HTTP call or permission at
+send time and every recipient is someone the bot can already message proactively; its limit is
+that members who never met the bot in that team are not included (they are not reachable
+proactively before the app is installed for them anyway).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.announcements.models import CategoryInterest
+
+KINDS = ("all", "emails", "team", "channel", "category")
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+class AudienceError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Audience:
+    kind: str
+    values: tuple[str, ...] = ()
+
+    @property
+    def spec(self) -> str:
+        return self.kind if self.kind == "all" else f"{self.kind}:{','.join(self.values)}"
+
+
+def parse_audience(spec: str) -> Audience:
+    """`all`, `emails:a@x,b@y`, `team:<id>`, `channel:<id>` or `category:<name>`; errors in plain words."""
+    spec = (spec or "").strip()
+    if not spec:
+        raise AudienceError("audience is empty: use all, emails:…, team:…, channel:… or category:…")
+    kind, _, rest = spec.partition(":")
+    kind = kind.strip().lower()
+    if kind == "all":
+        if rest.strip():
+            raise AudienceError("audience 'all' takes no value")
+        return Audience("all")
+    if kind not in KINDS:
+        raise AudienceError(f"audience '{kind}' is unknown: use all, emails:…, team:…, channel:… or category:…")
+    if kind == "emails":
+        values = [v.strip().lower() for v in re.split(r"[,;\s]+", rest) if v.strip()]
+        bad = [v for v in values if not _EMAIL.match(v)]
+        if bad:
+            raise AudienceError(f"not an e-mail address: {', '.join(bad)}")
+    else:
+        values = [rest.strip()] if rest.strip() else []
+    if not values:
+        raise AudienceError(f"audience '{kind}' needs a value, e.g. {kind}:{'a@x.no,b@x.no' if kind == 'emails' else '…'}")
+    return Audience(kind, tuple(dict.fromkeys(values)))
+
+
+@dataclass
+class Recipient:
+    key: str  # unique within the announcement: aad id, e-mail or conversation id
+    aad_object_id: str = ""
+    email: str = ""
+    name: str = ""
+    conversation_ref_id: int | None = None
+    reachable: bool = True
+    reason: str = ""
+
+
+def _ref_recipient(ref: Any) -> Recipient:
+    key = ref.aad_object_id or ref.email or ref.conversation_id
+    return Recipient(key=key, aad_object_id=ref.aad_object_id, email=ref.email, name=ref.name, conversation_ref_id=ref.id)
+
+
+def _unreachable(key: str, reason: str, **values: str) -> Recipient:
+    return Recipient(key=key, reachable=False, reason=reason, **values)
+
+
+def _by_aad_ids(session: Session, aad_ids: list[str], why_missing: str) -> list[Recipient]:
+    from bot.conversations.store import personal_refs
+
+    newest: dict[str, Any] = {}
+    for ref in personal_refs(session):  # oldest first: the newest reference wins
+        if ref.aad_object_id:
+            newest[ref.aad_object_id] = ref
+    return [_ref_recipient(newest[a]) if a in newest else _unreachable(a, why_missing, aad_object_id=a) for a in aad_ids]
+
+
+def resolve(session: Session, audience: Audience) -> list[Recipient]:
+    """Everyone the audience names, reachable or not (those not reachable say why)."""
+    from bot.conversations.models import ConversationRef
+    from bot.conversations.store import find_by_email, personal_refs
+
+    recipients: list[Recipient]
+    if audience.kind == "all":
+        newest: dict[str, Any] = {}
+        for ref in personal_refs(session):
+            newest[ref.aad_object_id or ref.email or ref.conversation_id] = ref
+        recipients = [_ref_recipient(ref) for ref in newest.values()]
+    elif audience.kind == "emails":
+        recipients = []
+        for email in audience.values:
+            ref = find_by_email(session, email)
+            recipients.append(
+                _ref_recipient(ref) if ref is not None
+                else _unreachable(email, "no conversation with the bot (not installed for this person)", email=email)
+            )
+    elif audience.kind == "team":
+        aad_ids = session.exec(
+            select(ConversationRef.aad_object_id)
+            .where(ConversationRef.team_id == audience.values[0], ConversationRef.aad_object_id != "")
+            .distinct()
+        ).all()
+        recipients = _by_aad_ids(session, sorted(aad_ids), "member of the team without a personal chat with the bot")
+    elif audience.kind == "channel":
+        ref = session.exec(
+            select(ConversationRef)
+            .where(ConversationRef.conversation_id == audience.values[0], ConversationRef.installed == True)  # noqa: E712
+            .order_by(col(ConversationRef.updated_at).desc())
+        ).first()
+        if ref is None:
+            recipients = [_unreachable(audience.values[0], "the bot is not installed in this channel (no stored conversation)")]
+        else:
+            recipients = [Recipient(key=ref.conversation_id, name=ref.name or "channel", conversation_ref_id=ref.id)]
+    else:  # category
+        aad_ids = session.exec(
+            select(CategoryInterest.aad_object_id)
+            .where(func.lower(CategoryInterest.category) == audience.values[0].lower())
+            .distinct()
+        ).all()
+        recipients = _by_aad_ids(session, sorted(aad_ids), "asked about the category but has no personal chat with the bot")
+    unique: dict[str, Recipient] = {}
+    for recipient in recipients:
+        unique.setdefault(recipient.key, recipient)
+    return list(unique.values())
+
+
+def record_category_interest(session: Session, user: Any, category: str, now: dt.datetime | None = None) -> None:
+    """Remember that this user asked about `category` (an announcement audience).
+
+    The Teams layer calls it when a question is answered with agreements of a category
+    (`user` is a `bot.services.User`; users without an Entra object id are not recorded)."""
+    from bot.db import utcnow
+
+    aad_id = getattr(user, "aad_object_id", "") or ""
+    category = (category or "").strip()
+    if not aad_id or not category:
+        return
+    now = now or utcnow()
+    row = session.exec(
+        select(CategoryInterest).where(CategoryInterest.aad_object_id == aad_id, CategoryInterest.category == category)
+    ).first()
+    if row is None:
+        session.add(CategoryInterest(aad_object_id=aad_id, category=category, last_asked_at=now))
+    else:
+        row.times_asked += 1
+        row.last_asked_at = now
+        session.add(row)
+    session.flush()

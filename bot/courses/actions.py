@@ -1,0 +1,24 @@
+"""Card actions of courses: `course.signup`, `course.cancel`, `course.list`; each answers with the updated card."""
+
+from __future__ import annotations
+
+from bot.answer import Answer
+from bot.card_actions import ActionContext, register
+from bot.courses import flow
+
+
+def _course_id(ctx: ActionContext) -> int | None:
+    try:
+        return int(ctx.data.get("course_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+@register("course")
+def course_action(ctx: ActionContext) -> Answer | None:
+    course_id = _course_id(ctx)
+    if ctx.verb == "course.signup" and course_id is not None:
+        return flow.sign_up_answer(ctx.services, ctx.user, course_id)
+    if ctx.verb == "course.cancel" and course_id is not None:
+        return flow.cancel_answer(ctx.services, ctx.user, course_id)
+    return flow.list_answer(ctx.services, ctx.user)

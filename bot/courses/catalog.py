@@ -1,0 +1,81 @@
+"""Course data files: the categories (`knowledge/courses/categories.yaml`) and course files
+(`knowledge/courses/demo-courses.yaml` or any YAML file the procurement section writes).
+
+Times without an offset are local time in the configured time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, model_validator
+
+from agreements_sync.knowledge import load_model
+
+
+class Category(BaseModel):
+    key: str
+    nb: str
+    en: str
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nb
+
+
+class Categories(BaseModel):
+    categories: list[Category]
+
+
+class CourseSpec(BaseModel):
+    title: str = Field(min_length=1)
+    description: str = ""
+    category: str = ""
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str = ""
+    meeting_url: str = ""
+    audience: str = ""
+    capacity: int = Field(20, ge=1)
+    signup_deadline: dt.datetime | None = None
+
+    @model_validator(mode="after")
+    def _where(self) -> "CourseSpec":
+        if not self.place and not self.meeting_url:
+            raise ValueError("give a place or a meeting_url")
+        return self
+
+
+class CourseFile(BaseModel):
+    courses: list[CourseSpec]
+
+
+def categories() -> list[Category]:
+    return load_model("courses/categories.yaml", Categories).categories
+
+
+def category_keys() -> set[str]:
+    return {c.key for c in categories()}
+
+
+def category_label(key: str, lang: str) -> str:
+    for category in categories():
+        if category.key == key:
+            return category.label(lang)
+    return key
+
+
+def load_course_file(path: str | Path) -> list[CourseSpec]:
+    """Courses from a YAML file (absolute or relative to the working directory, else to knowledge/)."""
+    candidate = Path(path)
+    if not candidate.is_absolute() and candidate.exists():
+        candidate = candidate.resolve()
+    return load_model(candidate, CourseFile).courses
+
+
+def as_utc(value: dt.datetime, timezone: str) -> dt.datetime:
+    """A datetime from a file or the CLI: naive means local time in `timezone`."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(timezone))
+    return value.astimezone(dt.UTC)
