@@ -32,7 +32,7 @@ COMMANDS: dict[str, str] = {
     "authority-eval": "bot.commands.authority:authority_eval",
     "ask": "bot.commands.conversation:ask",
     "serve": "bot.commands.conversation:serve",
-    "teams-package": "bot.commands.conversation:teams_package",
+    "teams-package": "bot.commands.teams_package:teams_package",
     "insights": "bot.commands.conversation:insights",
     "alerts": "bot.commands.alerts:alerts",
     "outbox": "bot.commands.alerts:outbox",
