@@ -255,9 +255,11 @@ def find_kind(text: str, lang: Language | None = None) -> tuple[str | None, dict
     for m in kept:
         scores[m.kind] = scores.get(m.kind, 0) + 1
     words = [m.word for m in sorted(kept, key=lambda x: x.start)]
-    exact = text.strip(" ?.!").replace(" ", "_").replace("-", "_")
-    if exact in lang.kinds:  # the answer to "which kind?" is the kind id itself
-        return exact, {exact: 1}, [text]
+    tokens = text.strip(" ?.!").split()
+    for n in (3, 1):  # a reply to "which kind?" (or a card choice appended): ends with a kind id or name
+        tail = "_".join(tokens[-n:]).replace("-", "_") if len(tokens) >= n else ""
+        if tail in lang.kinds:
+            return tail, {tail: 1}, [tail]
     if not scores:
         return None, scores, words
     best = max(scores.values())

@@ -1,0 +1,192 @@
+"""`innkjopsbot authority "…"` and `innkjopsbot authority-eval [FILE]`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from agreements_sync.knowledge import KnowledgeError
+from bot.cli import CliContext, Refused, global_options, pass_cli
+
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "authority" / "questions.yaml"
+FIELDS = ("value_nok_excl_vat", "kind", "band", "framework_agreement", "approver", "performed_by", "signer",
+          "requirements", "missing")
+SET_FIELDS = {"framework_agreement", "requirements", "missing"}
+# Fields that depend on whether an active framework agreement covers the purchase (rule 0).
+SEARCH_FIELDS = {"band", "framework_agreement", "approver", "performed_by", "signer", "requirements", "missing"}
+
+
+def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None, str]:
+    """The agreement search for rule 0, if bot.search exists and the index holds agreements."""
+    try:
+        module = importlib.import_module("bot.search")
+    except ModuleNotFoundError as exc:
+        if exc.name and "bot.search".startswith(exc.name):
+            return None, "the agreement search (bot.search) is not installed: rule 0 was not checked"
+        raise
+    if not hasattr(module, "SearchService"):
+        return None, "bot.search has no SearchService yet: rule 0 was not checked"
+    database = cli.database()
+    try:
+        from agreements_sync.index import load_agreements
+
+        if not load_agreements(database.engine):
+            return None, "the agreement index is empty (run `innkjopsbot sync FILE`): rule 0 was not checked"
+    except ImportError:
+        pass
+    service = module.SearchService(database)
+
+    def find(text: str, as_of: dt.date) -> Any:
+        return service.search(text, as_of, limit=3)
+
+    return find, ""
+
+
+@click.command("authority")
+@click.argument("question", nargs=-1, required=True)
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Answer language.")
+@click.option("--no-search", is_flag=True, help="Do not check for a framework agreement (rule 0).")
+@global_options
+@pass_cli
+def authority(cli: CliContext, question: tuple[str, ...], lang: str, no_search: bool) -> None:
+    """Who carries out, approves and signs a purchase, and which rules apply.
+
+    Reads the amount (incl./excl. VAT, per year or month, options), the kind of purchase and
+    checks rule 0 (an active framework agreement must be used) with the agreement search.
+    Answers from the authority matrix in knowledge/authority/. --json prints the fields
+    value_nok_excl_vat, kind, band, framework_agreement, approver, performed_by, signer,
+    requirements and missing, plus the thresholds used and the steps.
+
+    \b
+    Examples:
+      innkjopsbot authority "Jeg skal kjøpe nye møbler for ca. 350 000 kr, hva må jeg gjøre?"
+      innkjopsbot --json authority "hvem kan signere en kontrakt på 3 mill for konsulenttjenester?"
+      innkjopsbot --as-of 2021-06-01 authority "varekjøp for 2,1 mill"
+    """
+    from bot.authority.analysis import analyse
+    from bot.authority.render import authority_answer
+
+    text = " ".join(question).strip()
+    if not text:
+        raise click.UsageError("give a question, e.g. innkjopsbot authority \"møbler for 350 000\"")
+    finder, note = (None, "rule 0 was not checked (--no-search)") if no_search else search_finder(cli)
+    try:
+        result = analyse(text, cli.today, find_agreements=finder)
+        answer = authority_answer(result, lang)
+    except KnowledgeError as exc:
+        raise Refused(str(exc)) from None
+    payload = result.to_json()
+    if note:
+        payload["search_note"] = note
+    cli.emit(payload, lambda: answer.text + (f"\n({note})" if note and finder is None and not no_search else ""))
+
+
+def _load_questions(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise Refused(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise Refused(f"{path}: not valid YAML: {exc}") from None
+    items = data.get("questions") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise Refused(f"{path}: expected a list 'questions'")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not isinstance(item.get("expected"), dict):
+            raise Refused(f"{path}: questions[{i}]: needs 'q' (text) and 'expected' (mapping)")
+        unknown = set(item["expected"]) - set(FIELDS)
+        if unknown:
+            raise Refused(f"{path}: questions[{i}].expected: unknown field {', '.join(sorted(unknown))}")
+    return items
+
+
+def _same(field: str, got: Any, want: Any) -> bool:
+    if field in SET_FIELDS:
+        return set(got or []) == set(want or [])
+    return got == want
+
+
+def evaluate(items: list[dict[str, Any]], default_as_of: dt.date, finder: Callable[[str, dt.date], Any] | None) -> dict[str, Any]:
+    """Accuracy per field over the question set; framework-dependent fields of questions marked
+    `needs_search` are only counted when the search is available."""
+    from bot.authority.analysis import analyse
+
+    totals = {f: [0, 0] for f in FIELDS}
+    failures: list[dict[str, Any]] = []
+    exact = 0
+    for item in items:
+        as_of = dt.date.fromisoformat(str(item["as_of"])) if item.get("as_of") else default_as_of
+        previous = None
+        for earlier in item.get("previous", []) if isinstance(item.get("previous"), list) else [item.get("previous")] if item.get("previous") else []:
+            previous = analyse(earlier, as_of, find_agreements=finder, previous=previous)
+        got = analyse(item["q"], as_of, find_agreements=finder, previous=previous).to_json()
+        all_ok = True
+        for field, want in item["expected"].items():
+            if finder is None and item.get("needs_search") and field in SEARCH_FIELDS:
+                continue
+            ok = _same(field, got[field], want)
+            totals[field][0] += ok
+            totals[field][1] += 1
+            if not ok:
+                all_ok = False
+                failures.append({"q": item["q"], "field": field, "expected": want, "got": got[field]})
+        exact += all_ok
+    return {
+        "questions": len(items),
+        "search": finder is not None,
+        "fields": {f: {"correct": c, "total": t, "accuracy": round(c / t, 3) if t else None} for f, (c, t) in totals.items()},
+        "all_fields_correct": exact,
+        "failures": failures,
+    }
+
+
+@click.command("authority-eval")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--no-search", is_flag=True, help="Evaluate without the agreement search even if it is available.")
+@click.option("--show-failures/--hide-failures", default=True, show_default=True)
+@global_options
+@pass_cli
+def authority_eval(cli: CliContext, file: Path | None, no_search: bool, show_failures: bool) -> None:
+    """Accuracy per JSON field of `authority` on a question set (default tests/data/authority/questions.yaml).
+
+    Each question has `q`, optional `as_of`, `previous` (earlier message(s) of a follow-up),
+    `needs_search: true` when the answer depends on an active framework agreement, and
+    `expected` with any of the JSON fields. Without the agreement search (bot.search and a synced
+    index) the framework-dependent fields of `needs_search` questions are not counted.
+
+    \b
+    Examples:
+      innkjopsbot authority-eval
+      innkjopsbot sync ../shared/data/avtaleregister.csv && innkjopsbot --as-of 2026-11-24 authority-eval
+    """
+    path = file or DEFAULT_QUESTIONS
+    items = _load_questions(path)
+    finder, note = (None, "--no-search") if no_search else search_finder(cli)
+    as_of = cli.as_of or dt.date(2026, 11, 24)
+    try:
+        report = evaluate(items, as_of, finder)
+    except KnowledgeError as exc:
+        raise Refused(str(exc)) from None
+    report["file"] = str(path)
+    if note:
+        report["search_note"] = note
+
+    def human() -> str:
+        lines = [f"{report['questions']} questions from {path}; agreement search: "
+                 + ("used" if finder else f"not used ({note}); framework-dependent fields of needs_search questions skipped")]
+        for field, row in report["fields"].items():
+            acc = "-" if row["accuracy"] is None else f"{row['accuracy'] * 100:5.1f} %"
+            lines.append(f"  {field:20} {acc}  ({row['correct']}/{row['total']})")
+        lines.append(f"  all fields correct   {report['all_fields_correct']}/{report['questions']}")
+        if show_failures and report["failures"]:
+            lines.append("failures:")
+            lines += [f"  - {f['q']!r}: {f['field']} expected {f['expected']!r}, got {f['got']!r}" for f in report["failures"]]
+        return "\n".join(lines)
+
+    cli.emit(report, human)
