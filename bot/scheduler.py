@@ -106,10 +106,13 @@ JOBS: tuple[JobSpec, ...] = (
     ),
     JobSpec("alerts.daily_scan", "bot.alerts.jobs:daily_scan", "0 6 * * *", description="expiry scan and alerts"),
     JobSpec("alerts.weekly_digest", "bot.alerts.jobs:weekly_digest", "0 7 * * mon", description="weekly digest"),
-    JobSpec("courses.send_reminders", "bot.courses.jobs:send_reminders", "5 * * * *", description="course reminders"),
+    # reminders for tomorrow's courses; hourly in office hours catches late confirmations (idempotent keys)
+    JobSpec("courses.send_reminders", "bot.courses.jobs:send_reminders", "0 9-17 * * *", description="course reminders"),
     JobSpec("announcements.send_due", "bot.announcements.jobs:send_due", "every 1m", lease_seconds=10 * 60,
             description="announcements whose time has come"),
+    # only when the server does not run the outbox sender loop itself (INNKJOPSBOT_OUTBOX_SENDER_IN_SERVER)
     JobSpec("outbox.drain", "bot.outbox.jobs:drain", "every 20s", lease_seconds=5 * 60,
+            enabled=lambda s: not getattr(s, "outbox_sender_in_server", False),
             description="deliver proactive messages"),
     JobSpec("privacy.retention", "bot.privacy.retention:run_retention", "30 3 * * *",
             description="delete personal data older than the retention period"),

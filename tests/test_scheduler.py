@@ -83,13 +83,15 @@ def test_job_table_follows_settings(tmp_path) -> None:
     plain = Scheduler(services_for(database))
     names = {job.spec.name for job in plain.scheduled}
     assert "register_sync" not in names  # no INNKJOPSBOT_SYNC_SOURCE: no scheduled sync
-    assert {"alerts.daily_scan", "outbox.drain", "privacy.retention", "courses.send_reminders"} <= names
+    assert {"alerts.daily_scan", "privacy.retention", "courses.send_reminders"} <= names
+    assert "outbox.drain" not in names  # the server's own sender loop delivers (outbox_sender_in_server)
 
     tuned = Scheduler(
         services_for(
             database,
             sync_source="/mnt/register/avtaleregister.csv",
             sync_cron="0 3 * * *",
+            outbox_sender_in_server=False,
             job_schedules={"alerts.weekly_digest": "off", "outbox.drain": "every 5s"},
         )
     )
