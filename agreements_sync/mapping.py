@@ -1,0 +1,268 @@
+"""The register mapping: which source column holds which field and how its values read.
+
+A mapping is a YAML file (`knowledge/register_mappings/*.yaml`), validated by `RegisterMapping`
+through the one knowledge loader, so a municipality adapts the sync to its own export without
+touching code. The format is documented in `docs/register-mapping.md`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from agreements_sync.knowledge import knowledge_path, load_model
+
+DEFAULT_MAPPING = "register_mappings/lorenskog.yaml"
+
+# Every field a mapping may name a source column for, in the order of the index.
+FIELDS: tuple[str, ...] = (
+    "id",
+    "title",
+    "category",
+    "description",
+    "keywords",
+    "suppliers",
+    "org_numbers",
+    "agreement_type",
+    "contracting_party",
+    "start_date",
+    "end_date",
+    "options",
+    "final_end_date",
+    "status",
+    "owner_name",
+    "owner_email",
+    "adviser",
+    "adviser_email",
+    "ehandel",
+    "ordering",
+    "annual_value",
+    "cpv_codes",
+    "document_url",
+)
+
+
+def normalise(text: str) -> str:
+    """Case- and whitespace-insensitive form used to compare headers and values."""
+    return " ".join(str(text).replace("\u00a0", " ").split()).casefold()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Columns(_Strict):
+    """Source column (header text) per field; leave a field out when the export lacks it."""
+
+    id: str
+    title: str
+    category: str | None = None
+    description: str | None = None
+    keywords: str | None = None
+    suppliers: str | None = None
+    org_numbers: str | None = None
+    agreement_type: str | None = None
+    contracting_party: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    options: str | None = None
+    final_end_date: str | None = None
+    status: str | None = None
+    owner_name: str | None = None
+    owner_email: str | None = None
+    adviser: str | None = None
+    adviser_email: str | None = None
+    ehandel: str | None = None
+    ordering: str | None = None
+    annual_value: str | None = None
+    cpv_codes: str | None = None
+    document_url: str | None = None
+
+    def mapped(self) -> dict[str, str]:
+        """field -> source column, for the fields the export has."""
+        return {name: column for name in FIELDS if (column := getattr(self, name)) is not None}
+
+
+class CsvOptions(_Strict):
+    encoding: str = Field("auto", description="auto (UTF-8 with/without BOM, else Windows-1252) or a codec name")
+    delimiter: str = Field("auto", description="auto (sniffed among ; , tab |) or the character")
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, value: str) -> str:
+        if value != "auto" and len(value.replace("\\t", "\t")) != 1:
+            raise ValueError("must be 'auto' or a single character")
+        return value.replace("\\t", "\t")
+
+
+class XlsxOptions(_Strict):
+    sheet: str | None = Field(None, description="sheet name; empty = the first sheet")
+    header_row: int = Field(1, ge=1, description="row holding the column headers")
+
+
+class NumberFormat(_Strict):
+    decimal_separator: Literal[",", "."] = ","
+    # characters that may separate thousands (space, no-break space, narrow no-break space, '.' or ',')
+    thousands_separators: list[str] = Field(default_factory=lambda: [" ", "\u00a0", "\u202f", "."])
+    # currency words and marks removed before parsing (case-insensitive)
+    strip: list[str] = Field(default_factory=lambda: ["kr.", "kr", "nok", ",-", ".-"])
+
+
+def _yaml_words(value: object) -> object:
+    """Unquoted Yes/No/On/Off/True/False in YAML arrive as booleans and numbers as ints: read
+    them back as the words they were."""
+    if isinstance(value, list):
+        words: list[object] = []
+        for item in value:
+            if item is True:
+                words.extend(["yes", "true", "on"])
+            elif item is False:
+                words.extend(["no", "false", "off"])
+            elif item is None:
+                words.append("")
+            elif isinstance(item, int | float):
+                words.append(str(item))
+            else:
+                words.append(item)
+        return words
+    return value
+
+
+class YesNo(_Strict):
+    # ("yes"/"no" are not used as keys: YAML reads an unquoted yes/no key as a boolean)
+    yes_values: list[str] = Field(default_factory=lambda: ["ja", "yes", "j", "y", "true", "1", "x"])
+    no_values: list[str] = Field(default_factory=lambda: ["nei", "no", "n", "false", "0", ""])
+
+    @field_validator("yes_values", "no_values", mode="before")
+    @classmethod
+    def _words(cls, value: object) -> object:
+        return _yaml_words(value)
+
+
+class StatusValues(_Strict):
+    active: list[str] = Field(default_factory=list)
+    expired: list[str] = Field(default_factory=list)
+    under_competition: list[str] = Field(default_factory=list)
+    not_started: list[str] = Field(default_factory=list)
+
+    @field_validator("active", "expired", "under_competition", "not_started", mode="before")
+    @classmethod
+    def _words(cls, value: object) -> object:
+        return _yaml_words(value)
+
+    def lookup(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for status in ("active", "expired", "under_competition", "not_started"):
+            for value in getattr(self, status):
+                table[normalise(value)] = status
+        return table
+
+
+class PartyKinds(_Strict):
+    """Contracting party -> kind. Names compare case-insensitively; `re:` prefixes a regex."""
+
+    own: list[str] = Field(default_factory=list)
+    cooperation: list[str] = Field(default_factory=list)
+    state: list[str] = Field(default_factory=list)
+    other_public: list[str] = Field(default_factory=list)
+    default: Literal["own", "cooperation", "state", "other_public"] = "other_public"
+    # the kind when the contracting party cell is empty
+    empty: Literal["own", "cooperation", "state", "other_public"] = "own"
+
+    @model_validator(mode="after")
+    def _regexes_compile(self) -> "PartyKinds":
+        for kind in ("own", "cooperation", "state", "other_public"):
+            for value in getattr(self, kind):
+                if value.startswith("re:"):
+                    try:
+                        re.compile(value[3:])
+                    except re.error as exc:
+                        raise ValueError(f"{kind}: bad regular expression {value!r}: {exc}") from None
+        return self
+
+    def kind_of(self, party: str) -> str:
+        key = normalise(party)
+        if not key:
+            return self.empty
+        for kind in ("own", "cooperation", "state", "other_public"):
+            for value in getattr(self, kind):
+                if value.startswith("re:"):
+                    if re.search(value[3:], party, re.IGNORECASE):
+                        return kind
+                elif normalise(value) == key:
+                    return kind
+        return self.default
+
+
+class RegisterMapping(_Strict):
+    name: str = ""
+    format: Literal["auto", "csv", "xlsx"] = "auto"
+    csv: CsvOptions = Field(default_factory=CsvOptions)
+    xlsx: XlsxOptions = Field(default_factory=XlsxOptions)
+    columns: Columns
+    # fields that must have a value in every row (besides id and title, always required)
+    required: list[str] = Field(default_factory=list)
+    # what to do with a source column the mapping does not name: ignore, or reject the file
+    unknown_columns: Literal["ignore", "error"] = "ignore"
+    status_values: StatusValues = Field(default_factory=StatusValues)
+    # the status when the status cell is empty or the export has no status column
+    default_status: Literal["active", "expired", "under_competition", "not_started"] = "active"
+    yes_no: YesNo = Field(default_factory=YesNo)
+    date_formats: list[str] = Field(default_factory=lambda: ["%d.%m.%Y", "%Y-%m-%d"])
+    # read a whole number like 46234 in a date column as an Excel serial date
+    excel_serial_dates: bool = True
+    number: NumberFormat = Field(default_factory=NumberFormat)
+    supplier_separator: str = "|"
+    org_number_separator: str | None = Field(None, description="default: the supplier separator")
+    # an organisation number is needed for each supplier named
+    org_number_required: bool = True
+    keyword_separator: str = ","
+    cpv_separator: str = ","
+    contracting_party_kinds: PartyKinds = Field(default_factory=PartyKinds)
+
+    @field_validator("required")
+    @classmethod
+    def _known_fields(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in FIELDS]
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(unknown)}; fields are: {', '.join(FIELDS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _required_are_mapped(self) -> "RegisterMapping":
+        mapped = self.columns.mapped()
+        missing = [name for name in self.required if name not in mapped]
+        if missing:
+            raise ValueError(f"required field(s) {', '.join(missing)} have no source column in 'columns'")
+        if "org_numbers" in mapped and "suppliers" not in mapped:
+            raise ValueError("'org_numbers' needs a 'suppliers' column too")
+        return self
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(["id", "title", *self.required]))
+
+    @property
+    def org_separator(self) -> str:
+        return self.org_number_separator or self.supplier_separator
+
+
+def load_mapping(path: str | Path | None = None) -> RegisterMapping:
+    """A mapping file (absolute, relative to the working directory, or to knowledge/);
+    None = the shipped Lørenskog mapping. Raises KnowledgeError naming the file and field."""
+    if path is None:
+        return load_model(DEFAULT_MAPPING, RegisterMapping)
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        if candidate.exists():
+            candidate = candidate.resolve()
+        elif knowledge_path(str(path)).exists():
+            candidate = knowledge_path(str(path))
+        elif knowledge_path(f"register_mappings/{path}").exists():
+            candidate = knowledge_path(f"register_mappings/{path}")
+        else:
+            candidate = candidate.resolve()
+    return load_model(candidate, RegisterMapping)

@@ -1,0 +1,53 @@
+"""What an agreement's status is on a given date, whatever the export said when it was saved.
+
+Rules (in this order):
+1. the current end date has passed (end_date < as_of) -> expired, whatever the export says;
+2. the export says "under competition" -> under competition (a new procurement is running);
+3. the export says expired -> expired (ended early, terminated);
+4. the start date is in the future -> not started;
+5. otherwise -> active.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from agreements_sync.models import AgreementStatus
+
+
+def _get(agreement_like: Any, name: str) -> Any:
+    if isinstance(agreement_like, Mapping):
+        return agreement_like.get(name)
+    return getattr(agreement_like, name, None)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def status_as_of(agreement_like: Any, as_of: dt.date) -> AgreementStatus:
+    """The status on `as_of` of anything with status, start_date and end_date (object or dict)."""
+    exported = str(_get(agreement_like, "status") or AgreementStatus.ACTIVE.value)
+    start = _as_date(_get(agreement_like, "start_date"))
+    end = _as_date(_get(agreement_like, "end_date"))
+    if end is not None and end < as_of:
+        return AgreementStatus.EXPIRED
+    if exported == AgreementStatus.UNDER_COMPETITION.value:
+        return AgreementStatus.UNDER_COMPETITION
+    if exported == AgreementStatus.EXPIRED.value:
+        return AgreementStatus.EXPIRED
+    if start is not None and start > as_of:
+        return AgreementStatus.NOT_STARTED
+    return AgreementStatus.ACTIVE
+
+
+def is_active(agreement_like: Any, as_of: dt.date) -> bool:
+    return status_as_of(agreement_like, as_of) is AgreementStatus.ACTIVE

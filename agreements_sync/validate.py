@@ -1,0 +1,333 @@
+"""Rows of an export -> validated agreement records plus row-level errors.
+
+Every problem becomes a `RowError` with the line (or XLSX row) number, the source column, the
+field and a reason code; `RowError.message(lang)` words it in Norwegian or English from
+`knowledge/strings/sync.yaml`. Records are plain tuples in `CONTENT_FIELDS` order, so that a
+100 000-row export stays small in memory; each carries the hash of its content for diffing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from agreements_sync.knowledge import strings
+from agreements_sync.mapping import RegisterMapping, normalise
+from agreements_sync.readers import Table
+from agreements_sync.values import (
+    ValueProblem,
+    cell_text,
+    clean_org_number,
+    mod11_valid,
+    parse_amount,
+    parse_date,
+    parse_yes_no,
+    split_list,
+    split_positional,
+)
+
+# The agreement's content as the index stores it (everything but sync metadata), in order.
+CONTENT_FIELDS: tuple[str, ...] = (
+    "id",
+    "title",
+    "category",
+    "description",
+    "keywords",
+    "agreement_type",
+    "contracting_party",
+    "contracting_party_kind",
+    "start_date",
+    "end_date",
+    "options",
+    "final_end_date",
+    "status",
+    "owner_name",
+    "owner_email",
+    "adviser",
+    "adviser_email",
+    "ehandel",
+    "ehandel_note",
+    "ordering",
+    "annual_value",
+    "cpv_codes",
+    "document_url",
+)
+_TEXT_FIELDS = (
+    "title", "category", "description", "agreement_type", "contracting_party", "options",
+    "owner_name", "owner_email", "adviser", "adviser_email", "ordering", "document_url",
+)
+# column widths of the index (agreements_sync/models.py); longer values are row errors
+MAX_LENGTH = {
+    "id": 64, "category": 200, "agreement_type": 100, "contracting_party": 200, "options": 200,
+    "owner_name": 200, "owner_email": 320, "adviser": 200, "adviser_email": 320, "ehandel_note": 200,
+    "suppliers": 300,
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    field: str
+    code: str
+    value: str = ""
+    agreement_id: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def reason(self, lang: str = "nb") -> str:
+        return strings("sync").get(f"error_{self.code}", lang, value=self.value, column=self.column, **self.details)
+
+    def message(self, lang: str = "nb") -> str:
+        texts = strings("sync")
+        where = (
+            texts.get("where_line_column", lang, line=self.line, column=self.column)
+            if self.column
+            else texts.get("where_line", lang, line=self.line)
+        )
+        return f"{where}: {self.reason(lang)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+            "code": self.code,
+            "value": self.value,
+            "agreement_id": self.agreement_id,
+            "message_nb": self.message("nb"),
+            "message_en": self.message("en"),
+        }
+
+
+@dataclass(frozen=True)
+class ParsedAgreement:
+    line: int
+    values: tuple[Any, ...]  # CONTENT_FIELDS order
+    suppliers: tuple[tuple[str, str], ...]
+    content_hash: str
+
+    @property
+    def id(self) -> str:
+        return self.values[0]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(zip(CONTENT_FIELDS, self.values, strict=True))
+
+
+@dataclass
+class ValidationResult:
+    records: list[ParsedAgreement]
+    errors: list[RowError]
+    rows_read: int
+    invalid_ids: set[str]  # ids of rows with errors (kept as they are under --skip-invalid)
+    file_errors: list[RowError]  # problems with the whole file (columns): never skippable
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.file_errors
+
+
+def content_hash(values: tuple[Any, ...], suppliers: tuple[tuple[str, str], ...]) -> str:
+    def plain(value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value.quantize(Decimal("0.01")))
+        return value
+
+    payload = json.dumps([[plain(v) for v in values], [list(s) for s in suppliers]], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def check_columns(headers: list[str], mapping: RegisterMapping) -> tuple[dict[str, int], list[RowError]]:
+    """field -> cell index, and an error for each mapped column the file lacks (and, with
+    unknown_columns: error, for each header the mapping does not name)."""
+    positions: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        positions.setdefault(normalise(header), index)
+    found: dict[str, int] = {}
+    errors: list[RowError] = []
+    available = ", ".join(h for h in headers if h)
+    for name, column in mapping.columns.mapped().items():
+        index = positions.get(normalise(column))
+        if index is None:
+            errors.append(RowError(1, column, name, "missing_column", details={"available": available}))
+        else:
+            found[name] = index
+    if mapping.unknown_columns == "error":
+        known = {normalise(c) for c in mapping.columns.mapped().values()}
+        for header in headers:
+            if header and normalise(header) not in known:
+                errors.append(RowError(1, header, "", "unknown_column"))
+    return found, errors
+
+
+def validate_table(table: Table, mapping: RegisterMapping, progress: Any = None) -> ValidationResult:
+    positions, file_errors = check_columns(table.headers, mapping)
+    if file_errors:
+        return ValidationResult([], [], 0, set(), file_errors)
+    columns = mapping.columns.mapped()
+    status_lookup = mapping.status_values.lookup()
+    records: list[ParsedAgreement] = []
+    errors: list[RowError] = []
+    invalid_ids: set[str] = set()
+    first_line: dict[str, int] = {}
+    rows_read = 0
+    for line, cells in table.rows:
+        rows_read += 1
+        row_errors: list[RowError] = []
+        record = _parse_row(line, cells, positions, columns, mapping, status_lookup, row_errors)
+        agreement_id = record.id if record else cell_text(_cell(cells, positions, "id"))
+        if agreement_id:
+            if agreement_id in first_line:
+                row_errors.append(
+                    RowError(line, columns["id"], "id", "duplicate_id", agreement_id, agreement_id,
+                             {"first_line": first_line[agreement_id]})
+                )
+            else:
+                first_line[agreement_id] = line
+        if row_errors:
+            errors.extend(row_errors)
+            if agreement_id:
+                invalid_ids.add(agreement_id)
+        elif record is not None:
+            records.append(record)
+        if progress is not None:
+            progress(1)
+    # an id used twice is ambiguous: none of its rows is imported
+    duplicated = {e.value for e in errors if e.code == "duplicate_id"}
+    if duplicated:
+        records = [r for r in records if r.id not in duplicated]
+        invalid_ids |= duplicated
+    return ValidationResult(records, errors, rows_read, invalid_ids, [])
+
+
+def _cell(cells: list[Any], positions: dict[str, int], name: str) -> Any:
+    index = positions.get(name)
+    if index is None or index >= len(cells):
+        return None
+    return cells[index]
+
+
+def _parse_row(
+    line: int,
+    cells: list[Any],
+    positions: dict[str, int],
+    columns: dict[str, str],
+    mapping: RegisterMapping,
+    status_lookup: dict[str, str],
+    errors: list[RowError],
+) -> ParsedAgreement | None:
+    agreement_id = cell_text(_cell(cells, positions, "id"))
+    before = len(errors)
+
+    def problem(name: str, code: str, value: Any = "", **details: Any) -> None:
+        errors.append(RowError(line, columns.get(name, ""), name, code, cell_text(value), agreement_id, details))
+
+    data: dict[str, Any] = {"id": agreement_id}
+    for name in _TEXT_FIELDS:
+        data[name] = cell_text(_cell(cells, positions, name))
+    for name in mapping.required_fields:
+        if name in columns and not cell_text(_cell(cells, positions, name)):
+            problem(name, "required_empty")
+    for name, limit in MAX_LENGTH.items():
+        value = data.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            problem(name, "too_long", value[:40] + "…", limit=limit)
+    for name in ("owner_email", "adviser_email"):
+        if data[name] and not _EMAIL.match(data[name]):
+            problem(name, "email_invalid", data[name])
+        data[name] = data[name].lower()
+
+    for name in ("start_date", "end_date", "final_end_date"):
+        try:
+            data[name] = parse_date(_cell(cells, positions, name), mapping.date_formats, mapping.excel_serial_dates)
+        except ValueProblem as exc:
+            data[name] = None
+            problem(name, exc.code, **exc.details)
+    start, end, final = data["start_date"], data["end_date"], data["final_end_date"]
+    if start and end and end < start:
+        problem("end_date", "end_before_start", _cell(cells, positions, "end_date"), start=start.strftime("%d.%m.%Y"))
+    if final is None:
+        data["final_end_date"] = end
+    elif end and final < end:
+        problem("final_end_date", "final_before_end", _cell(cells, positions, "final_end_date"), end=end.strftime("%d.%m.%Y"))
+
+    raw_status = cell_text(_cell(cells, positions, "status"))
+    if raw_status:
+        status = status_lookup.get(normalise(raw_status))
+        if status is None:
+            allowed = [v for values in mapping.status_values.model_dump().values() for v in values]
+            problem("status", "status_unknown", raw_status, allowed=", ".join(allowed))
+        data["status"] = status or mapping.default_status
+    else:
+        data["status"] = mapping.default_status
+
+    data["ehandel"], data["ehandel_note"] = False, ""
+    if "ehandel" in columns:
+        try:
+            data["ehandel"], data["ehandel_note"] = parse_yes_no(_cell(cells, positions, "ehandel"), mapping.yes_no)
+        except ValueProblem as exc:
+            problem("ehandel", exc.code, **exc.details)
+        if len(data["ehandel_note"]) > MAX_LENGTH["ehandel_note"]:
+            problem("ehandel", "too_long", data["ehandel_note"][:40] + "…", limit=MAX_LENGTH["ehandel_note"])
+
+    try:
+        data["annual_value"] = parse_amount(_cell(cells, positions, "annual_value"), mapping.number)
+        if data["annual_value"] is not None and data["annual_value"] < 0:
+            problem("annual_value", "amount_negative", _cell(cells, positions, "annual_value"))
+        elif data["annual_value"] is not None and data["annual_value"] >= Decimal("1e14"):
+            problem("annual_value", "amount_too_large", _cell(cells, positions, "annual_value"))
+    except ValueProblem as exc:
+        data["annual_value"] = None
+        problem("annual_value", exc.code, **exc.details)
+
+    data["keywords"] = split_list(_cell(cells, positions, "keywords"), mapping.keyword_separator)
+    data["cpv_codes"] = split_list(_cell(cells, positions, "cpv_codes"), mapping.cpv_separator)
+    data["contracting_party_kind"] = mapping.contracting_party_kinds.kind_of(data["contracting_party"])
+
+    suppliers = _suppliers(cells, positions, mapping, problem)
+    if len(errors) > before:
+        return None
+    values = tuple(data[name] for name in CONTENT_FIELDS)
+    return ParsedAgreement(line, values, suppliers, content_hash(values, suppliers))
+
+
+def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMapping, problem: Any) -> tuple[tuple[str, str], ...]:
+    names = split_positional(_cell(cells, positions, "suppliers"), mapping.supplier_separator)
+    raw_orgs = _cell(cells, positions, "org_numbers")
+    orgs = split_positional(raw_orgs, mapping.org_separator) if "org_numbers" in positions else []
+    if any(not name for name in names):
+        problem("suppliers", "supplier_empty_part", _cell(cells, positions, "suppliers"))
+        return ()
+    if "org_numbers" in positions:
+        if orgs and len(orgs) != len(names):
+            problem("org_numbers", "org_count_mismatch", raw_orgs, suppliers=len(names), org_numbers=len(orgs))
+            return ()
+        if not orgs and names and mapping.org_number_required:
+            problem("org_numbers", "org_missing", raw_orgs)
+            return ()
+    result: list[tuple[str, str]] = []
+    for index, name in enumerate(names):
+        org = clean_org_number(orgs[index]) if index < len(orgs) else ""
+        if not org and "org_numbers" in positions and mapping.org_number_required:
+            problem("org_numbers", "org_missing", raw_orgs)
+        elif org and not mod11_valid(org):
+            problem("org_numbers", "org_invalid", orgs[index], supplier=name)
+        if len(name) > MAX_LENGTH["suppliers"]:
+            problem("suppliers", "too_long", name[:40] + "…", limit=MAX_LENGTH["suppliers"])
+        result.append((name, org))
+    return tuple(result)
+
+
+def iter_messages(errors: list[RowError], lang: str) -> Iterator[str]:
+    for error in errors:
+        yield error.message(lang)

@@ -1,0 +1,186 @@
+"""Reading single cell values: dates, amounts, yes/no, organisation numbers, lists.
+
+Each parser takes the raw cell (a string from CSV; str, int, float, date or datetime from XLSX)
+and returns the value or raises `ValueProblem(code, **details)`; the validator turns a problem
+into a row error with line, column and a reason in Norwegian and English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from agreements_sync.mapping import NumberFormat, YesNo, normalise
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL = re.compile(r"^\d{4,6}(?:[.,]0+)?$")
+_MOD11_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+
+
+class ValueProblem(Exception):
+    def __init__(self, code: str, **details: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+def cell_text(raw: Any) -> str:
+    """A cell as trimmed text (numbers without a trailing .0)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, dt.datetime):
+        return raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat()
+    return str(raw).replace("\u00a0", " ").strip()
+
+
+def parse_date(raw: Any, formats: list[str], excel_serial: bool = True) -> dt.date | None:
+    """A date from a date cell, an Excel serial number, or text in one of the formats."""
+    if raw is None:
+        return None
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if excel_serial and 1 <= raw < 2_958_466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(raw))
+        raise ValueProblem("date_unparseable", value=cell_text(raw))
+    text = cell_text(raw)
+    if not text:
+        return None
+    if excel_serial and _SERIAL.match(text):
+        return EXCEL_EPOCH + dt.timedelta(days=int(re.split(r"[.,]", text)[0]))
+    impossible = False
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError as exc:
+            # "day is out of range for month", "month must be in 1..12" …: the shape was right
+            if "does not match format" not in str(exc) and "unconverted data" not in str(exc):
+                impossible = True
+    # strptime reports 31.02 as "does not match" on some formats; check the shape ourselves
+    match = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", text)
+    if match and not impossible:
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            impossible = True
+    if impossible:
+        raise ValueProblem("date_impossible", value=text)
+    raise ValueProblem("date_unparseable", value=text, formats=", ".join(_human_format(f) for f in formats))
+
+
+def _human_format(fmt: str) -> str:
+    return fmt.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy").replace("%y", "yy")
+
+
+def parse_amount(raw: Any, number: NumberFormat) -> Decimal | None:
+    """An amount in kroner: `1 250 000`, `1 250 000,50`, `kr 1.250.000,-`, a number cell …"""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise ValueProblem("amount_unparseable", value=str(raw))
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(repr(raw)).quantize(Decimal("0.01"))
+    text = cell_text(raw)
+    if not text:
+        return None
+    cleaned = text.replace("\u00a0", " ").replace("\u202f", " ")
+    lowered = cleaned.casefold()
+    for token in sorted(number.strip, key=len, reverse=True):
+        token = token.casefold()
+        if token and token in lowered:
+            index = lowered.find(token)
+            while index >= 0:
+                cleaned = cleaned[:index] + cleaned[index + len(token) :]
+                lowered = lowered[:index] + lowered[index + len(token) :]
+                index = lowered.find(token)
+    cleaned = cleaned.strip()
+    negative = cleaned.startswith(("-", "−"))
+    if negative:
+        cleaned = cleaned[1:].strip()
+    decimal_sep = number.decimal_separator
+    for sep in number.thousands_separators:
+        if sep != decimal_sep:
+            cleaned = cleaned.replace(sep, "")
+    cleaned = cleaned.replace(" ", "")
+    if decimal_sep == ",":
+        if cleaned.count(",") > 1:
+            raise ValueProblem("amount_unparseable", value=text)
+        cleaned = cleaned.replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
+        raise ValueProblem("amount_unparseable", value=text)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueProblem("amount_unparseable", value=text) from None
+    return -value if negative else value
+
+
+def parse_yes_no(raw: Any, yes_no: YesNo) -> tuple[bool, str]:
+    """(flag, qualifier): "Ja" -> (True, ""), "Ja (kun IKT)" -> (True, "kun IKT")."""
+    if isinstance(raw, bool):
+        return raw, ""
+    text = cell_text(raw)
+    key = normalise(text)
+    yes = {normalise(v) for v in yes_no.yes_values}
+    no = {normalise(v) for v in yes_no.no_values}
+    if key in yes:
+        return True, ""
+    if key in no:
+        return False, ""
+    for values, flag in ((yes, True), (no, False)):
+        for value in sorted(values, key=len, reverse=True):
+            if value and key.startswith(value) and not key[len(value)].isalnum():
+                qualifier = text[len(value) :].strip(" \t-–—:,;()[]")
+                return flag, qualifier
+    raise ValueProblem("yes_no_unknown", value=text, yes=", ".join(yes_no.yes_values), no=", ".join(v for v in yes_no.no_values if v))
+
+
+def clean_org_number(raw: Any) -> str:
+    """Digits only ("NO 923 587 373 MVA" -> "923587373")."""
+    text = cell_text(raw).upper()
+    text = re.sub(r"^NO", "", text.strip())
+    text = re.sub(r"MVA$", "", text.strip())
+    return re.sub(r"[\s.\-]", "", text)
+
+
+def mod11_valid(org_number: str) -> bool:
+    """A Norwegian organisation number: 9 digits, the last a MOD11 check digit."""
+    if not re.fullmatch(r"\d{9}", org_number):
+        return False
+    total = sum(int(d) * w for d, w in zip(org_number[:8], _MOD11_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(org_number[8])
+
+
+def split_list(raw: Any, separator: str) -> list[str]:
+    """Non-empty, trimmed parts; duplicates (ignoring case) dropped, order kept."""
+    text = cell_text(raw)
+    if not text:
+        return []
+    seen: set[str] = set()
+    parts: list[str] = []
+    for part in text.split(separator) if separator else [text]:
+        part = " ".join(part.split())
+        if part and part.casefold() not in seen:
+            seen.add(part.casefold())
+            parts.append(part)
+    return parts
+
+
+def split_positional(raw: Any, separator: str) -> list[str]:
+    """Trimmed parts keeping empty ones, so positions line up (suppliers with org numbers)."""
+    text = cell_text(raw)
+    if not text:
+        return []
+    return [" ".join(part.split()) for part in text.split(separator)]

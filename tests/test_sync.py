@@ -1,0 +1,93 @@
+"""The reference export imports; status as of a date; re-sync is a no-op; the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from agreements_sync.index import current_index_version, load_agreements, snapshot
+from agreements_sync.models import AgreementStatus
+from agreements_sync.status import status_as_of
+from agreements_sync.sync import sync_export
+from agreements_sync.values import mod11_valid
+from bot.cli import cli
+from bot.db import Database
+from tests.conftest import AS_OF, DEMO_REGISTER
+
+
+def test_reference_export_imports_130_agreements_117_active(database: Database, reference_register: Path) -> None:
+    report = sync_export(database.engine, reference_register, as_of=AS_OF)
+    assert report.outcome == "applied", report.message("en")
+    assert (report.added, report.changed, report.removed, report.skipped) == (130, 0, 0, 0)
+    records = load_agreements(database.engine)
+    assert len(records) == 130
+    assert sum(status_as_of(r, AS_OF) is AgreementStatus.ACTIVE for r in records) == 117
+    assert report.active_as_of == 117
+    assert current_index_version(database.engine) == 1
+    orgs = [org for r in records for _, org in r.suppliers]
+    assert orgs and all(mod11_valid(org) for org in orgs)
+    by_id = {r.id: r for r in records}
+    parallel = by_id["LK-2022-070"]
+    assert parallel.suppliers == (
+        ("Assistanse Fri AS", "820851846"),
+        ("Hverdagshjelpen BPA AS", "927910128"),
+        ("Selvvalg Assistanse AS", "939390510"),
+    )
+    assert sum(len(r.suppliers) for r in records) == 149
+    ikt = by_id["LK-2023-073"]
+    assert ikt.ehandel is True and ikt.ehandel_note == "kun IKT"
+    assert by_id["LK-2019-012"].contracting_party_kind == "cooperation"
+    assert by_id["LK-2019-003"].contracting_party_kind == "own"
+    assert {r.contracting_party_kind for r in records if r.contracting_party == "Statens innkjøpssenter"} == {"state"}
+    assert by_id["LK-2019-003"].annual_value == 4_200_000
+    assert by_id["LK-2019-003"].end_date == dt.date(2028, 8, 31)
+    assert by_id["LK-2019-003"].keywords == ("journal", "EPJ", "dokumentasjon")
+    assert by_id["LK-2019-003"].source_line == 3
+
+
+def test_same_file_again_changes_nothing_and_says_so(database: Database, reference_register: Path) -> None:
+    sync_export(database.engine, reference_register, as_of=AS_OF)
+    before = snapshot(database.engine)
+    again = sync_export(database.engine, reference_register, as_of=AS_OF)
+    assert again.outcome == "unchanged"
+    assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 130)
+    assert "Nothing was changed" in again.message("en") and "Ingenting er endret" in again.message("nb")
+    assert snapshot(database.engine) == before
+    assert current_index_version(database.engine) == 1
+
+
+def test_status_as_of_rules() -> None:
+    base = {"status": "active", "start_date": dt.date(2025, 1, 1), "end_date": dt.date(2026, 12, 31)}
+    assert status_as_of(base, AS_OF) is AgreementStatus.ACTIVE
+    assert status_as_of(base, dt.date(2027, 1, 1)) is AgreementStatus.EXPIRED  # end date passed
+    assert status_as_of(base, dt.date(2026, 12, 31)) is AgreementStatus.ACTIVE  # last day still active
+    competing = base | {"status": "under_competition", "start_date": dt.date(2027, 4, 1), "end_date": dt.date(2030, 3, 31)}
+    assert status_as_of(competing, AS_OF) is AgreementStatus.UNDER_COMPETITION
+    future = base | {"start_date": dt.date(2027, 1, 1), "end_date": dt.date(2029, 1, 1)}
+    assert status_as_of(future, AS_OF) is AgreementStatus.NOT_STARTED
+    stale = base | {"status": "active", "end_date": dt.date(2025, 6, 30)}
+    assert status_as_of(stale, AS_OF) is AgreementStatus.EXPIRED  # whatever the export says
+    assert status_as_of(base | {"status": "expired"}, AS_OF) is AgreementStatus.EXPIRED
+
+
+def test_demo_register_imports(database: Database) -> None:
+    report = sync_export(database.engine, DEMO_REGISTER, as_of=AS_OF, trigger="demo")
+    assert report.outcome == "applied" and report.added >= 100
+
+
+def test_cli_sync_then_unchanged_and_json(tmp_path: Path, reference_register: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--database", url, "--as-of", "2026-11-24", "sync", str(reference_register)])
+    assert first.exit_code == 0, first.output
+    assert "130" in first.output
+    second = runner.invoke(cli, ["--database", url, "sync", str(reference_register), "--json"])
+    assert second.exit_code == 0, second.output
+    payload = json.loads(second.output)
+    assert payload["outcome"] == "unchanged" and payload["unchanged"] == 130
+    history = runner.invoke(cli, ["--database", url, "sync-history", "--json"])
+    runs = json.loads(history.output)["runs"]
+    assert [r["outcome"] for r in runs] == ["unchanged", "applied"]
