@@ -1,0 +1,165 @@
+"""Adaptive Card 1.5 building blocks of the bot's own answers (help, welcome, feedback, category).
+
+Cards are plain dicts; every text comes from `knowledge/strings/bot.yaml`. `decorate` adds the
+bot's standard actions (feedback; all agreements in the category; contact the adviser) to an
+area's answer card.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from agreements_sync.knowledge import strings
+from bot.answer import Answer
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MAX_QUERY_IN_ACTION = 500
+
+
+def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None, fallback: str = "") -> dict[str, Any]:
+    content: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
+    if actions:
+        content["actions"] = actions
+    if fallback:
+        content["fallbackText"] = fallback
+    return content
+
+
+def text_block(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def im_back(title: str) -> dict[str, Any]:
+    """A button that sends `title` as if the user typed it (Teams imBack)."""
+    return {"type": "Action.Submit", "title": title, "data": {"msteams": {"type": "imBack", "value": title}}}
+
+
+def execute(title: str, verb: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "Action.Execute", "title": title, "verb": verb, "data": dict(data or {})}
+
+
+def suggestions(lang: str) -> list[str]:
+    s = strings("bot")
+    return [s.get(f"suggestion_{i}", lang) for i in (1, 2, 3)]
+
+
+def welcome_answer(lang: str, name: str = "", *, team: bool = False) -> Answer:
+    s = strings("bot")
+    first = name.split()[0] if name.strip() else ""
+    title = s.get("welcome_title", lang, name=f" {first}" if first else "")
+    intro = s.get("welcome_text_team" if team else "welcome_text", lang)
+    questions = suggestions(lang)
+    text = "\n".join([title, intro, *[f"- {q}" for q in questions]])
+    body = [text_block(title, size="Large", weight="Bolder"), text_block(intro)]
+    return Answer(
+        text=text,
+        card=card(body, [im_back(q) for q in questions], fallback=text),
+        kind="welcome",
+        suggested_actions=questions,
+    )
+
+
+def help_answer(lang: str, email: str) -> Answer:
+    s = strings("bot")
+    title = s.get("help_title", lang)
+    topics = [s.get(k, lang) for k in ("help_topic_search", "help_topic_authority", "help_topic_alerts", "help_topic_courses")]
+    footer = s.get("help_footer", lang, email=email)
+    intro = s.get("help_text", lang)
+    text = "\n".join([title, intro, *[f"- {t}" for t in topics], footer])
+    body = [
+        text_block(title, size="Large", weight="Bolder"),
+        text_block(intro),
+        *[text_block(f"- {t}", spacing="Small") for t in topics],
+        text_block(footer, isSubtle=True, size="Small"),
+    ]
+    questions = suggestions(lang)
+    return Answer(text=text, card=card(body, [im_back(q) for q in questions], fallback=text), kind="help",
+                  suggested_actions=questions)
+
+
+def text_answer(text: str, kind: str) -> Answer:
+    return Answer(text=text, card=card([text_block(text)], fallback=text), kind=kind)
+
+
+# --- decorating an area's answer ---------------------------------------------------------------
+
+FEEDBACK_KINDS = {"agreement", "no_agreement", "agreements", "authority", "category"}
+
+
+def decorate(answer: Answer, lang: str, *, query: str = "", ids: list[str] | None = None) -> Answer:
+    """Ensure a card with a fallback text and add the bot's standard actions to it."""
+    if answer.card is None:
+        answer.card = card([text_block(answer.text)])
+    answer.card.setdefault("version", "1.5")
+    answer.card.setdefault("fallbackText", answer.text)
+    if answer.kind not in FEEDBACK_KINDS:
+        return answer
+    actions: list[dict[str, Any]] = answer.card.setdefault("actions", [])
+    verbs = {a.get("verb") or (a.get("data") or {}).get("verb") for a in actions}
+    s = strings("bot")
+    top = _top_agreement(answer.data)
+    category = str(top.get("category") or "") if top else ""
+    if category and "search.category" not in verbs and answer.kind in {"agreement", "agreements"}:
+        actions.append(execute(s.get("action_show_category", lang, category=category), "search.category",
+                               {"category": category}))
+    adviser_email = str(top.get("adviser_email") or "") if top else ""
+    if adviser_email and not any(a.get("type") == "Action.OpenUrl" and "teams.microsoft.com" in str(a.get("url")) for a in actions):
+        actions.append(chat_link(s.get("action_contact_adviser", lang), adviser_email, query))
+    feedback = {
+        "q": (query or answer.data.get("query") or "")[:MAX_QUERY_IN_ACTION],
+        "kind": answer.kind,
+        "ids": list(ids or [])[:10],
+    }
+    answer.card["body"].append({
+        "type": "ActionSet",
+        "separator": True,
+        "spacing": "Medium",
+        "actions": [
+            execute(s.get("feedback_yes", lang), "feedback", {**feedback, "helpful": True}),
+            execute(s.get("feedback_no", lang), "feedback", {**feedback, "helpful": False}),
+        ],
+    })
+    answer.card["body"].insert(len(answer.card["body"]) - 1, text_block(s.get("feedback_question", lang), isSubtle=True,
+                                                                         size="Small", separator=True))
+    if not actions:
+        answer.card.pop("actions", None)
+    return answer
+
+
+def chat_link(title: str, email: str, topic: str = "") -> dict[str, Any]:
+    """A Teams deep link opening a 1:1 chat with the adviser (works from mail and Teams clients)."""
+    params = {"users": email}
+    if topic:
+        params["message"] = topic[:200]
+    return {"type": "Action.OpenUrl", "title": title,
+            "url": "https://teams.microsoft.com/l/chat/0/0?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)}
+
+
+def _top_agreement(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The first agreement in an area's answer data, whatever its exact shape."""
+    for key in ("hits", "agreements", "results"):
+        items = data.get(key)
+        if isinstance(items, list) and items:
+            first = items[0]
+            if isinstance(first, dict):
+                inner = first.get("agreement")
+                return inner if isinstance(inner, dict) else first
+    top = data.get("agreement")
+    return top if isinstance(top, dict) else None
+
+
+# --- the activity ------------------------------------------------------------------------------
+
+
+def attachment(content: dict[str, Any]) -> dict[str, Any]:
+    return {"contentType": CARD_CONTENT_TYPE, "content": content}
+
+
+def reply_payload(answer: Answer) -> dict[str, Any]:
+    """The parts of a message activity for an answer: text fallback + the card attachment."""
+    payload: dict[str, Any] = {"type": "message", "text": answer.text, "textFormat": "markdown"}
+    if answer.card is not None:
+        payload["attachments"] = [attachment(answer.card)]
+    return payload

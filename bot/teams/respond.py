@@ -1,0 +1,178 @@
+"""The turn logic: one plain function used by the Teams bot AND `innkjopsbot ask`.
+
+`respond(services, user, text, state) -> Answer` — no SDK types, no HTTP. `state` is the
+conversation's memory (a JSON-able dict, stored in the `conversation_state` table by the bot,
+kept in memory by the CLI); `respond` reads it for follow-ups and updates it in place.
+
+Routing, in order: empty → hint; help/greeting → help card; each area's
+`try_answer(services, user, text, state)` (bot.alerts.conversation, bot.courses.conversation,
+imported lazily: an area that is not installed is skipped); an authority question (or an
+amount follow-up to one) → bot.authority; everything else → the agreement search (with a short
+follow-up refining the previous search).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from agreements_sync.knowledge import strings
+from bot.answer import Answer
+from bot.db import utcnow
+from bot.services import Services, User
+from bot.teams import cards, recognise
+
+logger = logging.getLogger(__name__)
+
+AREA_MODULES = ("bot.alerts.conversation", "bot.courses.conversation")
+_MISSING: set[str] = set()
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """Import an area's module if it exists; None (remembered) when the area is not installed."""
+    if name in _MISSING:
+        return None
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            _MISSING.add(name)
+            return None
+        raise
+
+
+def respond(services: Services, user: User, text: str, state: dict[str, Any]) -> Answer:
+    """The bot's answer to one message; updates `state` for follow-ups."""
+    lang = user.lang
+    text = recognise.normalise(text)
+    if not text:
+        return Answer(text=strings("bot").get("empty_message", lang), kind="empty")
+    if recognise.is_help(text) or recognise.is_greeting(text):
+        return cards.help_answer(lang, services.settings.procurement_email)
+
+    for module_name in AREA_MODULES:
+        module = optional_module(module_name)
+        try_answer = getattr(module, "try_answer", None) if module else None
+        if try_answer is None:
+            continue
+        answer = try_answer(services, user, text, state)
+        if answer is not None:
+            _remember(state, kind=answer.kind, text=text)
+            return answer
+
+    fresh = _fresh(state)
+    previous = fresh.get("authority_previous")
+    if previous and fresh.get("last_kind") == "clarify" and recognise.is_short(text):
+        answer = authority_answer(services, user, text, state, previous=previous)  # the reply to our question
+        if answer is not None:
+            return answer
+    if previous and fresh.get("last_kind") in AUTHORITY_KINDS and recognise.is_amount_followup(text):
+        answer = authority_answer(services, user, text, state, previous=previous)  # "og for 2 mill?"
+        if answer is not None:
+            return answer
+    if recognise.is_authority_question(text):
+        answer = authority_answer(services, user, text, state)
+        if answer is not None:
+            return answer
+
+    query = text
+    if fresh.get("last_kind") in SEARCH_KINDS and fresh.get("last_query") and recognise.is_refinement(text):
+        query = f"{fresh['last_query']} {text}"
+    return search_answer(services, user, query, state, asked=text)
+
+
+AUTHORITY_KINDS = {"authority", "clarify"}
+SEARCH_KINDS = {"agreement", "no_agreement", "agreements"}
+
+
+def _fresh(state: dict[str, Any]) -> dict[str, Any]:
+    """The state if it is recent enough for a follow-up, else {}."""
+    at = state.get("at")
+    if not at:
+        return state
+    try:
+        age = utcnow() - dt.datetime.fromisoformat(at)
+    except (TypeError, ValueError):
+        return {}
+    return state if age <= dt.timedelta(minutes=recognise.routing().followup_max_age_minutes) else {}
+
+
+def _remember(state: dict[str, Any], **values: Any) -> None:
+    state.update(values)
+    state["at"] = utcnow().isoformat()
+
+
+# --- the areas ---------------------------------------------------------------------------------
+
+
+def search_service(services: Services) -> Any | None:
+    module = optional_module("bot.search")
+    if module is None or not hasattr(module, "SearchService"):
+        return None
+    return services.get("search", lambda: module.SearchService(services.database))
+
+
+def search_answer(services: Services, user: User, query: str, state: dict[str, Any], *, asked: str = "") -> Answer:
+    lang = user.lang
+    service = search_service(services)
+    render = optional_module("bot.search.render")
+    if service is None or render is None:
+        return Answer(
+            text=strings("bot").get("search_unavailable", lang, email=services.settings.procurement_email),
+            kind="unavailable",
+        )
+    result = service.search(query, services.today(), limit=5)
+    answer: Answer = render.search_answer(result, lang)
+    ids = _agreement_ids(answer, result)
+    _remember(state, last_kind=answer.kind, last_query=query, last_text=asked or query, last_result_ids=ids)
+    answer.data.setdefault("query", query)
+    return answer
+
+
+def authority_answer(
+    services: Services, user: User, question: str, state: dict[str, Any], *, previous: Any = None
+) -> Answer | None:
+    """The authority answer; `previous` (an earlier result's JSON) completes a short follow-up."""
+    module = optional_module("bot.authority")
+    render = optional_module("bot.authority.render")
+    if module is None or render is None:
+        return None
+    result = module.analyse(question, services.today(), find_agreements=agreement_finder(services), previous=previous)
+    answer: Answer = render.authority_answer(result, user.lang)
+    _remember(
+        state, last_kind=answer.kind if answer.kind in AUTHORITY_KINDS else "authority",
+        authority_question=getattr(result, "question", question), authority_previous=result.to_json(),
+        last_text=question, last_result_ids=list(getattr(result, "framework_agreement", []) or []),
+    )
+    answer.data.setdefault("query", getattr(result, "question", question))
+    return answer
+
+
+def agreement_finder(services: Services) -> Callable[..., Any] | None:
+    """What bot.authority uses to check rule 0 (an active framework agreement covers it)."""
+    service = search_service(services)
+    if service is None:
+        return None
+
+    def find(query: str, as_of: dt.date | None = None) -> Any:
+        return service.search(query, as_of or services.today(), limit=5)
+
+    return find
+
+
+def _agreement_ids(answer: Answer, result: Any) -> list[str]:
+    ids = answer.data.get("agreement_ids") or answer.data.get("ids")
+    if isinstance(ids, list):
+        return [str(i) for i in ids][:10]
+    hits = getattr(result, "hits", None) or []
+    out: list[str] = []
+    for hit in hits[:10]:
+        agreement = getattr(hit, "agreement", None)
+        ident = getattr(agreement, "id", None) or getattr(hit, "agreement_id", None) or getattr(hit, "id", None)
+        if ident:
+            out.append(str(ident))
+    return out

@@ -1,0 +1,116 @@
+"""What a turn does with the database, on plain values (the SDK layer calls these in a thread).
+
+- `message_turn`: store the reference, load the conversation state, `respond`, save the state,
+  log a "no agreement" question, decorate the card with the standard actions.
+- `install_turn` / `uninstall_turn`: store or delete the conversation's references.
+- `action_turn`: a card action (Action.Execute or Action.Submit) through `bot.card_actions`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from agreements_sync.knowledge import strings
+from bot.answer import Answer
+from bot.card_actions import ActionContext, UnknownAction, dispatch
+from bot.conversations import store
+from bot.conversations.store import ReferenceInfo
+from bot.services import Services, User
+from bot.teams import cards
+from bot.teams.respond import respond
+
+logger = logging.getLogger(__name__)
+NO_AGREEMENT = "no_agreement"
+
+
+def remember_reference(services: Services, info: ReferenceInfo | None) -> str:
+    """Store the reference; returns the e-mail known for the user ("" if none)."""
+    if info is None or not info.conversation_id:
+        return ""
+    with services.database.session() as session:
+        return store.upsert_reference(session, info).email
+
+
+def known_email(services: Services, aad_object_id: str, conversation_id: str) -> bool:
+    """True when the reference of this user and conversation already has an e-mail."""
+    if not aad_object_id:
+        return True
+    from sqlmodel import select
+
+    from bot.conversations.models import ConversationRef
+
+    with services.database.session() as session:
+        row = session.exec(select(ConversationRef.email).where(
+            ConversationRef.aad_object_id == aad_object_id, ConversationRef.conversation_id == conversation_id)).first()
+    return bool(row)
+
+
+def message_turn(services: Services, user: User, text: str, conversation_id: str,
+                 info: ReferenceInfo | None = None) -> Answer:
+    email = remember_reference(services, info)
+    user.email = user.email or email
+    with services.database.session() as session:
+        state = store.load_state(session, conversation_id)
+    answer = respond(services, user, text, state)
+    with services.database.session() as session:
+        store.save_state(session, conversation_id, state)
+        if answer.kind == NO_AGREEMENT:
+            store.log_question(session, answer.data.get("query") or text, NO_AGREEMENT, services.today(),
+                               {"locale": user.locale[:16]})
+    return cards.decorate(answer, user.lang, query=str(answer.data.get("query") or text),
+                          ids=list(state.get("last_result_ids") or []) if answer.kind != "authority" else [])
+
+
+def install_turn(services: Services, user: User, info: ReferenceInfo, *, team: bool) -> Answer | None:
+    """Store the reference; the welcome unless the bot already knew this conversation."""
+    from sqlmodel import select
+
+    from bot.conversations.models import ConversationRef
+
+    with services.database.session() as session:
+        known = session.exec(select(ConversationRef.id).where(
+            ConversationRef.conversation_id == info.conversation_id)).first() is not None
+        store.upsert_reference(session, info)
+    if known:
+        return None
+    return cards.welcome_answer(user.lang, user.name if not team else "", team=team)
+
+
+def uninstall_turn(services: Services, conversation_id: str, team_id: str = "") -> int:
+    with services.database.session() as session:
+        return store.remove_references(session, conversation_id=conversation_id, team_id=team_id)
+
+
+async def action_turn(services: Services, user: User, verb: str, data: dict[str, Any], *, conversation_id: str,
+                      activity_id: str = "", kind: str = "execute") -> Answer:
+    state = await asyncio.to_thread(_load_state, services, conversation_id)
+    ctx = ActionContext(services=services, user=user, verb=verb, data=data, conversation_id=conversation_id,
+                        activity_id=activity_id, state=state, kind=kind)
+    try:
+        answer = await dispatch(ctx)
+    except UnknownAction:
+        logger.info("card action without handler", extra={"fields": {"verb": verb[:64]}})
+        return cards.text_answer(strings("bot").get("action_unknown", user.lang), "unknown_action")
+    await asyncio.to_thread(_save_state, services, conversation_id, ctx.state)
+    if answer is None:
+        return Answer(text="", kind="none")
+    if answer.kind != "feedback":
+        answer = cards.decorate(answer, user.lang, query=str(answer.data.get("query") or ""),
+                                ids=list(ctx.state.get("last_result_ids") or []) if answer.kind != "authority" else [])
+    return answer
+
+
+def _load_state(services: Services, conversation_id: str) -> dict[str, Any]:
+    if not conversation_id:
+        return {}
+    with services.database.session() as session:
+        return store.load_state(session, conversation_id)
+
+
+def _save_state(services: Services, conversation_id: str, state: dict[str, Any]) -> None:
+    if not conversation_id:
+        return
+    with services.database.session() as session:
+        store.save_state(session, conversation_id, state)

@@ -1,0 +1,232 @@
+"""End to end over real HTTP: Teams-shaped activities posted to the running bot, replies caught by
+a fake Bot Connector at the activity's serviceUrl (both on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import select
+
+from bot.conversations.models import ConversationRef, Feedback, QuestionLog
+from bot.db import Database
+from conftest import AS_OF
+from helpers import activities as A
+from helpers.agreements import seed_agreements
+from helpers.bot_server import RunningBot, bot_settings, running_bot
+from helpers.fake_connector import FakeConnector
+
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    async with FakeConnector() as fake:
+        fake.add_member(A.USER_ID, name="Kari Nordmann", email="Kari.Nordmann@lorenskog.kommune.no",
+                        aad_object_id=A.USER_AAD)
+        yield fake
+
+
+@pytest.fixture
+async def bot(database: Database) -> AsyncIterator[RunningBot]:
+    seed_agreements(database)
+    async with running_bot(database, bot_settings(max_body_bytes=64 * 1024), as_of=AS_OF) as running:
+        yield running
+
+
+def _refs(database: Database) -> list[ConversationRef]:
+    with database.session() as session:
+        return list(session.exec(select(ConversationRef)).all())
+
+
+def _all_text(card: dict) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+async def test_install_in_personal_chat_welcomes_and_stores_the_reference(
+    bot: RunningBot, connector: FakeConnector, database: Database
+) -> None:
+    status, _ = await bot.post(A.members_added(connector.url))
+    assert status in (200, 202)
+    [reply] = await connector.wait_for(1)
+    assert reply.conversation_id == A.PERSONAL_CONVERSATION
+    card = reply.card
+    assert card is not None and card["version"] == "1.5" and "Kari" in reply.text
+    assert len([a for a in card["actions"] if a["type"] == "Action.Submit"]) == 3  # three suggested questions
+    assert card["fallbackText"] == reply.text
+
+    [ref] = _refs(database)
+    assert (ref.aad_object_id, ref.email, ref.tenant_id, ref.conversation_type) == (
+        A.USER_AAD, "kari.nordmann@lorenskog.kommune.no", A.TENANT, "personal")
+    assert ref.service_url == connector.url and ref.reference["conversation"]["id"] == A.PERSONAL_CONVERSATION
+    assert ref.locale == "nb-NO" and ref.installed
+
+    # the installationUpdate Teams sends alongside does not welcome a second time
+    status, _ = await bot.post(A.installation_update("add", connector.url))
+    assert status in (200, 202)
+    assert len(connector.activities) == 1
+
+
+async def test_install_in_a_team_welcomes_the_channel_and_uninstall_removes_it(
+    bot: RunningBot, connector: FakeConnector, database: Database
+) -> None:
+    team = dict(conversation_id=A.TEAM_ID, conversation_type="channel", team_id=A.TEAM_ID)
+    await bot.post(A.installation_update("add", connector.url, **team))
+    [reply] = await connector.wait_for(1)
+    assert "@Innkjøpsbot" in reply.text
+    assert [(r.conversation_type, r.team_id) for r in _refs(database)] == [("channel", A.TEAM_ID)]
+    status, _ = await bot.post(A.members_removed(connector.url, **team))
+    assert status in (200, 202)
+    assert _refs(database) == []
+
+
+async def test_uninstall_of_the_personal_app_deletes_the_reference(
+    bot: RunningBot, connector: FakeConnector, database: Database
+) -> None:
+    await bot.post(A.message("hjelp", connector.url))
+    await connector.wait_for(1)
+    assert len(_refs(database)) == 1
+    await bot.post(A.installation_update("remove", connector.url))
+    assert _refs(database) == []
+
+
+async def test_english_locale_gets_the_english_welcome(bot: RunningBot, connector: FakeConnector) -> None:
+    await bot.post(A.members_added(connector.url, locale="en-GB"))
+    [reply] = await connector.wait_for(1)
+    assert reply.text.startswith("Hi Kari")
+
+
+async def test_help_message_is_answered_with_a_card_and_the_reference_is_stored_on_every_message(
+    bot: RunningBot, connector: FakeConnector, database: Database
+) -> None:
+    status, _ = await bot.post(A.message("hjelp", connector.url))
+    assert status in (200, 202)
+    [reply] = await connector.wait_for(1)
+    assert reply.operation == "reply" and reply.body["replyToId"]
+    assert reply.attachments[0]["contentType"] == CARD
+    assert "Dette kan jeg hjelpe med" in reply.text
+    assert reply.headers.get("Authorization", "") in ("", "Bearer")  # anonymous: no outbound token
+    [ref] = _refs(database)
+    assert ref.email == "kari.nordmann@lorenskog.kommune.no"
+    # the member lookup happens once; later messages reuse the stored e-mail
+    await bot.post(A.message("help", connector.url))
+    await connector.wait_for(2)
+    assert len(connector.of("member")) == 1
+
+
+async def test_member_lookup_failure_is_tolerated(bot: RunningBot, connector: FakeConnector, database: Database) -> None:
+    connector.members.clear()  # GET …/members/{id} → 404
+    await bot.post(A.message("hjelp", connector.url))
+    await connector.wait_for(1)
+    [ref] = _refs(database)
+    assert ref.email == "" and ref.aad_object_id == A.USER_AAD
+
+
+async def test_authority_question_and_amount_follow_up(bot: RunningBot, connector: FakeConnector) -> None:
+    await bot.post(A.message("Hvem kan signere en kontrakt på 800 000 kr for konsulenttjenester?", connector.url))
+    [first] = await connector.wait_for(1)
+    await bot.post(A.message("og for 6 mill?", connector.url))
+    second = (await connector.wait_for(2))[1]
+    assert first.card is not None and second.card is not None
+    assert "800 000" in first.text and ("6 000 000" in second.text or "6 mill" in second.text)
+    feedback = [a for block in second.card["body"] if block.get("type") == "ActionSet" for a in block["actions"]
+                if a.get("verb") == "feedback"]
+    assert len(feedback) == 2
+
+
+async def test_action_execute_feedback_updates_the_card_and_is_stored(
+    bot: RunningBot, connector: FakeConnector, database: Database
+) -> None:
+    status, body = await bot.post(A.execute("feedback", {"helpful": False, "q": "hjelp", "kind": "agreement",
+                                                         "ids": ["RA-101"]}, connector.url))
+    assert status == 200
+    assert body["statusCode"] == 200 and body["type"] == CARD
+    assert body["value"]["version"] == "1.5" and "innkjøpsseksjonen" in _all_text(body["value"])
+    with database.session() as session:
+        [fb] = session.exec(select(Feedback)).all()
+        assert (fb.helpful, fb.query, fb.agreement_ids) == (False, "hjelp", ["RA-101"])
+        assert [q.kind for q in session.exec(select(QuestionLog)).all()] == ["negative_feedback"]
+
+
+async def test_action_execute_category_lists_the_agreements_in_place(bot: RunningBot, connector: FakeConnector) -> None:
+    status, body = await bot.post(A.execute("search.category", {"category": "Møbler"}, connector.url))
+    assert status == 200 and body["type"] == CARD
+    text = _all_text(body["value"])
+    assert "Kontormøbler" in text and "Barnehagemøbler" in text and "Kinnarps AS" in text
+    assert connector.activities == []  # an invoke answers in the HTTP response, not through the connector
+
+
+async def test_action_submit_is_answered_as_a_new_message(bot: RunningBot, connector: FakeConnector) -> None:
+    status, _ = await bot.post(A.submit({"verb": "search.category", "category": "Kontorrekvisita"}, connector.url))
+    assert status in (200, 202)
+    [reply] = await connector.wait_for(1)
+    assert "Kontorrekvisita og toner" in reply.text and reply.card is not None
+
+
+async def test_authority_clarify_submit_completes_the_question(bot: RunningBot, connector: FakeConnector) -> None:
+    await bot.post(A.message("Jeg skal kjøpe nye stoler til personalrommet, hva må jeg gjøre?", connector.url))
+    [ask] = await connector.wait_for(1)
+    submits = [a for block in ask.card["body"] if block.get("type") == "ActionSet" for a in block["actions"]
+               if (a.get("data") or {}).get("verb") == "authority.clarify" and "value" in a["data"]]
+    assert submits, "the clarifying card offers value ranges"
+    await bot.post(A.submit(submits[1]["data"], connector.url))
+    answer = (await connector.wait_for(2))[1]
+    assert "Bånd" in answer.text or "Band" in answer.text
+
+
+async def test_unknown_card_verb_gets_a_plain_answer(bot: RunningBot, connector: FakeConnector) -> None:
+    status, body = await bot.post(A.execute("nobody.knows", {}, connector.url))
+    assert status == 200 and body["type"] == CARD
+    assert "knappen" in _all_text(body["value"])
+
+
+async def test_unknown_invoke_is_refused_with_4xx(bot: RunningBot, connector: FakeConnector) -> None:
+    activity = A.execute("x", {}, connector.url)
+    activity["name"] = "task/fetch"
+    status, _ = await bot.post(activity)
+    assert 400 <= status < 500
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"{not json", 400),
+        (b"[1, 2]", 400),
+        (b'"text"', 400),
+        (b"\xff\xfe", 400),
+        (json.dumps({"type": "carrierPigeon", "conversation": {"id": "c"}, "serviceUrl": "https://x.example/"}).encode(), 400),
+        (json.dumps({"type": "message", "text": "hei", "serviceUrl": "https://x.example/"}).encode(), 400),
+        (json.dumps({"type": "message", "text": "hei", "conversation": {"id": "c"}}).encode(), 400),
+        (json.dumps({"type": "message", "conversation": {"id": "c"}, "serviceUrl": "file:///etc/passwd"}).encode(), 400),
+        (json.dumps({"type": "message", "conversation": {"id": "c"}, "serviceUrl": "https://x.example/", "from": 7}).encode(), 400),
+        (b"{" + b'"pad": "' + b"x" * 70_000 + b'"}', 413),
+    ],
+)
+async def test_bad_requests_get_a_clear_4xx_and_the_server_keeps_running(
+    bot: RunningBot, connector: FakeConnector, raw: bytes, status: int
+) -> None:
+    got, body = await bot.post(None, raw=raw)
+    assert got == status
+    assert isinstance(body, dict) and body["error"]
+    ok, _ = await bot.post(A.message("hjelp", connector.url))
+    assert ok in (200, 202)
+
+
+async def test_connector_failure_does_not_crash_the_server(bot: RunningBot, connector: FakeConnector) -> None:
+    connector.respond_with(500, times=5)
+    status, _ = await bot.post(A.message("hjelp", connector.url))
+    assert 200 <= status < 300
+    status, text = await bot.get("/metrics")
+    assert 'innkjopsbot_errors_total{where="turn"}' in text
+
+
+async def test_health_readiness_and_metrics(bot: RunningBot, connector: FakeConnector) -> None:
+    assert (await bot.get("/healthz"))[0] == 200
+    await bot.post(A.message("hjelp", connector.url))
+    await connector.wait_for(1)
+    status, text = await bot.get("/metrics")
+    assert status == 200
+    assert 'innkjopsbot_turns_total{type="message"} 1.0' in text
+    assert 'innkjopsbot_answers_total{kind="help"} 1.0' in text
+    assert "innkjopsbot_turn_seconds_bucket" in text
