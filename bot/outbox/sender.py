@@ -98,12 +98,23 @@ class Sender:
         self.rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._recent_429: deque[tuple[float, str]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- public -------------------------------------------------------------------------------
 
     def notify(self) -> None:
-        """Something was enqueued: a sleeping `run_forever` looks at once."""
-        self._wake.set()
+        """Something was enqueued: a sleeping `run_forever` looks at once (callable from any thread)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
 
     async def drain(self, *, wait_for_retries: bool = True, max_seconds: float | None = None) -> DrainReport:
         """Deliver everything due; with `wait_for_retries`, also wait for rows due later
@@ -162,6 +173,7 @@ class Sender:
     async def run_forever(self, stop: asyncio.Event | None = None, poll_seconds: float = 2.0) -> None:
         """Keep draining until `stop` is set or the task is cancelled (a server's background task)."""
         stop = stop or asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         while not stop.is_set():
             try:
                 await self.drain(wait_for_retries=False)

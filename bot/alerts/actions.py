@@ -1,0 +1,58 @@
+"""Buttons on the alert card: verbs alert.use_option | new_competition | let_expire | snooze | reassign.
+
+The answer replaces the card in place (Action.Execute): the same facts, the decision with who
+and when, and no more buttons. Data: {agreement_id, milestone, due[, new_owner_email]}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.alerts import cards
+from bot.alerts.decisions import DECISIONS, Actor, card_after, decide
+from bot.alerts.scan import Context
+from bot.answer import Answer
+from bot.card_actions import ActionContext, register
+
+
+def handle(ctx: ActionContext) -> Answer:
+    """Synchronous core (also used by tests and the CLI)."""
+    lang = ctx.user.lang
+    decision = ctx.verb.split(".", 1)[1] if "." in ctx.verb else ""
+    data = ctx.data or {}
+    try:
+        due = dt.date.fromisoformat(str(data.get("due", "")))
+    except ValueError:
+        due = None
+    if decision not in DECISIONS or due is None or not data.get("agreement_id") or not data.get("milestone"):
+        return Answer(cards.t("unknown_milestone", lang), kind="alert_action", data={"ok": False, "error": "bad_request"})
+    actor = Actor(ctx.user.name, ctx.user.email, ctx.user.aad_object_id, ctx.services.is_admin(ctx.user))
+    with ctx.services.database.session() as session:
+        context = Context(session, ctx.services.settings, ctx.services.today())
+        result = decide(
+            context, agreement_id=str(data["agreement_id"]), kind=str(data["milestone"]), due=due, decision=decision,
+            actor=actor, lang=lang, new_owner_email=str(data.get("new_owner_email") or ""),
+        )
+        card = card_after(context, result, lang)
+        if not result.ok and result.error in ("unknown_milestone", "not_owner"):
+            return Answer(cards.t(result.error, lang), kind="alert_action", data={"ok": False, "error": result.error})
+        if not result.ok and result.error == "bad_email" and result.agreement and result.milestone:
+            # keep the buttons so the owner can correct the address
+            card = cards.alert_card(result.agreement, result.milestone, context.config, lang)
+            card["body"].append({"type": "TextBlock", "text": result.lines[0], "color": "Attention", "wrap": True})
+    text = " ".join(result.lines) or cards.t("unknown_milestone", lang)
+    return Answer(
+        text, card=card, kind="alert_action",
+        data={"ok": result.ok, "error": result.error, "decision": decision, "queued": [p.key for p in result.queued if p.new]},
+    )
+
+
+@register("alert")
+async def alert_action(ctx: ActionContext) -> Answer:
+    import asyncio
+
+    answer = await asyncio.to_thread(handle, ctx)
+    sender = ctx.services.extras.get("outbox_sender")
+    if sender is not None and answer.data.get("queued"):
+        sender.notify()  # deliver the adviser/new-owner message now rather than at the next poll
+    return answer

@@ -1,0 +1,198 @@
+"""Adaptive Cards (1.5) of the alerts: the owner's alert card, messages to the procurement
+channel, and the weekly digest. Texts come from knowledge/strings/alerts.yaml."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from agreements_sync.knowledge import strings
+from bot.alerts.config import AlertConfig
+from bot.alerts.milestones import AgreementFacts, Milestone
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    return strings("alerts").get(key, lang, **values)
+
+
+def money(value: Any) -> str:
+    return f"{int(value):,}".replace(",", " ")
+
+
+def headline(milestone: Milestone, lang: str) -> str:
+    return t(f"headline.{milestone.kind}", lang, due=milestone.due)
+
+
+def why(milestone: Milestone, config: AlertConfig, lang: str) -> str:
+    if milestone.kind == "option":
+        return t("why.option", lang, months=milestone.months_before, basis=milestone.basis)
+    if milestone.kind == "competition":
+        if milestone.estimated_value is None:
+            return t("why.competition_unknown", lang, band=milestone.band, months=milestone.months_before, basis=milestone.basis)
+        years = f"{config.standard_period_years:g}"
+        return t(
+            "why.competition", lang, value=money(milestone.estimated_value), years=years, kind=milestone.purchase_kind.replace("_", " "),
+            band=milestone.band, months=milestone.months_before, basis=milestone.basis,
+        )
+    return t("why.expiry", lang)
+
+
+def activity(card: dict[str, Any], summary: str) -> dict[str, Any]:
+    """A message activity carrying one Adaptive Card (what the outbox sends)."""
+    return {
+        "type": "message",
+        "summary": summary,
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
+    }
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    card: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def _title(text: str) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "weight": "Bolder", "size": "Medium", "wrap": True}
+
+
+def _text(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def _date(value: dt.date | None, lang: str) -> str:
+    if value is None:
+        return t("none", lang)
+    return value.strftime("%d.%m.%Y") if lang == "nb" else value.isoformat()
+
+
+def agreement_facts(agreement: AgreementFacts, lang: str, owner: str | None = None) -> dict[str, Any]:
+    facts = [
+        (t("fact_end", lang), _date(agreement.end_date, lang)),
+        (t("fact_final", lang), _date(agreement.final_end_date, lang)),
+        (t("fact_options", lang), agreement.options or t("none", lang)),
+        (t("fact_suppliers", lang), ", ".join(agreement.suppliers) or t("none", lang)),
+        (t("fact_adviser", lang), agreement.adviser or t("none", lang)),
+        (
+            t("fact_value", lang),
+            t("value_kr", lang, value=money(agreement.annual_value)) if agreement.annual_value is not None else t("none", lang),
+        ),
+    ]
+    if owner:
+        facts.insert(0, (t("fact_owner", lang), owner))
+    return {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in facts]}
+
+
+def action_data(milestone: Milestone, **extra: Any) -> dict[str, Any]:
+    return {"agreement_id": milestone.agreement_id, "milestone": milestone.kind, "due": milestone.due.isoformat(), **extra}
+
+
+def alert_actions(milestone: Milestone, lang: str) -> list[dict[str, Any]]:
+    def execute(decision: str) -> dict[str, Any]:
+        return {
+            "type": "Action.Execute",
+            "title": t(f"button.{decision}", lang),
+            "verb": f"alert.{decision}",
+            "data": action_data(milestone),
+        }
+
+    actions = []
+    if milestone.kind == "option":
+        actions.append(execute("use_option"))
+    actions += [execute("new_competition"), execute("let_expire"), execute("snooze")]
+    actions.append(
+        {
+            "type": "Action.ShowCard",
+            "title": t("button.reassign", lang),
+            "card": _card(
+                [
+                    {
+                        "type": "Input.Text",
+                        "id": "new_owner_email",
+                        "label": t("reassign_label", lang),
+                        "placeholder": t("reassign_placeholder", lang),
+                        "style": "Email",
+                    }
+                ],
+                [
+                    {
+                        "type": "Action.Execute",
+                        "title": t("button.reassign_submit", lang),
+                        "verb": "alert.reassign",
+                        "data": action_data(milestone),
+                    }
+                ],
+            ),
+        }
+    )
+    return actions
+
+
+def alert_card(
+    agreement: AgreementFacts,
+    milestone: Milestone,
+    config: AlertConfig,
+    lang: str,
+    *,
+    reminder_no: int = 0,
+    outcome_lines: list[str] | None = None,
+) -> dict[str, Any]:
+    """The owner's card; with `outcome_lines` (after an action) it shows them instead of buttons."""
+    title_key = "reminder_title" if reminder_no else "alert_title"
+    body = [
+        _title(t(title_key, lang, n=reminder_no, agreement_id=agreement.id, title=agreement.title)),
+        _text(f"**{headline(milestone, lang)}**", color="Attention" if not outcome_lines else "Default"),
+        _text(why(milestone, config, lang), isSubtle=True, size="Small"),
+        agreement_facts(agreement, lang),
+    ]
+    if outcome_lines:
+        body += [_text(line, weight="Bolder", color="Good") for line in outcome_lines]
+        return _card(body)
+    body.append(_text(t("alert_intro", lang)))
+    return _card(body, alert_actions(milestone, lang))
+
+
+def channel_card(title: str, text: str, agreement: AgreementFacts | None, lang: str, owner: str | None = None) -> dict[str, Any]:
+    body = [_title(title), _text(text)]
+    if agreement is not None:
+        body.append(agreement_facts(agreement, lang, owner=owner))
+    return _card(body)
+
+
+def digest_card(overview: list[dict[str, Any]], as_of: dt.date, months: int, max_items: int, lang: str) -> dict[str, Any]:
+    """Overview rows (see bot.alerts.overview) grouped by month, at most `max_items` lines."""
+    open_count = sum(1 for row in overview if not row["status"].startswith("decided"))
+    body: list[dict[str, Any]] = [_title(t("digest_title", lang, months=months))]
+    if not overview:
+        body.append(_text(t("digest_empty", lang, months=months)))
+        return _card(body)
+    body.append(_text(t("digest_intro", lang, as_of=as_of, count=len(overview), open=open_count), isSubtle=True))
+    current_month = None
+    for row in overview[:max_items]:
+        month = row["due"].replace(day=1)
+        if month != current_month:
+            current_month = month
+            body.append(_text(t("month", lang, month=month).capitalize(), weight="Bolder", separator=True, spacing="Medium"))
+        body.append(
+            _text(
+                t(
+                    "digest_line", lang, due=row["due"], milestone=t(f"milestone.{row['milestone']}", lang),
+                    agreement_id=row["agreement_id"], title=row["title"], status=status_text(row, lang),
+                ),
+                size="Small", spacing="None",
+            )
+        )
+    if len(overview) > max_items:
+        body.append(_text(t("digest_more", lang, n=len(overview) - max_items), isSubtle=True))
+    return _card(body)
+
+
+def status_text(row: dict[str, Any], lang: str) -> str:
+    status = row["status"]
+    if status == "decided":
+        return t("status.decided", lang, decision=t(f"decision.{row['decision']}", lang))
+    return t(f"status.{status}", lang)

@@ -1,0 +1,86 @@
+"""Who gets what: the agreement's current owner, their conversation, the procurement channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import desc, func, select
+from sqlmodel import Session
+
+from bot.alerts.milestones import AgreementFacts
+from bot.alerts.models import AlertOwner
+from bot.outbox.models import OutboxRow
+
+ALERT_KINDS = ("alert", "reminder")
+
+
+def current_owner(session: Session, agreement: AgreementFacts) -> tuple[str, str]:
+    """(e-mail, name) of the owner: a reassignment from a card holds until the register changes owner."""
+    override = session.get(AlertOwner, agreement.id)
+    if override is not None and override.register_owner_email == agreement.owner_email:
+        return override.owner_email, override.owner_email
+    return agreement.owner_email, agreement.owner_name or agreement.owner_email
+
+
+def personal_reference(session: Session, email: str) -> Any | None:
+    """The installed personal-chat conversation reference of this e-mail, or None."""
+    if not email:
+        return None
+    from bot.conversations.store import find_by_email
+
+    return find_by_email(session, email)
+
+
+def reference_by_name(session: Session, name: str) -> Any | None:
+    """A personal reference whose display name is `name` (case-insensitive) — for advisers named without e-mail."""
+    if not name:
+        return None
+    from bot.conversations.models import ConversationRef
+
+    return session.execute(
+        select(ConversationRef)
+        .where(func.lower(ConversationRef.name) == name.strip().lower())
+        .where(ConversationRef.installed == True)  # noqa: E712
+        .where(ConversationRef.conversation_type == "personal")
+        .order_by(desc(ConversationRef.updated_at))
+    ).scalars().first()
+
+
+def channel_target(session: Session, settings: Any) -> dict[str, str] | None:
+    """The procurement section's channel: settings, with the service URL from its stored reference."""
+    conversation_id = getattr(settings, "procurement_channel_conversation_id", "") or ""
+    if not conversation_id:
+        return None
+    service_url = getattr(settings, "procurement_channel_service_url", "") or ""
+    tenant_id = getattr(settings, "app_tenant_id", "") or ""
+    if not service_url:
+        from bot.conversations.models import ConversationRef
+
+        ref = session.execute(
+            select(ConversationRef).where(ConversationRef.conversation_id == conversation_id).order_by(desc(ConversationRef.updated_at))
+        ).scalars().first()
+        if ref is None:
+            # a channel thread id ("19:…;messageid=…") may be stored under the bare channel id
+            bare = conversation_id.split(";")[0]
+            ref = session.execute(
+                select(ConversationRef).where(ConversationRef.conversation_id.startswith(bare)).order_by(desc(ConversationRef.updated_at))
+            ).scalars().first()
+        if ref is None:
+            return None
+        service_url, tenant_id = ref.service_url, ref.tenant_id or tenant_id
+    return {"service_url": service_url, "conversation_id": conversation_id, "tenant_id": tenant_id}
+
+
+def delivery_problem(session: Session, email: str) -> tuple[str, str] | None:
+    """('blocked' | 'failed', error) when the latest finished alert to `email` could not be delivered."""
+    if not email:
+        return None
+    row = session.execute(
+        select(OutboxRow)
+        .where(OutboxRow.recipient == email, OutboxRow.kind.in_(ALERT_KINDS))
+        .where(OutboxRow.status.in_(("sent", "blocked", "failed")))
+        .order_by(desc(OutboxRow.last_attempt_at), desc(OutboxRow.id))
+    ).scalars().first()
+    if row is None or row.status == "sent":
+        return None
+    return row.status, (row.last_error or "")[:200]

@@ -1,0 +1,240 @@
+"""The daily scan: which alerts, reminders, escalations and reports are due as of a date.
+
+`scan(database, settings, as_of, dry_run=...)` plans every message with the reason for it and,
+unless dry-run, queues it in the outbox. Idempotency keys name agreement, milestone (with its
+date), recipient and reminder number, so repeating a scan on the same day (or a day later
+within the same reminder period) queues nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from agreements_sync.knowledge import language_of
+from bot.alerts import cards
+from bot.alerts.config import AlertConfig, load_config
+from bot.alerts.index import load_facts
+from bot.alerts.milestones import AgreementFacts, Milestone, all_milestones
+from bot.alerts.models import AlertMilestone
+from bot.alerts.recipients import channel_target, current_owner, delivery_problem, personal_reference
+from bot.db import Database, utcnow
+from bot.outbox import enqueue
+from bot.outbox.models import OutboxRow
+
+CHANNEL = "procurement channel"
+
+
+@dataclass
+class Planned:
+    """One message the scan wants sent, and why."""
+
+    kind: str  # alert | reminder | escalation | unreachable | digest | adviser | not_mine
+    key: str
+    recipient: str
+    reason: str
+    agreement_id: str = ""
+    milestone: str = ""
+    due: dt.date | None = None
+    reminder_no: int = 0
+    conversation_ref_id: int | None = None
+    conversation: dict[str, str] | None = None
+    activity: dict[str, Any] = field(default_factory=dict, repr=False)
+    new: bool = True  # False: this key is already in the outbox (nothing will be sent again)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "key": self.key, "recipient": self.recipient, "reason": self.reason,
+            "agreement_id": self.agreement_id, "milestone": self.milestone,
+            "due": self.due.isoformat() if self.due else None, "reminder_no": self.reminder_no,
+            "reachable": bool(self.conversation_ref_id or self.conversation), "new": self.new,
+        }
+
+
+@dataclass
+class ScanReport:
+    as_of: dt.date
+    dry_run: bool
+    planned: list[Planned] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def new(self) -> list[Planned]:
+        return [p for p in self.planned if p.new]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for p in self.new:
+            out[p.kind] = out.get(p.kind, 0) + 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(), "dry_run": self.dry_run, "new": self.counts(),
+            "already_queued": len(self.planned) - len(self.new), "warnings": self.warnings,
+            "messages": [p.to_json() for p in self.planned],
+        }
+
+
+class Context:
+    """What one scan (or one card action) needs: session, settings, config, channel, date."""
+
+    def __init__(self, session: Session, settings: Any, as_of: dt.date, config: AlertConfig | None = None) -> None:
+        self.session = session
+        self.settings = settings
+        self.as_of = as_of
+        self.config = config or load_config()
+        self.channel = channel_target(session, settings)
+        self.channel_lang = language_of(getattr(settings, "default_locale", "nb-NO"))
+
+    def state(self, milestone: Milestone, create: bool) -> AlertMilestone:
+        row = self.session.execute(
+            select(AlertMilestone).where(
+                AlertMilestone.agreement_id == milestone.agreement_id,
+                AlertMilestone.milestone == milestone.kind,
+                AlertMilestone.due_date == milestone.due,
+            )
+        ).scalars().first()
+        if row is None:
+            row = AlertMilestone(agreement_id=milestone.agreement_id, milestone=milestone.kind, due_date=milestone.due, created_at=utcnow())
+            if create:
+                self.session.add(row)
+                self.session.flush()
+        return row
+
+    def to_channel(self, kind: str, key: str, reason: str, card: dict[str, Any], summary: str, milestone: Milestone | None) -> Planned:
+        return Planned(
+            kind, key, CHANNEL, reason,
+            agreement_id=milestone.agreement_id if milestone else "", milestone=milestone.kind if milestone else "",
+            due=milestone.due if milestone else None, conversation=self.channel, activity=cards.activity(card, summary),
+        )
+
+    def owner_alert(self, agreement: AgreementFacts, milestone: Milestone, owner_email: str, owner_name: str,
+                    series: int, number: int, reason: str) -> tuple[Planned, Any]:
+        ref = personal_reference(self.session, owner_email)
+        lang = language_of(getattr(ref, "locale", None) or getattr(self.settings, "default_locale", "nb-NO"))
+        card = cards.alert_card(agreement, milestone, self.config, lang, reminder_no=number)
+        summary = cards.headline(milestone, lang)
+        kind = "alert" if number == 0 else "reminder"
+        planned = Planned(
+            kind, f"alert:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}:{owner_email or owner_name}:{series}:{number}",
+            owner_email or owner_name or "(no owner)", reason, agreement.id, milestone.kind, milestone.due, number,
+            conversation_ref_id=getattr(ref, "id", None), activity=cards.activity(card, summary),
+        )
+        return planned, ref
+
+    def unreachable_report(self, agreement: AgreementFacts, milestone: Milestone, owner_email: str, owner_name: str,
+                           reason_code: str, error: str = "") -> Planned:
+        lang = self.channel_lang
+        reason = cards.t(f"reason.{reason_code}", lang, error=error)
+        card = cards.channel_card(
+            cards.t("unreachable_title", lang, agreement_id=agreement.id, title=agreement.title),
+            cards.t("unreachable_text", lang, owner=owner_name or owner_email or "?", email=owner_email or "–",
+                    reason=reason, headline=cards.headline(milestone, lang)),
+            agreement, lang, owner=owner_name or owner_email,
+        )
+        return self.to_channel(
+            "unreachable",
+            f"alert-unreachable:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}:{owner_email or owner_name}:{reason_code}",
+            f"owner {owner_email or owner_name or '(none)'} cannot be reached: {reason_code}", card,
+            cards.t("unreachable_title", lang, agreement_id=agreement.id, title=agreement.title), milestone,
+        )
+
+    def escalation(self, agreement: AgreementFacts, milestone: Milestone, owner: str, first: dt.date) -> Planned:
+        lang = self.channel_lang
+        title = cards.t("escalation_title", lang, agreement_id=agreement.id, title=agreement.title)
+        card = cards.channel_card(
+            title, cards.t("escalation_text", lang, owner=owner, first=first, headline=cards.headline(milestone, lang)),
+            agreement, lang, owner=owner,
+        )
+        return self.to_channel(
+            "escalation", f"alert-escalation:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}",
+            f"unanswered since {first.isoformat()}", card, title, milestone,
+        )
+
+
+def plan_milestone(ctx: Context, agreement: AgreementFacts, milestone: Milestone, *, write: bool) -> list[Planned]:
+    """The messages one milestone needs on ctx.as_of (and the state changes, when `write`)."""
+    rule = ctx.config.milestones[milestone.kind]  # type: ignore[index]
+    as_of = ctx.as_of
+    first_day = milestone.due - dt.timedelta(days=rule.first_alert_days)
+    if not (first_day <= as_of <= milestone.due):
+        return []
+    state = ctx.state(milestone, create=write)
+    if state.decision:
+        return []
+    if state.snoozed_until and as_of < state.snoozed_until:
+        return []
+    owner_email, owner_name = current_owner(ctx.session, agreement)
+    first_alerted = state.first_alerted_on or as_of
+    start = state.snoozed_until or first_alerted
+    number = (as_of - start).days // rule.repeat_days + (1 if state.snooze_id else 0)
+    why = f"{milestone.kind} {milestone.due.isoformat()}: first alert {rule.first_alert_days} days before"
+    if number:
+        why += f", reminder every {rule.repeat_days} days until acted on"
+    out: list[Planned] = []
+    alert, ref = ctx.owner_alert(agreement, milestone, owner_email, owner_name, state.snooze_id, number, why)
+    out.append(alert)
+    if not owner_email:
+        out.append(ctx.unreachable_report(agreement, milestone, owner_email, owner_name, "no_email"))
+    elif ref is None:
+        out.append(ctx.unreachable_report(agreement, milestone, owner_email, owner_name, "no_reference"))
+    else:
+        problem = delivery_problem(ctx.session, owner_email)
+        if problem is not None:
+            out.append(ctx.unreachable_report(agreement, milestone, owner_email, owner_name, problem[0], problem[1]))
+    escalate_on = min(first_alerted + dt.timedelta(days=rule.escalate_after_days), milestone.due)
+    if state.escalated_on is None and as_of >= escalate_on:
+        out.append(ctx.escalation(agreement, milestone, owner_name or owner_email, first_alerted))
+        if write:
+            state.escalated_on = as_of
+    if write and state.first_alerted_on is None:
+        state.first_alerted_on = as_of
+    return out
+
+
+def queue(session: Session, planned: list[Planned], *, write: bool) -> None:
+    """Enqueue each planned message (write) or just mark which keys are already queued (dry run)."""
+    for p in planned:
+        if write:
+            row = enqueue(
+                session, idempotency_key=p.key, kind=p.kind, subject_id=p.agreement_id or None, recipient=p.recipient,
+                conversation_ref_id=p.conversation_ref_id, conversation=p.conversation, activity=p.activity,
+            )
+            p.new = row is not None
+        else:
+            p.new = session.execute(select(OutboxRow.id).where(OutboxRow.idempotency_key == p.key)).first() is None
+
+
+def scan(
+    database: Database,
+    settings: Any,
+    as_of: dt.date,
+    *,
+    dry_run: bool = False,
+    only_agreement: str | None = None,
+    config: AlertConfig | None = None,
+) -> ScanReport:
+    """Plan (and unless `dry_run`, queue) everything due on `as_of`."""
+    report = ScanReport(as_of, dry_run)
+    with database.session() as session:
+        ctx = Context(session, settings, as_of, config)
+        if ctx.channel is None:
+            report.warnings.append(
+                "the procurement channel is not configured or not reachable (INNKJOPSBOT_PROCUREMENT_CHANNEL_CONVERSATION_ID "
+                "and a stored reference or INNKJOPSBOT_PROCUREMENT_CHANNEL_SERVICE_URL): its messages are recorded as unreachable"
+            )
+        agreements = {a.id: a for a in load_facts(session, as_of)}
+        if only_agreement is not None:
+            agreements = {k: v for k, v in agreements.items() if k == only_agreement}
+        for milestone in all_milestones(list(agreements.values()), ctx.config, as_of):
+            planned = plan_milestone(ctx, agreements[milestone.agreement_id], milestone, write=not dry_run)
+            queue(session, planned, write=not dry_run)
+            report.planned.extend(planned)
+        if dry_run:
+            session.rollback()
+    return report

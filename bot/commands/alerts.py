@@ -1,0 +1,246 @@
+"""`innkjopsbot alerts …` (contract-expiry alerts) and `innkjopsbot outbox …` (proactive messages)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from bot.cli import CliContext, Refused, global_options, pass_cli
+
+
+@click.group()
+def alerts() -> None:
+    """Contract-expiry alerts: scan for deadlines, the overview, the weekly digest, exports.
+
+    \b
+    Examples:
+      innkjopsbot alerts scan --as-of 2026-11-24 --dry-run
+      innkjopsbot alerts overview --months 12
+      innkjopsbot alerts export --format ics --out frister.ics
+    """
+
+
+def _scan_text(report, verb: str) -> str:
+    lines = []
+    for p in report.planned:
+        state = "new" if p.new else "already queued"
+        reach = "" if (p.conversation_ref_id or p.conversation) else "  [NOT REACHABLE]"
+        lines.append(f"{p.kind:<11} {p.agreement_id or '-':<12} {p.milestone or '-':<11} {p.due or '':<10}  to {p.recipient}{reach}  ({state})\n"
+                     f"            why: {p.reason}")
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing new"
+    lines.append(f"{report.as_of.isoformat()}: {verb} {counts}; {len(report.planned) - len(report.new)} already queued.")
+    lines.extend(f"warning: {w}" for w in report.warnings)
+    return "\n".join(lines)
+
+
+@alerts.command()
+@click.option("--dry-run", is_flag=True, help="Only show what would be sent; queue nothing.")
+@click.option("--agreement", "agreement_id", metavar="ID", help="Only this agreement.")
+@global_options
+@pass_cli
+def scan(cli: CliContext, dry_run: bool, agreement_id: str | None) -> None:
+    """Find the alerts, reminders, escalations and unreachable-owner reports due on a date,
+    show each with its recipient and reason, and queue them in the outbox (not with --dry-run).
+
+    \b
+    Example:
+      innkjopsbot alerts scan --as-of 2026-11-24 --dry-run
+    """
+    from bot.alerts.scan import scan as run_scan
+
+    report = run_scan(cli.database(), cli.settings, cli.today, dry_run=dry_run, only_agreement=agreement_id)
+    cli.emit(report.to_json(), lambda: _scan_text(report, "would queue" if dry_run else "queued"))
+
+
+@alerts.command()
+@click.option("--months", default=12, show_default=True, type=click.IntRange(1, 60), help="How far ahead.")
+@global_options
+@pass_cli
+def overview(cli: CliContext, months: int) -> None:
+    """What expires or needs a decision in the next months, by month, with each one's status
+    (the same as the weekly digest).
+
+    \b
+    Example:
+      innkjopsbot alerts overview --months 6 --as-of 2026-11-24
+    """
+    from bot.alerts.overview import overview as rows_of, overview_text
+
+    with cli.database().session() as session:
+        rows = rows_of(session, cli.today, months)
+    cli.emit({"as_of": cli.today, "months": months, "deadlines": rows}, lambda: overview_text(rows, cli.today, months))
+
+
+@alerts.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "ics"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="File to write (default: stdout).")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Language of calendar texts.")
+@global_options
+@pass_cli
+def export(cli: CliContext, fmt: str, out: Path | None, lang: str) -> None:
+    """Export every deadline of agreements not yet expired, as CSV or as an iCalendar (.ics) file.
+
+    \b
+    Examples:
+      innkjopsbot alerts export --format csv --out frister.csv
+      innkjopsbot alerts export --format ics --out frister.ics
+    """
+    from bot.alerts.overview import overview as rows_of, to_csv, to_ics
+
+    with cli.database().session() as session:
+        rows = rows_of(session, cli.today)
+    data: bytes = to_csv(rows).encode("utf-8-sig") if fmt == "csv" else to_ics(rows, lang)
+    if out is None:
+        click.echo(data.decode("utf-8-sig"), nl=False)
+        return
+    out.write_bytes(data)
+    cli.emit({"file": str(out), "format": fmt, "deadlines": len(rows)}, f"wrote {len(rows)} deadlines to {out}")
+
+
+@alerts.command()
+@click.option("--dry-run", is_flag=True, help="Only show the digest; queue nothing.")
+@click.option("--force", is_flag=True, help="Send even before the configured weekday.")
+@global_options
+@pass_cli
+def digest(cli: CliContext, dry_run: bool, force: bool) -> None:
+    """Queue the weekly digest for the procurement channel (once per week).
+
+    \b
+    Example:
+      innkjopsbot alerts digest --force --dry-run --json
+    """
+    from bot.alerts.digest import weekly_digest
+
+    report = weekly_digest(cli.database(), cli.settings, cli.today, dry_run=dry_run, force=force)
+    payload = report.to_json()
+    if cli.json and report.planned:
+        payload["card"] = report.planned[0].activity["attachments"][0]["content"]
+    cli.emit(payload, lambda: _scan_text(report, "would queue" if dry_run else "queued"))
+
+
+@alerts.command()
+@click.argument("agreement_id")
+@click.argument("milestone", type=click.Choice(["option", "competition", "expiry"]))
+@click.argument("due", metavar="DUE(YYYY-MM-DD)")
+@click.argument("decision", type=click.Choice(["use_option", "new_competition", "let_expire", "snooze", "reassign"]))
+@click.option("--new-owner", default="", help="E-mail of the new owner (reassign).")
+@click.option("--by", "by_email", required=True, help="E-mail of the person the decision is recorded for.")
+@global_options
+@pass_cli
+def decide(cli: CliContext, agreement_id: str, milestone: str, due: str, decision: str, new_owner: str, by_email: str) -> None:
+    """Record a decision on a deadline for someone (the procurement section), as the card would.
+
+    \b
+    Example:
+      innkjopsbot alerts decide LK-2022-014 option 2026-12-31 use_option --by kari@lorenskog.kommune.no
+    """
+    import datetime as dt
+
+    from bot.alerts.decisions import Actor, decide as run_decide
+    from bot.alerts.scan import Context
+
+    try:
+        due_date = dt.date.fromisoformat(due)
+    except ValueError:
+        raise click.BadParameter(f"'{due}' is not a date of the form YYYY-MM-DD", param_hint="DUE") from None
+    with cli.database().session() as session:
+        ctx = Context(session, cli.settings, cli.today)
+        result = run_decide(ctx, agreement_id=agreement_id, kind=milestone, due=due_date, decision=decision,
+                            actor=Actor(email=by_email, name=by_email, is_admin=True), lang="en", new_owner_email=new_owner)
+    if not result.ok:
+        raise Refused(f"{agreement_id} {milestone} {due}: {result.error}" + (f" ({' '.join(result.lines)})" if result.lines else ""))
+    cli.emit({"ok": True, "lines": result.lines, "queued": [p.key for p in result.queued if p.new]}, " ".join(result.lines))
+
+
+@click.group()
+def outbox() -> None:
+    """The outbox of proactive messages: what is queued, sent, failed; deliver now.
+
+    \b
+    Examples:
+      innkjopsbot outbox status
+      innkjopsbot outbox drain --max-seconds 60
+    """
+
+
+@outbox.command()
+@click.option("--kind", help="Only this kind (alert, reminder, announcement …).")
+@click.option("--subject", help="Only this subject (agreement or announcement id).")
+@click.option("--problems", is_flag=True, help="List the rows that failed, were blocked or are unreachable.")
+@global_options
+@pass_cli
+def status(cli: CliContext, kind: str | None, subject: str | None, problems: bool) -> None:
+    """Messages per status (pending, claimed, sent, failed, blocked, unreachable) and kind.
+
+    \b
+    Example:
+      innkjopsbot outbox status --kind alert --problems
+    """
+    from sqlalchemy import func, select
+
+    from bot.outbox.models import OutboxRow
+
+    database = cli.database()
+    with database.session() as session:
+        stmt = select(OutboxRow.kind, OutboxRow.status, func.count()).group_by(OutboxRow.kind, OutboxRow.status)
+        if kind:
+            stmt = stmt.where(OutboxRow.kind == kind)
+        if subject:
+            stmt = stmt.where(OutboxRow.subject_id == subject)
+        counts = [{"kind": k, "status": s, "count": n} for k, s, n in session.execute(stmt).all()]
+        listed = []
+        if problems:
+            q = select(OutboxRow).where(OutboxRow.status.in_(("failed", "blocked", "unreachable")))
+            if kind:
+                q = q.where(OutboxRow.kind == kind)
+            if subject:
+                q = q.where(OutboxRow.subject_id == subject)
+            listed = [
+                {"id": r.id, "kind": r.kind, "subject_id": r.subject_id, "recipient": r.recipient, "status": r.status,
+                 "attempts": r.attempts, "last_status_code": r.last_status_code, "last_error": r.last_error}
+                for r in session.execute(q.order_by(OutboxRow.id)).scalars()
+            ]
+
+    def human() -> str:
+        if not counts:
+            return "the outbox is empty"
+        lines = [f"{c['kind']:<16} {c['status']:<12} {c['count']:>7}" for c in sorted(counts, key=lambda c: (c["kind"], c["status"]))]
+        lines += [f"#{p['id']} {p['kind']} {p['recipient']} {p['status']} {p['last_status_code'] or ''} {p['last_error']}" for p in listed]
+        return "\n".join(lines)
+
+    cli.emit({"counts": counts, "problems": listed}, human)
+
+
+@outbox.command()
+@click.option("--max-seconds", default=240.0, show_default=True, type=click.FloatRange(min=1), help="Stop after this long.")
+@click.option("--no-wait", is_flag=True, help="Only what is due now; do not wait for retries.")
+@global_options
+@pass_cli
+def drain(cli: CliContext, max_seconds: float, no_wait: bool) -> None:
+    """Deliver what is due now through the Bot Connector (within Teams' rate limits),
+    waiting for retries (429 Retry-After, 5xx backoff) up to --max-seconds.
+
+    \b
+    Example:
+      innkjopsbot outbox drain --max-seconds 60
+    """
+    from bot.outbox.jobs import drain_async
+    from bot.services import Services
+
+    services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
+    if not cli.settings.anonymous:
+        raise_if_no_credentials(services)
+    summary = asyncio.run(drain_async(services, max_seconds=max_seconds, wait_for_retries=not no_wait))
+    cli.emit(summary, lambda: (
+        f"sent {summary['sent']}, failed {summary['failed']}, blocked {summary['blocked']}, "
+        f"to retry {summary['retried']}, deferred {summary['deferred']} in {summary['seconds']} s"
+    ))
+
+
+def raise_if_no_credentials(services) -> None:
+    """With credentials configured, outbound calls get tokens from the SDK connection manager."""
+    from bot.app import connection_manager_for
+
+    services.extras["connection_manager"] = connection_manager_for(services.settings)
