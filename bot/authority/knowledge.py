@@ -397,6 +397,8 @@ class Language(Strict):
     non_money_units: list[str]
     authority_question_words: list[str]
     silent_topics: dict[str, Cue] = Field(default_factory=dict)
+    recipient_words: list[str] = Field(default_factory=list)
+    object_words: list[str] = Field(default_factory=list)
 
     @field_validator("kinds")
     @classmethod

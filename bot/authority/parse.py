@@ -247,13 +247,28 @@ def _matches(text: str, patterns: dict[str, list[str]]) -> list[_Match]:
     return kept
 
 
+def _weight(m: _Match, kept: list[_Match], text: str, lang: Language) -> int:
+    """2, or 1 for a word that names who the purchase is for ("møbler til hjemmetjenesten") or the
+    object of another kind word ("vedlikehold av heisene", "evaluering av hjemmetjenesten")."""
+    before = list(re.finditer(r"[\w-]+", text[:m.start]))[-3:]
+    words = [w.group(0) for w in before]
+    if set(words[-2:]) & set(lang.recipient_words):
+        return 1
+    for i, word in enumerate(words):
+        if word in lang.object_words and i > 0 and i >= len(words) - 2:
+            head = before[i - 1]
+            if any(k is not m and k.start <= head.start() < k.end for k in kept):
+                return 1
+    return 2
+
+
 def find_kind(text: str, lang: Language | None = None) -> tuple[str | None, dict[str, int], list[str]]:
     """The kind with the most word matches; None when nothing matches or two kinds tie."""
     lang = lang or language()
     kept = _matches(text, lang.kinds)
     scores: dict[str, int] = {}
     for m in kept:
-        scores[m.kind] = scores.get(m.kind, 0) + 1
+        scores[m.kind] = scores.get(m.kind, 0) + _weight(m, kept, text, lang)
     words = [m.word for m in sorted(kept, key=lambda x: x.start)]
     tokens = text.strip(" ?.!").split()
     for n in (3, 1):  # a reply to "which kind?" (or a card choice appended): ends with a kind id or name
