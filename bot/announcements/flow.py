@@ -65,6 +65,7 @@ def preview_answer(services: Services, user: User, data: Mapping[str, Any]) -> A
     if problems:
         return form_answer(services, user, {**fields, "audience_value": str(data.get("audience_value") or "")},
                            _s("announce_invalid", user.lang, problem="; ".join(problems)))
+    fields["audience"] = parse_audience(fields["audience"]).spec
     with services.database.session() as session:
         recipients = resolve(session, parse_audience(fields["audience"]))
     reachable = sum(1 for r in recipients if r.reachable)
