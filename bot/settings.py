@@ -92,6 +92,9 @@ class Settings(BaseSettings):
         "", description="conversation id of the procurement section's Teams channel (escalations, digests)"
     )
     procurement_email: str = Field("innkjop@lorenskog.kommune.example", description="the procurement section's e-mail")
+    procurement_team_id: str = Field(
+        "", description="Teams team id of the procurement section; members the bot has met there may send announcements"
+    )
 
     procurement_channel_service_url: str = Field(
         "",
