@@ -12,6 +12,7 @@ apps as they like, each with its own database:
   signature, wrong audience, expired → 401. Without credentials it runs anonymous (local
   development) and logs a loud WARNING at start. Malformed JSON, non-object bodies, unknown
   activity types, activities without conversation or serviceUrl → 400 before the SDK sees them;
+- the scheduler (bot/scheduler.py) started and stopped with the app when it is enabled;
 - `GET /healthz` (process alive), `GET /readyz` (database reachable and search index loaded,
   503 otherwise), `GET /metrics` (Prometheus, a registry per app).
 """
@@ -42,7 +43,7 @@ from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import Settings
 from bot.teams.agent import build_agent
-from bot.teams.respond import search_service
+from bot.teams.respond import optional_module, search_service
 
 logger = logging.getLogger("bot.app")
 
@@ -85,9 +86,12 @@ def create_app(
     *,
     token_provider_factory: ProviderFactory | None = None,
     configure_logs: bool = False,
+    with_scheduler: bool = True,
 ) -> web.Application:
     if configure_logs:
         configure_logging(settings.log_level, settings.log_json)
+    if settings.anonymous:  # the SDK warns on every anonymous turn; we warn once, loudly, at start
+        logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(logging.ERROR)
     owns_database = services is None
     if services is None:
         services = Services(settings=settings, database=Database(settings.database_url))
@@ -143,6 +147,10 @@ def create_app(
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
+    scheduler = optional_module("bot.scheduler") if with_scheduler else None
+    if scheduler is not None and hasattr(scheduler, "scheduler_cleanup_ctx"):
+        # scheduled jobs (sync, alerts, reminders, outbox); off with INNKJOPSBOT_SCHEDULER_ENABLED=false
+        app.cleanup_ctx.append(scheduler.scheduler_cleanup_ctx(services))
     return app
 
 

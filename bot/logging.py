@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import sys
+import time
 from typing import Any
 
 _CONFIGURED_MARK = "_innkjopsbot_handler"
@@ -19,6 +20,8 @@ _CONFIGURED_MARK = "_innkjopsbot_handler"
 
 class JsonFormatter(logging.Formatter):
     """`{"ts", "level", "logger", "event", ...fields}`; exceptions as `exc` (type and message)."""
+
+    converter = time.gmtime  # "ts" is UTC, whatever the server's time zone
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {

@@ -59,8 +59,13 @@ def message_turn(services: Services, user: User, text: str, conversation_id: str
         if answer.kind == NO_AGREEMENT:
             store.log_question(session, answer.data.get("query") or text, NO_AGREEMENT, services.today(),
                                {"locale": user.locale[:16]})
+    return decorated(answer, user, state, text)
+
+
+def decorated(answer: Answer, user: User, state: dict[str, Any], text: str) -> Answer:
+    """The answer as the bot sends it: card with fallback text, feedback and standard actions."""
     return cards.decorate(answer, user.lang, query=str(answer.data.get("query") or text),
-                          ids=list(state.get("last_result_ids") or []) if answer.kind != "authority" else [])
+                          ids=list(state.get("last_result_ids") or []))
 
 
 def install_turn(services: Services, user: User, info: ReferenceInfo, *, team: bool) -> Answer | None:
