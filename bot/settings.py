@@ -111,7 +111,11 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(
         120.0, ge=5.0, description="how long a claimed message is held before another sender may take it over"
     )
-    outbox_sender_in_server: bool = Field(True, description="run the outbox sender loop inside the server process")
+    outbox_sender_in_server: bool = Field(
+        False,
+        description="the server runs the outbox sender loop itself (bot.outbox.jobs.start_background); "
+        "false = the scheduler's outbox.drain job delivers every 20 s",
+    )
 
     # --- scheduler --------------------------------------------------------------------------
     scheduler_enabled: bool = Field(True, description="run scheduled jobs (sync, expiry scan, digests, reminders)")
