@@ -71,6 +71,19 @@ def test_only_the_procurement_section_may_announce(database: Database) -> None:
         assert service.admin_log(session) == []
 
 
+def test_members_of_the_procurement_team_may_announce(database: Database) -> None:
+    services = make_services(database)
+    services.settings.procurement_team_id = "19:innkjop-team"
+    member = User(aad_object_id="aad-7", email="ansatt7@lorenskog.example")
+    assert press(services, member, "announce", {}).kind == "refused"
+    add_ref(database, 7, team_id="19:innkjop-team", conversation_type="channel", conversation_id="19:innkjop@thread.tacv2")
+    with database.session() as session:  # the bot met user 7 in the procurement team
+        upsert_reference(session, ReferenceInfo(conversation_id="19:innkjop@thread.tacv2;messageid=5", service_url="https://s/",
+                                                aad_object_id="aad-7", conversation_type="channel", team_id="19:innkjop-team"))
+    assert press(services, member, "announce", {}).kind == "announce_form"
+    assert press(services, EMPLOYEE, "announce", {}).kind == "refused"
+
+
 def test_teams_form_preview_and_send(database: Database) -> None:
     services = make_services(database)
     for n in (1, 2, 3):
@@ -144,6 +157,10 @@ def test_audiences_all_team_channel_category(database: Database) -> None:
         channel = audience.resolve(session, parse_audience("channel:19:kanal@thread.tacv2"))
         no_channel = audience.resolve(session, parse_audience("channel:19:ukjent@thread.tacv2"))
         category = audience.resolve(session, parse_audience("category:ikt"))
+        from bot.announcements.models import CategoryInterest
+
+        interest = session.exec(select(CategoryInterest).where(CategoryInterest.aad_object_id == "aad-2")).one()
+    assert interest.times_asked == 2
     assert sorted(r.aad_object_id for r in everyone) == ["aad-1", "aad-2", "aad-3"]
     assert [(r.aad_object_id, r.reachable) for r in team] == [("aad-1", True), ("aad-4", False)]
     assert len(channel) == 1 and channel[0].reachable and channel[0].key == "19:kanal@thread.tacv2"

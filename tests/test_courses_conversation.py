@@ -232,3 +232,21 @@ def test_cli_add_list_attendees_export_and_ics(tmp_path: Path) -> None:
                               "--ends", "2026-12-03T08:00", "--place", "R"])
     assert bad.exit_code == 1 and "ends_at" in bad.output
     assert runner.invoke(cli, ["courses", "export", "99", "--database", db]).exit_code == 1
+
+
+def test_cancelling_a_course_tells_everyone_signed_up_or_waiting(database: Database, course_ids: list[int]) -> None:
+    services = make_services(database)
+    add_ref(database, 1)
+    _press(services, user(1), "course.signup", course_ids[0])
+    _press(services, user(2), "course.signup", course_ids[0])
+    view, queued = flow.cancel_course(services, course_ids[0], "cli:test")
+    assert view.cancelled and queued == 2
+    with database.session() as session:
+        rows = session.exec(select(OutboxRow).where(OutboxRow.kind == "course").order_by(OutboxRow.id)).all()
+    assert [(r.recipient, r.status) for r in rows] == [
+        ("ansatt1@lorenskog.example", "pending"), ("ansatt2@lorenskog.example", "unreachable")]
+    assert "er dessverre avlyst" in rows[0].activity["text"]
+    url = rows[0].activity["attachments"][0]["content"]["actions"][0]["url"]
+    calendar = icalendar.Calendar.from_ical(base64.b64decode(url.split(",", 1)[1]))
+    assert str(calendar["method"]) == "CANCEL" and str(calendar.walk("VEVENT")[0]["status"]) == "CANCELLED"
+    assert _press(services, user(3), "course.signup", course_ids[0]).data["outcome"] == "course_cancelled"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.announcements.models import CategoryInterest
@@ -163,13 +164,16 @@ def record_category_interest(session: Session, user: Any, category: str, now: dt
     if not aad_id or not category:
         return
     now = now or utcnow()
-    row = session.exec(
-        select(CategoryInterest).where(CategoryInterest.aad_object_id == aad_id, CategoryInterest.category == category)
-    ).first()
+    query = select(CategoryInterest).where(CategoryInterest.aad_object_id == aad_id, CategoryInterest.category == category)
+    row = session.exec(query).first()
     if row is None:
-        session.add(CategoryInterest(aad_object_id=aad_id, category=category, last_asked_at=now))
-    else:
-        row.times_asked += 1
-        row.last_asked_at = now
-        session.add(row)
+        try:
+            with session.begin_nested():  # two questions at once: the second insert loses and updates
+                session.add(CategoryInterest(aad_object_id=aad_id, category=category, last_asked_at=now))
+            return
+        except IntegrityError:
+            row = session.exec(query).one()
+    row.times_asked += 1
+    row.last_asked_at = now
+    session.add(row)
     session.flush()

@@ -1,7 +1,7 @@
 """Announcements from Teams: the form (write) → preview (announce.preview) → send (announce.send).
 
-Only procurement-section members (`services.is_admin(user)`) get past the first check; everyone
-else gets a refusal. Every send is logged in `admin_log` with who and when.
+Only procurement-section members (`can_announce`: configured admins, or members of the
+procurement team) get past the first check; everyone else gets a refusal. Every send is logged in `admin_log` with who and when.
 """
 
 from __future__ import annotations
@@ -28,6 +28,26 @@ def actor_of(user: User) -> service.Actor:
     return service.Actor(name=user.email or user.aad_object_id or user.name or "unknown", aad_object_id=user.aad_object_id)
 
 
+def can_announce(services: Services, user: User) -> bool:
+    """A procurement-section member: configured by Entra object id / e-mail (`services.is_admin`),
+    or a member of the procurement team (`procurement_team_id`) whom the bot has met in that team
+    (Teams only lets members write in a team, so a stored reference there proves membership)."""
+    if services.is_admin(user):
+        return True
+    team_id = getattr(services.settings, "procurement_team_id", "")
+    if not team_id or not user.aad_object_id:
+        return False
+    from sqlmodel import select
+
+    from bot.conversations.models import ConversationRef
+
+    with services.database.session() as session:
+        return session.exec(
+            select(ConversationRef.id).where(ConversationRef.team_id == team_id,
+                                             ConversationRef.aad_object_id == user.aad_object_id)
+        ).first() is not None
+
+
 def refusal(user: User) -> Answer:
     text = _s("announce_not_admin", user.lang)
     return Answer(text=text, card=cards.message_card(text, "Attention"), kind="refused", data={"refused": True})
@@ -48,13 +68,13 @@ def parse_send_at(value: str, timezone: str) -> dt.datetime | None:
 
 
 def form_answer(services: Services, user: User, values: Mapping[str, str] | None = None, problem: str = "") -> Answer:
-    if not services.is_admin(user):
+    if not can_announce(services, user):
         return refusal(user)
     return Answer(text=_s("announce_form_title", user.lang), card=cards.form_card(user.lang, values, problem), kind="announce_form")
 
 
 def preview_answer(services: Services, user: User, data: Mapping[str, Any]) -> Answer:
-    if not services.is_admin(user):
+    if not can_announce(services, user):
         return refusal(user)
     fields = service.parse_fields(data)
     problems = service.validate(fields["title"], fields["text"], fields["audience"])
@@ -99,7 +119,7 @@ def _wake_sender(services: Services) -> None:
 
 
 def send_answer(services: Services, user: User, data: Mapping[str, Any]) -> Answer:
-    if not services.is_admin(user):
+    if not can_announce(services, user):
         return refusal(user)
     fields = service.parse_fields(data)
     try:

@@ -245,25 +245,22 @@ def courses_ics(cli: CliContext, course_id: int, output: str | None) -> None:
 @global_options
 @pass_cli
 def courses_cancel(cli: CliContext, course_id: int, actor: str | None) -> None:
-    """Cancel a course (no more sign-ups; it leaves the list). Participants keep their rows for the record.
+    """Cancel a course: no more sign-ups, and everyone signed up or waiting gets a message with a
+    calendar cancellation (.ics METHOD:CANCEL). Their rows are kept for the record.
 
     \b
     Example:
       innkjopsbot courses cancel 3
     """
-    from bot.announcements.service import log_action
-    from bot.courses import service
-    from bot.courses.flow import current_time
+    from bot.courses import flow, service
 
     services = _services(cli)
-    now = current_time(services)
-    with services.database.session() as session:
-        try:
-            view = service.cancel_course(session, course_id, now)
-        except service.CourseNotFound as exc:
-            raise Refused(str(exc)) from None
-        log_action(session, _actor(actor), "course.cancel", f"course:{course_id}", now, title=view.title)
-    cli.emit({"course_id": course_id, "cancelled": True}, f"cancelled course {course_id}: {view.title}")
+    try:
+        view, queued = flow.cancel_course(services, course_id, _actor(actor).name)
+    except service.CourseNotFound as exc:
+        raise Refused(str(exc)) from None
+    cli.emit({"course_id": course_id, "cancelled": True, "notices_queued": queued},
+             f"cancelled course {course_id}: {view.title}; {queued} participant(s) will be told")
 
 
 @courses.command("remind")

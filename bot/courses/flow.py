@@ -190,3 +190,24 @@ def cancel_answer(services: Services, user: User, course_id: int) -> Answer:
     return Answer(text=message, card=card, kind="courses",
                   data={"outcome": result.outcome.value, "course": _course_json(result.course),
                         "moved_up": [p.aad_object_id for p in result.moved_up]})
+
+
+def cancel_course(services: Services, course_id: int, actor: str) -> tuple[CourseView, int]:
+    """Cancel a course and tell everyone signed up or waiting (with a METHOD:CANCEL invitation). Returns (course, queued)."""
+    from bot.announcements.service import Actor, log_action
+
+    now = current_time(services)
+    timezone = services.settings.timezone
+    queued = 0
+    with services.database.session() as session:
+        view = service.cancel_course(session, course_id, now)
+        log_action(session, Actor(actor), "course.cancel", f"course:{course_id}", now, title=view.title)
+        for person in service.participants(session, course_id):
+            lang = "nb"
+            text = _s("course_cancelled_notice", lang, title=view.title, when=cards.when_text(view, lang, timezone))
+            invitation = ics.data_uri(course_ics(services, view, attendee=User(name=person.name, email=person.email)))
+            body = [{"type": "TextBlock", "text": text, "wrap": True, "weight": "Bolder"}]
+            card = cards.card(body, [cards.calendar_action(invitation, lang)])
+            queued += _enqueue(session, key=f"course:{course_id}:cancelled:{person.aad_object_id}", kind="course",
+                               course_id=course_id, person=person, activity=message_activity(text, card))
+    return view, queued
