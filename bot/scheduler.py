@@ -470,14 +470,50 @@ def start_scheduler(services: "Services", jobs: tuple[JobSpec, ...] | None = Non
     return scheduler
 
 
+def start_outbox_sender(services: "Services") -> tuple[Any, Any] | None:
+    """The outbox's continuous sender loop on the running event loop, or None when not wanted/available."""
+    settings = services.settings
+    if not (settings.scheduler_enabled and getattr(settings, "outbox_sender_in_server", False)):
+        return None
+    try:
+        from bot.outbox.jobs import start_background
+    except ImportError:
+        log(logger, logging.WARNING, "outbox sender not available", module="bot.outbox.jobs")
+        return None
+    if "outbox_sender" in services.extras:  # someone already runs one in this process
+        return None
+    log(logger, logging.INFO, "outbox sender started in the server")
+    return start_background(services)
+
+
+async def stop_outbox_sender(sender: tuple[Any, Any] | None, timeout: float = 30.0) -> None:
+    if sender is None:
+        return
+    task, stop = sender
+    stop.set()
+    try:
+        await asyncio.wait_for(task, timeout)
+    except (asyncio.TimeoutError, asyncio.CancelledError):
+        task.cancel()
+    except Exception:  # noqa: BLE001 - shutting down: log, do not raise
+        logger.exception("outbox sender stopped with an error")
+
+
 def scheduler_cleanup_ctx(services: "Services") -> Callable[[Any], AsyncIterator[None]]:
-    """For aiohttp: `app.cleanup_ctx.append(scheduler_cleanup_ctx(services))` starts and stops it."""
+    """For aiohttp: `app.cleanup_ctx.append(scheduler_cleanup_ctx(services))`.
+
+    Starts the scheduled jobs and, with INNKJOPSBOT_OUTBOX_SENDER_IN_SERVER (the default), the
+    outbox's continuous sender loop; stops both when the app shuts down. Nothing starts with
+    INNKJOPSBOT_SCHEDULER_ENABLED=false (e.g. a web-only instance, or tests).
+    """
 
     async def _ctx(_app: Any) -> AsyncIterator[None]:
         scheduler = start_scheduler(services)
+        sender = start_outbox_sender(services)
         try:
             yield
         finally:
             scheduler.shutdown()
+            await stop_outbox_sender(sender)
 
     return _ctx
