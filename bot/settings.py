@@ -92,6 +92,10 @@ class Settings(BaseSettings):
         "", description="conversation id of the procurement section's Teams channel (escalations, digests)"
     )
     procurement_email: str = Field("innkjop@lorenskog.kommune.example", description="the procurement section's e-mail")
+    public_base_url: str = Field(
+        "", description="https address of the bot server (e.g. https://innkjopsbot.lorenskog.kommune.no); "
+        "course calendar links point to <address>/courses/<id>.ics; empty = the invitation is embedded as a data: link",
+    )
     procurement_team_id: str = Field(
         "", description="Teams team id of the procurement section; members the bot has met there may send announcements"
     )
