@@ -68,7 +68,8 @@ class SyncReport:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
     reason: str = ""  # why rejected/failed: errors | file | removal | nothing_valid | exception
-    reason_text: str = ""  # detail of a file-level problem (already worded) or the exception
+    reason_text: str = ""  # the exception of a failed run
+    read_problem: tuple[str, dict[str, Any]] | None = None  # (code, details) of an unreadable file
     removal_share: float = 0.0
     max_removal_share: float = 0.2
     existing: int = 0
@@ -113,8 +114,10 @@ class SyncReport:
             )
         if self.reason == "nothing_valid":
             return texts.get("outcome_rejected_nothing_valid", lang, source=self.source)
-        if self.reason == "file" and not self.errors:
-            return texts.get("outcome_rejected_file", lang, source=self.source, reason=self.reason_text)
+        if self.reason == "file" and self.read_problem is not None:
+            code, details = self.read_problem
+            reason = texts.get(f"read_{code}", lang, **details)
+            return texts.get("outcome_rejected_file", lang, source=self.source, reason=reason)
         return texts.get("outcome_rejected_errors", lang, source=self.source, count=len(self.errors))
 
     def to_dict(self, lang: str = "nb") -> dict[str, Any]:
@@ -218,6 +221,8 @@ def sync_export(
         if not isinstance(mapping, RegisterMapping):
             mapping = load_mapping(mapping)
         with fetched(source) as local:
+            if not local.is_file():
+                raise ReadError("file_not_found", path=source)
             report.checksum = file_checksum(local)
             table = read_table(local, mapping)
             result = validate_table(table, mapping, progress)
@@ -260,9 +265,7 @@ def _reject_file(engine: Engine, report: SyncReport, code: str, started_at: dt.d
     report.reason = "file"
     details.setdefault("path", report.source)
     details.setdefault("url", report.source)
-    texts = strings("sync")
-    report.reason_text = texts.get(f"read_{code}", "nb", **details)
-    report.warnings.append(texts.get(f"read_{code}", "en", **details))
+    report.read_problem = (code, details)
     return _record_only(engine, report, started_at, clock)
 
 

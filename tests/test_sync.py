@@ -91,3 +91,43 @@ def test_cli_sync_then_unchanged_and_json(tmp_path: Path, reference_register: Pa
     history = runner.invoke(cli, ["--database", url, "sync-history", "--json"])
     runs = json.loads(history.output)["runs"]
     assert [r["outcome"] for r in runs] == ["unchanged", "applied"]
+
+
+# --- helpers the other tests/test_sync_*.py files import -------------------------------------
+
+
+def reference_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the reference export, as text cells."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    return rows[0], rows[1:]
+
+
+def write_csv(
+    path: Path,
+    headers: list[str],
+    rows: list[list[str]],
+    *,
+    encoding: str = "utf-8-sig",
+    delimiter: str = ";",
+    newline: str = "\r\n",
+    quote_all: bool = False,
+) -> Path:
+    import csv
+
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(
+            handle, delimiter=delimiter, lineterminator=newline,
+            quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+        )
+        writer.writerow(headers)
+        writer.writerows(rows)
+    return path
+
+
+def set_cell(headers: list[str], row: list[str], column: str, value: str) -> list[str]:
+    row = list(row)
+    row[headers.index(column)] = value
+    return row

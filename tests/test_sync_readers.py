@@ -1,0 +1,242 @@
+"""Exports as people save them: encodings, separators, line endings, quotes, XLSX, mappings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from agreements_sync.index import load_agreements
+from agreements_sync.knowledge import KnowledgeError
+from agreements_sync.mapping import RegisterMapping, load_mapping
+from agreements_sync.models import AgreementStatus
+from agreements_sync.readers import read_table
+from agreements_sync.sync import sync_export
+from agreements_sync.validate import validate_table
+from agreements_sync.values import ValueProblem, parse_amount, parse_date, parse_yes_no
+from bot.db import Database
+from tests.conftest import AS_OF
+from tests.test_sync import reference_table, set_cell, write_csv
+
+ENGLISH = "register_mappings/example-english-xlsx.yaml"
+
+
+def _hashes(path: Path, mapping: RegisterMapping | None = None) -> dict[str, str]:
+    result = validate_table(read_table(path, mapping or load_mapping()), mapping or load_mapping())
+    assert result.ok, [e.message("en") for e in result.errors + result.file_errors][:5]
+    return {r.id: r.content_hash for r in result.records}
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        dict(encoding="cp1252", delimiter=";", newline="\r\n"),
+        dict(encoding="utf-8", delimiter=",", newline="\n"),
+        dict(encoding="utf-8-sig", delimiter=",", newline="\r\n", quote_all=True),
+        dict(encoding="utf-8", delimiter="\t", newline="\n"),
+        dict(encoding="cp1252", delimiter=",", newline="\n", quote_all=True),
+    ],
+    ids=["cp1252-semicolon-crlf", "utf8-comma-lf", "bom-comma-quoted", "utf8-tab", "cp1252-comma-quoted"],
+)
+def test_csv_variants_read_exactly_like_the_reference(tmp_path: Path, reference_register: Path, variant: dict) -> None:
+    headers, rows = reference_table(reference_register)
+    copy = write_csv(tmp_path / "export.csv", headers, rows, **variant)
+    assert _hashes(copy) == _hashes(reference_register)
+
+
+def test_cp1252_is_detected_and_text_survives(tmp_path: Path, reference_register: Path) -> None:
+    headers, rows = reference_table(reference_register)
+    copy = write_csv(tmp_path / "ansi.csv", headers, rows, encoding="cp1252")
+    table = read_table(copy, load_mapping())
+    assert table.encoding == "cp1252" and "Leverandør" in table.headers
+    records = {r.id: r for r in validate_table(table, load_mapping()).records}
+    assert records["LK-2019-012"].suppliers[0][0] == "Østlandske Kontorvarer AS"
+
+
+def test_quoted_cell_with_separator_and_newline_keeps_line_numbers(tmp_path: Path, reference_register: Path) -> None:
+    headers, rows = reference_table(reference_register)
+    rows[0] = set_cell(headers, rows[0], "Beskrivelse", "Første linje; med semikolon\nandre linje")
+    rows[1] = set_cell(headers, rows[1], "Sluttdato", "31.02.2026")
+    copy = write_csv(tmp_path / "multi.csv", headers, rows)
+    result = validate_table(read_table(copy, load_mapping()), load_mapping())
+    first = next(r for r in result.records if r.id == rows[0][0])
+    assert first.as_dict()["description"] == "Første linje; med semikolon\nandre linje"
+    # header is line 1, the first row spans lines 2-3, so the second row starts on line 4
+    assert [(e.line, e.column, e.code) for e in result.errors] == [(4, "Sluttdato", "date_impossible")]
+
+
+def _english_workbook(path: Path, reference_register: Path, *, serial_text_row: int = 3) -> Path:
+    headers, rows = reference_table(reference_register)
+    col = {h: i for i, h in enumerate(headers)}
+    status = {"Aktiv": "Active", "Utløpt": "Expired", "Under konkurranse": "In tender"}
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Cover"
+    sheet["A1"] = "not this sheet"
+    sheet = book.create_sheet("Agreements")
+    sheet.append(["Agreement register – exported 24.11.2026"])  # title row above the headers
+    sheet.append([
+        "Agreement no", "Agreement name", "Category", "Description", "Keywords", "Supplier(s)", "Org no",
+        "Type", "Contracting party", "Start date", "End date", "Options", "Final end date", "Status",
+        "Owner", "Owner e-mail", "Procurement adviser", "E-procurement", "How to order",
+        "Estimated annual value (NOK)", "CPV", "Document", "Internal note",
+    ])
+    date = lambda text: dt.datetime.strptime(text, "%d.%m.%Y")  # noqa: E731 - a real date cell
+    for index, row in enumerate(rows):
+        ehandel = {"Ja": "Yes", "Nei": "No"}.get(row[col["E-handel"]], "Yes (IT only)")
+        end: object = date(row[col["Sluttdato"]])
+        if index == serial_text_row:  # an Excel serial date that arrived as text
+            end = str((date(row[col["Sluttdato"]]).date() - dt.date(1899, 12, 30)).days)
+        sheet.append([
+            row[col["Avtalenr"]], row[col["Avtalenavn"]], row[col["Faggruppe"]], row[col["Beskrivelse"]],
+            row[col["Stikkord"]].replace(",", ";"), row[col["Leverandør"]].replace(" | ", "; "),
+            row[col["Org.nr"]].replace(" | ", "; "), row[col["Avtaletype"]], row[col["Avtalepart"]],
+            date(row[col["Startdato"]]), end, row[col["Opsjoner"]], date(row[col["Maks sluttdato"]]),
+            status[row[col["Status"]]], row[col["Avtaleeier"]], row[col["Avtaleeier e-post"]],
+            row[col["Innkjøpsrådgiver"]], ehandel, row[col["Bestilling"]],
+            int(row[col["Estimert årlig verdi"]].replace(" ", "")), row[col["CPV"]], row[col["Dokument"]] or None,
+            "ignored",
+        ])
+    book.save(path)
+    return path
+
+
+def test_english_xlsx_with_its_mapping(database: Database, tmp_path: Path, reference_register: Path) -> None:
+    workbook = _english_workbook(tmp_path / "register.xlsx", reference_register)
+    report = sync_export(database.engine, workbook, ENGLISH, as_of=AS_OF)
+    assert report.outcome == "applied", [e.message("en") for e in report.errors][:5] or report.message("en")
+    records = {r.id: r for r in load_agreements(database.engine)}
+    assert len(records) == 130
+    assert sum(r.status_on(AS_OF) is AgreementStatus.ACTIVE for r in records.values()) == 117
+    assert records["LK-2026-002"].status == "under_competition"
+    assert records["LK-2023-073"].ehandel and records["LK-2023-073"].ehandel_note == "IT only"
+    assert records["LK-2022-070"].supplier_names == ("Assistanse Fri AS", "Hverdagshjelpen BPA AS", "Selvvalg Assistanse AS")
+    assert records["LK-2019-003"].annual_value == Decimal("4200000")
+    assert records["LK-2019-003"].start_date == dt.date(2019, 9, 1)
+    # same dates as the CSV, also for the row whose end date was an Excel serial number in text
+    csv_records = _hashes(reference_register)
+    assert set(csv_records) == set(records)
+    headers, rows = reference_table(reference_register)
+    serial_id = rows[3][0]
+    assert records[serial_id].end_date == dt.datetime.strptime(rows[3][headers.index("Sluttdato")], "%d.%m.%Y").date()
+
+
+def test_xlsx_with_the_norwegian_mapping_reads_like_the_csv(tmp_path: Path, reference_register: Path) -> None:
+    headers, rows = reference_table(reference_register)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    date_columns = {headers.index(h) for h in ("Startdato", "Sluttdato", "Maks sluttdato")}
+    amount = headers.index("Estimert årlig verdi")
+    for row in rows:
+        cells: list[object] = []
+        for index, value in enumerate(row):
+            if index in date_columns:
+                cells.append(dt.datetime.strptime(value, "%d.%m.%Y"))
+            elif index == amount:
+                cells.append(float(value.replace(" ", "")))
+            else:
+                cells.append(value or None)
+        sheet.append(cells)
+    path = tmp_path / "avtaler.xlsx"
+    book.save(path)
+    assert _hashes(path) == _hashes(reference_register)
+
+
+def test_a_mapped_column_missing_from_the_file_is_named(database: Database, tmp_path: Path, reference_register: Path) -> None:
+    headers, rows = reference_table(reference_register)
+    drop = headers.index("Sluttdato")
+    copy = write_csv(
+        tmp_path / "x.csv", [h for i, h in enumerate(headers) if i != drop], [[c for i, c in enumerate(r) if i != drop] for r in rows]
+    )
+    report = sync_export(database.engine, copy, as_of=AS_OF)
+    assert report.outcome == "rejected"
+    assert [(e.code, e.column) for e in report.errors] == [("missing_column", "Sluttdato")]
+    assert "«Sluttdato»" in report.errors[0].message("nb") and "'Sluttdato'" in report.errors[0].message("en")
+
+
+def test_an_unknown_column_is_named_when_the_mapping_is_strict(tmp_path: Path, reference_register: Path) -> None:
+    headers, rows = reference_table(reference_register)
+    copy = write_csv(tmp_path / "x.csv", headers + ["Kommentar"], [r + ["x"] for r in rows])
+    result = validate_table(read_table(copy, load_mapping()), load_mapping())
+    assert [(e.code, e.column) for e in result.file_errors] == [("unknown_column", "Kommentar")]
+
+
+def test_mapping_errors_name_the_field(tmp_path: Path, database: Database, reference_register: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("columns:\n  id: Avtalenr\n  title: Avtalenavn\n  colour: Farge\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="columns.colour"):
+        load_mapping(bad)
+    report = sync_export(database.engine, reference_register, bad, as_of=AS_OF)
+    assert report.outcome == "rejected" and "columns.colour" in report.message("en")
+    missing_required = tmp_path / "req.yaml"
+    missing_required.write_text("columns:\n  id: Nr\n  title: Navn\nrequired: [end_date]\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="end_date"):
+        load_mapping(missing_required)
+
+
+def test_shipped_mappings_load() -> None:
+    for name in ("lorenskog.yaml", "example-english-xlsx.yaml"):
+        mapping = load_mapping(name)
+        assert mapping.columns.id
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 250 000", Decimal("1250000")),
+        ("1 250 000,50", Decimal("1250000.50")),
+        ("kr 1 250 000", Decimal("1250000")),
+        ("1\u00a0250\u00a0000 kr", Decimal("1250000")),
+        ("1\u202f250\u202f000,-", Decimal("1250000")),
+        ("1.250.000,50", Decimal("1250000.50")),
+        ("NOK 900 000", Decimal("900000")),
+        ("", None),
+        (1250000, Decimal("1250000")),
+        (1250000.5, Decimal("1250000.50")),
+    ],
+)
+def test_amounts(text: object, expected: Decimal | None) -> None:
+    assert parse_amount(text, load_mapping().number) == expected
+
+
+@pytest.mark.parametrize("text", ["ca. 1 mill", "1,2,3", "12 34,567", "kr", "1 250 000 000,505"])
+def test_amounts_that_do_not_parse(text: str) -> None:
+    with pytest.raises(ValueProblem):
+        parse_amount(text, load_mapping().number)
+
+
+def test_english_amounts() -> None:
+    number = load_mapping(ENGLISH).number
+    assert parse_amount("1,250,000.50", number) == Decimal("1250000.50")
+    assert parse_amount("NOK 1,250,000", number) == Decimal("1250000")
+
+
+def test_dates() -> None:
+    formats = load_mapping().date_formats
+    assert parse_date("01.02.2026", formats) == dt.date(2026, 2, 1)
+    assert parse_date("2026-02-01", formats) == dt.date(2026, 2, 1)
+    assert parse_date("46054", formats) == dt.date(2026, 2, 1)  # Excel serial date as text
+    assert parse_date(dt.datetime(2026, 2, 1, 0, 0), formats) == dt.date(2026, 2, 1)
+    assert parse_date(46054, formats) == dt.date(2026, 2, 1)
+    with pytest.raises(ValueProblem) as impossible:
+        parse_date("31.02.2026", formats)
+    assert impossible.value.code == "date_impossible"
+    with pytest.raises(ValueProblem) as unparseable:
+        parse_date("neste år", formats)
+    assert unparseable.value.code == "date_unparseable"
+
+
+def test_yes_no_in_several_languages() -> None:
+    nb, en = load_mapping().yes_no, load_mapping(ENGLISH).yes_no
+    assert parse_yes_no("Ja", nb) == (True, "")
+    assert parse_yes_no("Ja (kun IKT)", nb) == (True, "kun IKT")
+    assert parse_yes_no("nei", nb) == (False, "")
+    assert parse_yes_no("", nb) == (False, "")
+    assert parse_yes_no("Yes - IT only", en) == (True, "IT only")
+    assert parse_yes_no("No", en) == (False, "")
+    with pytest.raises(ValueProblem):
+        parse_yes_no("kanskje", nb)
