@@ -1,0 +1,263 @@
+"""analyse(): bands with their requirements, rule 0 with real agreement records, follow-ups."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from bot.authority import AuthorityResult, analyse
+from tests.conftest import AS_OF, REFERENCE_REGISTER
+
+
+def register_rows() -> dict[str, dict[str, str]]:
+    if not REFERENCE_REGISTER.exists():
+        pytest.skip(f"reference register not found at {REFERENCE_REGISTER}")
+    with Path(REFERENCE_REGISTER).open(encoding="utf-8-sig", newline="") as handle:
+        return {row["Avtalenr"]: row for row in csv.DictReader(handle, delimiter=";")}
+
+
+def finder(*ids: str):
+    """find_agreements returning real records of the reference register, as the issue describes:
+    (agreement_id, description, title, status)."""
+    rows = register_rows()
+
+    def find(text: str, as_of: dt.date) -> list[tuple[str, str, str, str]]:
+        calls.append((text, as_of))
+        return [(i, f"{rows[i]['Beskrivelse']} {rows[i]['Bestilling']}", rows[i]["Avtalenavn"],
+                 "active" if rows[i]["Status"] == "Aktiv" else rows[i]["Status"]) for i in ids]
+
+    calls: list[tuple[str, dt.date]] = []
+    find.calls = calls  # type: ignore[attr-defined]
+    return find
+
+
+def fields(result: AuthorityResult) -> dict:
+    data = result.to_json()
+    return {k: data[k] for k in ("value_nok_excl_vat", "kind", "band", "framework_agreement", "approver",
+                                 "performed_by", "signer", "requirements", "missing")}
+
+
+def test_issue_example_furniture_without_agreement() -> None:
+    assert fields(analyse("Jeg skal kjøpe nye møbler til personalrommet for ca. 350 000 kr, hva må jeg gjøre?", AS_OF)) == {
+        "value_nok_excl_vat": 350_000, "kind": "varer", "band": "B", "framework_agreement": [], "approver": None,
+        "performed_by": "enheten", "signer": "enhetsleder", "requirements": ["tre_leverandorer", "protokoll", "klima_30"],
+        "missing": [],
+    }
+
+
+def test_json_has_the_fields_of_the_issue_and_the_extras() -> None:
+    data = analyse("hvem kan signere en kontrakt på 3 mill for konsulenttjenester?", AS_OF).to_json()
+    assert data["band"] == "E" and data["signer"] == "kommunalsjef" and data["performed_by"] == "innkjopsseksjonen"
+    assert set(data["requirements"]) == {"doffin", "ted", "kgv", "skatteattest", "lonns_og_arbeidsvilkar"}
+    assert data["lead_time"] == {"competition_months": 6, "start_months_before_expiry": 9}
+    used = {t["id"]: t for t in data["thresholds_used"]}
+    assert used["eos_varer_tjenester"] == {"id": "eos_varer_tjenester", "name": "EØS-terskel, varer og tjenester (kommuner)",
+                                           "value": 2_300_000, "valid_from": "2024-03-14", "source": "FOA § 5-3"}
+    assert data["steps"]
+
+
+@pytest.mark.parametrize(
+    ("question", "band", "signer"),
+    [
+        ("konsulentbistand for 99 999 kr", "A", "enhetsleder"),
+        ("konsulentbistand for 100 000 kr", "B", "enhetsleder"),
+        ("konsulentbistand for 499 999 kr", "B", "enhetsleder"),
+        ("konsulentbistand for 500 000 kr", "C", "kommunalsjef"),
+        ("konsulentbistand for 1 299 999 kr", "C", "kommunalsjef"),
+        ("konsulentbistand for 1 300 000 kr", "D", "kommunalsjef"),
+        ("konsulentbistand for 2 299 999 kr", "D", "kommunalsjef"),
+        ("konsulentbistand for 2 300 000 kr", "E", "kommunalsjef"),
+        ("konsulentbistand for 5 000 000 kr", "E", "kommunalsjef"),
+        ("konsulentbistand for 5 000 001 kr", "E", "kommunedirektor"),
+        ("ombygging for 57 799 999 kr", "D", "kommunedirektor"),
+        ("ombygging for 57 800 000 kr", "E", "kommunedirektor"),
+        ("avlastningsplasser for 7 799 999 kr", "D", "kommunedirektor"),
+        ("avlastningsplasser for 7 800 000 kr", "E", "kommunedirektor"),
+        ("ombygging for 5 000 000 kr", "D", "kommunalsjef"),
+    ],
+)
+def test_band_and_signer_edges_through_questions(question: str, band: str, signer: str) -> None:
+    result = analyse(question, AS_OF)
+    assert (result.band, result.signer) == (band, signer)
+
+
+def test_earlier_as_of_uses_older_eea_values() -> None:
+    assert analyse("varekjøp av scenepodier for 2,1 mill", dt.date(2021, 6, 1)).band == "E"
+    assert analyse("varekjøp av scenepodier for 2,1 mill", AS_OF).band == "D"
+    old = analyse("varekjøp av scenepodier for 2,1 mill", dt.date(2021, 6, 1))
+    row = next(t for t in old.thresholds_used if t.id == "eos_varer_tjenester")
+    assert (row.value, row.valid_from) == (2_050_000, dt.date(2020, 2, 12))
+
+
+def test_vat_and_period_arithmetic() -> None:
+    assert analyse("rådgivning 625 000 inkl. mva", AS_OF).value_nok_excl_vat == 500_000
+    assert analyse("rådgivning 300 000 per år i 2 år + 1 + 1", AS_OF).value_nok_excl_vat == 1_200_000
+    assert analyse("rådgivning 20 000 per måned i 3 år inkl. mva", AS_OF).value_nok_excl_vat == 576_000
+    framework = analyse("ny rammeavtale på vaktmestertjenester, 300 000 per år", AS_OF)
+    assert framework.value_nok_excl_vat == 1_200_000  # framework with no period: at most 4 years
+    assert any(s.key == "framework_years" for s in framework.steps)
+
+
+def test_cross_cutting_requirements() -> None:
+    assert "lonns_og_arbeidsvilkar" in analyse("ombygging for 2 300 000", AS_OF).requirements
+    assert "lonns_og_arbeidsvilkar" not in analyse("ombygging for 2 299 999", AS_OF).requirements
+    assert "lonns_og_arbeidsvilkar" not in analyse("avlastningsplasser for 3 mill", AS_OF).requirements
+    assert "lonns_og_arbeidsvilkar" not in analyse("varekjøp av møbler for 3 mill", AS_OF).requirements
+    assert "seriositet" in analyse("ombygging for 100 000", AS_OF).requirements
+    assert "seriositet" not in analyse("ombygging for 99 999", AS_OF).requirements
+    assert "seriositet" in analyse("renhold av skolen for 400 000", AS_OF).requirements
+    assert "seriositet" not in analyse("renholdsprodukter for 400 000", AS_OF).requirements
+    assert "etisk_handel" in analyse("arbeidsklær for 200 000", AS_OF).requirements
+    assert "bilveileder" in analyse("kjøp av to elbiler for 800 000", AS_OF).requirements
+    assert "over_4_ar_godkjenning" in analyse("drift av kantina i 3 år + 1 + 1, 100 000 per år", AS_OF).requirements
+    assert "over_4_ar_godkjenning" not in analyse("drift av kantina i 2 år + 1 + 1, 100 000 per år", AS_OF).requirements
+    assert "innovasjon_vurderes" in analyse("innovativ tjeneste for 800 000", AS_OF).requirements
+    whole = analyse("rammeavtale for hele kommunen på møbler, 3 mill", AS_OF)
+    assert (whole.band, whole.signer) == ("E", "organisasjonsdirektor")
+
+
+# ---- rule 0 ----------------------------------------------------------------------------------
+
+
+def test_rule0_active_agreement_replaces_the_procedure() -> None:
+    find = finder("LK-2023-022")  # Kontormøbler, NRI
+    result = analyse("Jeg skal kjøpe nye møbler til personalrommet for ca. 350 000 kr, hva må jeg gjøre?", AS_OF,
+                     find_agreements=find)
+    assert fields(result) == {
+        "value_nok_excl_vat": 350_000, "kind": "varer", "band": None, "framework_agreement": ["LK-2023-022"],
+        "approver": "enhetsleder", "performed_by": "enheten", "signer": None, "requirements": [], "missing": [],
+    }
+    assert find.calls == [("Jeg skal kjøpe nye møbler til personalrommet for ca. 350 000 kr, hva må jeg gjøre?", AS_OF)]
+
+
+@pytest.mark.parametrize(
+    ("amount", "approver"),
+    [("99 999", "ansatt_med_bestillingsfullmakt"), ("100 000", "enhetsleder"), ("499 999", "enhetsleder"),
+     ("500 000", "kommunalsjef"), ("60 mill", "kommunalsjef")],
+)
+def test_rule0_call_off_approval_whatever_the_amount(amount: str, approver: str) -> None:
+    result = analyse(f"kontorstoler for {amount} kr", AS_OF, find_agreements=finder("LK-2023-022"))
+    assert (result.band, result.approver, result.requirements) == (None, approver, [])
+
+
+def test_rule0_mini_competition_from_500_000_when_the_agreement_says_so() -> None:
+    find = finder("LK-2024-069")  # IT-konsulenttjenester: "Oppdrag over 500 000 kr tildeles etter minikonkurranse"
+    big = analyse("IT-konsulent til integrasjonsprosjekt, 800 000 kr", AS_OF, find_agreements=find)
+    assert (big.approver, big.performed_by, big.requirements) == ("kommunalsjef", "innkjopsseksjonen", ["minikonkurranse"])
+    edge = analyse("IT-konsulent for 500 000 kr", AS_OF, find_agreements=find)
+    assert edge.requirements == ["minikonkurranse"]
+    small = analyse("IT-konsulent for 499 999 kr", AS_OF, find_agreements=find)
+    assert (small.approver, small.requirements, small.performed_by) == ("enhetsleder", [], "enheten")
+
+
+def test_rule0_no_mini_competition_when_the_agreement_does_not_say_so() -> None:
+    result = analyse("vedlikehold av heisene, 1,8 mill over fire år", AS_OF, find_agreements=finder("LK-2022-013"))
+    assert (result.framework_agreement, result.approver, result.requirements) == (["LK-2022-013"], "kommunalsjef", [])
+
+
+def test_rule0_has_no_cross_cutting_requirements() -> None:
+    # a call-off on a framework agreement has only the approval rule (matrix §6)
+    result = analyse("ombygging med tømrer i 6 år for 3 mill", AS_OF, find_agreements=finder("LK-2024-063"))
+    assert result.requirements == ["minikonkurranse"]
+
+
+def test_rule0_without_value_asks_for_it() -> None:
+    result = analyse("Vi trenger en tolk til foreldremøte", AS_OF, find_agreements=finder("LK-2024-007"))
+    assert (result.framework_agreement, result.approver, result.missing) == (["LK-2024-007"], None, ["value"])
+
+
+def test_expired_agreement_is_no_active_agreement() -> None:
+    result = analyse("kantinedrift for 900 000", AS_OF, find_agreements=finder("LK-2018-006"))
+    assert result.band == "C" and result.framework_agreement == []
+    assert [a.agreement_id for a in result.inactive_agreements] == ["LK-2018-006"]
+
+
+def test_search_result_shape_is_understood() -> None:
+    rows = register_rows()
+    row = rows["LK-2023-039"]  # Graving og anleggsarbeider: minikonkurranse in the ordering text
+    agreement = SimpleNamespace(id="LK-2023-039", title=row["Avtalenavn"], description=row["Beskrivelse"],
+                                ordering=row["Bestilling"], status="active")
+    weak = SimpleNamespace(id="LK-2024-013", title="Asfaltering", description="", status="active")
+    result_obj = SimpleNamespace(hits=[SimpleNamespace(agreement=agreement, score=0.9),
+                                       SimpleNamespace(agreement=weak, score=0.3)], no_active_agreement=False)
+    result = analyse("graving av grøft, 1,2 mill", AS_OF, find_agreements=lambda text, as_of: result_obj)
+    assert (result.framework_agreement, result.requirements) == (["LK-2023-039"], ["minikonkurranse"])
+    none = SimpleNamespace(hits=[SimpleNamespace(agreement=agreement, score=0.2)], no_active_agreement=True)
+    result = analyse("graving av grøft, 1,2 mill", AS_OF, find_agreements=lambda text, as_of: none)
+    assert result.framework_agreement == [] and result.band == "C"
+
+
+def test_new_framework_for_the_whole_municipality_skips_rule0() -> None:
+    find = finder("LK-2023-022")
+    result = analyse("rammeavtale for hele kommunen på møbler, 3 mill", AS_OF, find_agreements=find)
+    assert result.framework_agreement == [] and result.signer == "organisasjonsdirektor"
+    assert find.calls == []
+
+
+# ---- asking instead of guessing, and the follow-up ------------------------------------------------
+
+
+def test_missing_value_then_follow_up_amount() -> None:
+    first = analyse("Hva må jeg gjøre for å kjøpe inn konsulenttjenester?", AS_OF)
+    assert (first.missing, first.ask, first.band, first.kind) == (["value"], "value", None, "tjenester")
+    second = analyse("ca 400 000", AS_OF, previous=first)
+    assert (second.value_nok_excl_vat, second.kind, second.band, second.missing) == (400_000, "tjenester", "B", [])
+
+
+def test_missing_kind_then_follow_up_kind_from_json_state() -> None:
+    first = analyse("Vi skal bruke ca 400 000 kr, hvilke regler gjelder?", AS_OF)
+    assert (first.missing, first.ask) == (["kind"], "kind")
+    state = first.to_json()  # what the bot keeps in the conversation state
+    bygg = analyse("bygg og anlegg", AS_OF, previous=state)
+    assert (bygg.kind, bygg.band, bygg.missing) == ("bygg_og_anlegg", "B", [])
+    assert "seriositet" in bygg.requirements
+    assert analyse("tjenester", AS_OF, previous=state).requirements == ["tre_leverandorer", "protokoll", "klima_30"]
+
+
+def test_follow_up_from_the_original_question_text() -> None:
+    # the card's Action.Submit carries the original question; the answer completes it
+    result = analyse("helse_og_sosial", AS_OF, previous="Vi skal bruke ca 400 000 kr, hvilke regler gjelder?")
+    assert (result.kind, result.band, result.value_nok_excl_vat) == ("helse_og_sosial", "B", 400_000)
+
+
+def test_both_missing_asks_kind_first() -> None:
+    result = analyse("Hvem skal signere kontrakten vår?", AS_OF)
+    assert (result.missing, result.ask) == (["value", "kind"], "kind")
+    after_kind = analyse("varer", AS_OF, previous=result)
+    assert (after_kind.missing, after_kind.ask) == (["value"], "value")
+    done = analyse("1,5 mill", AS_OF, previous=after_kind)
+    assert (done.band, done.kind, done.signer, done.missing) == ("D", "varer", "kommunalsjef", [])
+
+
+def test_follow_up_new_amount_keeps_the_subject() -> None:
+    first = analyse("hvem kan signere en kontrakt på 3 mill for konsulenttjenester?", AS_OF)
+    again = analyse("og for 6 mill?", AS_OF, previous=first.to_json())
+    assert (again.value_nok_excl_vat, again.kind, again.signer) == (6_000_000, "tjenester", "kommunedirektor")
+
+
+def test_annual_amount_without_period_asks_for_the_period() -> None:
+    first = analyse("rådgivning om klimaregnskap, 200 000 kr i året", AS_OF)
+    assert (first.missing, first.ask) == (["value"], "period")
+    done = analyse("3 år", AS_OF, previous=first)
+    assert (done.value_nok_excl_vat, done.band) == (600_000, "C")
+
+
+def test_a_new_full_question_does_not_inherit_from_the_previous() -> None:
+    first = analyse("renhold av skolen for 400 000", AS_OF)
+    other = analyse("hvem signerer kjøp av møbler for 2 mill?", AS_OF, previous=first)
+    assert other.kind == "varer" and "seriositet" not in other.requirements
+
+
+def test_kind_not_needed_when_every_kind_gives_the_same_answer() -> None:
+    result = analyse("Kan jeg bare kjøpe direkte når det koster 45 000?", AS_OF)
+    assert (result.kind, result.band, result.missing) == (None, "A", [])
+
+
+def test_matrix_silent_topics() -> None:
+    result = analyse("Hvem attesterer fakturaen fra snekkeren på 40 000?", AS_OF)
+    assert (result.rule, result.band, result.signer, result.missing) == ("silent", None, None, [])
+    assert result.silent == ["faktura"]

@@ -1,0 +1,133 @@
+"""Reading amounts, VAT, periods, kinds and cues from questions as employees write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.authority.parse import excl_vat, parse
+
+
+@pytest.mark.parametrize(
+    ("text", "nok"),
+    [
+        ("møbler for 350 000", 350_000),
+        ("møbler for 350k", 350_000),
+        ("møbler for kr 350.000,-", 350_000),
+        ("vedlikehold 1,8 mill", 1_800_000),
+        ("konsulent 2 MNOK", 2_000_000),
+        ("ca. 90 tusen for et kurs", 90_000),
+        ("1.8 millioner til ombygging", 1_800_000),
+        ("3 mill for rådgivning", 3_000_000),
+        ("to millioner til rådgivning", 2_000_000),
+        ("en halv million til utstyr", 500_000),
+        ("NOK 1 250 000 for maling", 1_250_000),
+        ("tilbud på 45000 kr", 45_000),
+        ("12 000 kroner", 12_000),
+        ("mellom 300 000 og 400 000 på kurs", 400_000),  # a range: the upper end (no splitting)
+        ("100 000–499 999 kr", 499_999),
+    ],
+)
+def test_amount_forms(text: str, nok: int) -> None:
+    assert parse(text).amount_nok == nok
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kjøp av 20 stoler", "avtale i 4 år", "frist 01.03.2027", "vi er 12 ansatte", "i 2027 skal vi kjøpe møbler"],
+)
+def test_numbers_that_are_not_money(text: str) -> None:
+    assert parse(text).amount_nok is None
+
+
+@pytest.mark.parametrize(
+    ("text", "vat"),
+    [("500 000 inkl. mva", "included"), ("500 000 inkl mva", "included"), ("500 000 med moms", "included"),
+     ("500 000 eks. mva", "excluded"), ("500 000 + mva", "excluded"), ("500 000", None)],
+)
+def test_vat_words(text: str, vat: str | None) -> None:
+    assert parse(text).vat == vat
+
+
+def test_vat_arithmetic_divides_by_one_and_a_quarter() -> None:
+    assert excl_vat(625_000, "included") == 500_000
+    assert excl_vat(125_000, "included") == 100_000
+    assert excl_vat(124_999, "included") == 99_999  # 99 999.2 rounds to whole kroner
+    assert excl_vat(350_000, None) == 350_000  # no "inkl." → counted as excl. VAT
+    assert excl_vat(350_000, "excluded") == 350_000
+
+
+@pytest.mark.parametrize(
+    ("text", "months", "per"),
+    [
+        ("300 000 per år i 3 år", 36, "year"),
+        ("300 000 i året, 2 år + 1 + 1", 48, "year"),
+        ("400 000 årlig, to år med opsjon på ett pluss ett år", 48, "year"),
+        ("1,8 mill over fire år", 48, "total"),
+        ("avtale i 3 år med opsjon på 1 + 1 år, 200 000 per år", 60, "year"),
+        ("2+2 år, 100 000 pr. år", 48, "year"),
+        ("60 000 kr per måned i 18 måneder", 18, "month"),
+        ("treårig avtale, 500 000 hvert år", 36, "year"),
+        ("3-årig avtale, 500 000 per år", 36, "year"),
+        ("2 år og opsjon på forlengelse 2 x 1 år, 100 000 i året", 48, "year"),
+    ],
+)
+def test_periods_with_options(text: str, months: int, per: str) -> None:
+    facts = parse(text)
+    assert facts.period_months == months
+    assert facts.per == per
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("konsulenttjenester", "tjenester"),
+        ("rådgivning om klimaregnskap", "tjenester"),
+        ("vedlikehold av heisene", "tjenester"),
+        ("nye møbler til personalrommet", "varer"),
+        ("utstyr til gymsalen", "varer"),
+        ("ombygging av kjøkkenet", "bygg_og_anlegg"),
+        ("rehabilitering av svømmehallen", "bygg_og_anlegg"),
+        ("nybygg barnehage", "bygg_og_anlegg"),
+        ("avlastningsplasser for barn", "helse_og_sosial"),
+        ("kjøp av hjemmetjenester", "helse_og_sosial"),
+        ("hjemmebaserte tiltak i barnevernet", "helse_og_sosial"),
+        ("møbler til hjemmetjenesten", "varer"),  # who it is for does not decide the kind
+        ("evaluering av hjemmetjenesten", "tjenester"),
+        ("renholdsprodukter", "varer"),
+        ("renhold av skolene", "tjenester"),
+        ("bygg og anlegg", "bygg_og_anlegg"),  # a reply to "which kind?"
+        ("helse_og_sosial", "helse_og_sosial"),
+    ],
+)
+def test_kind_from_words(text: str, kind: str) -> None:
+    assert parse(text).kind == kind
+
+
+def test_unclear_kind_is_none() -> None:
+    assert parse("vi skal bruke 400 000 kr").kind is None
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "present"),
+    [
+        ("renhold av rådhuset", "renhold", True),
+        ("renholdsprodukter og tørkepapir", "renhold", False),
+        ("nye gardiner og tekstiler", "etisk_handel", True),
+        ("bærbare PC-er", "etisk_handel", True),
+        ("matvarer til kantina", "etisk_handel", True),
+        ("leker til barnehagen", "etisk_handel", True),
+        ("lekeplassutstyr", "etisk_handel", False),
+        ("to nye elbiler", "kjoretoy", True),
+        ("bildebehandling", "kjoretoy", False),
+        ("markedet er i rask utvikling", "innovasjon", True),
+        ("rammeavtale for hele kommunen", "hele_kommunen", True),
+        ("kontrakt for hele kommunen", "hele_kommunen", False),
+    ],
+)
+def test_cues(text: str, cue: str, present: bool) -> None:
+    assert (cue in parse(text).cues) is present
+
+
+def test_framework_word() -> None:
+    assert parse("ny rammeavtale på elsykler").framework
+    assert not parse("kontrakt på elsykler").framework
