@@ -80,7 +80,7 @@ def test_schedules_become_triggers_and_ticks() -> None:
 
 def test_job_table_follows_settings(tmp_path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'plan.db'}")
-    plain = Scheduler(services_for(database))
+    plain = Scheduler(services_for(database, outbox_sender_in_server=True))
     names = {job.spec.name for job in plain.scheduled}
     assert "register_sync" not in names  # no INNKJOPSBOT_SYNC_SOURCE: no scheduled sync
     assert {"alerts.daily_scan", "privacy.retention", "courses.send_reminders"} <= names

@@ -334,6 +334,7 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'INNKJOPSBOT_RETENTION_DAYS', value: string(retentionDays) }
         { name: 'INNKJOPSBOT_TEAMS_APP_ID', value: botAppId }
         { name: 'INNKJOPSBOT_TEAMS_VALID_DOMAINS', value: '${webAppName}.azurewebsites.net' }
+        { name: 'INNKJOPSBOT_PUBLIC_BASE_URL', value: 'https://${webAppName}.azurewebsites.net' }
         // several instances share the Teams rate limit: each sender keeps to its share
         { name: 'INNKJOPSBOT_OUTBOX_APP_REQUESTS_PER_SECOND', value: string(50 / instanceCount) }
       ]
