@@ -250,3 +250,24 @@ def test_cancelling_a_course_tells_everyone_signed_up_or_waiting(database: Datab
     calendar = icalendar.Calendar.from_ical(base64.b64decode(url.split(",", 1)[1]))
     assert str(calendar["method"]) == "CANCEL" and str(calendar.walk("VEVENT")[0]["status"]) == "CANCELLED"
     assert _press(services, user(3), "course.signup", course_ids[0]).data["outcome"] == "course_cancelled"
+
+
+async def test_calendar_link_over_https_with_a_public_address(database: Database, course_ids: list[int], aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    from aiohttp import web
+
+    from bot.courses.web import add_routes
+
+    services = make_services(database)
+    services.settings.public_base_url = "https://innkjopsbot.example/"
+    answer = flow.sign_up_answer(services, user(1), course_ids[0])
+    link = next(a["url"] for a in _actions(answer.card) if a["type"] == "Action.OpenUrl" and ".ics" in a["url"])
+    assert link.startswith(f"https://innkjopsbot.example/courses/{course_ids[0]}.ics?t=")
+    app = web.Application()
+    add_routes(app, services)
+    client = await aiohttp_client(app)
+    response = await client.get(link.removeprefix("https://innkjopsbot.example"))
+    assert response.status == 200 and response.content_type == "text/calendar"
+    event = icalendar.Calendar.from_ical(await response.read()).walk("VEVENT")[0]
+    assert str(event["uid"]) == f"course-{course_ids[0]}@lorenskog.example"
+    assert (await client.get(f"/courses/{course_ids[0]}.ics?t=guess")).status == 404
+    assert (await client.get(f"/courses/{course_ids[1]}.ics?t=" + link.rsplit("=", 1)[1])).status == 404

@@ -50,6 +50,13 @@ def course_ics(services: Services, course: CourseView, *, attendee: User | None 
     )
 
 
+def calendar_link(services: Services, course: CourseView, attendee: User | None = None) -> str:
+    """An https link to the invitation (with `public_base_url`), else the invitation as a data: URI."""
+    from bot.courses.web import ics_url
+
+    return ics_url(services.settings, course.id) or ics.data_uri(course_ics(services, course, attendee=attendee))
+
+
 def message_activity(text: str, card: dict[str, Any], attachments: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """A Bot Framework message activity: text (notification preview) + the Adaptive Card."""
     return {
@@ -84,7 +91,7 @@ def notify_moved_up(session: Session, services: Services, course: CourseView, mo
         lang = "nb"
         when = cards.when_text(course, lang, services.settings.timezone)
         text = _s("moved_up", lang, title=course.title, when=when)
-        invitation = ics.data_uri(course_ics(services, course, attendee=User(name=person.name, email=person.email)))
+        invitation = calendar_link(services, course, User(name=person.name, email=person.email))
         card = cards.course_message_card(course, text, lang, services.settings.timezone, ics_uri=invitation)
         stamp = (person.confirmed_at or current_time(services)).strftime("%Y%m%dT%H%M%S%f")
         key = f"course:{course.id}:moved-up:{person.aad_object_id}:{stamp}"
@@ -163,8 +170,7 @@ def sign_up_answer(services: Services, user: User, course_id: int) -> Answer:
     extra_actions = None
     if result.outcome in (Outcome.CONFIRMED, Outcome.ALREADY_CONFIRMED):
         invitation = course_ics(services, result.course, attendee=user)
-        uri = ics.data_uri(invitation)
-        extra_actions = [cards.calendar_action(uri, lang)]
+        extra_actions = [cards.calendar_action(calendar_link(services, result.course, user), lang)]
         data["ics"] = invitation.decode("utf-8")
         data["attachments"] = [ics.ics_attachment(result.course, invitation)]
     with services.database.session() as session:
@@ -205,7 +211,7 @@ def cancel_course(services: Services, course_id: int, actor: str) -> tuple[Cours
         for person in service.participants(session, course_id):
             lang = "nb"
             text = _s("course_cancelled_notice", lang, title=view.title, when=cards.when_text(view, lang, timezone))
-            invitation = ics.data_uri(course_ics(services, view, attendee=User(name=person.name, email=person.email)))
+            invitation = calendar_link(services, view, User(name=person.name, email=person.email))
             body = [{"type": "TextBlock", "text": text, "wrap": True, "weight": "Bolder"}]
             card = cards.card(body, [cards.calendar_action(invitation, lang)])
             queued += _enqueue(session, key=f"course:{course_id}:cancelled:{person.aad_object_id}", kind="course",

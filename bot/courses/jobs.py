@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from agreements_sync.knowledge import strings
-from bot.courses import cards, flow, ics, service
+from bot.courses import cards, flow, service
 from bot.courses.models import Course
 from bot.services import Services, User
 
@@ -45,7 +45,7 @@ def send_reminders(services: Services) -> dict[str, Any]:
                     "reminder", lang, title=course.title, when=cards.when_text(course, lang, timezone),
                     where=cards.where_text(course, lang),
                 )
-                invitation = ics.data_uri(flow.course_ics(services, course, attendee=User(name=person.name, email=person.email)))
+                invitation = flow.calendar_link(services, course, User(name=person.name, email=person.email))
                 card = cards.course_message_card(course, text, lang, timezone, ics_uri=invitation)
                 queued = flow._enqueue(  # noqa: SLF001 - same area
                     session, key=f"course:{course.id}:reminder:{person.aad_object_id}", kind="course_reminder",

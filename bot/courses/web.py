@@ -1,0 +1,56 @@
+"""`GET /courses/<id>.ics?t=<token>`: the course's calendar invitation over HTTPS.
+
+Teams opens https links from a card reliably, while `data:` links are not opened everywhere, so
+with `public_base_url` set the cards link here. The token is an HMAC of the course id keyed by
+the bot's app secret, so only links the bot handed out work (no course list for strangers).
+Mount with `bot.courses.web.add_routes(app, services)` in the server factory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from typing import Any
+
+from aiohttp import web
+
+from bot.services import Services
+
+
+def ics_token(settings: Any, course_id: int) -> str:
+    key = (getattr(settings, "app_password", "") or "innkjopsbot-dev").encode()
+    return hmac.new(key, f"course:{course_id}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def ics_url(settings: Any, course_id: int) -> str | None:
+    base = (getattr(settings, "public_base_url", "") or "").rstrip("/")
+    if not base:
+        return None
+    return f"{base}/courses/{course_id}.ics?t={ics_token(settings, course_id)}"
+
+
+def add_routes(app: web.Application, services: Services) -> None:
+    async def course_ics(request: web.Request) -> web.Response:
+        from bot.courses import flow, service
+
+        course_id = int(request.match_info["course_id"])
+        if not hmac.compare_digest(request.query.get("t", ""), ics_token(services.settings, course_id)):
+            raise web.HTTPNotFound()
+
+        def build() -> tuple[bytes, str] | None:
+            with services.database.session() as session:
+                try:
+                    course = service.course_view(session, course_id)
+                except service.CourseNotFound:
+                    return None
+            return flow.course_ics(services, course), f"kurs-{course_id}.ics"
+
+        built = await asyncio.to_thread(build)
+        if built is None:
+            raise web.HTTPNotFound()
+        body, name = built
+        return web.Response(body=body, content_type="text/calendar", charset="utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+    app.router.add_get(r"/courses/{course_id:\d+}.ics", course_ics)
