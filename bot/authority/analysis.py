@@ -197,7 +197,12 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix) 
         hits = list(found.hits or [])
         no_active = bool(getattr(found, "no_active_agreement", False))
         inactive_extra = list(_get(found, "inactive", "inactive_matches", "inactive_hits") or [])
-        hits = _top(hits)
+        parallel = list(_get(found, "parallel") or [])
+        first = str(_get(hits[0], "agreement_id", "id") or "") if hits else ""
+        if parallel and first in parallel[0]:  # parallel agreements of one category: all of them
+            hits = [h for h in hits if str(_get(h, "agreement_id", "id") or "") in parallel[0]]
+        else:
+            hits = _top(hits)
     else:
         hits = list(found or [])
     active: list[AgreementRef] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -413,6 +414,7 @@ class Language(Strict):
         return compile_pattern(pattern)
 
 
+@lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """`word` inside a word, `^word` at a word start, `=word` whole word (see `Cue`)."""
     if pattern.startswith("="):
