@@ -329,3 +329,36 @@ def test_retry_after_is_read_as_seconds_or_a_date() -> None:
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after("Tue, 24 Nov 2026 12:00:10 GMT", now) == 10.0
     assert parse_retry_after("garbage") is None and parse_retry_after(None) is None
+
+
+async def test_stopping_the_drain_command_with_sigterm_then_restarting_loses_and_duplicates_nothing(tmp_path) -> None:
+    import os
+    import signal
+    import sys
+
+    from conftest import ROOT
+
+    url = f"sqlite:///{tmp_path / 'sub.db'}"
+    database = Database(url)
+    database.migrate()
+    async with FakeConnector(delay=0.05) as fake:
+        keys = queue(database, fake.url, 120, conversations=60)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "from bot.cli import main; main()", "--database", url, "outbox", "drain", "--max-seconds", "60",
+            cwd=str(ROOT), env={**os.environ, "MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": ""},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(3000):
+            if len(fake.received) >= 15 or process.returncode is not None:
+                break
+            await asyncio.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        _out, err = await process.communicate()
+        assert process.returncode == 1 and b"stopped by a signal" in err, err
+        midway = status_counts(database.engine)
+        assert "claimed" not in midway and 0 < midway.get("sent", 0) < 120
+        async with ConnectorClient() as client:
+            await fast_sender(database, client).drain()
+    assert collections.Counter(fake.texts()) == collections.Counter(keys)
+    assert status_counts(database.engine) == {"sent": 120}
+    database.dispose()

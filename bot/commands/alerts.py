@@ -226,17 +226,37 @@ def drain(cli: CliContext, max_seconds: float, no_wait: bool) -> None:
     Example:
       innkjopsbot outbox drain --max-seconds 60
     """
-    from bot.outbox.jobs import drain_async
     from bot.services import Services
 
     services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
     if not cli.settings.anonymous:
         raise_if_no_credentials(services)
-    summary = asyncio.run(drain_async(services, max_seconds=max_seconds, wait_for_retries=not no_wait))
+    summary = asyncio.run(_drain_until_signal(services, max_seconds, not no_wait))
+    if summary is None:
+        raise Refused("stopped by a signal: requests on the wire were recorded, unsent messages given back to the outbox")
     cli.emit(summary, lambda: (
         f"sent {summary['sent']}, failed {summary['failed']}, blocked {summary['blocked']}, "
         f"to retry {summary['retried']}, deferred {summary['deferred']} in {summary['seconds']} s"
     ))
+
+
+async def _drain_until_signal(services, max_seconds: float, wait: bool):
+    """Drain; SIGTERM/SIGINT cancel it cleanly (in-flight requests recorded, the rest released)."""
+    import signal
+
+    from bot.outbox.jobs import drain_async
+
+    task = asyncio.ensure_future(drain_async(services, max_seconds=max_seconds, wait_for_retries=wait))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, task.cancel)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
+            pass
+    try:
+        return await task
+    except asyncio.CancelledError:
+        return None
 
 
 def raise_if_no_credentials(services) -> None:
