@@ -271,3 +271,21 @@ async def test_calendar_link_over_https_with_a_public_address(database: Database
     assert str(event["uid"]) == f"course-{course_ids[0]}@lorenskog.example"
     assert (await client.get(f"/courses/{course_ids[0]}.ics?t=guess")).status == 404
     assert (await client.get(f"/courses/{course_ids[1]}.ics?t=" + link.rsplit("=", 1)[1])).status == 404
+
+
+def test_procurement_section_sees_who_signed_up_on_the_card(database: Database, course_ids: list[int]) -> None:
+    services = make_services(database)
+    _press(services, user(1), "course.signup", course_ids[0])
+    _press(services, user(2), "course.signup", course_ids[0])
+    admin = User(aad_object_id="aad-admin", email="admin@lorenskog.example", name="Innkjøper")
+    listing = conversation.try_answer(services, admin, "kurs", {})
+    assert ("course.attendees", course_ids[0]) in {(a.get("verb"), a.get("data", {}).get("course_id")) for a in _actions(listing.card)}
+    plain = conversation.try_answer(services, user(3), "kurs", {})
+    assert "course.attendees" not in {a.get("verb") for a in _actions(plain.card)}
+
+    shown = _press(services, admin, "course.attendees", course_ids[0])
+    assert shown.data["attendees"] == ["ansatt1@lorenskog.example", "ansatt2@lorenskog.example"]
+    assert "1 av 1 påmeldt, 1 på venteliste" in shown.text
+    assert "venteliste nr. 1" in str(shown.card)
+    refused = _press(services, user(3), "course.attendees", course_ids[0])
+    assert "attendees" not in refused.data

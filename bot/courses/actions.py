@@ -1,4 +1,5 @@
-"""Card actions of courses: `course.signup`, `course.cancel`, `course.list`; each answers with the updated card."""
+"""Card actions of courses: `course.signup`, `course.cancel`, `course.list`,
+`course.attendees` (procurement section only); each answers with the updated card."""
 
 from __future__ import annotations
 
@@ -21,4 +22,6 @@ def course_action(ctx: ActionContext) -> Answer | None:
         return flow.sign_up_answer(ctx.services, ctx.user, course_id)
     if ctx.verb == "course.cancel" and course_id is not None:
         return flow.cancel_answer(ctx.services, ctx.user, course_id)
+    if ctx.verb == "course.attendees" and course_id is not None:
+        return flow.attendees_answer(ctx.services, ctx.user, course_id)
     return flow.list_answer(ctx.services, ctx.user)

@@ -59,7 +59,7 @@ def _facts(course: CourseView, lang: str, timezone: str) -> list[dict[str, str]]
     return facts
 
 
-def _course_actions(course: CourseView, status: str | None, lang: str, now: dt.datetime) -> list[dict[str, Any]]:
+def _course_actions(course: CourseView, status: str | None, lang: str, now: dt.datetime, admin: bool = False) -> list[dict[str, Any]]:
     actions: list[dict[str, Any]] = []
     data = {"course_id": course.id}
     if status in ("confirmed", "waiting"):
@@ -70,11 +70,14 @@ def _course_actions(course: CourseView, status: str | None, lang: str, now: dt.d
         actions.append({"type": "Action.Execute", "verb": "course.signup", "title": _s(key, lang), "data": data, "style": "positive"})
     if course.meeting_url and status == "confirmed":
         actions.append({"type": "Action.OpenUrl", "title": _s("button_join", lang), "url": course.meeting_url})
+    if admin:
+        actions.append({"type": "Action.Execute", "verb": "course.attendees", "title": _s("button_attendees", lang), "data": data})
     return actions
 
 
 def course_container(
-    course: CourseView, status: str | None, lang: str, timezone: str, now: dt.datetime, waiting_number: int | None = None
+    course: CourseView, status: str | None, lang: str, timezone: str, now: dt.datetime, waiting_number: int | None = None,
+    admin: bool = False,
 ) -> dict[str, Any]:
     items: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": course.title, "weight": "Bolder", "size": "Medium", "wrap": True},
@@ -88,7 +91,7 @@ def course_container(
         items.append({"type": "TextBlock", "text": _s("status_waiting", lang, number=waiting_number or "?"), "wrap": True, "color": "Warning"})
     elif not course.open_for_signup(now):
         items.append({"type": "TextBlock", "text": _s("status_closed", lang), "wrap": True, "isSubtle": True})
-    actions = _course_actions(course, status, lang, now)
+    actions = _course_actions(course, status, lang, now, admin)
     if actions:
         items.append({"type": "ActionSet", "actions": actions})
     return {"type": "Container", "id": f"course-{course.id}", "separator": True, "spacing": "Medium", "items": items}
@@ -105,6 +108,7 @@ def course_list_card(
     message_color: str = "Default",
     waiting_numbers: Mapping[int, int] | None = None,
     extra_actions: list[dict[str, Any]] | None = None,
+    admin: bool = False,
 ) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     if message:
@@ -113,7 +117,8 @@ def course_list_card(
     if not courses:
         body.append({"type": "TextBlock", "text": _s("no_courses", lang), "wrap": True})
     for course in courses:
-        body.append(course_container(course, statuses.get(course.id), lang, timezone, now, (waiting_numbers or {}).get(course.id)))
+        body.append(course_container(course, statuses.get(course.id), lang, timezone, now,
+                                     (waiting_numbers or {}).get(course.id), admin))
     return card(body, extra_actions)
 
 
@@ -135,3 +140,23 @@ def course_message_card(course: CourseView, text: str, lang: str, timezone: str,
 
 def calendar_action(ics_uri: str, lang: str) -> dict[str, Any]:
     return {"type": "Action.OpenUrl", "title": _s("button_calendar", lang), "url": ics_uri}
+
+
+def attendees_card(course: CourseView, people: Sequence[Any], lang: str) -> dict[str, Any]:
+    """For the procurement section: who signed up (confirmed, then the waiting list)."""
+    body: list[dict[str, Any]] = [{
+        "type": "TextBlock", "weight": "Bolder", "wrap": True,
+        "text": _s("attendees_title", lang, title=course.title, confirmed=course.confirmed, capacity=course.capacity,
+                   waiting=course.waiting),
+    }]
+    if not people:
+        body.append({"type": "TextBlock", "text": _s("attendees_none", lang), "wrap": True})
+    facts = []
+    for p in people:
+        label = p.name or p.email or p.aad_object_id
+        value = p.email if p.status == "confirmed" else f"{p.email} ({_s('attendee_waiting', lang, number=p.waiting_number)})"
+        facts.append({"title": label, "value": value})
+    if facts:
+        body.append({"type": "FactSet", "facts": facts})
+    body.append({"type": "TextBlock", "text": _s("attendees_export_hint", lang, id=course.id), "isSubtle": True, "wrap": True})
+    return card(body, [{"type": "Action.Execute", "verb": "course.list", "title": _s("button_back", lang), "data": {}}])

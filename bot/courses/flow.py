@@ -113,7 +113,8 @@ def _list_card(session: Session, services: Services, user: User, *, message: str
             if enrolment is not None:
                 waiting_numbers[course_id] = service._waiting_number(session, enrolment)  # noqa: SLF001
     card = cards.course_list_card(courses, statuses, user.lang, services.settings.timezone, now, message=message,
-                                  message_color=color, waiting_numbers=waiting_numbers, extra_actions=extra_actions)
+                                  message_color=color, waiting_numbers=waiting_numbers, extra_actions=extra_actions,
+                                  admin=services.is_admin(user))
     return card, courses
 
 
@@ -217,3 +218,18 @@ def cancel_course(services: Services, course_id: int, actor: str) -> tuple[Cours
             queued += _enqueue(session, key=f"course:{course_id}:cancelled:{person.aad_object_id}", kind="course",
                                course_id=course_id, person=person, activity=message_activity(text, card))
     return view, queued
+
+
+def attendees_answer(services: Services, user: User, course_id: int) -> Answer:
+    """The participant list of a course, for the procurement section only."""
+    if not services.is_admin(user):
+        return list_answer(services, user)
+    with services.database.session() as session:
+        try:
+            course = service.course_view(session, course_id)
+            people = service.participants(session, course_id)
+        except service.CourseNotFound:
+            return list_answer(services, user, message=_s("course_not_found", user.lang))
+    card = cards.attendees_card(course, people, user.lang)
+    return Answer(text=card["body"][0]["text"], card=card, kind="courses",
+                  data={"course": _course_json(course), "attendees": [p.email for p in people]})
