@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.conversations.models import ConversationRef, ConversationState, Feedback, QuestionLog
@@ -39,27 +40,51 @@ class ReferenceInfo:
     reference: dict[str, Any] = field(default_factory=dict)
 
 
+TOUCH_AFTER = dt.timedelta(hours=1)
+
+
 def upsert_reference(session: Session, info: ReferenceInfo) -> ConversationRef:
-    """Insert or refresh the reference of (user, conversation); never blanks a known name/e-mail."""
-    row = session.exec(
+    """Insert or refresh the reference of (user, conversation); never blanks a known name/e-mail.
+
+    An unchanged reference is only written again (updated_at) once an hour, so a busy
+    conversation does not turn every message into a database write. Two first messages racing
+    for the same (user, conversation) are resolved by the unique constraint.
+    """
+    values = asdict(info)
+    values["email"] = (info.email or "").strip().lower()
+    row = _find(session, info)
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = ConversationRef(**values)
+                session.add(row)
+                session.flush()
+            return row
+        except IntegrityError:
+            row = _find(session, info)
+            if row is None:
+                raise
+    changed = not row.installed
+    for key, value in values.items():
+        if (value or key in ("reference", "service_url")) and getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    updated = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=dt.UTC)
+    if changed or utcnow() - updated >= TOUCH_AFTER:
+        row.installed = True
+        row.updated_at = utcnow()
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _find(session: Session, info: ReferenceInfo) -> ConversationRef | None:
+    return session.exec(
         select(ConversationRef).where(
             ConversationRef.aad_object_id == info.aad_object_id,
             ConversationRef.conversation_id == info.conversation_id,
         )
     ).first()
-    values = asdict(info)
-    values["email"] = (info.email or "").strip().lower()
-    if row is None:
-        row = ConversationRef(**values)
-        session.add(row)
-    else:
-        for key, value in values.items():
-            if value or key in ("reference", "service_url"):
-                setattr(row, key, value)
-        row.installed = True
-        row.updated_at = utcnow()
-    session.flush()
-    return row
 
 
 def remove_references(session: Session, *, conversation_id: str = "", team_id: str = "") -> int:
@@ -119,11 +144,20 @@ def load_state(session: Session, conversation_id: str) -> dict[str, Any]:
 def save_state(session: Session, conversation_id: str, data: dict[str, Any]) -> None:
     row = session.get(ConversationState, conversation_id)
     if row is None:
-        session.add(ConversationState(conversation_id=conversation_id, data=dict(data)))
-    else:
+        try:
+            with session.begin_nested():
+                session.add(ConversationState(conversation_id=conversation_id, data=dict(data)))
+                session.flush()
+            return
+        except IntegrityError:  # another instance stored it first: last writer wins
+            row = session.get(ConversationState, conversation_id)
+            if row is None:
+                raise
+    if row.data != data:
         row.data = dict(data)
         row.updated_at = utcnow()
-    session.flush()
+        session.add(row)
+        session.flush()
 
 
 # --- feedback and the question log ---------------------------------------------------------------

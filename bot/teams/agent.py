@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
@@ -57,6 +58,7 @@ def build_agent(
         logger.error("turn failed in the adapter", exc_info=error, extra={"fields": _turn_fields(context)})
 
     adapter.on_turn_error = on_adapter_error
+    lookups_failed: set[tuple[str, str]] = set()
 
     agent_app = AgentApplication[TurnState](
         storage=MemoryStorage(), connection_manager=connection_manager, start_typing_timer=False
@@ -88,7 +90,10 @@ def build_agent(
     async def _install(context: TurnContext) -> None:
         activity = context.activity
         user = user_of(activity, services.settings.default_locale)
-        info = await reference_info(context, user, services)
+        info = reference_info(activity, user)
+        if info.user_id and user.aad_object_id and not info.team_id:
+            email, name = await lookup_member(context, activity.conversation.id, info.user_id)
+            info = replace(info, email=email or info.email, name=name or info.name)
         team = bool(info.team_id) or info.conversation_type == "channel"
         answer = await asyncio.to_thread(turn.install_turn, services, user, info, team=team)
         if answer is not None:
@@ -173,10 +178,19 @@ def build_agent(
             await on_action_submit(context, _state, activity.value)
             return
         user = user_of(activity, services.settings.default_locale)
-        info = await reference_info(context, user, services)
-        user.email = user.email or info.email
+        info = reference_info(activity, user)
+        start = await asyncio.to_thread(turn.begin_message, services, info)
+        looked_up = None
+        lookup_key = (user.aad_object_id, activity.conversation.id)
+        if not start.email and info.user_id and user.aad_object_id and lookup_key not in lookups_failed:
+            email, name = await lookup_member(context, activity.conversation.id, info.user_id)
+            if email:
+                looked_up = replace(info, email=email, name=name or info.name)
+            elif len(lookups_failed) < 10_000:  # not again for this user and conversation (this process)
+                lookups_failed.add(lookup_key)
+        user.email = start.email or (looked_up.email if looked_up else "")
         answer = await asyncio.to_thread(
-            turn.message_turn, services, user, activity.text or "", activity.conversation.id, info
+            turn.finish_message, services, user, activity.text or "", activity.conversation.id, start.state, looked_up
         )
         metrics.answers.labels(answer.kind).inc()
         await _send(context, answer)
@@ -232,22 +246,22 @@ def _bot_among(activity: Activity, members: list[Any] | None) -> bool:
     return any(getattr(m, "id", None) == bot_id for m in members or [])
 
 
-async def reference_info(context: TurnContext, user: User, services: Services) -> ReferenceInfo:
-    """The conversation reference of this activity, with the user's e-mail/UPN when it can be had."""
-    activity = context.activity
+def reference_info(activity: Activity, user: User) -> ReferenceInfo:
+    """The conversation reference of this activity as plain values (e-mail only if the activity has it)."""
     data = _channel_data(activity)
     team_id = str((data.get("team") or {}).get("id") or "")
     conversation = activity.conversation
     conversation_type = (conversation.conversation_type if conversation else None) or ("channel" if team_id else "personal")
     reference = activity.get_conversation_reference().model_dump(mode="json", by_alias=True, exclude_none=True)
+    reference.pop("activityId", None)  # per message; a proactive message starts its own
     sender = activity.from_property
-    info = ReferenceInfo(
+    return ReferenceInfo(
         conversation_id=conversation.id,
         service_url=activity.service_url or "",
         aad_object_id=user.aad_object_id,
         user_id=(sender.id or "") if sender else "",
         name=user.name,
-        email="",
+        email=str(getattr(sender, "email", None) or "") if sender else "",
         tenant_id=user.tenant_id,
         locale=(activity.locale or "")[:16],
         channel_id=str(activity.channel_id or "msteams")[:32],
@@ -256,24 +270,13 @@ async def reference_info(context: TurnContext, user: User, services: Services) -
         bot_id=(activity.recipient.id or "") if activity.recipient else "",
         reference=reference,
     )
-    services_email = getattr(sender, "email", None) if sender else None
-    if services_email:
-        info.email = str(services_email)
-    elif info.user_id and user.aad_object_id and activity.type != ActivityTypes.invoke:
-        info.email, name = await lookup_member(context, services, conversation.id, info.user_id, user.aad_object_id)
-        info.name = name or info.name
-    return info
 
 
-async def lookup_member(
-    context: TurnContext, services: Services, conversation_id: str, user_id: str, aad_object_id: str
-) -> tuple[str, str]:
+async def lookup_member(context: TurnContext, conversation_id: str, user_id: str) -> tuple[str, str]:
     """(e-mail or UPN, name) from GET /v3/conversations/{id}/members/{userId}; ("", "") on any failure.
 
-    Skipped when the stored reference already has the e-mail (one lookup per user and conversation).
+    Called only while the stored reference has no e-mail (once per user and conversation).
     """
-    if await asyncio.to_thread(turn.known_email, services, aad_object_id, conversation_id):
-        return "", ""
     client = context.turn_state.get("ConnectorClient")
     if client is None or not hasattr(client, "get_conversation_member"):
         return "", ""

@@ -1,7 +1,7 @@
 """What a turn does with the database, on plain values (the SDK layer calls these in a thread).
 
-- `message_turn`: store the reference, load the conversation state, `respond`, save the state,
-  log a "no agreement" question, decorate the card with the standard actions.
+- `begin_message` / `finish_message` (= `message_turn`): store the reference and read the
+  conversation state; `respond`; save the state, log a "no agreement" question, decorate the card.
 - `install_turn` / `uninstall_turn`: store or delete the conversation's references.
 - `action_turn`: a card action (Action.Execute or Action.Submit) through `bot.card_actions`.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from agreements_sync.knowledge import strings
@@ -33,33 +34,43 @@ def remember_reference(services: Services, info: ReferenceInfo | None) -> str:
         return store.upsert_reference(session, info).email
 
 
-def known_email(services: Services, aad_object_id: str, conversation_id: str) -> bool:
-    """True when the reference of this user and conversation already has an e-mail."""
-    if not aad_object_id:
-        return True
-    from sqlmodel import select
+@dataclass
+class TurnStart:
+    email: str  # the e-mail already stored for this user and conversation ("" = look it up)
+    state: dict[str, Any]
 
-    from bot.conversations.models import ConversationRef
 
+def begin_message(services: Services, info: ReferenceInfo) -> TurnStart:
+    """One transaction before answering: store/refresh the reference, read the conversation state."""
     with services.database.session() as session:
-        row = session.exec(select(ConversationRef.email).where(
-            ConversationRef.aad_object_id == aad_object_id, ConversationRef.conversation_id == conversation_id)).first()
-    return bool(row)
+        email = store.upsert_reference(session, info).email if info.service_url else ""
+        state = store.load_state(session, info.conversation_id)
+    return TurnStart(email=email, state=state)
+
+
+def finish_message(services: Services, user: User, text: str, conversation_id: str, state: dict[str, Any],
+                   looked_up: ReferenceInfo | None = None) -> Answer:
+    """Answer (`respond`), then one transaction: the state, the question log, a looked-up e-mail."""
+    before = dict(state)
+    answer = respond(services, user, text, state)
+    if state != before or answer.kind == NO_AGREEMENT or looked_up is not None:
+        with services.database.session() as session:
+            if looked_up is not None:
+                store.upsert_reference(session, looked_up)
+            if state != before:
+                store.save_state(session, conversation_id, state)
+            if answer.kind == NO_AGREEMENT:
+                store.log_question(session, answer.data.get("query") or text, NO_AGREEMENT, services.today(),
+                                   {"locale": user.locale[:16]})
+    return decorated(answer, user, state, text)
 
 
 def message_turn(services: Services, user: User, text: str, conversation_id: str,
                  info: ReferenceInfo | None = None) -> Answer:
-    email = remember_reference(services, info)
-    user.email = user.email or email
-    with services.database.session() as session:
-        state = store.load_state(session, conversation_id)
-    answer = respond(services, user, text, state)
-    with services.database.session() as session:
-        store.save_state(session, conversation_id, state)
-        if answer.kind == NO_AGREEMENT:
-            store.log_question(session, answer.data.get("query") or text, NO_AGREEMENT, services.today(),
-                               {"locale": user.locale[:16]})
-    return decorated(answer, user, state, text)
+    """The whole message turn without a member lookup (tools, tests)."""
+    start = begin_message(services, info or ReferenceInfo(conversation_id=conversation_id, service_url=""))
+    user.email = user.email or start.email
+    return finish_message(services, user, text, conversation_id, start.state)
 
 
 def decorated(answer: Answer, user: User, state: dict[str, Any], text: str) -> Answer:
