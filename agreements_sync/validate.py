@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -68,6 +69,8 @@ MAX_LENGTH = {
     "owner_name": 200, "owner_email": 320, "adviser": 200, "adviser_email": 320, "ehandel_note": 200,
     "suppliers": 300,
 }
+# low-cardinality text shared between rows (one string object each), to keep 100 000 rows small
+_INTERNED = ("category", "agreement_type", "contracting_party", "options", "owner_name", "owner_email", "adviser", "adviser_email")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -293,6 +296,8 @@ def _parse_row(
     data["keywords"] = split_list(_cell(cells, positions, "keywords"), mapping.keyword_separator)
     data["cpv_codes"] = split_list(_cell(cells, positions, "cpv_codes"), mapping.cpv_separator)
     data["contracting_party_kind"] = mapping.contracting_party_kinds.kind_of(data["contracting_party"])
+    for name in _INTERNED:
+        data[name] = sys.intern(data[name])
 
     suppliers = _suppliers(cells, positions, mapping, problem)
     if len(errors) > before:
