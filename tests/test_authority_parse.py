@@ -131,3 +131,16 @@ def test_cues(text: str, cue: str, present: bool) -> None:
 def test_framework_word() -> None:
     assert parse("ny rammeavtale på elsykler").framework
     assert not parse("kontrakt på elsykler").framework
+
+
+def test_price_per_piece_times_quantity() -> None:
+    from bot.authority import analyse
+    from tests.conftest import AS_OF
+
+    assert analyse("Vi ønsker å kjøpe 200 nettbrett, stykkpris 4 000 kr", AS_OF).value_nok_excl_vat == 800_000
+    assert analyse("leie 5 elbiler i 3 år, 6 000 kr i måneden per bil", AS_OF).value_nok_excl_vat == 1_080_000
+    assert parse("opplæring for 40 ansatte, 180 000").quantity is None  # no price per piece: no multiplying
+
+
+def test_option_chain_without_the_word_years() -> None:
+    assert parse("vaskeritjenester 900 000 per år, avtale 2+1+1").period_months == 48

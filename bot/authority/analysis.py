@@ -241,14 +241,18 @@ def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str 
     if facts.period_months:
         steps.append(Step("period", {"months": facts.period_months, "base_months": facts.base_months,
                                      "option_months": facts.option_months}))
+    if facts.quantity:
+        gross = facts.amount_nok * facts.quantity
+        steps.append(Step("quantity", {"nok": round(facts.amount_nok), "quantity": facts.quantity, "total": round(gross)}))
     if facts.per in {"year", "month"}:
         if months is None:
             if not facts.framework:
                 return None, "period", None
             months = m.interpretation.framework_max_years * 12
             steps.append(Step("framework_years", {"years": m.interpretation.framework_max_years}))
-        gross = facts.amount_nok * (months / 12 if facts.per == "year" else months)
-        steps.append(Step(f"per_{facts.per}", {"nok": round(facts.amount_nok), "months": months, "total": round(gross)}))
+        per_period = gross
+        gross = per_period * (months / 12 if facts.per == "year" else months)
+        steps.append(Step(f"per_{facts.per}", {"nok": round(per_period), "months": months, "total": round(gross)}))
     value = excl_vat(gross, facts.vat)
     if facts.vat == "included":
         steps.append(Step("vat_included", {"gross": round(gross), "net": value, "rate": m.interpretation.vat_rate_percent}))

@@ -400,6 +400,7 @@ class Language(Strict):
     silent_topics: dict[str, Cue] = Field(default_factory=dict)
     recipient_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)
+    unit_price_words: list[str] = Field(default_factory=list)
 
     @field_validator("kinds")
     @classmethod

@@ -41,6 +41,7 @@ class Amount:
     per: str = "total"  # total | year | month
     vat: str | None = None  # included | excluded | None (not said)
     start: int = 0
+    unit: str | None = None  # a price per piece: "" (stykkpris, per stk) or the noun ("per bil" → "bil")
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Facts:
     base_months: int | None = None
     option_months: int = 0
     period_text: str = ""
+    quantity: int | None = None  # pieces, when the amount is a price per piece
     kind: str | None = None
     kind_scores: dict[str, int] = field(default_factory=dict)
     kind_words: list[str] = field(default_factory=list)
@@ -161,13 +163,42 @@ def find_amounts(text: str, lang: Language | None = None) -> list[Amount]:
             vat = "excluded"
         elif vat_in.search(window_after) or vat_in.search(window_before):
             vat = "included"
-        out.append(Amount(nok=value, text=match.group(0).strip(), per=per, vat=vat, start=match.start()))
+        out.append(Amount(nok=value, text=match.group(0).strip(), per=per, vat=vat, start=match.start(),
+                          unit=_unit_price(before, after, lang)))
     # a VAT word said once for the whole question applies to amounts that did not have one near
     has_in, has_ex = bool(vat_in.search(text)), bool(vat_ex.search(text))
     if has_in != has_ex:
         for amount in out:
             amount.vat = amount.vat or ("included" if has_in else "excluded")
     return out
+
+
+_TIME_WORDS = ("år", "måned", "mnd", "uke", "dag", "time", "halvår", "kvartal")
+
+
+def _unit_price(before: str, after: str, lang: Language) -> str | None:
+    """"" for "stykkpris 4 000" / "4 000 per stk", the noun for "6 000 per bil", else None."""
+    words = _phrases(lang.unit_price_words)
+    if words.search(before[-20:]) or words.match(after.lstrip(" ,")) or words.search(after[:25]):
+        return ""
+    per = re.search(r"\b(?:per|pr\.?)\s+([a-zæøå][\w-]*)", after[:45])
+    if per and not per.group(1).startswith(_TIME_WORDS) and per.group(1) not in {"stk", "stykk"}:
+        return per.group(1)
+    return None
+
+
+def find_quantity(text: str, unit: str, amounts: list[Amount]) -> int | None:
+    """The number of pieces a price per piece is for: "200 iPader", "5 elbiler" (matching "per bil")."""
+    for m in re.finditer(r"(?<![\d.,])(\d{1,5})\s+([a-zæøå][\w-]*)", text):
+        count, noun = int(m.group(1)), m.group(2)
+        if count < 2 or noun.startswith(_TIME_WORDS) or noun in {"kr", "kroner", "nok", "mill", "tusen", "prosent", "x", "ganger"}:
+            continue
+        if any(a.start <= m.start() < a.start + len(a.text) + 2 for a in amounts):
+            continue
+        if unit and unit[:3] not in noun:
+            continue
+        return count
+    return None
 
 
 _PERIOD = re.compile(
@@ -199,7 +230,10 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
         elements = _ELEMENT.findall(chain)
         units = [u for _, u in elements if u]
         if not units:
-            continue
+            if "+" in chain and len(elements) >= 2 and all(float(v.replace(",", ".")) <= 10 for v, _ in elements):
+                units = ["år"]  # "avtale 2+1+1": years
+            else:
+                continue
         if text[match.end():match.end() + 12].lstrip().startswith(("siden", "gammel", "tilbake")):
             continue
         unit = units[-1]
@@ -311,6 +345,8 @@ def parse(question: str) -> Facts:
     if amounts:
         chosen = max(amounts, key=lambda a: _rough_total(a, period))
         facts.amount_nok, facts.amount_text, facts.per, facts.vat = chosen.nok, chosen.text, chosen.per, chosen.vat
+        if chosen.unit is not None:
+            facts.quantity = find_quantity(text, chosen.unit, amounts)
     facts.kind, facts.kind_scores, facts.kind_words = find_kind(text, lang)
     facts.cues = find_cues(text, lang)
     facts.framework = any(compile_pattern(w).search(text) for w in lang.framework_words)
@@ -320,6 +356,8 @@ def parse(question: str) -> Facts:
 
 def _rough_total(amount: Amount, period: Period | None) -> float:
     months = period.total_months if period else 12
+    if amount.unit is not None:
+        return amount.nok * 2  # at least two pieces
     if amount.per == "year":
         return amount.nok * months / 12
     if amount.per == "month":
