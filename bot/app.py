@@ -38,7 +38,7 @@ from pydantic import ValidationError
 
 from bot.card_actions import load_area_actions
 from bot.db import Database
-from bot.logging import configure_logging
+from bot.logging import configure_logging, pseudonym
 from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import Settings
@@ -179,8 +179,16 @@ def _guard(settings: Settings, metrics: Metrics) -> Any:
             return _error(500, "internal error")
         finally:
             metrics.latency.observe(time.perf_counter() - started)
-        if response.status >= 400:
-            logger.info("request refused", extra={"fields": {"status": response.status}})
+        activity = request.get(ACTIVITY_KEY)
+        fields = {
+            "status": response.status,
+            "duration_ms": round(1000 * (time.perf_counter() - started), 1),
+            "activity_type": str(activity.type) if activity is not None else "",
+            "invoke": (activity.name or "") if activity is not None and activity.type == "invoke" else "",
+            "user": pseudonym(activity.from_property.aad_object_id) if activity is not None and activity.from_property else "",
+        }
+        logger.log(logging.INFO if response.status < 400 else logging.WARNING,
+                   "turn" if response.status < 400 else "request refused", extra={"fields": fields})
         return response
 
     return guard

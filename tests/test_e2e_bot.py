@@ -230,3 +230,36 @@ async def test_health_readiness_and_metrics(bot: RunningBot, connector: FakeConn
     assert 'innkjopsbot_turns_total{type="message"} 1.0' in text
     assert 'innkjopsbot_answers_total{kind="help"} 1.0' in text
     assert "innkjopsbot_turn_seconds_bucket" in text
+
+
+async def test_a_mention_in_a_channel_is_removed_before_answering(bot: RunningBot, connector: FakeConnector) -> None:
+    activity = A.message("<at>Innkjøpsbot</at> hjelp", connector.url, conversation_id="19:general@thread.tacv2",
+                         conversation_type="channel", team_id=A.TEAM_ID)
+    activity["entities"] = [{"type": "mention", "text": "<at>Innkjøpsbot</at>",
+                             "mentioned": {"id": A.BOT_ID, "name": "Innkjøpsbot"}}]
+    await bot.post(activity)
+    [reply] = await connector.wait_for(1)
+    assert reply.text.startswith("Dette kan jeg hjelpe med")
+
+
+@pytest.mark.parametrize("value", [None, "text", {"action": "not-an-object"}, {"action": {"type": "Action.Submit"}}])
+async def test_malformed_card_action_invokes_get_4xx(bot: RunningBot, connector: FakeConnector, value: object) -> None:
+    activity = A.execute("feedback", {}, connector.url)
+    activity["value"] = value
+    status, _ = await bot.post(activity)
+    assert 400 <= status < 500
+
+
+@pytest.mark.parametrize("value", ["text", {"parameters": "x"}])
+async def test_malformed_compose_queries_get_400(bot: RunningBot, connector: FakeConnector, value: object) -> None:
+    activity = A.compose_query("stol", connector.url)
+    activity["value"] = value
+    status, _ = await bot.post(activity)
+    assert status == 400
+
+
+async def test_compose_box_with_an_empty_query_gets_a_hint(bot: RunningBot, connector: FakeConnector) -> None:
+    for query in ("", None):
+        status, body = await bot.post(A.compose_query(query, connector.url))
+        assert status == 200
+        assert body["composeExtension"]["type"] == "message" and "kontorstol" in body["composeExtension"]["text"]
