@@ -310,7 +310,7 @@ def _band_outcome(value: int, kind: str, facts: Facts, months: int | None, as_of
     for override in m.signer_overrides:
         if override.cue in facts.cues:
             signer = override.role
-    order = [r.id for r in m.requirements]
+    order = list(band.requirements) + [r.id for r in m.requirements if r.id not in band.requirements]
     return _Outcome(band.id, band.performed_by, signer, sorted(wanted, key=order.index), list(dict.fromkeys(thresholds)))
 
 

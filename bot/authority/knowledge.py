@@ -46,6 +46,7 @@ class Document(Strict):
 class Role(Strict):
     id: str = Field(pattern=_ID)
     name: Text
+    short: Text | None = None  # for sentences ("Innkjøpsseksjonen gjennomfører")
 
 
 class Kind(Strict):

@@ -37,6 +37,14 @@ def role_name(role_id: str | None, lang: str) -> str:
     return mx.matrix().role(role_id).name.get(lang)
 
 
+def role_short(role_id: str | None, lang: str) -> str:
+    """The role as used in a sentence ("innkjøpsseksjonen"), or its name."""
+    if not role_id:
+        return ""
+    role = mx.matrix().role(role_id)
+    return (role.short or role.name).get(lang)
+
+
 def kind_name(kind_id: str | None, lang: str) -> str:
     if not kind_id:
         return ""
@@ -152,8 +160,8 @@ def _band(result: AuthorityResult, lang: str) -> Answer:
     regulation = band.regulation_by_kind.get(result.kind or "", band.regulation).get(lang)
     title = _s("title_band", lang, band=band.id, regulation=regulation)
     note = f", {band.performed_by_note.get(lang)}" if band.performed_by_note else ""
-    who = _s("sentence_band", lang, performer=_cap(role_name(result.performed_by, lang)), note=note,
-             signer=_cap(role_name(result.signer, lang)))
+    who = _s("sentence_band", lang, performer=_cap(role_short(result.performed_by, lang)), note=note,
+             signer=_cap(role_short(result.signer, lang)))
     value = _s("value_line", lang, value=fmt_nok(result.value_nok_excl_vat, lang))
     kind = _s("kind_line", lang, kind=kind_name(result.kind, lang) if result.kind else _s("kind_any", lang))
     requirements = _requirement_lines(result.requirements, lang)
@@ -191,7 +199,7 @@ def _framework(result: AuthorityResult, lang: str) -> Answer:
     agreements = [_s("agreement_line", lang, id=a.agreement_id, title=a.title).strip() for a in result.agreements]
     lines = [_s("sentence_framework", lang)]
     if result.approver and result.value_nok_excl_vat is not None:
-        lines.append(_s("sentence_approver", lang, value=fmt_nok(result.value_nok_excl_vat, lang), role=role_name(result.approver, lang)))
+        lines.append(_s("sentence_approver", lang, value=fmt_nok(result.value_nok_excl_vat, lang), role=role_short(result.approver, lang)))
     if "minikonkurranse" in result.requirements or m.call_off.mini_competition.requirement in result.requirements:
         lines.append(_s("sentence_mini", lang, min=fmt_nok(m.call_off.mini_competition.min_value, lang)))
     body: list[dict[str, Any]] = [_text("\n".join(f"- {a}" for a in agreements))] + [_text(line) for line in lines]
