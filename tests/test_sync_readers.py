@@ -240,3 +240,15 @@ def test_yes_no_in_several_languages() -> None:
     assert parse_yes_no("No", en) == (False, "")
     with pytest.raises(ValueProblem):
         parse_yes_no("kanskje", nb)
+
+
+def test_the_minimal_mapping_in_the_docs_works(database: Database, tmp_path: Path, reference_register: Path) -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "register-mapping.md").read_text(encoding="utf-8")
+    minimal = re.search(r"## A minimal mapping\s+```yaml\n(.*?)```", doc, re.S).group(1)
+    path = tmp_path / "minimal.yaml"
+    path.write_text(minimal, encoding="utf-8")
+    report = sync_export(database.engine, reference_register, path, as_of=AS_OF)
+    assert report.outcome == "applied" and report.added == 130
+    assert report.active_as_of == 117
