@@ -5,6 +5,10 @@ conversation; 50 requests per second per app and tenant). A classic token bucket
 N refilling N per period lets up to 2N through in one window, so each limit here is a sliding
 window log instead (at most N timestamps inside any `period`): never over the limit, and the
 same average throughput. The clock is injected, so the limiter is tested with a fake clock.
+
+`guard_seconds` lengthens every window a little: the limiter counts a request when it lets it
+go, Teams counts it when it arrives, and the network's jitter between the two would otherwise
+let Teams see (limit + 1) in a window now and then and answer 429.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ TEAMS_APP_WINDOWS: tuple[Window, ...] = (Window(50, 1.0),)
 class SlidingWindows:
     """Several windows over one stream of events (one conversation, or the whole app)."""
 
-    def __init__(self, windows: Sequence[Window]) -> None:
+    def __init__(self, windows: Sequence[Window], guard_seconds: float = 0.0) -> None:
         self.windows = tuple(windows)
+        self.guard = guard_seconds
         self._events: deque[float] = deque()
-        self._horizon = max((w.period for w in self.windows), default=0.0)
+        self._horizon = max((w.period for w in self.windows), default=0.0) + guard_seconds
         self.paused_until = 0.0
 
     def _trim(self, now: float) -> None:
@@ -48,9 +53,10 @@ class SlidingWindows:
                 continue
             # events inside (now - period, now]; the oldest of the last `limit` must leave the window
             if n >= window.limit:
+                period = window.period + self.guard
                 oldest_relevant = self._events[n - window.limit]
-                if oldest_relevant > now - window.period:
-                    wait = max(wait, oldest_relevant + window.period - now)
+                if oldest_relevant > now - period:
+                    wait = max(wait, oldest_relevant + period - now)
         return wait
 
     def record(self, now: float) -> None:
@@ -76,9 +82,11 @@ class DeliveryLimiter:
         conversation_windows: Sequence[Window] = TEAMS_CONVERSATION_WINDOWS,
         app_windows: Sequence[Window] = TEAMS_APP_WINDOWS,
         clock: Callable[[], float] = time.monotonic,
+        guard_seconds: float = 0.0,
     ) -> None:
         self.conversation_windows = tuple(conversation_windows)
-        self.app = SlidingWindows(app_windows)
+        self.guard = guard_seconds
+        self.app = SlidingWindows(app_windows, guard_seconds)
         self.clock = clock
         self._conversations: dict[str, SlidingWindows] = {}
 
@@ -89,7 +97,7 @@ class DeliveryLimiter:
                 now = self.clock()
                 for k in [k for k, w in self._conversations.items() if w.wait_time(now) == 0 and w.idle]:
                     del self._conversations[k]
-            windows = self._conversations[key] = SlidingWindows(self.conversation_windows)
+            windows = self._conversations[key] = SlidingWindows(self.conversation_windows, self.guard)
         return windows
 
     def wait_time(self, conversation: str) -> float:

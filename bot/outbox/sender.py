@@ -83,11 +83,12 @@ class Sender:
         batch_size: int = 100,
         concurrency: int = 32,
         rng: random.Random | None = None,
+        guard_seconds: float = 0.05,
     ) -> None:
         self.database = database
         self.connector = connector
         self.worker_id = worker_id or default_worker_id()
-        self.limiter = DeliveryLimiter(conversation_windows, app_windows)
+        self.limiter = DeliveryLimiter(conversation_windows, app_windows, guard_seconds=guard_seconds)
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
