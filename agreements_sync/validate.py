@@ -71,6 +71,7 @@ MAX_LENGTH = {
 }
 # low-cardinality text shared between rows (one string object each), to keep 100 000 rows small
 _INTERNED = ("category", "agreement_type", "contracting_party", "options", "owner_name", "owner_email", "adviser", "adviser_email")
+_PROGRESS_STEP = 100  # rows per progress report
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -203,8 +204,10 @@ def validate_table(table: Table, mapping: RegisterMapping, progress: Any = None)
                 invalid_ids.add(agreement_id)
         elif record is not None:
             records.append(record)
-        if progress is not None:
-            progress(1)
+        if progress is not None and rows_read % _PROGRESS_STEP == 0:
+            progress(_PROGRESS_STEP)
+    if progress is not None and rows_read % _PROGRESS_STEP:
+        progress(rows_read % _PROGRESS_STEP)
     # an id used twice is ambiguous: none of its rows is imported
     duplicated = {e.value for e in errors if e.code == "duplicate_id"}
     if duplicated:

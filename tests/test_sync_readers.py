@@ -252,3 +252,19 @@ def test_the_minimal_mapping_in_the_docs_works(database: Database, tmp_path: Pat
     report = sync_export(database.engine, reference_register, path, as_of=AS_OF)
     assert report.outcome == "applied" and report.added == 130
     assert report.active_as_of == 117
+
+
+def test_xlsx_errors_name_the_sheet_row(tmp_path: Path, reference_register: Path) -> None:
+    headers, rows = reference_table(reference_register)
+    rows[5] = set_cell(headers, rows[5], "Startdato", "31.02.2026")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([value or None for value in row])
+    sheet.append([None] * len(headers))  # an empty row at the end is skipped
+    path = tmp_path / "errors.xlsx"
+    book.save(path)
+    result = validate_table(read_table(path, load_mapping()), load_mapping())
+    assert [(e.line, e.column, e.code) for e in result.errors] == [(7, "Startdato", "date_impossible")]
+    assert result.rows_read == 130

@@ -117,7 +117,13 @@ def sync(
             report = sync_export(database.engine, source, mapping_source, progress=bar.update, **options)
     else:
         report = sync_export(database.engine, source, mapping_source, **options)
-    cli.emit(report.to_dict(lang), lambda: render_report(report, lang, show_diff=dry_run))
+    if report.ok or cli.json:
+        cli.emit(report.to_dict(lang), lambda: render_report(report, lang, show_diff=dry_run))
+    else:
+        # a rejection is an error: the row errors go to stderr with the reason (exit status 1)
+        details = render_report(report, lang, show_diff=False).split("\n", 1)
+        if len(details) > 1:
+            click.echo(details[1].lstrip("\n"), err=True)
     if not report.ok:
         raise Refused(report.message(lang))
 
