@@ -1,0 +1,377 @@
+"""The in-memory search index: built once from plain agreements, read by many questions.
+
+For every key (see `bot.search.text`) the index holds a posting list: the agreements whose
+title, keywords, category, description, suppliers or CPV labels contain it, each with a field
+score in [0, ~1.2] — the best field's weight (knowledge/search/ranking.yaml) plus a small bonus
+per further field. Compounds in the agreements are split into known parts (at a lower weight), so
+"skadedyr" finds "Skadedyrkontroll". What an agreement's description says it does NOT cover is
+kept apart (`exclusions`) and not indexed as positive text.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.search.models import AgreementDoc
+from bot.search.text import Analyzer, Token, fold, primary_key, split_compound, split_known_prefix, word_keys
+from bot.search.vocabulary import Vocabulary, cpv_labels
+
+FIELDS = ("title", "keywords", "category", "suppliers", "description", "cpv", "cpv_parent")
+_SUPPLIER_NOISE = {"as", "asa", "da", "ans", "sa", "ba", "ks", "nuf", "iks", "kf"}
+
+
+@dataclass
+class AltTemplate:
+    """A way to satisfy a question word: all `keysets` matched (a conjunction), e.g. ("kontor", "stol")."""
+
+    keysets: tuple[frozenset[str], ...]
+    label: str
+    weights: tuple[float, ...] = ()
+
+
+@dataclass
+class ConceptEntry:
+    atoms: tuple[frozenset[str], ...]  # the term, as a sequence of word keysets
+    means: tuple[AltTemplate, ...]
+    term: str
+
+
+@dataclass
+class Exclusion:
+    """One excluded item, "møbler til barnehager": the keysets of its words that the agreement
+    does not otherwise cover, for the head ("møbler") and the qualifier ("barnehager")."""
+
+    text: str
+    head: tuple[frozenset[str], ...]
+    qualifier: tuple[frozenset[str], ...]
+
+
+@dataclass
+class SearchIndex:
+    docs: list[AgreementDoc]
+    postings: dict[str, tuple[np.ndarray, np.ndarray]]
+    known: set[str]  # folded words and keys the index and vocabulary know (compound parts, fuzzy)
+    fuzzy_choices: list[str]
+    fuzzy_originals: dict[str, str]
+    concepts_by_key: dict[str, list[int]]
+    concepts: list[ConceptEntry]
+    exclusions: list[list[Exclusion]]
+    categories: dict[str, list[int]]
+    vocabulary: Vocabulary
+    analyzer: Analyzer
+    version: int | None = None
+    build_seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.docs)
+
+    def df(self, keyset: frozenset[str]) -> int:
+        return max((len(self.postings[k][0]) for k in keyset if k in self.postings), default=0)
+
+    def has(self, keyset: frozenset[str]) -> bool:
+        return any(k in self.postings for k in keyset)
+
+    def field_keys(self, doc_index: int) -> dict[str, dict[str, str]]:
+        """For explaining a hit: per field, key → the agreement's word that produced it."""
+        return _doc_field_keys(self.docs[doc_index], self.analyzer, self.known, self.vocabulary, self.exclusions_text(doc_index))
+
+    def exclusions_text(self, doc_index: int) -> list[str]:
+        return [e.text for e in self.exclusions[doc_index]]
+
+
+def category_key(category: str) -> str:
+    return " ".join(fold(category).split())
+
+
+# --- exclusions in descriptions -----------------------------------------------------------------
+
+
+def split_exclusions(description: str, analyzer: Analyzer) -> tuple[str, list[str]]:
+    """The description without its "does not cover" statements, and the excluded items."""
+    markers = analyzer.language.exclusions
+    text = description
+    lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    items: list[str] = []
+    for marker in markers.before:
+        for match in re.finditer(re.escape(marker), lowered):
+            start = match.start()
+            rest_start = match.end()
+            end = _clause_end(lowered, rest_start, markers.stop)
+            spans.append((start, end))
+            items.extend(_items(text[rest_start:end], markers.separators))
+    for marker in markers.after:
+        for match in re.finditer(re.escape(marker), lowered):
+            sentence_start = max(lowered.rfind(". ", 0, match.start()) + 2, 0) if ". " in lowered[: match.start()] else 0
+            end = match.end()
+            sentence = text[sentence_start:match.start()]
+            subject = _subject(sentence, markers.subject_verbs)
+            spans.append((sentence_start, end))
+            items.extend(_items(subject, markers.separators))
+    if not spans:
+        return description, []
+    keep: list[str] = []
+    last = 0
+    for start, end in sorted(spans):
+        if start > last:
+            keep.append(text[last:start])
+        last = max(last, end)
+    keep.append(text[last:])
+    return " ".join(keep), [i for i in items if i.strip()]
+
+
+def _clause_end(lowered: str, start: int, stops: list[str]) -> int:
+    end = len(lowered)
+    for stop in stops:
+        position = lowered.find(stop, start)
+        if position != -1:
+            end = min(end, position)
+    if lowered.endswith(".") and end == len(lowered):
+        end -= 1
+    return end
+
+
+def _subject(sentence: str, verbs: list[str]) -> str:
+    words = sentence.split()
+    for i, word in enumerate(words):
+        if i > 0 and word.lower().strip(",.") in verbs:
+            return " ".join(words[:i])
+    return sentence
+
+
+def _items(text: str, separators: list[str]) -> list[str]:
+    text = re.sub(r"\([^)]*\)", " ", text)
+    parts = [text]
+    for separator in separators:
+        next_parts: list[str] = []
+        for part in parts:
+            pieces = part.split(separator)
+            # "formingsmateriell til skole og barnehage": a lone word after " og " inside a
+            # prepositional phrase is a second qualifier of the same head.
+            merged: list[str] = []
+            for piece in pieces:
+                words = piece.split()
+                previous = merged[-1] if merged else ""
+                preposition = next((p for p in (" til ", " for ", " i ", " på ", " ved ") if p in f" {previous} "), None)
+                if merged and len(words) == 1 and preposition:
+                    head = f" {previous} ".split(preposition)[0].strip()
+                    merged.append(f"{head}{preposition}{words[0]}")
+                else:
+                    merged.append(piece)
+            next_parts.extend(merged)
+        parts = next_parts
+    cleaned = [re.sub(r"^\s*(ikke|heller ikke)\s+", "", p.strip(" .,")).strip() for p in parts]
+    # "vann- og avløpsledninger": the lone prefix "vann-" is part of the next item
+    return [c for c in cleaned if c and not c.endswith("-")]
+
+
+# --- building -----------------------------------------------------------------------------------
+
+
+def _field_texts(doc: AgreementDoc, vocabulary: Vocabulary, positive_description: str) -> dict[str, list[str]]:
+    cpv_own: list[str] = []
+    cpv_parent: list[str] = []
+    for code in doc.cpv_codes:
+        own, parents = cpv_labels(code, vocabulary.cpv)
+        cpv_own.extend(own)
+        cpv_parent.extend(parents)
+    suppliers = [" ".join(w for w in s.name.split() if w.lower().strip(".") not in _SUPPLIER_NOISE) for s in doc.suppliers]
+    return {
+        "title": [doc.title],
+        "keywords": list(doc.keywords),
+        "category": [doc.category],
+        "suppliers": suppliers,
+        "description": [positive_description],
+        "cpv": cpv_own,
+        "cpv_parent": cpv_parent,
+    }
+
+
+def _token_keys(token: Token, known: set[str], split_min_length: int = 6, *, prefix_split: bool = False) -> tuple[frozenset[str], list[str]]:
+    """Keys of a token and its compound parts (hyphen parts, or a split into known words;
+    with `prefix_split`, a known first part and whatever follows)."""
+    keys = word_keys(token.text)
+    parts: list[str] = list(token.parts)
+    if not parts and len(token.text) >= split_min_length:
+        split = split_compound(token.text, known)
+        if split:
+            parts = list(split)
+        elif prefix_split:
+            pair = split_known_prefix(token.text, known)
+            if pair:
+                parts = list(pair)
+    return keys, parts
+
+
+def _doc_field_keys(
+    doc: AgreementDoc, analyzer: Analyzer, known: set[str], vocabulary: Vocabulary, _excluded: list[str] | None = None
+) -> dict[str, dict[str, str]]:
+    positive, _ = split_exclusions(doc.description, analyzer)
+    result: dict[str, dict[str, str]] = {}
+    for field_name, texts in _field_texts(doc, vocabulary, positive).items():
+        keys: dict[str, str] = {}
+        for text in texts:
+            for token in analyzer.tokens(text):
+                token_keys, parts = _token_keys(token, known, prefix_split=not field_name.startswith("cpv"))
+                for key in token_keys:
+                    keys.setdefault(key, token.text)
+                for part in parts:
+                    for key in word_keys(part):
+                        keys.setdefault(key, token.text)
+        result[field_name] = keys
+    return result
+
+
+def build_index(
+    docs: list[AgreementDoc], vocabulary: Vocabulary, analyzer: Analyzer | None = None, *, version: int | None = None
+) -> SearchIndex:
+    started = time.perf_counter()
+    analyzer = analyzer or Analyzer()
+    ranking = vocabulary.ranking
+    weights = {name: ranking.fields.get(name, 0.0) for name in FIELDS}
+
+    # 1. texts per field, exclusions apart; the lexicon of known words
+    tokenised: list[dict[str, list[Token]]] = []
+    exclusion_texts: list[list[str]] = []
+    known: set[str] = set()
+    fuzzy_originals: dict[str, str] = {}
+    for doc in docs:
+        positive, excluded = split_exclusions(doc.description, analyzer)
+        exclusion_texts.append(excluded)
+        fields: dict[str, list[Token]] = {}
+        for field_name, texts in _field_texts(doc, vocabulary, positive).items():
+            tokens = [t for text in texts for t in analyzer.tokens(text)]
+            fields[field_name] = tokens
+            if field_name in ("cpv", "cpv_parent"):
+                continue  # CPV labels (Danish, Swedish, English) are matched, not used as a lexicon
+            for token in tokens:
+                folded = fold(token.text)
+                known.add(folded)
+                known.update(fold(p) for p in token.parts)
+                if len(folded) >= 4 and not folded.isdigit():
+                    fuzzy_originals.setdefault(folded, token.text)
+        tokenised.append(fields)
+    for concept in vocabulary.concepts:
+        for phrase in (*concept.terms, *concept.means):
+            for token in analyzer.tokens(phrase, keep_stopwords=False):
+                folded = fold(token.text)
+                known.add(folded)
+                known.update(fold(p) for p in token.parts)
+                if len(folded) >= 4:
+                    fuzzy_originals.setdefault(folded, token.text)
+    known = {k for k in known if len(k) >= 3 and k not in analyzer.folded_stopwords}
+    known |= {primary_key(word) for word in list(known)}
+
+    # 2. postings (compound parts of the agreements' words join the lexicon)
+    split_parts: set[str] = set()
+    collected: dict[str, tuple[list[int], list[float]]] = {}
+    positives: list[set[str]] = []
+    for doc_index, fields in enumerate(tokenised):
+        per_key: dict[str, dict[str, float]] = {}
+        for field_name, tokens in fields.items():
+            weight = weights[field_name]
+            if weight <= 0:
+                continue
+            for token in tokens:
+                token_keys, parts = _token_keys(token, known, prefix_split=field_name not in ("cpv", "cpv_parent"))
+                if field_name not in ("cpv", "cpv_parent"):
+                    split_parts.update(fold(p) for p in parts if len(p) >= 3)
+                for key in token_keys:
+                    slot = per_key.setdefault(key, {})
+                    slot[field_name] = max(slot.get(field_name, 0.0), weight)
+                part_weight = weight * ranking.compound_part
+                for part in parts:
+                    for key in word_keys(part):
+                        slot = per_key.setdefault(key, {})
+                        slot[field_name] = max(slot.get(field_name, 0.0), part_weight)
+        positive_keys: set[str] = set()
+        for key, by_field in per_key.items():
+            score = max(by_field.values()) + ranking.multi_field_bonus * min(len(by_field) - 1, 2)
+            ids, scores = collected.setdefault(key, ([], []))
+            ids.append(doc_index)
+            scores.append(score)
+            if any(f in by_field for f in ("title", "keywords", "category", "description")):
+                positive_keys.add(key)
+        positives.append(positive_keys)
+    postings = {
+        key: (np.asarray(ids, dtype=np.int32), np.asarray(scores, dtype=np.float32))
+        for key, (ids, scores) in collected.items()
+    }
+
+    known |= split_parts
+    known |= {primary_key(p) for p in split_parts}
+
+    # 3. exclusions: the words of each excluded item that the agreement does not otherwise cover
+    n_docs = max(len(docs), 1)
+    exclusions: list[list[Exclusion]] = []
+    for doc_index, items in enumerate(exclusion_texts):
+        entries: list[Exclusion] = []
+        for item in items:
+            head: list[frozenset[str]] = []
+            qualifier: list[frozenset[str]] = []
+            for token in analyzer.tokens(item):
+                token_keys, parts = _token_keys(token, known)
+                candidates = [token_keys] + [word_keys(p) for p in parts]
+                for keyset in candidates:
+                    if keyset & positives[doc_index]:
+                        continue
+                    df = max((len(postings[k][0]) for k in keyset if k in postings), default=0)
+                    if df / n_docs > 0.15 and n_docs >= 20:
+                        continue  # too common to tell the excluded thing apart
+                    (qualifier if token.context else head).append(keyset)
+            if head or qualifier:
+                entries.append(Exclusion(item, tuple(head), tuple(qualifier)))
+        exclusions.append(entries)
+
+    # 4. vocabulary concepts, analysed against this lexicon
+    concepts: list[ConceptEntry] = []
+    concepts_by_key: dict[str, list[int]] = {}
+    for concept in vocabulary.concepts:
+        means = tuple(_means_template(m, analyzer, known) for m in concept.means)
+        means = tuple(m for m in means if m is not None)
+        if not means:
+            continue
+        for term in concept.terms:
+            atoms = _atoms(term, analyzer)
+            if not atoms:
+                continue
+            concept_index = len(concepts)
+            concepts.append(ConceptEntry(atoms, means, term))
+            for key in atoms[0]:
+                concepts_by_key.setdefault(key, []).append(concept_index)
+
+    categories: dict[str, list[int]] = {}
+    for doc_index, doc in enumerate(docs):
+        categories.setdefault(category_key(doc.category), []).append(doc_index)
+
+    fuzzy_choices = sorted(fuzzy_originals)
+    return SearchIndex(
+        docs=list(docs), postings=postings, known=known, fuzzy_choices=fuzzy_choices,
+        fuzzy_originals=fuzzy_originals, concepts_by_key=concepts_by_key, concepts=concepts,
+        exclusions=exclusions, categories=categories, vocabulary=vocabulary, analyzer=analyzer,
+        version=version, build_seconds=time.perf_counter() - started,
+    )
+
+
+def _atoms(phrase: str, analyzer: Analyzer) -> tuple[frozenset[str], ...]:
+    atoms: list[frozenset[str]] = []
+    for token in analyzer.tokens(phrase):
+        for piece in token.parts or (token.text,):
+            atoms.append(word_keys(piece))
+    return tuple(atoms)
+
+
+def _means_template(phrase: str, analyzer: Analyzer, known: set[str]) -> AltTemplate | None:
+    tokens = analyzer.tokens(phrase)
+    if not tokens:
+        return None
+    keysets: list[frozenset[str]] = []
+    for token in tokens:
+        keysets.append(word_keys(token.text))
+    return AltTemplate(tuple(keysets), phrase)

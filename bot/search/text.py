@@ -1,0 +1,216 @@
+"""Reading Norwegian (bokmål, nynorsk) and English text into comparable keys.
+
+Plain functions and one `Analyzer` holding the language data from
+`knowledge/search/language.yaml`. A word becomes a small set of *keys*: its Snowball
+("norwegian") stem and its simplemma lemmas (nb and nn), all lower-case and *folded*
+(æ→ae, ø→o, å→a, aa→a, oe→o), so "møbler", "moebler" and "mobler" meet, and so do
+"rotter"/"rotte" and "bøker"/"bok". Hyphenated words ("hev-senk-pult") are compounds whose
+parts are known; other compounds are split against the register's own vocabulary by
+`split_compound` (the index supplies the lexicon).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import simplemma
+import Stemmer
+from pydantic import BaseModel, Field
+
+from agreements_sync.knowledge import load_model
+
+_STEMMER = Stemmer.Stemmer("norwegian")
+_WORD_RE = re.compile(r"[0-9a-zæøåäöüéèáàóòúçñ]+(?:[-'’][0-9a-zæøåäöüéèáàóòúçñ]+)*")
+_FOLD_TABLE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "ae", "ö": "o", "ü": "u", "é": "e",
+                             "è": "e", "á": "a", "à": "a", "ó": "o", "ò": "o", "ú": "u", "ç": "c",
+                             "ñ": "n"})
+
+
+class ExclusionMarkers(BaseModel):
+    before: list[str]
+    after: list[str]
+    stop: list[str]
+    separators: list[str]
+    subject_verbs: list[str] = Field(default_factory=list)
+
+
+class LanguageData(BaseModel):
+    stopwords: dict[str, list[str]]
+    context_prepositions: list[str]
+    weak_words: list[str] = Field(default_factory=list)
+    spelling_rules: list[tuple[str, str]]
+    word_map: dict[str, str] = Field(default_factory=dict)
+    exclusions: ExclusionMarkers
+
+
+def load_language() -> LanguageData:
+    return load_model("search/language.yaml", LanguageData)
+
+
+def fold(word: str) -> str:
+    """Lower-case ASCII-ish form: æ→ae, ø→o, å→a; the spellings aa and oe fold the same way."""
+    folded = word.lower().translate(_FOLD_TABLE)
+    return folded.replace("aa", "a").replace("oe", "o")
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, typographic dashes and quotes made plain, '/' and '+' as spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("–", " ").replace("—", " ").replace("‐", "-").replace("‑", "-")
+    text = re.sub(r"[/+&]", " ", text)
+    return text
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a text: `text` without hyphens; `parts` the hyphen parts (if any);
+    `position` its place in the text; `context` True after a context preposition."""
+
+    text: str
+    parts: tuple[str, ...] = ()
+    position: int = 0
+    context: bool = False
+
+
+@lru_cache(maxsize=200_000)
+def word_keys(word: str) -> frozenset[str]:
+    """The keys of one (lower-case) word: folded stem and lemmas."""
+    keys = {fold(_STEMMER.stemWord(word))}
+    if len(word) > 3:
+        for lang in ("nb", "nn"):
+            lemma = simplemma.lemmatize(word, lang=lang)
+            if lemma and len(lemma) >= 3 and abs(len(lemma) - len(word)) <= 4:
+                keys.add(fold(lemma.lower()))
+        if word.endswith("el") and len(word) > 5:  # møbel/møbler, nøkkel/nøkler, sykkel/sykler
+            keys.add(fold(_STEMMER.stemWord(word[:-2] + "ler")))
+    else:
+        keys.add(fold(word))
+    return frozenset(k for k in keys if k)
+
+
+def primary_key(word: str) -> str:
+    return fold(_STEMMER.stemWord(word))
+
+
+class Analyzer:
+    """Tokenises text and filters question framing, with the language data loaded once."""
+
+    def __init__(self, language: LanguageData | None = None) -> None:
+        self.language = language or load_language()
+        self.stopwords: frozenset[str] = frozenset(
+            w.lower() for words in self.language.stopwords.values() for w in words
+        )
+        self.folded_stopwords: frozenset[str] = frozenset(fold(w) for w in self.stopwords)
+        self.context_prepositions = frozenset(p.lower() for p in self.language.context_prepositions)
+        self.weak_keys: frozenset[str] = frozenset(k for w in self.language.weak_words for k in word_keys(w.lower()))
+        self.rules = [(re.compile(pattern), replacement) for pattern, replacement in self.language.spelling_rules]
+        self.word_map = {fold(k): v.lower() for k, v in self.language.word_map.items()}
+
+    def is_stopword(self, word: str) -> bool:
+        return word in self.stopwords or fold(word) in self.folded_stopwords
+
+    def tokens(self, text: str, *, keep_stopwords: bool = False) -> list[Token]:
+        """Words of `text`; framing/stop words dropped unless asked; context marked."""
+        result: list[Token] = []
+        context = False
+        for position, match in enumerate(_WORD_RE.finditer(normalise(text))):
+            raw = match.group(0).replace("’", "'")
+            if "'" in raw:
+                raw = raw.split("'")[0]  # "PC'er", "iPad'en"
+            pieces = [p for p in raw.split("-") if p]
+            if not pieces:
+                continue
+            word = "".join(pieces)
+            if len(pieces) > 1 and len(pieces[-1]) <= 2 and pieces[-1] in ("er", "en", "ene", "et", "a", "s"):
+                pieces = pieces[:-1]  # "PC-er", "SIM-kortet" stays; inflection after a hyphen
+                word = "".join(pieces)
+            if word in self.context_prepositions and result:
+                context = True  # only after the thing itself: "avtale på X" is framing, "X til Y" context
+            if not keep_stopwords and (self.is_stopword(word) or (len(word) == 1 and not word.isdigit())):
+                continue
+            parts = tuple(pieces) if len(pieces) > 1 else ()
+            result.append(Token(word, parts, position, context))
+        return result
+
+    def variants(self, word: str) -> list[str]:
+        """Spelling variants of a word (nynorsk → bokmål, English plural …), most likely first."""
+        found: list[str] = []
+        mapped = self.word_map.get(fold(word))
+        if mapped:
+            found.append(mapped)
+        frontier = [word]
+        for _ in range(3):  # rules combine: sjukepleiarar → sykepleiarar → sykepleier
+            next_frontier = []
+            for candidate in frontier:
+                for pattern, replacement in self.rules:
+                    changed = pattern.sub(replacement, candidate)
+                    if changed != candidate and len(changed) >= 3 and changed not in found:
+                        found.append(changed)
+                        next_frontier.append(changed)
+            frontier = next_frontier
+        return found
+
+
+def split_known_prefix(word: str, known: frozenset[str] | set[str], *, min_prefix: int = 4, min_rest: int = 4) -> tuple[str, str] | None:
+    """The longest known first part and the rest: "barnehagelærere" → ("barnehage", "lærere")."""
+    for end in range(len(word) - min_rest, min_prefix - 1, -1):
+        prefix = word[:end]
+        candidates = [prefix] + ([prefix[:-1]] if prefix.endswith(("s", "e")) and len(prefix) > min_prefix else [])
+        for candidate in candidates:
+            if candidate in known or fold(candidate) in known:
+                return candidate, word[end:]
+    return None
+
+
+def split_compound(
+    word: str,
+    known: frozenset[str] | set[str],
+    *,
+    min_part: int = 3,
+    max_parts: int = 3,
+) -> tuple[str, ...] | None:
+    """Split a (folded) compound into known parts: "kontorstoler" → ("kontor", "stoler").
+
+    A part is known when it, or its primary key, is in `known`. A linking "s" or "e" between
+    parts is allowed ("innkjopskort" → "innkjop" + "kort"). Prefers the fewest parts, then the
+    longest shortest part; returns None when no split into known parts exists.
+    """
+    best: tuple[str, ...] | None = None
+
+    def is_known(part: str) -> bool:
+        if len(part) < min_part:
+            return False
+        if part in known or fold(part) in known:
+            return True
+        key = primary_key(part)
+        return len(key) >= 4 and key in known
+
+    def search(rest: str, depth: int) -> list[tuple[str, ...]]:
+        options: list[tuple[str, ...]] = []
+        if depth > 1 and is_known(rest):
+            options.append((rest,))
+        if depth >= max_parts:
+            return options
+        for i in range(min_part, len(rest) - min_part + 1):
+            head = rest[:i]
+            tails = [rest[i:]]
+            heads = [head]
+            if head.endswith(("s", "e")) and len(head) > min_part:
+                heads.append(head[:-1])
+            for h in heads:
+                if not is_known(h):
+                    continue
+                for tail in tails:
+                    for rest_split in search(tail, depth + 1):
+                        options.append((h, *rest_split))
+        return options
+
+    for option in search(word, 1):
+        if len(option) < 2:
+            continue
+        if best is None or (len(option), -min(map(len, option))) < (len(best), -min(map(len, best))):
+            best = option
+    return best
