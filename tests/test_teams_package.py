@@ -111,6 +111,20 @@ def test_manifest_carries_the_bot_the_message_extension_and_the_ids(tmp_path: Pa
     }
 
 
+def test_app_id_without_its_secret_is_enough_to_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As deploy/README.md runs it on an admin workstation: MICROSOFT_APP_ID=… innkjopsbot teams-package."""
+    monkeypatch.setenv("MICROSOFT_APP_ID", APP_ID)
+    _out, manifest, _en = build(tmp_path)
+    assert manifest["id"] == manifest["bots"][0]["botId"] == APP_ID
+
+
+def test_other_invalid_settings_still_stop_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MICROSOFT_APP_ID", APP_ID)
+    monkeypatch.setenv("INNKJOPSBOT_LOG_LEVEL", "LOUD")
+    code, output = run("teams-package", "--out", str(tmp_path / "x.zip"))
+    assert code == 2 and "INNKJOPSBOT_LOG_LEVEL" in output
+
+
 def test_a_separate_teams_app_id_leaves_the_bot_id_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INNKJOPSBOT_TEAMS_APP_ID", OTHER_ID)
     _out, manifest, _en = build(tmp_path, "--app-id", APP_ID, "--version", "1.0.7")

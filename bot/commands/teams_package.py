@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.settings import Settings, SettingsError, load_settings
 from bot.teams_package import DEFAULT_OUT, TEMPLATE_DIR, PackageError, PackageReport, build_package, config_from_settings
 
 
@@ -37,12 +38,24 @@ def teams_package(cli: CliContext, out: Path, app_id: str | None, app_version: s
       innkjopsbot teams-package --app-id 0b6f8a52-3c1d-4e8f-9a7b-2c4d6e8f0a1b
       MICROSOFT_APP_ID=… INNKJOPSBOT_TEAMS_VALID_DOMAINS=innkjopsbot.example.no innkjopsbot teams-package --version 1.0.1
     """
-    config = config_from_settings(cli.settings, app_id=app_id, version=app_version)
+    config = config_from_settings(_settings(cli), app_id=app_id, version=app_version)
     try:
         report = build_package(config, out, template_dir)
     except PackageError as exc:
         raise Refused("cannot build the Teams package:\n  " + "\n  ".join(exc.problems)) from None
     cli.emit(report.to_json(), lambda: _human(report))
+
+
+def _settings(cli: CliContext) -> Settings:
+    """The settings; packaging needs the bot's app id but never its secret, so an app id
+    without MICROSOFT_APP_PASSWORD (e.g. on an admin workstation) is accepted here."""
+    try:
+        return cli.settings
+    except click.UsageError as original:
+        try:
+            return load_settings(app_password="not-used-for-packaging")
+        except SettingsError:
+            raise original from None
 
 
 def _human(report: PackageReport) -> str:
