@@ -145,6 +145,7 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
     merged.cues = sorted(set(merged.cues) | set(new.cues))
     merged.silent = sorted(set(merged.silent) | set(new.silent))
     merged.framework = prev.framework or new.framework
+    merged.subject = prev.subject or new.subject
     return merged
 
 
@@ -197,12 +198,10 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix) 
         hits = list(found.hits or [])
         no_active = bool(getattr(found, "no_active_agreement", False))
         inactive_extra = list(_get(found, "inactive", "inactive_matches", "inactive_hits") or [])
-        parallel = list(_get(found, "parallel") or [])
-        first = str(_get(hits[0], "agreement_id", "id") or "") if hits else ""
-        if parallel and first in parallel[0]:  # parallel agreements of one category: all of them
-            hits = [h for h in hits if str(_get(h, "agreement_id", "id") or "") in parallel[0]]
-        else:
-            hits = _top(hits)
+        floor = language().rule0_min_score
+        hits = [h for h in hits if _get(h, "score") is None or float(_get(h, "score")) >= floor]
+        hits = _top(hits)  # the agreement that covers it: the best hit (one register id per agreement,
+        # also for agreements with several suppliers)
     else:
         hits = list(found or [])
     active: list[AgreementRef] = []
@@ -220,12 +219,10 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix) 
 
 
 def _top(hits: list[Any]) -> list[Any]:
-    """The best hit, and others scoring nearly as well (search scores, when given)."""
-    scored = [(float(_get(h, "score") or 0.0), h) for h in hits]
-    if not scored or not any(s for s, _ in scored):
-        return hits[:1]
-    best = max(s for s, _ in scored)
-    return [h for s, h in scored if s >= 0.9 * best][:3]
+    """The best hit (parallel agreements of one category are handled by the caller)."""
+    if not hits:
+        return []
+    return [max(hits, key=lambda h: float(_get(h, "score") or 0.0))]
 
 
 # ---- the matrix applied ----------------------------------------------------------------------------
@@ -335,9 +332,9 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
         steps.append(Step("kind", {"kind": facts.kind, "words": facts.kind_words[:4]}))
 
     # rule 0: an active framework agreement covers it
-    if find_agreements is not None and "hele_kommunen" not in facts.cues:
+    if find_agreements is not None and "hele_kommunen" not in facts.cues and facts.subject:
         result.search = "used"
-        active, inactive = find(find_agreements, facts.question or question, as_of, m)
+        active, inactive = find(find_agreements, facts.subject, as_of, m)
         result.inactive_agreements = inactive
         if active:
             return _framework(result, active, value, value_gap, m)

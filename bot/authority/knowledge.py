@@ -402,6 +402,9 @@ class Language(Strict):
     recipient_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)
     unit_price_words: list[str] = Field(default_factory=list)
+    search_stopwords: list[str] = Field(default_factory=list)
+    filler_words: list[str] = Field(default_factory=list)
+    rule0_min_score: float = Field(default=0.0, ge=0)
 
     @field_validator("kinds")
     @classmethod

@@ -66,6 +66,7 @@ class Facts:
     silent: list[str] = field(default_factory=list)
     words: int = 0
     followups: list[str] = field(default_factory=list)
+    subject: str = ""  # the question without amounts, periods, VAT and question words: what to search for
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -351,7 +352,26 @@ def parse(question: str) -> Facts:
     facts.cues = find_cues(text, lang)
     facts.framework = any(compile_pattern(w).search(text) for w in lang.framework_words)
     facts.silent = find_cues(text, lang, lang.silent_topics)
+    facts.subject = subject_of(text, amounts, lang)
     return facts
+
+
+def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
+    """What the question is about, for the agreement search: the text without amounts, VAT,
+    per-year words, periods and the words that only ask about procedure or authority."""
+    out = text
+    for amount in sorted(amounts, key=lambda a: -a.start):
+        out = out[:amount.start] + " " + out[amount.start + len(amount.text):]
+    phrases = [*lang.vat.included, *lang.vat.excluded, *lang.per_year, *lang.per_month, *lang.unit_price_words,
+               *lang.search_stopwords]
+    out = _phrases(phrases).sub(" ", out)
+    out = _PERIOD.sub(lambda m: " " if _ELEMENT.findall(m.group(0)) and re.search(r"[a-zæøå+]", m.group(0)) else m.group(0), out)
+    out = re.sub(r"[?!.,;:()«»\"]+", " ", out)
+    out = _SPACE.sub(" ", out).strip(" -–")
+    filler = set(lang.filler_words) | set(lang.number_words)
+    if all(word in filler or word.isdigit() for word in re.findall(r"[\w-]+", out)):
+        return ""  # nothing to look up
+    return out
 
 
 def _rough_total(amount: Amount, period: Period | None) -> float:
