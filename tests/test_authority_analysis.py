@@ -138,7 +138,7 @@ def test_rule0_active_agreement_replaces_the_procedure() -> None:
 def test_no_search_when_the_question_names_nothing_to_buy() -> None:
     find = finder("LK-2023-022")
     result = analyse("Vi skal bruke ca 400 000 kr, hvilke regler gjelder?", AS_OF, find_agreements=find)
-    assert find.calls == [] and result.missing == ["kind"]
+    assert find.calls == [] and result.missing == ["kind"] and result.search == "skipped"
 
 
 @pytest.mark.parametrize(

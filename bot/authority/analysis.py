@@ -339,7 +339,7 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
         if active:
             return _framework(result, active, value, value_gap, m)
     elif find_agreements is not None:
-        result.search = "skipped"
+        result.search = "skipped"  # a new framework for the whole municipality, or nothing named to look up
 
     missing: list[str] = []
     if value is None:
