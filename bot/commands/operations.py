@@ -1,0 +1,191 @@
+"""`innkjopsbot user-data …` and `innkjopsbot retention …`: data protection for the data controller.
+
+See docs/data-protection.md for what is stored, why and for how long.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.cli import CliContext, Refused, _json_default, global_options, pass_cli
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "cli"
+
+
+def _who(email: str | None, aad_id: str | None) -> None:
+    if not (email or aad_id):
+        raise click.UsageError("name the person with --email or --aad-id")
+
+
+@click.group("user-data")
+def user_data() -> None:
+    """Export or erase everything stored about one person (GDPR access and erasure requests).
+
+    \b
+    Examples:
+      innkjopsbot user-data export --email kari.nordmann@lorenskog.kommune.no --out kari.json
+      innkjopsbot user-data delete --aad-id 7f0c1c2e-… --yes
+    """
+
+
+@user_data.command("export")
+@click.option("--email", metavar="E-MAIL", help="The person's e-mail / UPN.")
+@click.option("--aad-id", metavar="ID", help="The person's Entra (Azure AD) object id.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON to this file.")
+@global_options
+@pass_cli
+def export_command(cli: CliContext, email: str | None, aad_id: str | None, out: Path | None) -> None:
+    """Write everything stored about one person as JSON, table by table with its purpose.
+
+    The person is found by e-mail or Entra object id, and through every other e-mail / object id
+    the database links to them. Agreement-register rows naming them (owner, adviser) are included
+    for information; they are corrected in the register itself.
+
+    \b
+    Examples:
+      innkjopsbot user-data export --email kari.nordmann@lorenskog.kommune.no
+      innkjopsbot user-data export --aad-id 7f0c1c2e-… --out kari.json
+    """
+    from bot.privacy.user_data import export_user_data
+
+    _who(email, aad_id)
+    payload = export_user_data(cli.database(), email=email, aad_id=aad_id, actor=_actor())
+    text = json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default)
+    rows = sum(len(section["rows"]) for section in payload["tables"].values())
+    if out is not None:
+        try:
+            out.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise Refused(f"cannot write {out}: {exc.strerror or exc}") from None
+        summary = {"out": str(out), "rows": rows, "tables": {k: len(v["rows"]) for k, v in payload["tables"].items()}}
+        cli.emit(summary, f"wrote {rows} rows from {len(payload['tables'])} tables to {out}")
+    else:
+        click.echo(text)
+    if rows == 0:
+        click.echo("nothing is stored about this person", err=True)
+
+
+@user_data.command("delete")
+@click.option("--email", metavar="E-MAIL", help="The person's e-mail / UPN.")
+@click.option("--aad-id", metavar="ID", help="The person's Entra (Azure AD) object id.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Only show what would be deleted or anonymised.")
+@global_options
+@pass_cli
+def delete_command(cli: CliContext, email: str | None, aad_id: str | None, yes: bool, dry_run: bool) -> None:
+    """Erase one person: delete their rows, or blank their name/e-mail/id in records that stay.
+
+    Records of decisions (alerts), admin actions and created courses/announcements keep the
+    record without the person. Register rows naming them are not touched (correct the register).
+    Everything happens in one transaction; the privacy log keeps counts and a pseudonym only.
+
+    \b
+    Examples:
+      innkjopsbot user-data delete --email kari.nordmann@lorenskog.kommune.no --dry-run
+      innkjopsbot user-data delete --aad-id 7f0c1c2e-… --yes
+    """
+    from bot.privacy.user_data import erase_user_data
+
+    _who(email, aad_id)
+    database = cli.database()
+    preview = erase_user_data(database, email=email, aad_id=aad_id, dry_run=True, actor=_actor())
+    if dry_run:
+        cli.emit(preview, lambda: _erasure_text(preview))
+        return
+    if not any(r["action"] != "keep" for r in preview["results"]):
+        cli.emit({**preview, "dry_run": False}, "nothing to delete for this person")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Refused("add --yes to delete without a question (no terminal to ask on)")
+        click.echo(_erasure_text(preview), err=True)
+        if not click.confirm("Delete this?", err=True):
+            raise Refused("nothing deleted")
+    result = erase_user_data(database, email=email, aad_id=aad_id, actor=_actor())
+    cli.emit(result, lambda: _erasure_text(result))
+
+
+def _erasure_text(result: dict[str, Any]) -> str:
+    who = ", ".join(result["subject"]["emails"] + result["subject"]["aad_object_ids"]) or "(unknown)"
+    verb = {"delete": "delete" if result["dry_run"] else "deleted",
+            "anonymise": "anonymise" if result["dry_run"] else "anonymised", "keep": "keep (register data)"}
+    lines = [f"{'would erase' if result['dry_run'] else 'erased'}: {who}"]
+    for r in result["results"]:
+        lines.append(f"  {r['table']:<24} {verb[r['action']]:<22} {r['rows']:>6} rows")
+    if len(lines) == 1:
+        lines.append("  nothing is stored about this person")
+    return "\n".join(lines)
+
+
+@click.group()
+def retention() -> None:
+    """Delete personal data older than its retention period (runs daily as the privacy.retention job).
+
+    \b
+    Examples:
+      innkjopsbot retention show
+      innkjopsbot retention run --dry-run
+      innkjopsbot --as-of 2027-12-01 retention run --dry-run
+    """
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted or anonymised.")
+@global_options
+@pass_cli
+def retention_run(cli: CliContext, dry_run: bool) -> None:
+    """Apply the retention rules now (INNKJOPSBOT_RETENTION_DAYS, INNKJOPSBOT_RETENTION_OVERRIDES).
+
+    \b
+    Examples:
+      innkjopsbot retention run --dry-run
+      innkjopsbot retention run
+    """
+    from bot.privacy.retention import run_retention
+    from bot.services import Services
+
+    services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
+    summary = run_retention(services, dry_run=dry_run, actor=_actor())
+    cli.emit(summary, lambda: _retention_text(summary))
+
+
+@retention.command("show")
+@global_options
+@pass_cli
+def retention_show(cli: CliContext) -> None:
+    """List the retention rules: kind of data, period in days and what happens after it.
+
+    \b
+    Example:
+      innkjopsbot retention show
+    """
+    from bot.privacy.registry import REGISTRY
+    from bot.privacy.retention import retention_period
+
+    rules = [
+        {"kind": e.retention_kind, "table": e.table, "days": retention_period(cli.settings, e),
+         "action": "delete" if e.retention == "delete" else "anonymise", "purpose": e.purpose}
+        for e in REGISTRY
+        if e.retention is not None and (e.timestamp or e.older_than)
+    ]
+    cli.emit(rules, lambda: "\n".join(f"{r['kind']:<24} {r['days']:>5} days  {r['action']:<9}  {r['purpose']}" for r in rules))
+
+
+def _retention_text(summary: dict[str, Any]) -> str:
+    head = "would delete" if summary["dry_run"] else "deleted"
+    lines = [f"retention as of {summary['now'][:10]}: {head} {summary['deleted']} rows, "
+             f"{'would anonymise' if summary['dry_run'] else 'anonymised'} {summary['anonymised']}"]
+    for rule in summary["rules"]:
+        lines.append(f"  {rule['kind']:<24} {rule['days']:>5} days  {rule['action']:<9} {rule['rows']:>6} rows")
+    return "\n".join(lines)
