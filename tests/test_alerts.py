@@ -354,3 +354,17 @@ def test_overview_digest_and_exports(database: Database, settings) -> None:
     assert "12.2026" in texts and "01.2027" in texts and "02.2027" in texts and "11.2027" in texts
     assert any("LK-T-001" in t and "besluttet" in t for t in texts)
     assert weekly_digest(database, settings, dt.date(2026, 12, 2)).new == []  # once a week
+
+
+def test_chat_shows_all_deadlines_to_the_section_and_their_own_to_an_owner(database: Database, settings) -> None:
+    from bot.alerts.conversation import try_answer
+
+    seed(database, "http://127.0.0.1:9/")
+    services = services_for(database, settings, dt.date(2026, 11, 30))
+    admin = User(aad_object_id="aad-sjef", name="Sjef", email="sjef@lorenskog.kommune.no")
+    everything = try_answer(services, admin, "Oversikt!", {})
+    assert everything is not None and everything.data == {"scope": "all", "deadlines": 4}
+    own = try_answer(services, KARI_USER, "mine frister", {})
+    assert own is not None and own.data == {"scope": "mine", "deadlines": 1} and "LK-T-001" in own.text
+    assert own.card["body"][0]["text"].startswith("Dine avtalefrister")
+    assert try_answer(services, KARI_USER, "frister for anbud på kontorstoler", {}) is None

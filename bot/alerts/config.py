@@ -43,6 +43,7 @@ class AlertConfig(BaseModel):
     milestones: dict[Literal["option", "competition", "expiry"], MilestoneRule]
     snooze_days: int = Field(ge=1)
     digest: DigestRule
+    chat_commands: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _all_milestones(self) -> "AlertConfig":
