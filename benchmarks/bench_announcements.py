@@ -1,7 +1,8 @@
 """Benchmark: deliver one announcement to 10 000 recipients through a Bot Connector limited to
 50 requests/s (Teams' per-app limit), and report elapsed time as a ratio to the ideal
 (recipients / 50 s). `BENCH_QUICK=1` runs 1 000 recipients. `BENCH_DATABASE_URL` picks the
-database (default: a temporary SQLite file).
+database (default: a temporary SQLite file); `BENCH_SENDER_RATE` the rate the sender keeps to
+(default 50, the limit itself).
 
 The fake connector here is a real aiohttp server that enforces the configured Teams limits on
 its own clock (sliding windows per conversation and per app; a request over a limit, or one
@@ -165,7 +166,7 @@ async def drain(database: Any, *, conversation_windows: Sequence[Window] = TEAMS
         return await sender.drain(max_seconds=max_seconds)
 
 
-async def _bench(database: Any, recipients: int, rate: int) -> dict[str, Any]:
+async def _bench(database: Any, recipients: int, rate: int, sender_rate: int) -> dict[str, Any]:
     app_windows = (Window(rate, 1.0),)
     async with LimitedConnector(app_windows=app_windows) as fake:
         started = time.perf_counter()
@@ -175,13 +176,13 @@ async def _bench(database: Any, recipients: int, rate: int) -> dict[str, Any]:
         _announcement, summary = queue_announcement(database)
         enqueue_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        report = await drain(database, app_windows=app_windows)
+        report = await drain(database, app_windows=(Window(sender_rate, 1.0),))
         elapsed = time.perf_counter() - started
     delivered = sum(1 for posts in fake.posts.values() if posts)
     duplicates = sum(len(posts) - 1 for posts in fake.posts.values() if len(posts) > 1)
     ideal = recipients / rate
     return {
-        "recipients": recipients, "rate_limit_per_s": rate, "queued": summary.queued, "delivered": delivered,
+        "recipients": recipients, "rate_limit_per_s": rate, "sender_rate_per_s": sender_rate, "queued": summary.queued, "delivered": delivered,
         "duplicates": duplicates, "requests": fake.requests, "answered_429": fake.answered_429,
         "setup_s": round(setup_seconds, 2), "enqueue_s": round(enqueue_seconds, 2), "deliver_s": round(elapsed, 2),
         "ideal_s": round(ideal, 2), "ratio": round(elapsed / ideal, 3), "sender": report.to_json(),
@@ -194,13 +195,15 @@ def main() -> None:
     quick = os.environ.get("BENCH_QUICK") == "1"
     recipients = 1_000 if quick else 10_000
     rate = 50
+    # the rate the sender keeps to (INNKJOPSBOT_OUTBOX_APP_REQUESTS_PER_SECOND); default: the limit itself
+    sender_rate = int(os.environ.get("BENCH_SENDER_RATE", rate))
     url = os.environ.get("BENCH_DATABASE_URL")
     with tempfile.TemporaryDirectory() as tmp:
         database = Database(url or f"sqlite:///{tmp}/bench-announcements.db")
         database.migrate()
         print(f"delivering one announcement to {recipients} recipients through a connector limited to {rate} requests/s "
-              f"({database.engine.dialect.name}); ideal {recipients / rate:.0f} s …", flush=True)
-        result = asyncio.run(_bench(database, recipients, rate))
+              f"(sender keeps to {sender_rate}/s; {database.engine.dialect.name}); ideal {recipients / rate:.0f} s …", flush=True)
+        result = asyncio.run(_bench(database, recipients, rate, sender_rate))
         database.dispose()
     print(f"  queued {result['queued']} outbox rows in {result['enqueue_s']} s")
     print(f"  delivered {result['delivered']} (duplicates {result['duplicates']}) in {result['deliver_s']} s; "
