@@ -24,6 +24,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from agreements_sync.status import status_as_of
 from bot.search.index import AltTemplate, SearchIndex, category_key
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
 from bot.search.text import fold, split_compound, word_keys
@@ -315,29 +316,8 @@ def score(index: SearchIndex, groups: list[Group]) -> np.ndarray:
 
 
 def status_on(doc: AgreementDoc, as_of: dt.date) -> str:
-    """The agreement's status on `as_of` (the sync's status_as_of when available)."""
-    try:
-        from agreements_sync.status import status_as_of
-    except ImportError:
-        status_as_of = None
-    if status_as_of is not None:
-        try:
-            value = status_as_of(doc, as_of)
-            return str(getattr(value, "value", value))
-        except Exception:  # noqa: BLE001 - a record shape the sync does not know: fall back
-            pass
-    if doc.status == "under_competition" and (doc.start_date is None or doc.start_date > as_of):
-        return "under_competition"
-    if doc.start_date and doc.start_date > as_of:
-        return "not_started"
-    end = doc.end_date or doc.final_end_date
-    if end and end < as_of:
-        return "expired"
-    if doc.status in ("expired", "under_competition") and not (doc.start_date and doc.start_date <= as_of and end and end >= as_of):
-        return doc.status
-    if doc.status == "expired":
-        return "expired"
-    return "active"
+    """The agreement's status on `as_of` (the sync's rule: end date passed → expired, …)."""
+    return status_as_of(doc, as_of).value
 
 
 # --- the answer ---------------------------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""`innkjopsbot search` and `innkjopsbot search-eval`: the agreement search from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.cli import CliContext, Refused, global_options, pass_cli
+
+DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "queries-dev.csv"
+
+
+def _service(cli: CliContext, register: str | None) -> Any:
+    """A SearchService over the configured database; an empty database with --register is
+    first filled from that export (in a temporary SQLite file, the configured one untouched)."""
+    from bot.search import SearchService
+
+    database = cli.database()
+    if register:
+        if _is_empty(database):
+            database = _temporary_database(cli, register)
+    elif _is_empty(database):
+        raise Refused("the agreement index is empty: run `innkjopsbot sync FILE` first, or pass --register FILE")
+    service = SearchService(database, start=False)
+    service.refresh()
+    return service
+
+
+def _is_empty(database: Any) -> bool:
+    from sqlalchemy import func, select
+
+    from agreements_sync.models import Agreement
+
+    with database.engine.connect() as connection:
+        return not connection.execute(select(func.count()).select_from(Agreement.__table__)).scalar()
+
+
+def _temporary_database(cli: CliContext, register: str) -> Any:
+    from agreements_sync.sync import sync_export
+    from bot.db import Database
+
+    path = Path(register)
+    if not path.is_file():
+        raise Refused(f"{register}: register file not found")
+    folder = tempfile.mkdtemp(prefix="innkjopsbot-search-")
+    database = Database(f"sqlite:///{folder}/index.db")
+    database.migrate()
+    report = sync_export(database.engine, path, as_of=cli.today, trigger="cli")
+    if not report.ok:
+        first = report.errors[0] if report.errors else None
+        detail = f": {first}" if first else (f": {report.reason_text or report.reason}" if report.reason else "")
+        raise Refused(f"{register}: the register could not be read{detail}")
+    return database
+
+
+def _human(result: Any, lang: str, cli: CliContext) -> str:
+    from bot.search.render import search_answer
+
+    return search_answer(result, lang, cli.today, procurement_email=cli.settings.procurement_email).text
+
+
+@click.command()
+@click.argument("question", required=False)
+@click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True, help="Most agreements to return.")
+@click.option("--batch", is_flag=True, help="Read one question per line on stdin; write one JSON line per question.")
+@click.option("--register", metavar="FILE", help="If the database is empty, search this register export (synced into a temporary SQLite).")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Language of the human answer.")
+@global_options
+@pass_cli
+def search(cli: CliContext, question: str | None, limit: int, batch: bool, register: str | None, lang: str) -> None:
+    """Which framework agreement covers QUESTION? Ranked agreements, or "no active agreement".
+
+    \b
+    Examples:
+      innkjopsbot search "har vi avtale på hev-senk-pulter?"
+      innkjopsbot --as-of 2026-11-24 search --json --limit 3 "rotter i kjelleren"
+      printf 'toner til HP-printer\\nsnømåking\\n' | innkjopsbot search --batch
+      innkjopsbot search --register ../shared/data/avtaleregister.csv "iPad til elev"
+
+    With --batch each output line is {"query", "ids" (ranked), "no_active_agreement"}.
+    """
+    if batch == bool(question):
+        raise click.UsageError("give either a QUESTION or --batch (questions on stdin)")
+    service = _service(cli, register)
+    as_of = cli.today
+    if batch:
+        for line in sys.stdin:
+            text = line.strip()
+            if not text:
+                continue
+            result = service.search(text, as_of, limit=limit)
+            click.echo(json.dumps({"query": text, "ids": result.ids, "no_active_agreement": result.no_active_agreement},
+                                  ensure_ascii=False))
+        return
+    assert question is not None
+    result = service.search(question, as_of, limit=limit)
+    cli.emit(result.to_json(), lambda: _human(result, lang, cli))
+
+
+@click.command("search-eval")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--register", metavar="FILE", help="If the database is empty, evaluate against this register export.")
+@click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True)
+@global_options
+@pass_cli
+def search_eval(cli: CliContext, file: str | None, register: str | None, limit: int) -> None:
+    """Measure the search on a question file: top-1, top-3, precision/recall of "no active agreement".
+
+    FILE is `id;query;expected;note` (default ../shared/data/queries-dev.csv); `expected` is an
+    agreement id, `a|b` (either is right) or NONE (right only when the search says no active
+    agreement). The misses are listed.
+
+    \b
+    Examples:
+      innkjopsbot --as-of 2026-11-24 search-eval --register ../shared/data/avtaleregister.csv
+      innkjopsbot --as-of 2026-11-24 --json search-eval tests/data/search/queries-heldout.csv
+    """
+    from bot.search.evaluate import evaluate_file
+
+    path = Path(file) if file else DEFAULT_QUESTIONS
+    if not path.is_file():
+        raise Refused(f"{path}: question file not found")
+    service = _service(cli, register)
+    try:
+        evaluation = evaluate_file(path, lambda q: service.search(q, cli.today, limit=limit))
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+
+    def human() -> str:
+        lines = [
+            f"{path.name}: {evaluation.total} questions",
+            f"top-1 {evaluation.top1_rate:.1%}   top-3 {evaluation.top3_rate:.1%}",
+            f"no active agreement: precision {evaluation.none_precision:.1%} ({evaluation.none_right}/{evaluation.none_said}), "
+            f"recall {evaluation.none_recall:.1%} ({evaluation.none_right}/{evaluation.none_expected})",
+        ]
+        if evaluation.misses:
+            lines.append("misses:")
+            for miss in evaluation.misses:
+                lines.append(f"  {miss['id']}: {miss['query']!r} expected {miss['expected']}, got {miss['got']}")
+        return "\n".join(lines)
+
+    cli.emit(evaluation.to_json(), human)

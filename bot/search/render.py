@@ -1,0 +1,225 @@
+"""A `SearchResult` as the bot shows it: plain text plus an Adaptive Card 1.5 (nb or en).
+
+Every text comes from `knowledge/strings/search.yaml`. Buttons:
+- "show all agreements in the category": Action.Submit {"verb": "search.category", "category": …}
+- "contact the adviser": Action.OpenUrl mailto:
+- "was this helpful": Action.Submit {"verb": "feedback", "helpful": true/false, "query", "agreement_ids"}
+- on "no active agreement": "Hva gjør jeg nå?" Action.Submit {"verb": "authority.start", "query"}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+from agreements_sync.knowledge import strings
+from bot.answer import Answer
+from bot.search.models import Hit, SearchResult
+
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+
+
+def _t(key: str, lang: str, **values: Any) -> str:
+    return strings("search").get(key, lang, **values)
+
+
+def _date(value: dt.date | None, lang: str) -> str:
+    if value is None:
+        return "–"
+    return value.strftime("%d.%m.%Y") if lang == "nb" else value.isoformat()
+
+
+def _suppliers(hit: Hit) -> str:
+    return ", ".join(f"{s['name']} ({s['org_number']})" if s.get("org_number") else s["name"] for s in hit.suppliers) or "–"
+
+
+def _ordering(hit: Hit, lang: str) -> str:
+    mode = _t("ehandel_yes" if hit.ehandel else "ehandel_no", lang)
+    if hit.ehandel_note:
+        mode = f"{mode} ({hit.ehandel_note})"
+    return f"{mode}. {hit.ordering}".strip() if hit.ordering else mode
+
+
+def _person(name: str, email: str) -> str:
+    if name and email:
+        return f"{name} ({email})"
+    return name or email or "–"
+
+
+def _reasons(hit: Hit, lang: str) -> str:
+    seen: list[str] = []
+    for reason in hit.reasons:
+        text = _t("why_match", lang, query=reason.query, matched=reason.matched, field=_t(f"field_{reason.field}", lang))
+        if text not in seen:
+            seen.append(text)
+    return "; ".join(seen)
+
+
+def _mailto(hit: Hit, lang: str) -> str | None:
+    email = hit.adviser_email or hit.owner_email
+    if not email:
+        return None
+    subject = quote(_t("mail_subject", lang, id=hit.id, title=hit.title))
+    return f"mailto:{email}?subject={subject}"
+
+
+def _facts(hit: Hit, lang: str, *, with_reasons: bool = True) -> list[dict[str, str]]:
+    facts = [
+        {"title": _t("label_suppliers", lang), "value": _suppliers(hit)},
+        {"title": _t("label_period", lang), "value": _t("period_value", lang, start=_date(hit.start_date, lang), end=_date(hit.end_date, lang))},
+        {"title": _t("label_final_end", lang), "value": _date(hit.final_end_date, lang)},
+        {"title": _t("label_ordering", lang), "value": _ordering(hit, lang)},
+        {"title": _t("label_owner", lang), "value": _person(hit.owner_name, hit.owner_email)},
+        {"title": _t("label_adviser", lang), "value": _person(hit.adviser, hit.adviser_email)},
+    ]
+    if hit.status != "active":
+        facts.insert(0, {"title": _t("label_status", lang), "value": _t(f"status_{hit.status}", lang)})
+    if with_reasons and hit.reasons:
+        facts.append({"title": _t("label_why", lang), "value": _reasons(hit, lang)})
+    return facts
+
+
+def _hit_text(hit: Hit, lang: str) -> str:
+    lines = [f"{hit.title} ({hit.id})"]
+    lines += [f"  {fact['title']}: {fact['value']}" for fact in _facts(hit, lang)]
+    if hit.document_url:
+        lines.append(f"  {_t('label_document', lang)}: {hit.document_url}")
+    return "\n".join(lines)
+
+
+def _hit_container(hit: Hit, lang: str, *, emphasis: bool) -> dict[str, Any]:
+    items: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": f"{hit.title} ({hit.id})", "weight": "Bolder", "size": "Medium", "wrap": True},
+        {"type": "TextBlock", "text": hit.category, "isSubtle": True, "spacing": "None", "wrap": True},
+        {"type": "FactSet", "facts": _facts(hit, lang)},
+    ]
+    if len(hit.suppliers) > 1:
+        items.append({"type": "TextBlock", "text": _t("parallel_in_agreement", lang, count=len(hit.suppliers)),
+                      "isSubtle": True, "wrap": True, "size": "Small"})
+    actions: list[dict[str, Any]] = []
+    if hit.document_url:
+        actions.append({"type": "Action.OpenUrl", "title": _t("button_document", lang), "url": hit.document_url})
+    mailto = _mailto(hit, lang)
+    if mailto:
+        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": mailto})
+    if actions:
+        items.append({"type": "ActionSet", "actions": actions})
+    return {"type": "Container", "style": "emphasis" if emphasis else "default", "items": items, "separator": True}
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
+    card: dict[str, Any] = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": "1.5", "body": body}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def _feedback_actions(result: SearchResult, lang: str, ids: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"type": "Action.Submit", "title": _t(f"button_helpful_{answer}", lang),
+         "data": {"verb": "feedback", "helpful": answer == "yes", "query": result.query, "agreement_ids": ids,
+                  # the same under the names the bot's feedback handler reads
+                  "q": result.query, "ids": ids, "kind": "no_agreement" if result.no_active_agreement else "agreement"}}
+        for answer in ("yes", "no")
+    ]
+
+
+def search_answer(result: SearchResult, lang: str = "nb", as_of: dt.date | None = None, *, procurement_email: str = "") -> Answer:
+    """The answer to one search: the best agreement(s), or "no (active) agreement"."""
+    lang = lang if lang in ("nb", "en") else "nb"
+    if result.no_active_agreement:
+        return _no_active_answer(result, lang, procurement_email)
+    hits = result.hits
+    parallel_ids = set(result.parallel[0]) if result.parallel else set()
+    lead = [h for h in hits if h.id in parallel_ids] or hits[:1]
+    others = [h for h in hits if h not in lead]
+    if len(lead) > 1:
+        intro = _t("parallel_intro", lang, count=len(lead), category=lead[0].category)
+    else:
+        intro = _t("found_one", lang, query=result.query)
+    text_parts = [intro, *(_hit_text(h, lang) for h in lead)]
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": intro, "wrap": True, "weight": "Bolder"}]
+    body += [_hit_container(h, lang, emphasis=True) for h in lead]
+    if others:
+        text_parts.append("\n".join([_t("alternatives", lang), *(f"- {h.title} ({h.id})" for h in others)]))
+        body.append({"type": "TextBlock", "text": _t("alternatives", lang), "wrap": True, "weight": "Bolder", "separator": True})
+        body += [_hit_container(h, lang, emphasis=False) for h in others]
+    ids = [h.id for h in hits]
+    body.append({"type": "TextBlock", "text": _t("helpful_question", lang), "isSubtle": True, "wrap": True, "separator": True})
+    actions: list[dict[str, Any]] = [
+        {"type": "Action.Submit", "title": _t("button_category", lang),
+         "data": {"verb": "search.category", "category": lead[0].category}},
+    ]
+    mailto = _mailto(lead[0], lang)
+    if mailto:
+        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": mailto})
+    actions += _feedback_actions(result, lang, ids)
+    data = {**result.to_json(), "lang": lang}
+    return Answer(text="\n\n".join(text_parts), card=_card(body, actions), kind="agreement", data=data)
+
+
+def _inactive_line(hit: Hit, lang: str) -> str:
+    if hit.status == "under_competition":
+        contact = _person(hit.owner_name, hit.owner_email)
+        if hit.adviser:
+            contact = f"{contact} / {hit.adviser}"
+        return _t("inactive_under_competition", lang, title=hit.title, id=hit.id, contact=contact)
+    if hit.status == "not_started":
+        return _t("inactive_not_started", lang, title=hit.title, id=hit.id, start=_date(hit.start_date, lang))
+    return _t("inactive_expired", lang, title=hit.title, id=hit.id, end=_date(hit.end_date, lang))
+
+
+def _no_active_answer(result: SearchResult, lang: str, procurement_email: str) -> Answer:
+    if result.inactive_matches:
+        title = _t("no_active_title", lang)
+        lines = [_t("no_active", lang, query=result.query)]
+        # under competition first: that is what the employee can wait for
+        ordered = sorted(result.inactive_matches, key=lambda h: h.status != "under_competition")
+        lines += [_inactive_line(h, lang) for h in ordered]
+        kind = "no_active_agreement"
+    else:
+        title = _t("no_agreement_title", lang)
+        lines = [_t("no_agreement", lang, query=result.query)]
+        ordered = []
+        kind = "no_agreement"
+    if procurement_email:
+        lines.append(_t("contact_procurement", lang, email=procurement_email))
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True},
+        *({"type": "TextBlock", "text": line, "wrap": True} for line in lines),
+    ]
+    for hit in ordered:
+        body.append({
+            "type": "Container", "separator": True, "items": [
+                {"type": "TextBlock", "text": f"{hit.title} ({hit.id})", "weight": "Bolder", "wrap": True},
+                {"type": "FactSet", "facts": _facts(hit, lang, with_reasons=False)},
+            ],
+        })
+    actions: list[dict[str, Any]] = [
+        {"type": "Action.Submit", "title": _t("what_now", lang), "data": {"verb": "authority.start", "query": result.query}},
+    ]
+    contact = next((h for h in ordered if _mailto(h, lang)), None)
+    if contact is not None:
+        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": _mailto(contact, lang)})
+    elif procurement_email:
+        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": f"mailto:{procurement_email}"})
+    actions += _feedback_actions(result, lang, [h.id for h in ordered])
+    data = {**result.to_json(), "lang": lang}
+    return Answer(text="\n".join(lines), card=_card(body, actions), kind=kind, data=data)
+
+
+def category_answer(service: Any, category: str, as_of: dt.date, lang: str = "nb") -> Answer:
+    """Every active agreement of a category (the "show all in the category" button)."""
+    lang = lang if lang in ("nb", "en") else "nb"
+    hits: list[Hit] = service.category(category, as_of)
+    if not hits:
+        text = _t("category_empty", lang, category=category)
+        return Answer(text=text, card=_card([{"type": "TextBlock", "text": text, "wrap": True}], []), kind="category",
+                      data={"category": category, "ids": []})
+    title = _t("category_title", lang, category=category)
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True}]
+    body += [_hit_container(h, lang, emphasis=False) for h in hits]
+    text = "\n\n".join([title, *(_hit_text(h, lang) for h in hits)])
+    return Answer(text=text, card=_card(body, []), kind="category",
+                  data={"category": category, "ids": [h.id for h in hits], "hits": [h.to_json() for h in hits]})
