@@ -150,3 +150,16 @@ def test_cli_authority_eval_refuses_a_bad_file(tmp_path) -> None:
     bad.write_text("questions:\n  - q: hei\n    expected: {colour: red}\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--database", f"sqlite:///{tmp_path / 'a.db'}", "authority-eval", "--no-search", str(bad)])
     assert result.exit_code == 1 and "questions[0].expected: unknown field colour" in result.output
+
+
+def test_framework_without_value_names_the_agreement_and_asks_for_the_value() -> None:
+    def find(text, as_of):
+        return [("LK-2024-007", "Tolking på fremmedspråk og tegnspråk", "Tolketjenester")]
+
+    result = analyse("Vi trenger en tolk til foreldremøte", AS_OF, find_agreements=find)
+    answer = authority_answer(result, "nb")
+    assert answer.kind == "clarify" and answer.text.startswith("Bruk rammeavtalen (LK-2024-007)")
+    titles = [n["title"] for n in _walk(answer.card) if n.get("type") == "Action.Submit"]
+    assert titles == ["under 100 000", "100 000 – 499 999", "500 000 og over"]
+    after = analyse("100 000–499 999 kr", AS_OF, find_agreements=find, previous=answer.data)
+    assert (after.framework_agreement, after.approver) == (["LK-2024-007"], "enhetsleder")

@@ -80,10 +80,10 @@ def authority_answer(result: AuthorityResult, lang: str = "nb") -> Answer:
     """The answer for a result of `analyse` (a follow-up question when something is missing)."""
     if result.rule == "silent":
         return _silent(result, lang)
-    if result.missing:
-        return _clarify(result, lang)
     if result.rule == "framework":
         return _framework(result, lang)
+    if result.missing:
+        return _clarify(result, lang)
     return _band(result, lang)
 
 
@@ -210,6 +210,15 @@ def _framework(result: AuthorityResult, lang: str) -> Answer:
         facts.append({"title": _s("approver", lang), "value": _cap(role_name(result.approver, lang))})
     facts.append({"title": _s("performed_by", lang), "value": _cap(role_name(result.performed_by, lang))})
     body.append({"type": "FactSet", "facts": facts})
+    if result.value_nok_excl_vat is None:  # who approves depends on the value: ask for it
+        ask = _s("framework_needs_value", lang)
+        lines.append(ask)
+        body.append(_text(ask))
+        ranges = value_ranges(result, lang)
+        body.append({"type": "ActionSet", "actions": [_submit(t, result, "value", v) for t, v in ranges]})
+        answer = _finish(result, lang, title, body, agreements + lines)
+        answer.kind = "clarify"
+        return answer
     return _finish(result, lang, title, body, agreements + lines)
 
 
