@@ -81,7 +81,7 @@ class SyncReport:
     added_ids: list[str] = field(default_factory=list)
     changed_fields: dict[str, list[str]] = field(default_factory=dict)  # id -> fields that changed
     removed_ids: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # notes (e.g. ignored columns)
 
     @property
     def ok(self) -> bool:
@@ -148,7 +148,7 @@ class SyncReport:
                 "changed": [{"id": i, "fields": f} for i, f in self.changed_fields.items()],
                 "removed": self.removed_ids,
             },
-            "warnings": self.warnings,
+            "warnings": [w.to_dict() for w in self.warnings],
         }
 
 

@@ -132,7 +132,7 @@ class ValidationResult:
     rows_read: int
     invalid_ids: set[str]  # ids of rows with errors (kept as they are under --skip-invalid)
     file_errors: list[RowError]  # problems with the whole file (columns): never skippable
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # notes that do not stop the sync
 
     @property
     def ok(self) -> bool:
@@ -151,9 +151,11 @@ def content_hash(values: tuple[Any, ...], suppliers: tuple[tuple[str, str], ...]
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def check_columns(headers: list[str], mapping: RegisterMapping) -> tuple[dict[str, int], list[RowError]]:
-    """field -> cell index, and an error for each mapped column the file lacks (and, with
-    unknown_columns: error, for each header the mapping does not name)."""
+def check_columns(
+    headers: list[str], mapping: RegisterMapping, notes: list[RowError] | None = None
+) -> tuple[dict[str, int], list[RowError]]:
+    """field -> cell index, and an error for each mapped column the file lacks. A header the
+    mapping does not name is an error with unknown_columns: error, else a note in `notes`."""
     positions: dict[str, int] = {}
     for index, header in enumerate(headers):
         positions.setdefault(normalise(header), index)
@@ -166,18 +168,21 @@ def check_columns(headers: list[str], mapping: RegisterMapping) -> tuple[dict[st
             errors.append(RowError(1, column, name, "missing_column", details={"available": available}))
         else:
             found[name] = index
-    if mapping.unknown_columns == "error":
-        known = {normalise(c) for c in mapping.columns.mapped().values()}
-        for header in headers:
-            if header and normalise(header) not in known:
+    known = {normalise(c) for c in mapping.columns.mapped().values()}
+    for header in headers:
+        if header and normalise(header) not in known:
+            if mapping.unknown_columns == "error":
                 errors.append(RowError(1, header, "", "unknown_column"))
+            elif notes is not None:
+                notes.append(RowError(1, header, "", "unknown_column_ignored"))
     return found, errors
 
 
 def validate_table(table: Table, mapping: RegisterMapping, progress: Any = None) -> ValidationResult:
-    positions, file_errors = check_columns(table.headers, mapping)
+    notes: list[RowError] = []
+    positions, file_errors = check_columns(table.headers, mapping, notes)
     if file_errors:
-        return ValidationResult([], [], 0, set(), file_errors)
+        return ValidationResult([], [], 0, set(), file_errors, notes)
     columns = mapping.columns.mapped()
     status_lookup = mapping.status_values.lookup()
     records: list[ParsedAgreement] = []
@@ -213,7 +218,7 @@ def validate_table(table: Table, mapping: RegisterMapping, progress: Any = None)
     if duplicated:
         records = [r for r in records if r.id not in duplicated]
         invalid_ids |= duplicated
-    return ValidationResult(records, errors, rows_read, invalid_ids, [])
+    return ValidationResult(records, errors, rows_read, invalid_ids, [], notes)
 
 
 def _cell(cells: list[Any], positions: dict[str, int], name: str) -> Any:

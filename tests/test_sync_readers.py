@@ -161,8 +161,14 @@ def test_a_mapped_column_missing_from_the_file_is_named(database: Database, tmp_
 def test_an_unknown_column_is_named_when_the_mapping_is_strict(tmp_path: Path, reference_register: Path) -> None:
     headers, rows = reference_table(reference_register)
     copy = write_csv(tmp_path / "x.csv", headers + ["Kommentar"], [r + ["x"] for r in rows])
-    result = validate_table(read_table(copy, load_mapping()), load_mapping())
+    strict = load_mapping().model_copy(update={"unknown_columns": "error"})
+    result = validate_table(read_table(copy, strict), strict)
     assert [(e.code, e.column) for e in result.file_errors] == [("unknown_column", "Kommentar")]
+    # the shipped mapping ignores it and says so
+    lenient = validate_table(read_table(copy, load_mapping()), load_mapping())
+    assert lenient.ok and len(lenient.records) == 130
+    assert [(n.code, n.column) for n in lenient.warnings] == [("unknown_column_ignored", "Kommentar")]
+    assert "Kommentar" in lenient.warnings[0].message("nb")
 
 
 def test_mapping_errors_name_the_field(tmp_path: Path, database: Database, reference_register: Path) -> None:

@@ -247,3 +247,33 @@ def test_cli_removal_share_comes_from_the_setting(tmp_path: Path, reference_regi
     data = json.loads(versions.output)
     assert data["current"] is None and data["versions"][0]["change"] == "removed"
     assert len(sync_history(Database(url).engine, limit=10)) == 3
+
+
+def test_a_failure_half_way_rolls_everything_back_and_is_recorded(
+    database: Database, tmp_path: Path, reference_register: Path
+) -> None:
+    from sqlalchemy import text
+
+    sync_export(database.engine, reference_register, as_of=AS_OF)
+    before = snapshot(database.engine)
+    # the database refuses supplier rows: the agreements are already written when it fails
+    with database.engine.begin() as connection:
+        if database.engine.dialect.name == "sqlite":
+            connection.execute(text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON agreement_supplier BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            ))
+        else:
+            connection.execute(text(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+            ))
+            connection.execute(text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON agreement_supplier FOR EACH ROW EXECUTE FUNCTION refuse()"
+            ))
+    headers, rows = reference_table(reference_register)
+    rows[10] = set_cell(headers, rows[10], "Avtalenavn", "Ny tittel")
+    rows.append(set_cell(headers, rows[0], "Avtalenr", "LK-2026-996"))
+    report = sync_export(database.engine, write_csv(tmp_path / "next.csv", headers, rows[2:]), as_of=AS_OF)
+    assert report.outcome == "failed" and "refused" in report.message("en")
+    assert snapshot(database.engine) == before
+    assert _runs(database)[-1].outcome == "failed"
+    assert current_index_version(database.engine) == 1

@@ -46,6 +46,9 @@ def _estimate_rows(source: str) -> int | None:
 def render_report(report: SyncReport, lang: str, show_diff: bool) -> str:
     texts = strings("sync")
     lines = [report.message(lang)]
+    if report.warnings:
+        lines.append(texts.get("notes_heading", lang))
+        lines.extend(f"  {note.message(lang)}" for note in report.warnings)
     if report.errors:
         lines.append("")
         lines.append(texts.get("errors_heading", lang, count=len(report.errors)))
