@@ -265,8 +265,13 @@ async def test_install_in_personal_chat_sends_a_welcome(playground: str) -> None
     async with open_chat(playground) as chat:
         async with chat.session.post(f"{playground}/_debug/conversation/{chat.chat_id}/installation", json={}) as response:
             assert response.status == 200
-        replies = await chat.wait_for(lambda m: bool(m.get("text") or m.get("attachments")))
-    assert replies
+        replies = await chat.wait_for(lambda m: bool(m.get("attachments")))
+    # The welcome suggests the same three questions as the app's command menu (the Playground
+    # speaks en-US, so the English texts of the package).
+    english = json.loads((ROOT / "deploy" / "teams" / "en.template.json").read_text(encoding="utf-8"))
+    suggestions = [english[f"bots[0].commandLists[0].commands[{i}].title"] for i in range(3)]
+    welcome = json.dumps(replies, ensure_ascii=False)
+    assert all(question in welcome for question in suggestions), (suggestions, welcome[:2000])
 
 
 async def test_agreement_question_is_answered_with_the_right_agreement(playground: str) -> None:
