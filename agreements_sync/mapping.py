@@ -108,7 +108,7 @@ class NumberFormat(_Strict):
     # characters that may separate thousands (space, no-break space, narrow no-break space, '.' or ',')
     thousands_separators: list[str] = Field(default_factory=lambda: [" ", "\u00a0", "\u202f", "."])
     # currency words and marks removed before parsing (case-insensitive)
-    strip: list[str] = Field(default_factory=lambda: ["kr.", "kr", "nok", ",-", ".-"])
+    strip: list[str] = Field(default_factory=lambda: ["kroner", "kr.", "kr", "nok", ",-", ".-"])
 
 
 def _yaml_words(value: object) -> object:

@@ -1,6 +1,7 @@
 """Reading exports as people really save them: CSV or XLSX into header + numbered rows.
 
-CSV: UTF-8 with or without BOM, else Windows-1252 (older Excel "CSV" in Norway); `;`, `,`, tab
+CSV: UTF-8 with or without BOM, else Windows-1252 (older Excel "CSV" in Norway), or UTF-16 with
+a BOM (Excel's "Unicode text"); `;`, `,`, tab
 or `|` separated (sniffed from the header line unless the mapping names it); CRLF or LF; quoted
 fields, also spanning lines. XLSX: openpyxl in read-only mode; date cells arrive as dates and
 number cells as numbers. Rows are streamed, so a large export is never held twice in memory.
@@ -50,9 +51,13 @@ def detect_format(path: Path, mapping: RegisterMapping) -> str:
 
 
 def detect_encoding(path: Path) -> str:
-    """utf-8-sig when the bytes are valid UTF-8 (BOM or not), else cp1252."""
+    """utf-16 with its BOM (Excel's "Unicode text"); utf-8-sig when the bytes are valid UTF-8
+    (BOM or not); else cp1252."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as handle:
+        if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
+        handle.seek(0)
         try:
             while chunk := handle.read(_CHUNK):
                 decoder.decode(chunk)

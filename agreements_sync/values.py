@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from agreements_sync.mapping import NumberFormat, YesNo, normalise
@@ -102,26 +102,25 @@ def parse_amount(raw: Any, number: NumberFormat) -> Decimal | None:
                 cleaned = cleaned[:index] + cleaned[index + len(token) :]
                 lowered = lowered[:index] + lowered[index + len(token) :]
                 index = lowered.find(token)
-    cleaned = cleaned.strip()
+    cleaned = " ".join(cleaned.split())
     negative = cleaned.startswith(("-", "−"))
     if negative:
         cleaned = cleaned[1:].strip()
-    decimal_sep = number.decimal_separator
-    for sep in number.thousands_separators:
-        if sep != decimal_sep:
-            cleaned = cleaned.replace(sep, "")
-    cleaned = cleaned.replace(" ", "")
-    if decimal_sep == ",":
-        if cleaned.count(",") > 1:
-            raise ValueProblem("amount_unparseable", value=text)
-        cleaned = cleaned.replace(",", ".")
-    if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
+    match = _amount_pattern(number).fullmatch(cleaned)
+    if match is None:
         raise ValueProblem("amount_unparseable", value=text)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueProblem("amount_unparseable", value=text) from None
+    whole = re.sub(r"\D", "", match.group(1))
+    value = Decimal(f"{whole}.{match.group(2) or '0'}")
     return -value if negative else value
+
+
+def _amount_pattern(number: NumberFormat) -> re.Pattern[str]:
+    """Digits in groups of three between thousands separators (or no separators at all), then
+    optionally the decimal separator and one or two decimals: `1 250 000,50` but not
+    `1 250 000.50` when `.` separates thousands (that would silently misread the amount)."""
+    separators = {" " if sep.isspace() else sep for sep in number.thousands_separators if sep != number.decimal_separator}
+    grouped = rf"\d{{1,3}}(?:[{''.join(re.escape(s) for s in sorted(separators))}]\d{{3}})+|" if separators else ""
+    return re.compile(rf"({grouped}\d+)(?:{re.escape(number.decimal_separator)}(\d{{1,2}}))?")
 
 
 def parse_yes_no(raw: Any, yes_no: YesNo) -> tuple[bool, str]:

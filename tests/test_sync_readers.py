@@ -38,8 +38,9 @@ def _hashes(path: Path, mapping: RegisterMapping | None = None) -> dict[str, str
         dict(encoding="utf-8-sig", delimiter=",", newline="\r\n", quote_all=True),
         dict(encoding="utf-8", delimiter="\t", newline="\n"),
         dict(encoding="cp1252", delimiter=",", newline="\n", quote_all=True),
+        dict(encoding="utf-16", delimiter="\t", newline="\r\n"),
     ],
-    ids=["cp1252-semicolon-crlf", "utf8-comma-lf", "bom-comma-quoted", "utf8-tab", "cp1252-comma-quoted"],
+    ids=["cp1252-semicolon-crlf", "utf8-comma-lf", "bom-comma-quoted", "utf8-tab", "cp1252-comma-quoted", "utf16-unicode-text"],
 )
 def test_csv_variants_read_exactly_like_the_reference(tmp_path: Path, reference_register: Path, variant: dict) -> None:
     headers, rows = reference_table(reference_register)
@@ -209,7 +210,7 @@ def test_amounts(text: object, expected: Decimal | None) -> None:
     assert parse_amount(text, load_mapping().number) == expected
 
 
-@pytest.mark.parametrize("text", ["ca. 1 mill", "1,2,3", "12 34,567", "kr", "1 250 000 000,505"])
+@pytest.mark.parametrize("text", ["ca. 1 mill", "1,2,3", "12 34,567", "kr", "1 250 000 000,505", "1 250 000.50", "1.25"])
 def test_amounts_that_do_not_parse(text: str) -> None:
     with pytest.raises(ValueProblem):
         parse_amount(text, load_mapping().number)
