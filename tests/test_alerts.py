@@ -51,11 +51,13 @@ AGREEMENTS = [
 
 # (first alert days, repeat days, escalate after days) — knowledge/alerts/alerts.yaml
 RULES = {"option": (60, 14, 21), "competition": (90, 14, 30), "expiry": (60, 30, 30)}
-# milestones inside the scanned period, worked out above
+# milestones inside the scanned period, worked out above; undecided, they are repeated past
+# their date until the date they protect ("stop": the end date for an option, the final end
+# date for a competition, the expiry itself)
 MILESTONES = [
-    ("LK-T-001", "option", dt.date(2026, 12, 31), KARI),
-    ("LK-T-002", "competition", dt.date(2027, 2, 28), OLA),
-    ("LK-T-003", "expiry", dt.date(2027, 1, 15), PER),
+    ("LK-T-001", "option", dt.date(2026, 12, 31), dt.date(2027, 3, 31), KARI),
+    ("LK-T-002", "competition", dt.date(2027, 2, 28), dt.date(2027, 11, 30), OLA),
+    ("LK-T-003", "expiry", dt.date(2027, 1, 15), dt.date(2027, 1, 15), PER),
 ]
 UNREACHABLE = {OLA: "no_reference", PER: "blocked"}
 START, END = dt.date(2026, 10, 25), dt.date(2027, 3, 3)
@@ -64,11 +66,11 @@ START, END = dt.date(2026, 10, 25), dt.date(2027, 3, 3)
 def expected_messages() -> set[tuple]:
     """(day, kind, agreement, milestone, recipient, reminder) for daily scans from START to END."""
     out = set()
-    for agreement, kind, due, owner in MILESTONES:
+    for agreement, kind, due, stop, owner in MILESTONES:
         first_days, repeat, escalate = RULES[kind]
         first = due - dt.timedelta(days=first_days)
         day = first
-        while day <= due:
+        while day <= min(stop, END):
             n = (day - first).days // repeat
             out.add((day, "alert" if n == 0 else "reminder", agreement, kind, owner, n))
             day += dt.timedelta(days=repeat)
@@ -163,7 +165,7 @@ async def test_daily_scans_over_four_months_send_exactly_the_expected_messages(d
     got_keys = collections.Counter((k, a, m, r) for (k, a, m, r, _key) in got)
     assert got_keys == expected_keys
     reminder_numbers = sorted(int(key.rsplit(":", 1)[1]) for (k, a, m, r, key) in got if k == "reminder" and a == "LK-T-001")
-    assert reminder_numbers == [1, 2, 3, 4]
+    assert reminder_numbers == [1, 2, 3, 4, 5, 6, 7, 8]  # 4 before 31.12, 4 after it (overdue) up to 03.03
     assert digests == expected_digest_days()
     # delivery: every reachable row exactly once; Ola's alerts recorded unreachable, Per's blocked
     statuses = collections.Counter((r.recipient, r.status) for r in rows if r.kind in ("alert", "reminder"))
@@ -275,6 +277,17 @@ def test_reassign_hands_the_alert_to_the_new_owner(database: Database, settings)
     # later reminders go to the new owner only
     later = scan(database, settings, dt.date(2026, 11, 16)).new
     assert {p.recipient for p in later if p.kind == "reminder"} == {NY}
+
+
+def test_an_overdue_milestone_says_so_and_is_escalated_at_once(database: Database, settings) -> None:
+    seed(database, "http://127.0.0.1:9/")
+    # first scan ever on 10.01.2027: LK-T-001's option date (31.12.2026) has passed, the end date not
+    report = scan(database, settings, dt.date(2027, 1, 10))
+    planned = {p.kind: p for p in report.new if p.agreement_id == "LK-T-001"}
+    assert set(planned) == {"alert", "escalation"}
+    assert "OVERDUE" in planned["alert"].reason
+    card = planned["alert"].activity["attachments"][0]["content"]
+    assert "passert" in card["body"][1]["text"]
 
 
 def test_not_my_agreement_tells_the_procurement_channel(database: Database, settings) -> None:

@@ -59,7 +59,7 @@ def band_of(value: int, kind: str) -> str:
     return "D" if value < EEA[kind] else "E"
 
 
-def expected_milestones() -> set[tuple[str, str, dt.date]]:
+def expected_milestones(with_stop: bool = False) -> set[tuple]:
     def date(text: str) -> dt.date:
         d, m, y = text.strip().split(".")
         return dt.date(int(y), int(m), int(d))
@@ -72,12 +72,12 @@ def expected_milestones() -> set[tuple[str, str, dt.date]]:
                 continue
             ident = row["Avtalenr"]
             if final > end:
-                out.add((ident, "option", months_back(end, 3)))
+                out.add((ident, "option", months_back(end, 3)) + ((end,) if with_stop else ()))
             if row["Status"] != "Under konkurranse":
                 value = int(row["Estimert årlig verdi"].replace(" ", "").replace("\u00a0", "")) * 4
                 band = band_of(value, kind_of(row["CPV"]))
-                out.add((ident, "competition", months_back(final, LEAD_MONTHS[band])))
-            out.add((ident, "expiry", final))
+                out.add((ident, "competition", months_back(final, LEAD_MONTHS[band])) + ((final,) if with_stop else ()))
+            out.add((ident, "expiry", final) + ((final,) if with_stop else ()))
     return out
 
 
@@ -99,11 +99,16 @@ def test_the_first_scan_of_the_reference_register_alerts_exactly_the_milestones_
     settings = load_settings(procurement_channel_conversation_id="19:x@thread.tacv2", procurement_channel_service_url="http://127.0.0.1:9/")
     report = scan(database, settings, AS_OF, dry_run=True)
     alerted = {(p.agreement_id, p.milestone, p.due) for p in report.planned if p.kind == "alert"}
+    # in their window: from the first alert day, and past the date until the date it protects
     expected = {
-        (ident, kind, due) for ident, kind, due in expected_milestones()
-        if due - dt.timedelta(days=FIRST_ALERT_DAYS[kind]) <= AS_OF <= due
+        (ident, kind, due) for ident, kind, due, stop in expected_milestones(with_stop=True)
+        if due - dt.timedelta(days=FIRST_ALERT_DAYS[kind]) <= AS_OF <= stop
     }
     assert alerted == expected and expected
+    overdue = {(p.agreement_id, p.milestone) for p in report.planned if p.kind == "alert" and p.due < AS_OF}
+    assert overdue and {(a, k) for a, k, _ in expected if _ < AS_OF} == overdue
+    escalated = {(p.agreement_id, p.milestone) for p in report.planned if p.kind == "escalation"}
+    assert overdue <= escalated  # late already: straight to the procurement section too
     # nobody has installed the bot yet: every owner is reported unreachable, none skipped
     unreachable = {(p.agreement_id, p.milestone) for p in report.planned if p.kind == "unreachable"}
     assert unreachable == {(a, k) for a, k, _ in expected}
@@ -128,7 +133,7 @@ def test_cli_scan_overview_export_and_outbox_status(tmp_path: Path) -> None:
     payload = json.loads(done.output)
     assert payload["new"]["alert"] > 0 and payload["dry_run"] is False
     again = json.loads(runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "--json", "alerts", "scan"], env=env).output)
-    assert again["new"] == {} and again["already_queued"] == len(payload["messages"])
+    assert again["new"] == {} and again["already_queued"] == sum(1 for m in payload["messages"] if m["kind"] != "escalation")
 
     status = runner.invoke(cli, ["--database", url, "--json", "outbox", "status"])
     counts = {(c["kind"], c["status"]): c["count"] for c in json.loads(status.output)["counts"]}

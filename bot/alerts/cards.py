@@ -22,7 +22,10 @@ def money(value: Any) -> str:
     return f"{int(value):,}".replace(",", " ")
 
 
-def headline(milestone: Milestone, lang: str) -> str:
+def headline(milestone: Milestone, lang: str, as_of: dt.date | None = None) -> str:
+    """What the deadline is; past it (as_of after the due date) it says so."""
+    if as_of is not None and as_of > milestone.due and milestone.kind != "expiry":
+        return t(f"overdue.{milestone.kind}", lang, due=milestone.due)
     return t(f"headline.{milestone.kind}", lang, due=milestone.due)
 
 
@@ -140,12 +143,13 @@ def alert_card(
     *,
     reminder_no: int = 0,
     outcome_lines: list[str] | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, Any]:
     """The owner's card; with `outcome_lines` (after an action) it shows them instead of buttons."""
     title_key = "reminder_title" if reminder_no else "alert_title"
     body = [
         _title(t(title_key, lang, n=reminder_no, agreement_id=agreement.id, title=agreement.title)),
-        _text(f"**{headline(milestone, lang)}**", color="Attention" if not outcome_lines else "Default"),
+        _text(f"**{headline(milestone, lang, as_of)}**", color="Attention" if not outcome_lines else "Default"),
         _text(why(milestone, config, lang), isSubtle=True, size="Small"),
         agreement_facts(agreement, lang),
     ]

@@ -186,4 +186,4 @@ def card_after(ctx: Context, result: DecisionResult, lang: str) -> dict[str, Any
     """The alert card as it looks after the action (no buttons once settled, reassigned or snoozed)."""
     if result.agreement is None or result.milestone is None:
         return None
-    return cards.alert_card(result.agreement, result.milestone, ctx.config, lang, outcome_lines=result.lines or None)
+    return cards.alert_card(result.agreement, result.milestone, ctx.config, lang, outcome_lines=result.lines or None, as_of=ctx.as_of)

@@ -117,8 +117,8 @@ class Context:
                     series: int, number: int, reason: str) -> tuple[Planned, Any]:
         ref = personal_reference(self.session, owner_email)
         lang = language_of(getattr(ref, "locale", None) or getattr(self.settings, "default_locale", "nb-NO"))
-        card = cards.alert_card(agreement, milestone, self.config, lang, reminder_no=number)
-        summary = cards.headline(milestone, lang)
+        card = cards.alert_card(agreement, milestone, self.config, lang, reminder_no=number, as_of=self.as_of)
+        summary = cards.headline(milestone, lang, self.as_of)
         kind = "alert" if number == 0 else "reminder"
         planned = Planned(
             kind, f"alert:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}:{owner_email or owner_name}:{series}:{number}",
@@ -134,7 +134,7 @@ class Context:
         card = cards.channel_card(
             cards.t("unreachable_title", lang, agreement_id=agreement.id, title=agreement.title),
             cards.t("unreachable_text", lang, owner=owner_name or owner_email or "?", email=owner_email or "–",
-                    reason=reason, headline=cards.headline(milestone, lang)),
+                    reason=reason, headline=cards.headline(milestone, lang, self.as_of)),
             agreement, lang, owner=owner_name or owner_email,
         )
         return self.to_channel(
@@ -148,7 +148,7 @@ class Context:
         lang = self.channel_lang
         title = cards.t("escalation_title", lang, agreement_id=agreement.id, title=agreement.title)
         card = cards.channel_card(
-            title, cards.t("escalation_text", lang, owner=owner, first=first, headline=cards.headline(milestone, lang)),
+            title, cards.t("escalation_text", lang, owner=owner, first=first, headline=cards.headline(milestone, lang, self.as_of)),
             agreement, lang, owner=owner,
         )
         return self.to_channel(
@@ -162,7 +162,10 @@ def plan_milestone(ctx: Context, agreement: AgreementFacts, milestone: Milestone
     rule = ctx.config.milestones[milestone.kind]  # type: ignore[index]
     as_of = ctx.as_of
     first_day = milestone.due - dt.timedelta(days=rule.first_alert_days)
-    if not (first_day <= as_of <= milestone.due):
+    # past its date but still undecided: keep reminding until the date it protects (the end
+    # date for an option, the final end date for a competition) — late is better than never
+    stop = max(milestone.basis or milestone.due, milestone.due)
+    if not (first_day <= as_of <= stop):
         return []
     state = ctx.state(milestone, create=write)
     if state.decision:
@@ -176,6 +179,8 @@ def plan_milestone(ctx: Context, agreement: AgreementFacts, milestone: Milestone
     why = f"{milestone.kind} {milestone.due.isoformat()}: first alert {rule.first_alert_days} days before"
     if number:
         why += f", reminder every {rule.repeat_days} days until acted on"
+    if as_of > milestone.due:
+        why += f"; OVERDUE since {milestone.due.isoformat()} (the agreement runs until {stop.isoformat()})"
     out: list[Planned] = []
     alert, ref = ctx.owner_alert(agreement, milestone, owner_email, owner_name, state.snooze_id, number, why)
     out.append(alert)
