@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No credentials or Teams settings from the machine, and no .env from the working tree."""
     for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith("INNKJOPSBOT_TEAMS_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
