@@ -34,7 +34,7 @@ from bot.privacy.retention import apply_retention, run_retention
 from bot.privacy.user_data import erase_user_data, export_user_data
 from bot.services import Services, User
 from bot.settings import load_settings
-from tests.conftest import AS_OF
+from conftest import AS_OF
 
 NOW = dt.datetime.combine(AS_OF, dt.time(12), tzinfo=dt.UTC)
 OLD = NOW - dt.timedelta(days=400)

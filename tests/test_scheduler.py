@@ -25,7 +25,7 @@ from bot.scheduler import (
 )
 from bot.services import Services
 from bot.settings import load_settings
-from tests.conftest import AS_OF, postgres_url_for
+from conftest import AS_OF, postgres_url_for
 
 
 def second_handle(database: Database) -> Database:
