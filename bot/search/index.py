@@ -159,8 +159,11 @@ def _items(text: str, separators: list[str]) -> list[str]:
                 words = piece.split()
                 previous = merged[-1] if merged else ""
                 preposition = next((p for p in (" til ", " for ", " i ", " på ", " ved ") if p in f" {previous} "), None)
-                if merged and len(words) == 1 and preposition:
-                    head = f" {previous} ".split(preposition)[0].strip()
+                head = f" {previous} ".split(preposition)[0].strip() if preposition else ""
+                head_word = head.split()[-1] if head else ""
+                # "møbler til barnehager og elevmøbler": a word ending in the head noun is a new item
+                same_kind = bool(head_word) and primary_key(words[0]).endswith(primary_key(head_word)) if words else False
+                if merged and len(words) == 1 and preposition and not same_kind:
                     merged.append(f"{head}{preposition}{words[0]}")
                 else:
                     merged.append(piece)

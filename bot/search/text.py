@@ -84,7 +84,7 @@ def word_keys(word: str) -> frozenset[str]:
             lemma = simplemma.lemmatize(word, lang=lang)
             if lemma and len(lemma) >= 3 and abs(len(lemma) - len(word)) <= 4:
                 keys.add(fold(lemma.lower()))
-        if word.endswith("el") and len(word) > 5:  # møbel/møbler, nøkkel/nøkler, sykkel/sykler
+        if word.endswith("el") and len(word) >= 5:  # møbel/møbler, nøkkel/nøkler, sykkel/sykler
             keys.add(fold(_STEMMER.stemWord(word[:-2] + "ler")))
     else:
         keys.add(fold(word))
@@ -199,7 +199,9 @@ def split_compound(
             tails = [rest[i:]]
             heads = [head]
             if head.endswith(("s", "e")) and len(head) > min_part:
-                heads.append(head[:-1])
+                stripped = head[:-1]
+                # "innkjøps|kort": the bare word is the part when it is itself a known word
+                heads = [stripped, head] if (stripped in known or fold(stripped) in known) else [head, stripped]
             for h in heads:
                 if not is_known(h):
                     continue

@@ -1,0 +1,128 @@
+"""The search on the reference register: language handling, exclusions, status, grouping, accuracy.
+
+The index is built once per module from the reference export synced into a SQLite file (the
+engine works on plain values; the database tests are in test_search_service.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from agreements_sync.sync import sync_export
+from bot.db import Database
+from bot.search.engine import search_index
+from bot.search.evaluate import evaluate_file
+from bot.search.index import SearchIndex
+from bot.search.service import build_from_database
+from tests.conftest import AS_OF, REFERENCE_QUERIES, REFERENCE_REGISTER
+
+HELDOUT = Path(__file__).parent / "data" / "search" / "queries-heldout.csv"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    if not REFERENCE_REGISTER.exists():
+        pytest.skip("reference register not found")
+    database = Database(f"sqlite:///{tmp_path_factory.mktemp('search') / 'index.db'}")
+    database.migrate()
+    assert sync_export(database.engine, REFERENCE_REGISTER, as_of=AS_OF).ok
+    built = build_from_database(database)
+    database.dispose()
+    return built
+
+
+def top(index: SearchIndex, query: str, as_of: dt.date = AS_OF) -> str | None:
+    result = search_index(index, query, as_of)
+    return None if result.no_active_agreement else result.ids[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Har vi avtale på kontorstoler?", "LK-2023-022"),  # inflected compound, framing
+        ("moebler til kontoret", "LK-2023-022"),  # ø typed as oe
+        ("hev-senk-pult", "LK-2023-022"),  # hyphenated compound via vocabulary
+        ("innleie av sjukepleiar til helga", "LK-2024-192"),  # nynorsk
+        ("Do we have an agreement for pest control?", "LK-2024-162"),  # English
+        ("skadedyyr", "LK-2024-162"),  # typo
+        ("rotter i kjelleren", "LK-2024-162"),  # everyday word → vocabulary
+        ("stålsnutesko", "LK-2023-011"),
+        ("iPad til elev", "LK-2024-169"),  # brand
+        ("toner til HP-printer", "LK-2024-018"),  # thing, then context
+        ("kopipapir", "LK-2024-033"),  # the active agreement, not its expired predecessor
+    ],
+)
+def test_understands_how_employees_ask(index: SearchIndex, query: str, expected: str) -> None:
+    assert top(index, query) == expected
+
+
+def test_reasons_say_why(index: SearchIndex) -> None:
+    hit = search_index(index, "rotter i kjelleren", AS_OF).hits[0]
+    assert any(r.query == "rotter" and r.via == "vocabulary" for r in hit.reasons)
+    hit = search_index(index, "kontorstoler", AS_OF).hits[0]
+    assert hit.reasons and hit.reasons[0].field in {"title", "keywords", "description"}
+
+
+def test_exclusions_in_descriptions_are_respected(index: SearchIndex) -> None:
+    # Kontormøbler: "Omfatter ikke møbler til barnehager og elevmøbler."
+    result = search_index(index, "kontormøbler til barnehagen", AS_OF)
+    assert "LK-2023-022" not in result.ids and "LK-2023-022" in result.excluded
+    assert result.ids[0] == "LK-2023-116"
+    assert "LK-2023-022" not in search_index(index, "elevmøbler", AS_OF).ids
+    # Frukt og grønt: "Omfatter ikke frosne grønnsaker"
+    assert "LK-2024-156" in search_index(index, "frosne grønnsaker", AS_OF).excluded
+    # but the qualifier alone does not exclude: toner "til skole" is still office supplies
+    assert top(index, "kontorrekvisita til skolen") == "LK-2024-018"
+
+
+def test_expired_and_under_competition_are_never_the_answer(index: SearchIndex) -> None:
+    result = search_index(index, "kaffeautomat til personalrommet", AS_OF)
+    assert result.no_active_agreement and not result.hits
+    statuses = {h.id: h.status for h in result.inactive_matches}
+    assert statuses.get("LK-2026-021") == "under_competition"
+    assert statuses.get("LK-2021-023") == "expired"
+    result = search_index(index, "bedriftshelsetjeneste", AS_OF)
+    assert result.no_active_agreement and [h.id for h in result.under_competition] == ["LK-2026-005"]
+    result = search_index(index, "blomster til begravelse", AS_OF)
+    assert result.no_active_agreement and result.inactive_matches[0].id == "LK-2019-010"
+
+
+def test_status_follows_the_date(index: SearchIndex) -> None:
+    # the copy-paper agreement runs 2024-03-01 – 2027-12-31 (final end 2028-12-31)
+    before = search_index(index, "kopipapir", dt.date(2023, 6, 1))
+    assert before.no_active_agreement
+    assert {h.id: h.status for h in before.inactive_matches}.get("LK-2024-033") == "not_started"
+    after = search_index(index, "kopipapir", dt.date(2031, 1, 1))
+    assert after.no_active_agreement and not after.hits
+    # the new charging-station agreement is under competition: never the answer
+    assert top(index, "ladestasjon for elbiler", dt.date(2027, 7, 1)) is None
+
+
+def test_no_agreement_when_nothing_matches_well_enough(index: SearchIndex) -> None:
+    for query in ("kjøpe en hest", "tannlegetjenester", "båt til vannverket"):
+        result = search_index(index, query, AS_OF)
+        assert result.no_active_agreement and not result.hits and not result.inactive_matches, query
+
+
+def test_parallel_agreements_in_a_category_come_together(index: SearchIndex) -> None:
+    result = search_index(index, "brøyting av kommunale veier", AS_OF)
+    assert result.parallel and set(result.parallel[0]) == {"LK-2023-084", "LK-2023-095"}
+    assert set(result.ids[:2]) == {"LK-2023-084", "LK-2023-095"}
+
+
+def test_accuracy_on_our_held_out_questions(index: SearchIndex) -> None:
+    evaluation = evaluate_file(HELDOUT, lambda q: search_index(index, q, AS_OF))
+    assert evaluation.total >= 60
+    assert evaluation.top1_rate >= 0.9, evaluation.misses
+    assert evaluation.none_recall == 1.0, evaluation.misses
+
+
+def test_accuracy_on_the_dev_questions(index: SearchIndex) -> None:
+    if not REFERENCE_QUERIES.exists():
+        pytest.skip("dev questions not found")
+    evaluation = evaluate_file(REFERENCE_QUERIES, lambda q: search_index(index, q, AS_OF))
+    assert evaluation.top1_rate >= 0.9, evaluation.misses
+    assert evaluation.none_precision >= 0.8, evaluation.misses

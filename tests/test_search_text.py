@@ -1,0 +1,72 @@
+"""Reading Norwegian and English words: folding, stems/lemmas, framing, compounds, exclusions."""
+
+from __future__ import annotations
+
+from bot.search.index import split_exclusions
+from bot.search.text import Analyzer, fold, split_compound, split_known_prefix, word_keys
+
+
+def test_fold_treats_aeoeaa_spellings_alike() -> None:
+    assert fold("Møbler") == fold("moebler") == fold("mobler")
+    assert fold("Måking") == fold("maaking") == "making"
+    assert fold("kjøkken") == fold("kjokken")
+
+
+def test_inflected_forms_share_a_key() -> None:
+    assert word_keys("kontorstoler") & word_keys("kontorstol")
+    assert word_keys("rotter") & word_keys("rotte")
+    assert word_keys("bøker") & word_keys("bok")
+    assert word_keys("møbler") & word_keys("møbel")  # -el nouns contract in the plural
+    assert word_keys("sjukepleiarar") & word_keys("sjukepleiar")  # nynorsk lemma
+    assert word_keys("mobler") & word_keys("møbler")  # typed without ø
+
+
+def test_question_framing_is_dropped_in_bokmal_nynorsk_and_english() -> None:
+    analyzer = Analyzer()
+    assert [t.text for t in analyzer.tokens("Har vi avtale på kontorstoler?")] == ["kontorstoler"]
+    assert [t.text for t in analyzer.tokens("Hvor bestiller jeg toner?")] == ["toner"]
+    assert [t.text for t in analyzer.tokens("Kven leverer kopipapir?")] == ["kopipapir"]
+    assert [t.text for t in analyzer.tokens("Do we have an agreement for pest control?")] == ["pest", "control"]
+    assert [t.text for t in analyzer.tokens("need a laptop")] == ["laptop"]
+
+
+def test_context_after_a_preposition_and_hyphen_compounds() -> None:
+    tokens = Analyzer().tokens("toner til HP-printer")
+    assert [(t.text, t.context) for t in tokens] == [("toner", False), ("hpprinter", True)]
+    assert tokens[1].parts == ("hp", "printer")
+    # framing prepositions before the thing itself do not make it context
+    assert [t.context for t in Analyzer().tokens("har vi avtale på hev-senk-pult")] == [False]
+    assert Analyzer().tokens("hev-senk-pult")[0].parts == ("hev", "senk", "pult")
+
+
+def test_spelling_variants_turn_nynorsk_into_bokmal() -> None:
+    variants = Analyzer().variants("sjukepleiar")
+    assert "sykepleier" in variants
+    assert "renholderen" in Analyzer().variants("reinhaldaren")
+
+
+def test_compounds_split_into_known_parts() -> None:
+    known = {"kontor", "stol", "sno", "snø", "måking", "making", "sykepleier", "vikar", "innkjøp", "innkjop", "kort"}
+    assert split_compound("kontorstoler", known) == ("kontor", "stoler")
+    assert split_compound("snømåking", known) == ("snø", "måking")
+    assert split_compound("sykepleiervikar", known) == ("sykepleier", "vikar")
+    assert split_compound("innkjøpskort", known) == ("innkjøp", "kort")  # linking s
+    assert split_compound("hest", known) is None
+    assert split_known_prefix("barnehagelærere", {"barnehage"}) == ("barnehage", "lærere")
+
+
+def test_exclusions_are_read_from_descriptions() -> None:
+    analyzer = Analyzer()
+    positive, items = split_exclusions(
+        "Omfatter skrivebord og kontorstoler. Omfatter ikke møbler til barnehager og elevmøbler.", analyzer
+    )
+    assert "barnehager" not in positive and "kontorstoler" in positive
+    assert items == ["møbler til barnehager", "elevmøbler"]
+    _, items = split_exclusions("Nettleie faktureres av nettselskapet og omfattes ikke.", analyzer)
+    assert items == ["Nettleie"]
+    _, items = split_exclusions(
+        "Omfatter ikke kopipapir (egen avtale) og ikke formingsmateriell til skole og barnehage.", analyzer
+    )
+    assert items == ["kopipapir", "formingsmateriell til skole", "formingsmateriell til barnehage"]
+    _, items = split_exclusions("Omfatter ikke kommunale vann- og avløpsledninger i grunnen.", analyzer)
+    assert items == ["avløpsledninger i grunnen"]
