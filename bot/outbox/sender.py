@@ -246,7 +246,7 @@ class Sender:
         if original is not None and original.status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED):
             report.deferred += 1
             await asyncio.to_thread(
-                store.release, self.database.engine, [row.id], self.worker_id, utcnow() + dt.timedelta(seconds=2)
+                store.release, self.database.engine, [row.id], self.worker_id, utcnow() + dt.timedelta(seconds=0.5)
             )
             return None
         why = "it does not exist" if original is None else f"it was not delivered ({original.status})"
