@@ -16,7 +16,7 @@ from bot.answer import Answer
 from bot.card_actions import ActionContext, register
 from bot.conversations import store
 from bot.teams import cards
-from bot.teams.respond import authority_answer, optional_module, respond
+from bot.teams.respond import authority_answer, optional_module, respond, search_service
 
 MAX_CATEGORY_ITEMS = 25
 
@@ -26,6 +26,10 @@ def search_action(ctx: ActionContext) -> Answer | None:
     if ctx.verb == "search.category":
         category = str(ctx.data.get("category") or "").strip()
         if category:
+            render = optional_module("bot.search.render")
+            service = search_service(ctx.services)
+            if render is not None and service is not None and hasattr(render, "category_answer"):
+                return render.category_answer(service, category, ctx.services.today(), ctx.user.lang)
             return category_answer(ctx, category)
     if ctx.verb == "search.query":
         query = str(ctx.data.get("q") or ctx.data.get("query") or "").strip()
@@ -65,7 +69,7 @@ def feedback_action(ctx: ActionContext) -> Answer | None:
 def authority_action(ctx: ActionContext) -> Answer | None:
     """authority.start: answer a question (e.g. from the search's "no agreement" card);
     authority.clarify: the user's choice (field + value) completes the question we asked."""
-    question = str(ctx.data.get("question") or ctx.data.get("q") or "").strip()
+    question = str(ctx.data.get("question") or ctx.data.get("query") or ctx.data.get("q") or "").strip()
     if ctx.verb == "authority.clarify":
         value = str(ctx.data.get("value") or "").strip()
         if not value:

@@ -85,7 +85,7 @@ def text_answer(text: str, kind: str) -> Answer:
 
 # --- decorating an area's answer ---------------------------------------------------------------
 
-FEEDBACK_KINDS = {"agreement", "no_agreement", "agreements", "authority", "category"}
+FEEDBACK_KINDS = {"agreement", "no_agreement", "no_active_agreement", "agreements", "authority", "category"}
 
 
 def decorate(answer: Answer, lang: str, *, query: str = "", ids: list[str] | None = None) -> Answer:
@@ -97,7 +97,8 @@ def decorate(answer: Answer, lang: str, *, query: str = "", ids: list[str] | Non
     if answer.kind not in FEEDBACK_KINDS:
         return answer
     actions: list[dict[str, Any]] = answer.card.setdefault("actions", [])
-    verbs = {a.get("verb") or (a.get("data") or {}).get("verb") for a in actions}
+    present = _all_actions(answer.card)
+    verbs = {a.get("verb") or (a.get("data") or {}).get("verb") for a in present}
     s = strings("bot")
     top = _top_agreement(answer.data)
     category = str(top.get("category") or "") if top else ""
@@ -105,8 +106,14 @@ def decorate(answer: Answer, lang: str, *, query: str = "", ids: list[str] | Non
         actions.append(execute(s.get("action_show_category", lang, category=category), "search.category",
                                {"category": category}))
     adviser_email = str(top.get("adviser_email") or "") if top else ""
-    if adviser_email and not any(a.get("type") == "Action.OpenUrl" and "teams.microsoft.com" in str(a.get("url")) for a in actions):
+    has_contact = any(a.get("type") == "Action.OpenUrl" and adviser_email and adviser_email in str(a.get("url"))
+                      for a in present)
+    if adviser_email and not has_contact:
         actions.append(chat_link(s.get("action_contact_adviser", lang), adviser_email, query))
+    if "feedback" in verbs:  # the area's card asks already
+        if not actions:
+            answer.card.pop("actions", None)
+        return answer
     feedback = {
         "q": (query or answer.data.get("query") or "")[:MAX_QUERY_IN_ACTION],
         "kind": answer.kind,
@@ -126,6 +133,21 @@ def decorate(answer: Answer, lang: str, *, query: str = "", ids: list[str] | Non
     if not actions:
         answer.card.pop("actions", None)
     return answer
+
+
+def _all_actions(content: Any) -> list[dict[str, Any]]:
+    """Every action of a card: top-level, in ActionSets, in containers."""
+    found: list[dict[str, Any]] = []
+    if isinstance(content, dict):
+        if isinstance(content.get("type"), str) and content["type"].startswith("Action."):
+            found.append(content)
+        for value in content.values():
+            if isinstance(value, list | dict):
+                found += _all_actions(value)
+    elif isinstance(content, list):
+        for item in content:
+            found += _all_actions(item)
+    return found
 
 
 def chat_link(title: str, email: str, topic: str = "") -> dict[str, Any]:

@@ -86,7 +86,8 @@ def respond(services: Services, user: User, text: str, state: dict[str, Any]) ->
 
 
 AUTHORITY_KINDS = {"authority", "clarify"}
-SEARCH_KINDS = {"agreement", "no_agreement", "agreements"}
+SEARCH_KINDS = {"agreement", "no_agreement", "no_active_agreement", "agreements", "category"}
+NO_AGREEMENT_KINDS = {"no_agreement", "no_active_agreement"}
 
 
 def _fresh(state: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +127,9 @@ def search_answer(services: Services, user: User, query: str, state: dict[str, A
             kind="unavailable",
         )
     result = service.search(query, services.today(), limit=5)
-    answer: Answer = render.search_answer(result, lang)
+    answer: Answer = render.search_answer(
+        result, lang, services.today(), procurement_email=services.settings.procurement_email
+    )
     ids = _agreement_ids(answer, result)
     _remember(state, last_kind=answer.kind, last_query=query, last_text=asked or query, last_result_ids=ids)
     answer.data.setdefault("query", query)

@@ -20,7 +20,7 @@ from bot.conversations import store
 from bot.conversations.store import ReferenceInfo
 from bot.services import Services, User
 from bot.teams import cards
-from bot.teams.respond import respond
+from bot.teams.respond import NO_AGREEMENT_KINDS, respond
 
 logger = logging.getLogger(__name__)
 NO_AGREEMENT = "no_agreement"
@@ -53,13 +53,13 @@ def finish_message(services: Services, user: User, text: str, conversation_id: s
     """Answer (`respond`), then one transaction: the state, the question log, a looked-up e-mail."""
     before = dict(state)
     answer = respond(services, user, text, state)
-    if state != before or answer.kind == NO_AGREEMENT or looked_up is not None:
+    if state != before or answer.kind in NO_AGREEMENT_KINDS or looked_up is not None:
         with services.database.session() as session:
             if looked_up is not None:
                 store.upsert_reference(session, looked_up)
             if state != before:
                 store.save_state(session, conversation_id, state)
-            if answer.kind == NO_AGREEMENT:
+            if answer.kind in NO_AGREEMENT_KINDS:
                 store.log_question(session, answer.data.get("query") or text, NO_AGREEMENT, services.today(),
                                    {"locale": user.locale[:16]})
     return decorated(answer, user, state, text)
