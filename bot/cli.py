@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "announce": "bot.commands.courses:announce",
     "user-data": "bot.commands.operations:user_data",
     "retention": "bot.commands.operations:retention",
+    "jobs": "bot.commands.operations:jobs",
 }
 
 

@@ -399,7 +399,13 @@ class Scheduler:
             if not spec.enabled(settings):
                 continue
             schedule = spec.schedule_for(settings)
-            trigger = make_trigger(schedule, settings.timezone)
+            try:
+                trigger = make_trigger(schedule, settings.timezone)
+            except ValueError as exc:
+                source = "INNKJOPSBOT_JOB_SCHEDULES" if spec.name in settings.job_schedules else "the job table"
+                if spec.name == "register_sync" and spec.name not in settings.job_schedules:
+                    source = "INNKJOPSBOT_SYNC_CRON"
+                raise ValueError(f"job {spec.name}: {exc} (set in {source})") from None
             if trigger is None:
                 continue
             planned.append(ScheduledJob(spec, schedule, trigger, _lookback(trigger)))

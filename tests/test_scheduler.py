@@ -99,6 +99,8 @@ def test_job_table_follows_settings(tmp_path) -> None:
     assert schedules["register_sync"] == "0 3 * * *"
     assert schedules["outbox.drain"] == "every 5s"
     assert "alerts.weekly_digest" not in schedules
+    with pytest.raises(ValueError, match="job outbox.drain: schedule 'sometimes'.*INNKJOPSBOT_JOB_SCHEDULES"):
+        Scheduler(services_for(database, outbox_sender_in_server=False, job_schedules={"outbox.drain": "sometimes"}))
     assert {spec.target for spec in JOBS} >= {
         "bot.commands.sync:scheduled_sync",
         "bot.alerts.jobs:daily_scan",
@@ -227,3 +229,26 @@ def test_missing_job_module_is_skipped_with_a_warning(database: Database, caplog
     assert (run.ran, run.outcome) == (False, "missing")
     assert any("job module missing" in record.getMessage() for record in caplog.records)
     assert leases(database) == []
+
+
+def test_jobs_command_lists_the_table_and_runs_one_now(tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = [str(Path(sys.executable).parent / "innkjopsbot"), "--database", f"sqlite:///{tmp_path / 'jobs.db'}"]
+    env = {**os.environ, "INNKJOPSBOT_JOB_SCHEDULES": '{"alerts.weekly_digest": "off"}'}
+    done = subprocess.run(cli + ["--json", "jobs", "run", "privacy.retention"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    run = json.loads(done.stdout)
+    assert run["ran"] and run["outcome"] == "ok" and run["tick"].startswith("manual:")
+    listed = subprocess.run(cli + ["--json", "jobs"], env=env, capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    table = {row["job"]: row for row in json.loads(listed.stdout)["jobs"]}
+    assert table["privacy.retention"]["last_outcome"] == "ok"
+    assert table["alerts.weekly_digest"]["schedule"] == "off"
+    unknown = subprocess.run(cli + ["jobs", "run", "nope"], env=env, capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "unknown job" in unknown.stderr

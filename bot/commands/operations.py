@@ -189,3 +189,76 @@ def _retention_text(summary: dict[str, Any]) -> str:
     for rule in summary["rules"]:
         lines.append(f"  {rule['kind']:<24} {rule['days']:>5} days  {rule['action']:<9} {rule['rows']:>6} rows")
     return "\n".join(lines)
+
+
+@click.group(invoke_without_command=True)
+@global_options
+@pass_cli
+@click.pass_context
+def jobs(ctx: click.Context, cli: CliContext) -> None:
+    """Scheduled jobs: the table in force, their last runs; `jobs run NAME` runs one now.
+
+    Each job runs once per scheduled time across all instances (a lease row per job and time in
+    the job_lease table). Schedules: INNKJOPSBOT_JOB_SCHEDULES, INNKJOPSBOT_SYNC_CRON.
+
+    \b
+    Examples:
+      innkjopsbot jobs
+      innkjopsbot jobs run register_sync
+      innkjopsbot --json jobs
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from sqlmodel import select
+
+    from bot.scheduler import JOBS, JobLease, Scheduler
+    from bot.services import Services
+
+    services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
+    planned = {job.spec.name: job.schedule for job in Scheduler(services).scheduled}
+    rows = []
+    with services.database.session() as session:
+        for spec in JOBS:
+            last = session.exec(
+                select(JobLease).where(JobLease.job == spec.name).order_by(JobLease.acquired_at.desc()).limit(1)  # type: ignore[attr-defined]
+            ).first()
+            rows.append({
+                "job": spec.name, "schedule": planned.get(spec.name, "off"), "function": spec.target,
+                "last_tick": last.tick if last else None, "last_outcome": last.outcome if last else None,
+                "last_holder": last.holder if last else None, "last_error": (last.error if last else "") or None,
+            })
+
+    def human() -> str:
+        lines = [f"scheduler {'enabled' if cli.settings.scheduler_enabled else 'DISABLED'} ({cli.settings.timezone})"]
+        for r in rows:
+            last = f"{r['last_tick']} {r['last_outcome']}" if r["last_tick"] else "never ran"
+            lines.append(f"  {r['job']:<24} {r['schedule']:<16} {last}")
+        return "\n".join(lines)
+
+    cli.emit({"scheduler_enabled": cli.settings.scheduler_enabled, "jobs": rows}, human)
+
+
+@jobs.command("run")
+@click.argument("name")
+@global_options
+@pass_cli
+def jobs_run(cli: CliContext, name: str) -> None:
+    """Run one scheduled job now, once (recorded in job_lease like a scheduled run).
+
+    \b
+    Examples:
+      innkjopsbot jobs run register_sync
+      innkjopsbot jobs run privacy.retention
+    """
+    from bot.db import utcnow
+    from bot.scheduler import JOBS, run_job_once
+    from bot.services import Services
+
+    if name not in {spec.name for spec in JOBS}:
+        raise click.BadParameter(f"unknown job '{name}' (known: {', '.join(s.name for s in JOBS)})", param_hint="NAME")
+    services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
+    run = run_job_once(services, name, f"manual:{utcnow().replace(microsecond=0).isoformat()}")
+    cli.emit(run.to_json(), lambda: f"{run.job}: {run.outcome}" + (f" ({run.reason})" if run.reason else "")
+             + ("\n" + json.dumps(run.summary, ensure_ascii=False, indent=2, default=str) if run.summary else ""))
+    if run.outcome in {"error", "missing"}:
+        raise Refused(f"{run.job} {run.outcome}: {run.reason}")
