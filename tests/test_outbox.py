@@ -362,3 +362,24 @@ async def test_stopping_the_drain_command_with_sigterm_then_restarting_loses_and
     assert collections.Counter(fake.texts()) == collections.Counter(keys)
     assert status_counts(database.engine) == {"sent": 120}
     database.dispose()
+
+
+def test_a_reference_whose_bot_was_uninstalled_is_unreachable(database: Database) -> None:
+    from bot.conversations.models import ConversationRef
+
+    with database.session() as session:
+        ref = ConversationRef(aad_object_id="a1", email="ola@example.no", service_url="https://smba.example/",
+                              conversation_id="a:ola", installed=False)
+        live = ConversationRef(aad_object_id="a2", email="kari@example.no", service_url="https://smba.example/",
+                               conversation_id="a:kari", tenant_id="t")
+        session.add(ref)
+        session.add(live)
+        session.flush()
+        gone = enqueue(session, idempotency_key="x1", kind="alert", conversation_ref_id=ref.id,
+                       activity={"type": "message", "text": "hei"})
+        ok = enqueue(session, idempotency_key="x2", kind="alert", conversation_ref_id=live.id,
+                     activity={"type": "message", "text": "hei"})
+    assert gone is not None and gone.status == "unreachable" and gone.recipient == "ola@example.no"
+    assert "no longer installed" in gone.last_error
+    assert ok is not None and ok.status == "pending" and ok.recipient == "kari@example.no"
+    assert (ok.service_url, ok.conversation_id, ok.tenant_id) == ("https://smba.example/", "a:kari", "t")
