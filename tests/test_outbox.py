@@ -383,3 +383,17 @@ def test_a_reference_whose_bot_was_uninstalled_is_unreachable(database: Database
     assert "no longer installed" in gone.last_error
     assert ok is not None and ok.status == "pending" and ok.recipient == "kari@example.no"
     assert (ok.service_url, ok.conversation_id, ok.tenant_id) == ("https://smba.example/", "a:kari", "t")
+
+
+async def test_drain_with_a_deadline_does_not_wait_for_retries_due_after_it(database: Database) -> None:
+    import time
+
+    with database.session() as session:
+        enqueue(session, idempotency_key="later", kind="alert", activity={"type": "message", "text": "x"},
+                conversation={"service_url": "http://127.0.0.1:9/", "conversation_id": "a:1"},
+                not_before=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10))
+    async with ConnectorClient() as client:
+        started = time.monotonic()
+        report = await fast_sender(database, client).drain(max_seconds=30)
+    assert report.claimed == 0 and time.monotonic() - started < 5
+    assert status_counts(database.engine) == {"pending": 1}

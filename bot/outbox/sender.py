@@ -156,8 +156,8 @@ class Sender:
                 if due is None:
                     break
                 delay = (due - utcnow()).total_seconds()
-                if max_seconds is not None:
-                    delay = min(delay, max_seconds - (time.monotonic() - started))
+                if max_seconds is not None and delay > max_seconds - (time.monotonic() - started):
+                    break  # nothing falls due before the deadline: do not sit idle until it
                 await asyncio.sleep(min(max(delay, 0.02), 5.0))
         finally:
             if tasks:
