@@ -29,7 +29,7 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -353,5 +353,3 @@ def make_sender(database: Database, connector: ConnectorClient, settings: Any = 
     kwargs.update(overrides)
     return Sender(database, connector, **kwargs)
 
-
-Clock = Callable[[], float]
