@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.db import Database
-from conftest import AS_OF
+from conftest import AS_OF, make_test_database
 from helpers import activities as A
 from helpers.auth import OUTBOUND_TOKEN, FakeTokenProvider, LocalOpenIdServer, new_key, use_local_jwks
 from helpers.bot_server import RunningBot, bot_settings, running_bot
@@ -31,10 +30,15 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 
 @pytest.fixture
-async def bot(database: Database, openid: LocalOpenIdServer) -> AsyncIterator[RunningBot]:
+async def bot(tmp_path, openid: LocalOpenIdServer) -> AsyncIterator[RunningBot]:
+    # authentication involves no database behaviour: SQLite only
+    database, drop = make_test_database("sqlite", tmp_path)
     settings = bot_settings(app_id=APP_ID, app_password="not-a-real-secret", app_tenant_id="tenant-x")
-    async with running_bot(database, settings, as_of=AS_OF, token_provider_factory=FakeTokenProvider) as running:
-        yield running
+    try:
+        async with running_bot(database, settings, as_of=AS_OF, token_provider_factory=FakeTokenProvider) as running:
+            yield running
+    finally:
+        drop()
 
 
 async def test_a_valid_token_is_accepted_and_the_reply_carries_the_outbound_token(

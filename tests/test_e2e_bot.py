@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.conversations.models import ConversationRef, Feedback, QuestionLog
 from bot.db import Database
-from conftest import AS_OF
+from conftest import AS_OF, make_test_database
 from helpers import activities as A
 from helpers.agreements import seed_agreements
 from helpers.bot_server import RunningBot, bot_settings, running_bot
@@ -33,6 +33,18 @@ async def bot(database: Database) -> AsyncIterator[RunningBot]:
     seed_agreements(database)
     async with running_bot(database, bot_settings(max_body_bytes=64 * 1024), as_of=AS_OF) as running:
         yield running
+
+
+@pytest.fixture
+async def plain_bot(tmp_path) -> AsyncIterator[RunningBot]:
+    """For request handling that involves no database behaviour: SQLite only."""
+    database, drop = make_test_database("sqlite", tmp_path)
+    seed_agreements(database)
+    try:
+        async with running_bot(database, bot_settings(max_body_bytes=64 * 1024), as_of=AS_OF) as running:
+            yield running
+    finally:
+        drop()
 
 
 def _refs(database: Database) -> list[ConversationRef]:
@@ -91,8 +103,8 @@ async def test_uninstall_of_the_personal_app_deletes_the_reference(
     assert _refs(database) == []
 
 
-async def test_english_locale_gets_the_english_welcome(bot: RunningBot, connector: FakeConnector) -> None:
-    await bot.post(A.members_added(connector.url, locale="en-GB"))
+async def test_english_locale_gets_the_english_welcome(plain_bot: RunningBot, connector: FakeConnector) -> None:
+    await plain_bot.post(A.members_added(connector.url, locale="en-GB"))
     [reply] = await connector.wait_for(1)
     assert reply.text.startswith("Hi Kari")
 
@@ -176,16 +188,16 @@ async def test_authority_clarify_submit_completes_the_question(bot: RunningBot, 
     assert "Bånd" in answer.text or "rammeavtale" in answer.text  # a value band, or rule 0 (an agreement covers it)
 
 
-async def test_unknown_card_verb_gets_a_plain_answer(bot: RunningBot, connector: FakeConnector) -> None:
-    status, body = await bot.post(A.execute("nobody.knows", {}, connector.url))
+async def test_unknown_card_verb_gets_a_plain_answer(plain_bot: RunningBot, connector: FakeConnector) -> None:
+    status, body = await plain_bot.post(A.execute("nobody.knows", {}, connector.url))
     assert status == 200 and body["type"] == CARD
     assert "knappen" in _all_text(body["value"])
 
 
-async def test_unknown_invoke_is_refused_with_4xx(bot: RunningBot, connector: FakeConnector) -> None:
+async def test_unknown_invoke_is_refused_with_4xx(plain_bot: RunningBot, connector: FakeConnector) -> None:
     activity = A.execute("x", {}, connector.url)
     activity["name"] = "task/fetch"
-    status, _ = await bot.post(activity)
+    status, _ = await plain_bot.post(activity)
     assert 400 <= status < 500
 
 
@@ -205,20 +217,20 @@ async def test_unknown_invoke_is_refused_with_4xx(bot: RunningBot, connector: Fa
     ],
 )
 async def test_bad_requests_get_a_clear_4xx_and_the_server_keeps_running(
-    bot: RunningBot, connector: FakeConnector, raw: bytes, status: int
+    plain_bot: RunningBot, connector: FakeConnector, raw: bytes, status: int
 ) -> None:
-    got, body = await bot.post(None, raw=raw)
+    got, body = await plain_bot.post(None, raw=raw)
     assert got == status
     assert isinstance(body, dict) and body["error"]
-    ok, _ = await bot.post(A.message("hjelp", connector.url))
+    ok, _ = await plain_bot.post(A.message("hjelp", connector.url))
     assert ok in (200, 202)
 
 
-async def test_connector_failure_does_not_crash_the_server(bot: RunningBot, connector: FakeConnector) -> None:
+async def test_connector_failure_does_not_crash_the_server(plain_bot: RunningBot, connector: FakeConnector) -> None:
     connector.respond_with(500, times=5)
-    status, _ = await bot.post(A.message("hjelp", connector.url))
+    status, _ = await plain_bot.post(A.message("hjelp", connector.url))
     assert 200 <= status < 300
-    status, text = await bot.get("/metrics")
+    status, text = await plain_bot.get("/metrics")
     assert 'innkjopsbot_errors_total{where="turn"}' in text
 
 
@@ -233,34 +245,53 @@ async def test_health_readiness_and_metrics(bot: RunningBot, connector: FakeConn
     assert "innkjopsbot_turn_seconds_bucket" in text
 
 
-async def test_a_mention_in_a_channel_is_removed_before_answering(bot: RunningBot, connector: FakeConnector) -> None:
+async def test_a_mention_in_a_channel_is_removed_before_answering(plain_bot: RunningBot, connector: FakeConnector) -> None:
     activity = A.message("<at>Innkjøpsbot</at> hjelp", connector.url, conversation_id="19:general@thread.tacv2",
                          conversation_type="channel", team_id=A.TEAM_ID)
     activity["entities"] = [{"type": "mention", "text": "<at>Innkjøpsbot</at>",
                              "mentioned": {"id": A.BOT_ID, "name": "Innkjøpsbot"}}]
-    await bot.post(activity)
+    await plain_bot.post(activity)
     [reply] = await connector.wait_for(1)
     assert reply.text.startswith("Dette kan jeg hjelpe med")
 
 
 @pytest.mark.parametrize("value", [None, "text", {"action": "not-an-object"}, {"action": {"type": "Action.Submit"}}])
-async def test_malformed_card_action_invokes_get_4xx(bot: RunningBot, connector: FakeConnector, value: object) -> None:
+async def test_malformed_card_action_invokes_get_4xx(plain_bot: RunningBot, connector: FakeConnector, value: object) -> None:
     activity = A.execute("feedback", {}, connector.url)
     activity["value"] = value
-    status, _ = await bot.post(activity)
+    status, _ = await plain_bot.post(activity)
     assert 400 <= status < 500
 
 
 @pytest.mark.parametrize("value", ["text", {"parameters": "x"}])
-async def test_malformed_compose_queries_get_400(bot: RunningBot, connector: FakeConnector, value: object) -> None:
+async def test_malformed_compose_queries_get_400(plain_bot: RunningBot, connector: FakeConnector, value: object) -> None:
     activity = A.compose_query("stol", connector.url)
     activity["value"] = value
-    status, _ = await bot.post(activity)
+    status, _ = await plain_bot.post(activity)
     assert status == 400
 
 
-async def test_compose_box_with_an_empty_query_gets_a_hint(bot: RunningBot, connector: FakeConnector) -> None:
+async def test_compose_box_with_an_empty_query_gets_a_hint(plain_bot: RunningBot, connector: FakeConnector) -> None:
     for query in ("", None):
-        status, body = await bot.post(A.compose_query(query, connector.url))
+        status, body = await plain_bot.post(A.compose_query(query, connector.url))
         assert status == 200
         assert body["composeExtension"]["type"] == "message" and "kontorstol" in body["composeExtension"]["text"]
+
+
+async def test_install_events_arriving_together_welcome_once_in_the_users_language(
+    bot: RunningBot, connector: FakeConnector
+) -> None:
+    """Teams (and the Playground) send installationUpdate with the locale and conversationUpdate
+    without it at the same time: exactly one welcome, in English for an English user."""
+    import asyncio
+
+    update = A.members_added(connector.url)
+    del update["locale"]
+    install = A.installation_update("add", connector.url, locale="en-US")
+    del install["locale"]
+    install["entities"] = [{"type": "clientInfo", "locale": "en-US"}]
+    results = await asyncio.gather(bot.post(update), bot.post(install))
+    assert all(status in (200, 202) for status, _ in results)
+    await asyncio.sleep(0.2)
+    assert len(connector.activities) == 1
+    assert connector.activities[0].text.startswith("Hi Kari")

@@ -111,3 +111,15 @@ async def test_readiness_turns_ready_once_the_index_is_loaded(bot: RunningBot, c
             break
         await asyncio.sleep(0.1)
     assert status == 200 and json.loads(text)["search_index"] is True
+
+
+async def test_two_instances_share_the_conversation_through_the_database(
+    bot: RunningBot, database: Database, connector: FakeConnector
+) -> None:
+    """A follow-up may reach another server instance: the state is in the database, not in memory."""
+    await bot.post(A.message("møbler", connector.url))
+    await connector.wait_for(1)
+    async with running_bot(database, bot_settings(), as_of=AS_OF) as other:
+        await other.post(A.message("til barnehagen", connector.url))
+        second = (await connector.wait_for(2))[1]
+    assert "Barnehagemøbler" in second.text[:300]

@@ -50,6 +50,12 @@ def upsert_reference(session: Session, info: ReferenceInfo) -> ConversationRef:
     conversation does not turn every message into a database write. Two first messages racing
     for the same (user, conversation) are resolved by the unique constraint.
     """
+    return store_reference(session, info)[0]
+
+
+def store_reference(session: Session, info: ReferenceInfo) -> tuple[ConversationRef, bool]:
+    """`upsert_reference`, also saying whether this call created the row (exactly one caller does,
+    even when Teams' installationUpdate and conversationUpdate arrive at the same time)."""
     values = asdict(info)
     values["email"] = (info.email or "").strip().lower()
     row = _find(session, info)
@@ -59,7 +65,7 @@ def upsert_reference(session: Session, info: ReferenceInfo) -> ConversationRef:
                 row = ConversationRef(**values)
                 session.add(row)
                 session.flush()
-            return row
+            return row, True
         except IntegrityError:
             row = _find(session, info)
             if row is None:
@@ -75,7 +81,7 @@ def upsert_reference(session: Session, info: ReferenceInfo) -> ConversationRef:
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
-    return row
+    return row, False
 
 
 def _find(session: Session, info: ReferenceInfo) -> ConversationRef | None:

@@ -44,6 +44,7 @@ from bot.teams import cards, message_extension, turn
 
 logger = logging.getLogger("bot.teams")
 MEMBER_LOOKUP_TIMEOUT_S = 3.0
+INSTALL_GRACE_S = 0.5
 ANY_VERB = re.compile(r"^[A-Za-z][\w.-]*$")
 
 
@@ -71,6 +72,10 @@ def build_agent(
         activity = context.activity
         if not _bot_among(activity, activity.members_added):
             return
+        if not activity_locale(activity):
+            # Teams sends installationUpdate (with the user's locale) alongside this one (often
+            # without): let it claim the welcome first, so the welcome is in the user's language.
+            await asyncio.sleep(INSTALL_GRACE_S)
         await _install(context)
 
     @agent_app.conversation_update("membersRemoved")
@@ -89,7 +94,7 @@ def build_agent(
 
     async def _install(context: TurnContext) -> None:
         activity = context.activity
-        user = user_of(activity, services.settings.default_locale)
+        user = user_of(activity, "")  # no locale: the stored one, else the default (install_turn)
         info = reference_info(activity, user)
         if info.user_id and user.aad_object_id and not info.team_id:
             email, name = await lookup_member(context, activity.conversation.id, info.user_id)
@@ -237,8 +242,19 @@ def user_of(activity: Activity, default_locale: str = "nb-NO") -> User:
         name=(sender.name or "") if sender else "",
         email="",
         tenant_id=tenant or "",
-        locale=activity.locale or default_locale,
+        locale=activity_locale(activity) or default_locale,
     )
+
+
+def activity_locale(activity: Activity) -> str:
+    """The user's locale: the activity's, else the clientInfo entity's (Teams puts it there too)."""
+    if activity.locale:
+        return str(activity.locale)
+    for entity in activity.entities or []:
+        data = entity if isinstance(entity, dict) else entity.model_dump(by_alias=True, exclude_none=True)
+        if data.get("type") == "clientInfo" and isinstance(data.get("locale"), str):
+            return data["locale"]
+    return ""
 
 
 def _bot_among(activity: Activity, members: list[Any] | None) -> bool:
@@ -263,7 +279,7 @@ def reference_info(activity: Activity, user: User) -> ReferenceInfo:
         name=user.name,
         email=str(getattr(sender, "email", None) or "") if sender else "",
         tenant_id=user.tenant_id,
-        locale=(activity.locale or "")[:16],
+        locale=activity_locale(activity)[:16],
         channel_id=str(activity.channel_id or "msteams")[:32],
         conversation_type=conversation_type[:16],
         team_id=team_id,

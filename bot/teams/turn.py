@@ -80,18 +80,15 @@ def decorated(answer: Answer, user: User, state: dict[str, Any], text: str) -> A
 
 
 def install_turn(services: Services, user: User, info: ReferenceInfo, *, team: bool) -> Answer | None:
-    """Store the reference; the welcome unless the bot already knew this conversation."""
-    from sqlmodel import select
-
-    from bot.conversations.models import ConversationRef
-
+    """Store the reference; the welcome only from the call that created it (so one welcome even
+    when installationUpdate and conversationUpdate arrive together, none for a known user)."""
     with services.database.session() as session:
-        known = session.exec(select(ConversationRef.id).where(
-            ConversationRef.conversation_id == info.conversation_id)).first() is not None
-        store.upsert_reference(session, info)
-    if known:
+        row, created = store.store_reference(session, info)
+        locale = user.locale or row.locale or services.settings.default_locale
+    if not created:
         return None
-    return cards.welcome_answer(user.lang, user.name if not team else "", team=team)
+    lang = User(locale=locale).lang
+    return cards.welcome_answer(lang, user.name if not team else "", team=team)
 
 
 def uninstall_turn(services: Services, conversation_id: str, team_id: str = "") -> int:
