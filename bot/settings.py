@@ -116,9 +116,9 @@ class Settings(BaseSettings):
         120.0, ge=5.0, description="how long a claimed message is held before another sender may take it over"
     )
     outbox_sender_in_server: bool = Field(
-        False,
-        description="the server runs the outbox sender loop itself (bot.outbox.jobs.start_background); "
-        "false = the scheduler's outbox.drain job delivers every 20 s",
+        True,
+        description="the server runs the outbox sender loop itself (bot.outbox.jobs.start_background, "
+        "started with the scheduler); false = the scheduler's outbox.drain job delivers every 20 s",
     )
 
     # --- scheduler --------------------------------------------------------------------------

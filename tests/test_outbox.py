@@ -397,3 +397,30 @@ async def test_drain_with_a_deadline_does_not_wait_for_retries_due_after_it(data
         report = await fast_sender(database, client).drain(max_seconds=30)
     assert report.claimed == 0 and time.monotonic() - started < 25  # returned long before its 30 s deadline
     assert status_counts(database.engine) == {"pending": 1}
+
+
+async def test_tokens_come_from_the_sdk_connection_manager(database: Database) -> None:
+    from bot.outbox.connector import BOT_FRAMEWORK_SCOPE, token_provider_from_services
+    from bot.services import Services
+    from bot.settings import Settings
+
+    asked: list[tuple[str, list[str]]] = []
+
+    class Connection:
+        async def get_access_token(self, resource_url: str, scopes: list[str], force_refresh: bool = False) -> str:
+            asked.append((resource_url, scopes))
+            return "sdk-token"
+
+    class Manager:
+        def get_default_connection(self) -> Connection:
+            return Connection()
+
+    secret = Settings(_env_file=None, app_id="00000000-0000-0000-0000-00000000000a", app_password="x")  # type: ignore[call-arg]
+    services = Services(settings=secret, database=database, extras={"connection_manager": Manager()})
+    provider = token_provider_from_services(services)
+    assert provider is not None and await provider() == "sdk-token" and asked[0][1] == [BOT_FRAMEWORK_SCOPE]
+    # without one in extras, it is built from the credentials (MSAL; nothing fetched until used)
+    built = Services(settings=secret, database=database)
+    assert token_provider_from_services(built) is not None and "connection_manager" in built.extras
+    anonymous = Services(settings=Settings(_env_file=None, app_id="", app_password=""), database=database)  # type: ignore[call-arg]
+    assert token_provider_from_services(anonymous) is None

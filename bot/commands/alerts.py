@@ -229,8 +229,6 @@ def drain(cli: CliContext, max_seconds: float, no_wait: bool) -> None:
     from bot.services import Services
 
     services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
-    if not cli.settings.anonymous:
-        raise_if_no_credentials(services)
     summary = asyncio.run(_drain_until_signal(services, max_seconds, not no_wait))
     if summary is None:
         raise Refused("stopped by a signal: requests on the wire were recorded, unsent messages given back to the outbox")
@@ -257,10 +255,3 @@ async def _drain_until_signal(services, max_seconds: float, wait: bool):
         return await task
     except asyncio.CancelledError:
         return None
-
-
-def raise_if_no_credentials(services) -> None:
-    """With credentials configured, outbound calls get tokens from the SDK connection manager."""
-    from bot.app import connection_manager_for
-
-    services.extras["connection_manager"] = connection_manager_for(services.settings)

@@ -170,10 +170,22 @@ def _result(status: int, retry_after: str | None, raw: bytes) -> ConnectorResult
 
 
 def token_provider_from_services(services: Any) -> TokenProvider | None:
-    """A token provider from the Agents SDK connection manager, or None (anonymous)."""
-    manager = getattr(services, "extras", {}).get("connection_manager")
+    """A token provider from the Agents SDK connection manager, or None (anonymous).
+
+    Uses `services.extras["connection_manager"]` when the server put one there; otherwise, with
+    bot credentials configured, builds one from the settings (bot.app.connection_manager_for)
+    and keeps it there.
+    """
     settings = getattr(services, "settings", None)
-    if manager is None or (settings is not None and getattr(settings, "anonymous", False)):
+    if settings is not None and getattr(settings, "anonymous", False):
+        return None
+    extras = getattr(services, "extras", None)
+    manager = extras.get("connection_manager") if extras is not None else None
+    if manager is None and settings is not None and extras is not None:
+        from bot.app import connection_manager_for
+
+        manager = extras["connection_manager"] = connection_manager_for(settings)
+    if manager is None:
         return None
 
     async def provide() -> str | None:

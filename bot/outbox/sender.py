@@ -41,7 +41,8 @@ from bot.outbox.models import OutboxOperation, OutboxRow, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUSES = frozenset({0, 412, 429}) | frozenset(range(500, 600))
+# 401 too: a token that expired or was refused once is fetched again; a wrong secret ends `failed`
+RETRYABLE_STATUSES = frozenset({0, 401, 412, 429}) | frozenset(range(500, 600))
 
 
 @dataclass
