@@ -342,11 +342,18 @@ def test_overview_digest_and_exports(database: Database, settings) -> None:
     with database.session() as session:
         rows = overview(session, as_of, 12)
         everything = overview(session, as_of)
+    assert [r["status"] for r in rows if r["agreement_id"] == "LK-T-003"] == ["alerted"]
+    with database.session() as session:  # Per's first alert came back blocked
+        row = session.exec(select(OutboxRow).where(OutboxRow.recipient == PER)).first()
+        row.status, row.last_status_code, row.last_attempt_at = "blocked", 403, row.created_at
+        session.add(row)
+    with database.session() as session:
+        rows = overview(session, as_of, 12)
     listed = [(r["agreement_id"], r["milestone"], r["due"], r["status"]) for r in rows]
     # within 12 months of 30.11.2026: T1 option (decided), T3 expiry, T2 competition, T2 expiry
     assert listed == [
         ("LK-T-001", "option", dt.date(2026, 12, 31), "decided"),
-        ("LK-T-003", "expiry", dt.date(2027, 1, 15), "alerted"),
+        ("LK-T-003", "expiry", dt.date(2027, 1, 15), "unreachable"),
         ("LK-T-002", "competition", dt.date(2027, 2, 28), "unreachable"),
         ("LK-T-002", "expiry", dt.date(2027, 11, 30), "unreachable"),
     ]

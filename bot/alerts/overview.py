@@ -14,7 +14,7 @@ from bot.alerts.config import AlertConfig, load_config
 from bot.alerts.index import load_facts
 from bot.alerts.milestones import add_months, all_milestones
 from bot.alerts.models import AlertMilestone
-from bot.alerts.recipients import current_owner, personal_reference
+from bot.alerts.recipients import current_owner, delivery_problem, personal_reference
 
 CSV_COLUMNS = [
     "agreement_id", "title", "milestone", "due", "status", "decision", "decided_by", "owner", "owner_email",
@@ -41,8 +41,10 @@ def overview(session: Session, as_of: dt.date, months: int | None = None, config
         if horizon is not None and (m.due > horizon or (m.due < as_of and decided)):
             continue
         owner_email, owner_name = current_owner(session, a)
-        if owner_email not in reachable:
-            reachable[owner_email] = personal_reference(session, owner_email) is not None
+        if owner_email not in reachable:  # a stored reference, and the last alert did not bounce
+            reachable[owner_email] = (
+                personal_reference(session, owner_email) is not None and delivery_problem(session, owner_email) is None
+            )
         if decided:
             status = "decided"
         elif state and state.snoozed_until and as_of < state.snoozed_until:
