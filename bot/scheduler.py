@@ -420,6 +420,9 @@ class Scheduler:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         scheduler = AsyncIOScheduler(timezone=self.services.settings.timezone)
+        # APScheduler logs every add and run at INFO; our own "job finished" line says what matters
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)
         for job in self.scheduled:
             if load_job(job.spec) is None:
                 continue

@@ -202,3 +202,38 @@ def test_entrypoint_migrates_and_serves_healthz(tmp_path: Path) -> None:
             process.wait()
         log.close()
     assert process.returncode in (0, -signal.SIGTERM, 143), (tmp_path / "server.log").read_text()[-2000:]
+
+
+# imported only by tools run from a development checkout (dev extra), never in the image
+DEV_ONLY_IMPORTS = {"jsonschema": "teams-package validates the manifest (run where the repo and dev extra are)"}
+
+
+def test_every_third_party_import_is_in_the_lock_file_the_image_installs() -> None:
+    """The image installs exactly requirements.lock: an import missing there breaks production only."""
+    import ast
+    import importlib.metadata
+
+    modules: dict[str, str] = {}
+    for package in ("bot", "agreements_sync"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                for name in names:
+                    modules.setdefault(name.split(".")[0], str(path.relative_to(ROOT)))
+    third_party = {m: where for m, where in modules.items()
+                   if m not in sys.stdlib_module_names and m not in {"bot", "agreements_sync", "__future__"}}
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8").lower()
+    locked = {re.sub(r"[-_.]+", "-", m) for m in re.findall(r"^([a-z0-9][a-z0-9._-]*)==", lock, re.MULTILINE)}
+    distributions = importlib.metadata.packages_distributions()
+    missing = []
+    for module, where in sorted(third_party.items()):
+        if module in DEV_ONLY_IMPORTS:
+            continue
+        names = {re.sub(r"[-_.]+", "-", d.lower()) for d in distributions.get(module, [module])}
+        if not names & locked:
+            missing.append(f"{module} (imported by {where}; add it to pyproject.toml dependencies and re-lock)")
+    assert not missing, "not in requirements.lock: " + "; ".join(missing)
