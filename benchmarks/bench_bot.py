@@ -17,6 +17,8 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +28,8 @@ from helpers import activities as A  # noqa: E402
 from helpers.bot_server import bot_settings, running_bot  # noqa: E402
 from helpers.fake_connector import FakeConnector  # noqa: E402
 
-from bot.db import Database  # noqa: E402
+from bot.db import Database, normalize_url  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 24)
 REFERENCE_REGISTER = ROOT.parent / "shared" / "data" / "avtaleregister.csv"
@@ -43,6 +46,7 @@ QUESTIONS = [
     "snømåking ved skolen",
     "nettbrett til elever",
 ]
+COMPOSE_QUERIES = ["kontorstol", "toner", "arbeidsklær", "vikar", "papir", "skadedyr", "pult", "nettbrett"]
 
 
 def _load_index(database: Database) -> str:
@@ -111,6 +115,17 @@ async def _run(database: Database, turns: int, concurrency: int) -> None:
         await asyncio.gather(*(worker(w) for w in range(concurrency)))
         seconds = time.perf_counter() - started
         _report(f"{concurrency} concurrent", turns, seconds, latencies, len(connector.activities))
+        # compose-box search (an invoke answered in the HTTP response; Teams allows 5 s)
+        latencies = []
+        started = time.perf_counter()
+        for i in range(turns):
+            activity = A.compose_query(COMPOSE_QUERIES[i % len(COMPOSE_QUERIES)], connector.url)
+            t0 = time.perf_counter()
+            status, body = await bot.post(activity)
+            latencies.append(time.perf_counter() - t0)
+            if status != 200 or body["composeExtension"]["type"] not in ("result", "message"):
+                raise RuntimeError(f"compose query {i} got HTTP {status}")
+        _report("compose-box", turns, time.perf_counter() - started, latencies, turns)
         _, metrics = await bot.get("/metrics")
         kinds = [line.split('"')[1] + "=" + line.rsplit(" ", 1)[1].removesuffix(".0")
                  for line in metrics.splitlines() if line.startswith("innkjopsbot_answers_total{")]
@@ -132,14 +147,35 @@ def main() -> None:
     turns = 200 if quick else 1000
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench-bot.db"
-        database = Database(url)
-        database.migrate()
+        database, drop = _database(url)
         try:
             print(f"index: {_load_index(database)}; database: {database.engine.dialect.name}", flush=True)
             asyncio.run(_run(database, turns, 50))
         finally:
-            database.dispose()
+            drop()
             logging.disable(logging.NOTSET)
+
+
+def _database(url: str) -> tuple[Database, Callable[[], None]]:
+    """A migrated database; on PostgreSQL in a throwaway schema, dropped afterwards."""
+    if not url.startswith(("postgres://", "postgresql")):
+        database = Database(url)
+        database.migrate()
+        return database, database.dispose
+    schema = "bench_bot_" + uuid.uuid4().hex[:12]
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    database = Database(url, connect_args={"options": f"-csearch_path={schema}"})
+    database.migrate()
+
+    def drop() -> None:
+        database.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+    return database, drop
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -53,16 +54,33 @@ def finish_message(services: Services, user: User, text: str, conversation_id: s
     """Answer (`respond`), then one transaction: the state, the question log, a looked-up e-mail."""
     before = dict(state)
     answer = respond(services, user, text, state)
-    if state != before or answer.kind in NO_AGREEMENT_KINDS or looked_up is not None:
+    changed = _state_changed(before, state)
+    if changed or answer.kind in NO_AGREEMENT_KINDS or looked_up is not None:
         with services.database.session() as session:
             if looked_up is not None:
                 store.upsert_reference(session, looked_up)
-            if state != before:
+            if changed:
                 store.save_state(session, conversation_id, state)
             if answer.kind in NO_AGREEMENT_KINDS:
                 store.log_question(session, answer.data.get("query") or text, NO_AGREEMENT, services.today(),
                                    {"locale": user.locale[:16]})
     return decorated(answer, user, state, text)
+
+
+STATE_TOUCH_AFTER = dt.timedelta(minutes=5)
+
+
+def _state_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Worth a write: the content changed, or its timestamp ("at") is more than 5 minutes old."""
+    strip = lambda d: {k: v for k, v in d.items() if k != "at"}  # noqa: E731
+    if strip(before) != strip(after):
+        return True
+    if before.get("at") == after.get("at"):
+        return False
+    try:
+        return dt.datetime.fromisoformat(after["at"]) - dt.datetime.fromisoformat(before["at"]) >= STATE_TOUCH_AFTER
+    except (KeyError, TypeError, ValueError):
+        return True
 
 
 def message_turn(services: Services, user: User, text: str, conversation_id: str,
