@@ -1,6 +1,7 @@
 """Two real server processes (`innkjopsbot serve`) on one PostgreSQL schema behave as one bot.
 
-- after one sync (a third process, the CLI) both answer from the new index;
+- after one sync (a third process, the CLI) both answer from the new index, and a follow-up sent
+  to the other instance continues the conversation (state in the database);
 - each scheduled job runs once per tick across both (the `privacy.retention` job, made to fire
   every second, writes one privacy_log row per run: runs == ticks);
 - the outbox sends each row once although both servers run a sender loop on the same table.
@@ -131,10 +132,11 @@ def shared_database(cluster: tuple[Database, list[Server]]) -> Database:
     return cluster[0]
 
 
-async def _ask(session: aiohttp.ClientSession, server: Server, connector: FakeConnector, conversation: str) -> str:
-    """Post the question to one server and return the text of its reply at the fake connector."""
+async def _ask(session: aiohttp.ClientSession, server: Server, connector: FakeConnector, conversation: str,
+               question: str = QUESTION) -> str:
+    """Post a question to one server and return the text of its reply at the fake connector."""
     before = len([r for r in connector.activities if r.conversation_id == conversation])
-    activity = A.message(QUESTION, connector.url, conversation_id=conversation)
+    activity = A.message(question, connector.url, conversation_id=conversation)
     async with session.post(server.base + "/api/messages", json=activity) as response:
         assert response.status in (200, 202), await response.text()
     deadline = time.monotonic() + 30
@@ -168,6 +170,15 @@ async def test_two_servers_one_sync_both_answer_from_the_new_index(
             while AGREEMENT not in answer and time.monotonic() < deadline:
                 answer = await _ask(session, server, connector, f"a:{server.name}")
             assert AGREEMENT in answer, f"{server.name} still answers from the old index"
+
+        # conversation state is in the database: a follow-up to the other instance continues the topic
+        first = await _ask(session, servers[0], connector, "a:shared",
+                           "hvem kan signere en kontrakt på 800 000 kr for kjøp av varer?")
+        follow_up = await _ask(session, servers[1], connector, "a:shared", "og for 2 mill?")
+        alone = await _ask(session, servers[1], connector, "a:fresh", "og for 2 mill?")
+        assert "Bånd C" in first
+        assert "Bånd D" in follow_up and "2 000 000" in follow_up, follow_up[:400]
+        assert "Bånd D" not in alone  # without the stored state the follow-up means nothing
 
 
 async def test_each_scheduled_job_runs_once_per_tick_across_both(
