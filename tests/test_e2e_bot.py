@@ -295,3 +295,11 @@ async def test_install_events_arriving_together_welcome_once_in_the_users_langua
     await asyncio.sleep(0.2)
     assert len(connector.activities) == 1
     assert connector.activities[0].text.startswith("Hi Kari")
+
+
+async def test_install_in_a_group_chat_welcomes_everyone(bot: RunningBot, connector: FakeConnector, database: Database) -> None:
+    await bot.post(A.members_added(connector.url, conversation_id="19:groupchat@unq.gbl.spaces",
+                                   conversation_type="groupChat"))
+    [reply] = await connector.wait_for(1)
+    assert "@Innkjøpsbot" in reply.text and "Kari" not in reply.text
+    assert [r.conversation_type for r in _refs(database)] == ["groupChat"]

@@ -99,7 +99,7 @@ def build_agent(
         if info.user_id and user.aad_object_id and not info.team_id:
             email, name = await lookup_member(context, activity.conversation.id, info.user_id)
             info = replace(info, email=email or info.email, name=name or info.name)
-        team = bool(info.team_id) or info.conversation_type == "channel"
+        team = bool(info.team_id) or info.conversation_type in ("channel", "groupChat")  # "mention me" welcome
         answer = await asyncio.to_thread(turn.install_turn, services, user, info, team=team)
         if answer is not None:
             await _send(context, answer)
