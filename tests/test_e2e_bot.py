@@ -303,3 +303,21 @@ async def test_install_in_a_group_chat_welcomes_everyone(bot: RunningBot, connec
     [reply] = await connector.wait_for(1)
     assert "@Innkjøpsbot" in reply.text and "Kari" not in reply.text
     assert [r.conversation_type for r in _refs(database)] == ["groupChat"]
+
+
+async def test_logs_are_json_lines_without_the_message_text(
+    plain_bot: RunningBot, connector: FakeConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from bot.logging import JsonFormatter
+
+    secret = "lydbøker til hemmelig-prosjekt-4711"
+    with caplog.at_level(logging.DEBUG):
+        await plain_bot.post(A.message(secret, connector.url))
+        await connector.wait_for(1)
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    assert all("hemmelig-prosjekt-4711" not in line for line in lines)
+    turns = [json.loads(line) for line in lines if json.loads(line)["event"] == "turn"]
+    assert turns and turns[0]["activity_type"] == "message" and turns[0]["status"] in (200, 202)
+    assert turns[0]["user"] and turns[0]["user"] != A.USER_AAD  # a pseudonym, not the id
