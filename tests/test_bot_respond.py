@@ -73,3 +73,18 @@ def test_english_locale_gets_english_strings(services: Services) -> None:
     answer = respond(services, EN, "who can sign a contract of 3 mill for consultancy?", {})
     assert answer.kind in {"authority", "clarify"}
     assert respond(services, EN, "hi", {}).text.startswith("What I can help with")
+
+
+def test_a_very_long_message_is_answered_quickly_from_its_beginning(services: Services) -> None:
+    answer = respond(services, NB, "kontorstoler " + "bla " * 20_000, {})
+    assert answer.kind in {"agreement", "no_agreement", "no_active_agreement"}
+
+
+def test_a_short_follow_up_refines_the_previous_search_in_the_state(services: Services) -> None:
+    state: dict = {}
+    respond(services, NB, "møbler", state)
+    assert state["last_query"] == "møbler"
+    respond(services, NB, "til barnehagen", state)
+    assert state["last_query"] == "møbler til barnehagen"
+    respond(services, NB, "toner", state)  # a new question is not a refinement
+    assert state["last_query"] == "toner"

@@ -28,6 +28,7 @@ from bot.teams import cards, recognise
 
 logger = logging.getLogger(__name__)
 
+MAX_TEXT = 1000  # a question longer than this is cut (Teams allows ~28 KB; nobody asks that much)
 AREA_MODULES = ("bot.alerts.conversation", "bot.courses.conversation")
 _MISSING: set[str] = set()
 
@@ -48,7 +49,7 @@ def optional_module(name: str) -> ModuleType | None:
 def respond(services: Services, user: User, text: str, state: dict[str, Any]) -> Answer:
     """The bot's answer to one message; updates `state` for follow-ups."""
     lang = user.lang
-    text = recognise.normalise(text)
+    text = recognise.normalise(text)[:MAX_TEXT]
     if not text:
         return Answer(text=strings("bot").get("empty_message", lang), kind="empty")
     if recognise.is_help(text) or recognise.is_greeting(text):
