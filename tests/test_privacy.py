@@ -74,6 +74,10 @@ def populate(database: Database) -> dict[str, int]:
         reference(session, OLA, "a:ola-old", installed=False, when=OLD)
         session.add(ConversationState(conversation_id="a:kari-personal", data={"last": "kontorstol"}, updated_at=NOW))
         session.add(ConversationState(conversation_id="a:ola-personal", data={"last": "toner"}, updated_at=OLD))
+        # Kari also talks to the bot in a team channel: the channel's state belongs to the team
+        channel = reference(session, KARI, "19:innkjop@thread.tacv2")
+        channel.conversation_type = "channel"
+        session.add(ConversationState(conversation_id="19:innkjop@thread.tacv2", data={"last": "møbler"}, updated_at=NOW))
         store.record_feedback(session, helpful=True, query="kontorstol", aad_object_id=KARI.aad_object_id).created_at = NOW
         old_feedback = store.record_feedback(session, helpful=False, query="toner", aad_object_id=OLA.aad_object_id)
         old_feedback.created_at = OLD
@@ -168,7 +172,7 @@ def test_erase_deletes_or_anonymises_only_that_person(database: Database) -> Non
     populate(database)
     before_ola = export_user_data(database, aad_id=OLA.aad_object_id)
     preview = erase_user_data(database, aad_id=KARI.aad_object_id, dry_run=True)
-    assert preview["dry_run"] and count(database, ConversationRef) == 3  # nothing changed yet
+    assert preview["dry_run"] and count(database, ConversationRef) == 4  # nothing changed yet
     result = erase_user_data(database, aad_id=KARI.aad_object_id)
     actions = {(r["table"], r["action"]) for r in result["results"]}
     assert ("conversation_ref", "delete") in actions and ("alert_decision", "anonymise") in actions
@@ -179,6 +183,7 @@ def test_erase_deletes_or_anonymises_only_that_person(database: Database) -> Non
         decision = session.exec(select(AlertDecision)).one()
         assert decision.decision == "use_option" and decision.decided_by_email == "" and decision.decided_by_name == ""
         assert session.exec(select(AlertOwner)).all() == []  # handed back to the register's owner
+        assert session.get(ConversationState, "19:innkjop@thread.tacv2") is not None  # the team's, not hers
         log = session.exec(select(PrivacyLog).where(PrivacyLog.action == "delete", PrivacyLog.dry_run == False)).one()  # noqa: E712
         assert log.counts and "@" not in json.dumps(log.counts)
     # Ola is untouched (apart from the alert reassignment he made, which went with Kari's row)
@@ -205,7 +210,7 @@ def test_retention_deletes_what_is_older_and_keeps_the_rest(database: Database) 
         assert remaining == ["båtmotor"]
         assert {o.status for o in session.exec(select(OutboxRow))} == {"pending", "sent"}
         assert session.exec(select(Enrolment)).all() == []
-        assert len(session.exec(select(ConversationRef)).all()) == 2
+        assert len(session.exec(select(ConversationRef)).all()) == 3
         assert len(session.exec(select(Feedback)).all()) == 1
     again = run_retention(services)
     assert again["deleted"] == 0 and again["anonymised"] == 0

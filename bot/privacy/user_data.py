@@ -30,6 +30,9 @@ _LINKS = (("conversation_ref", "email", "aad_object_id"), ("course_enrolment", "
           ("announcement_recipient", "email", "aad_object_id"))
 
 
+_CASE_INSENSITIVE = frozenset({"email", "aad_id"})
+
+
 @dataclass
 class Subject:
     """The person, as every identifier the database knows them by."""
@@ -98,16 +101,14 @@ def _feedback_hashes(aad_ids: set[str]) -> set[str]:
 def _match_condition(entry: PersonalData, table: Table, subject: Subject) -> ColumnElement[bool] | None:
     conditions = []
     for column, keys in entry.match.items():
-        values: set[Any] = set()
-        for key in (keys if isinstance(keys, tuple) else (keys,)):
-            values |= subject.values(key)
-        values.discard("")
-        if not values:
-            continue
-        if all(isinstance(v, str) for v in values):
-            conditions.append(func.lower(table.c[column]).in_(sorted({v.lower() for v in values})))
-        else:
-            conditions.append(table.c[column].in_(sorted(values)))
+        for key in keys if isinstance(keys, tuple) else (keys,):
+            values = {v for v in subject.values(key) if v != ""}
+            if not values:
+                continue
+            if key in _CASE_INSENSITIVE:  # e-mails and Entra ids: any case
+                conditions.append(func.lower(table.c[column]).in_(sorted({str(v).lower() for v in values})))
+            else:  # conversation ids, pseudonyms, row ids: exactly
+                conditions.append(table.c[column].in_(sorted(values)))
     return or_(*conditions) if conditions else None
 
 
