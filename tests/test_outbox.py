@@ -424,3 +424,18 @@ async def test_tokens_come_from_the_sdk_connection_manager(database: Database) -
     assert token_provider_from_services(built) is not None and "connection_manager" in built.extras
     anonymous = Services(settings=Settings(_env_file=None, app_id="", app_password=""), database=database)  # type: ignore[call-arg]
     assert token_provider_from_services(anonymous) is None
+
+
+def test_a_send_is_counted_from_its_answer_when_settled() -> None:
+    clock = FakeClock()
+    limiter = DeliveryLimiter((Window(2, 1.0),), (Window(100, 1.0),), clock=clock)
+    _, first = limiter.reserve_ticket("a:1")
+    _, second = limiter.reserve_ticket("a:1")
+    assert limiter.reserve("a:1") == pytest.approx(1.0)
+    clock.now += 0.4  # the first answer comes back 0.4 s later (a slow new connection)
+    limiter.settle(first)
+    limiter.settle(second)
+    clock.now += 0.7  # 1.1 s after letting them go, but only 0.7 s after Teams may have counted them
+    assert limiter.reserve("a:1") == pytest.approx(0.3)
+    clock.now += 0.3
+    assert limiter.reserve("a:1") == 0.0

@@ -6,9 +6,10 @@ N refilling N per period lets up to 2N through in one window, so each limit here
 window log instead (at most N timestamps inside any `period`): never over the limit, and the
 same average throughput. The clock is injected, so the limiter is tested with a fake clock.
 
-`guard_seconds` lengthens every window a little: the limiter counts a request when it lets it
-go, Teams counts it when it arrives, and the network's jitter between the two would otherwise
-let Teams see (limit + 1) in a window now and then and answer 429.
+`guard_seconds` lengthens every window a little, and `settle(ticket)` moves a request's count
+from the moment it was let go to the moment its answer came back: Teams counts a request when
+it arrives, somewhere in between, and without both the network's jitter (a new connection's
+handshake, say) would now and then let Teams see (limit + 1) in a window and answer 429.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ class SlidingWindows:
     def __init__(self, windows: Sequence[Window], guard_seconds: float = 0.0) -> None:
         self.windows = tuple(windows)
         self.guard = guard_seconds
-        self._events: deque[float] = deque()
+        self._events: deque[list[float]] = deque()  # one mutable [time] cell per event, oldest first
         self._horizon = max((w.period for w in self.windows), default=0.0) + guard_seconds
         self.paused_until = 0.0
 
     def _trim(self, now: float) -> None:
-        while self._events and self._events[0] <= now - self._horizon:
+        while self._events and self._events[0][0] <= now - self._horizon:
             self._events.popleft()
 
     def wait_time(self, now: float) -> float:
@@ -54,13 +55,23 @@ class SlidingWindows:
             # events inside (now - period, now]; the oldest of the last `limit` must leave the window
             if n >= window.limit:
                 period = window.period + self.guard
-                oldest_relevant = self._events[n - window.limit]
+                oldest_relevant = self._events[n - window.limit][0]
                 if oldest_relevant > now - period:
                     wait = max(wait, oldest_relevant + period - now)
         return wait
 
-    def record(self, now: float) -> None:
-        self._events.append(now)
+    def record(self, now: float) -> list[float]:
+        cell = [now]
+        self._events.append(cell)
+        return cell
+
+    def settle(self, cell: list[float], at: float) -> None:
+        """Count the event at `at` (when its answer came back) instead of when it was let go."""
+        if at <= cell[0]:
+            return
+        cell[0] = at
+        if any(self._events[i][0] > self._events[i + 1][0] for i in range(len(self._events) - 1)):
+            self._events = deque(sorted(self._events, key=lambda c: c[0]))
 
     def pause(self, until: float) -> None:
         self.paused_until = max(self.paused_until, until)
@@ -68,6 +79,13 @@ class SlidingWindows:
     @property
     def idle(self) -> bool:
         return not self._events
+
+
+@dataclass
+class Ticket:
+    windows: SlidingWindows
+    conversation_cell: list[float]
+    app_cell: list[float]
 
 
 class DeliveryLimiter:
@@ -105,14 +123,24 @@ class DeliveryLimiter:
         return max(self._conversation(conversation).wait_time(now), self.app.wait_time(now))
 
     def reserve(self, conversation: str) -> float:
+        return self.reserve_ticket(conversation)[0]
+
+    def reserve_ticket(self, conversation: str) -> tuple[float, Ticket | None]:
+        """(0.0, ticket) when the send may go now (counted), else (seconds to wait, None)."""
         now = self.clock()
         conv = self._conversation(conversation)
         wait = max(conv.wait_time(now), self.app.wait_time(now))
         if wait > 0:
-            return wait
-        conv.record(now)
-        self.app.record(now)
-        return 0.0
+            return wait, None
+        return 0.0, Ticket(conv, conv.record(now), self.app.record(now))
+
+    def settle(self, ticket: Ticket | None) -> None:
+        """The send's answer came back: count it from now (see the module doc)."""
+        if ticket is None:
+            return
+        now = self.clock()
+        ticket.windows.settle(ticket.conversation_cell, now)
+        self.app.settle(ticket.app_cell, now)
 
     def pause_conversation(self, conversation: str, seconds: float) -> None:
         self._conversation(conversation).pause(self.clock() + seconds)

@@ -219,7 +219,7 @@ class Sender:
         async with semaphore:
             defer_after = self.lease.total_seconds() / 3
             while True:
-                wait = self.limiter.reserve(key)
+                wait, ticket = self.limiter.reserve_ticket(key)
                 if wait == 0:
                     break
                 if wait > defer_after:  # do not sit on a lease: give it back, due when allowed
@@ -232,7 +232,7 @@ class Sender:
                     return
                 await asyncio.sleep(wait)
             held.pop(row.id, None)
-            delivery = asyncio.create_task(self._deliver(row, activity_id, report))
+            delivery = asyncio.create_task(self._deliver(row, activity_id, report, ticket))
             on_wire.add(delivery)
             delivery.add_done_callback(on_wire.discard)
             await asyncio.shield(delivery)
@@ -259,14 +259,17 @@ class Sender:
         )
         return None
 
-    async def _deliver(self, row: OutboxRow, activity_id: str | None, report: DrainReport) -> None:
+    async def _deliver(self, row: OutboxRow, activity_id: str | None, report: DrainReport, ticket: Any = None) -> None:
         assert row.id is not None
-        if row.operation == OutboxOperation.UPDATE:
-            result = await self.connector.update(row.service_url, row.conversation_id, activity_id or "", row.activity)
-        elif row.operation == OutboxOperation.DELETE:
-            result = await self.connector.delete(row.service_url, row.conversation_id, activity_id or "")
-        else:
-            result = await self.connector.send(row.service_url, row.conversation_id, row.activity)
+        try:
+            if row.operation == OutboxOperation.UPDATE:
+                result = await self.connector.update(row.service_url, row.conversation_id, activity_id or "", row.activity)
+            elif row.operation == OutboxOperation.DELETE:
+                result = await self.connector.delete(row.service_url, row.conversation_id, activity_id or "")
+            else:
+                result = await self.connector.send(row.service_url, row.conversation_id, row.activity)
+        finally:
+            self.limiter.settle(ticket)
         code = str(result.status)
         report.by_status_code[code] = report.by_status_code.get(code, 0) + 1
         values = self._outcome(row, result, report)
