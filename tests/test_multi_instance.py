@@ -234,3 +234,40 @@ async def test_the_outbox_sends_each_row_once_with_two_senders(
     with shared_database.session() as session:
         claimed_by = {row.claimed_by for row in session.exec(select(OutboxRow))}
     assert claimed_by  # which sender delivered which row is up to the race
+
+
+def test_two_instances_migrating_an_empty_database_at_once_both_succeed(tmp_path: Path) -> None:
+    """Both run `innkjopsbot migrate` on the same empty schema: one migrates, the other waits (advisory lock)."""
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set: the migration lock is PostgreSQL's")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from bot.db import normalize_url
+
+    schema = "t_" + uuid.uuid4().hex[:16]
+    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = normalize_url(POSTGRES_URL) + ("&" if "?" in POSTGRES_URL else "?") + f"options=-csearch_path%3D{schema}"
+    try:
+        processes = [
+            subprocess.Popen([str(BIN / "innkjopsbot"), "--database", url, "--json", "migrate"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in processes]  # type: ignore[union-attr]
+        for code, _out, err in results:
+            assert code == 0, err
+        outputs = [json.loads(out) for _code, out, _err in results]
+        assert all(o["after"] == Database.head_revision() for o in outputs)
+        # both started from the empty schema; neither failed on the other's half-made tables
+        assert all(o["before"] is None for o in outputs)
+        with admin.connect() as connection:
+            versions = connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version')).all()
+        assert [v[0] for v in versions] == [Database.head_revision()]
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
