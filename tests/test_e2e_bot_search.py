@@ -123,3 +123,41 @@ async def test_two_instances_share_the_conversation_through_the_database(
         await other.post(A.message("til barnehagen", connector.url))
         second = (await connector.wait_for(2))[1]
     assert "Barnehagemøbler" in second.text[:300]
+
+
+def _submits(card: dict, verb: str) -> list[dict]:
+    found = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Submit" and (node.get("data") or {}).get("verb") == verb:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+async def test_the_cards_buttons_work_feedback_and_what_now(
+    bot: RunningBot, connector: FakeConnector, database: Database
+) -> None:
+    """The buttons of the no-agreement card, pressed: "not helpful" is stored and logged, "what do
+    I do now?" answers with the procedure (authority)."""
+    await bot.post(A.message("blomster til begravelse", connector.url))
+    [reply] = await connector.wait_for(1)
+    [no] = [b for b in _submits(reply.card, "feedback") if b["data"]["helpful"] is False]
+    await bot.post(A.submit(no["data"], connector.url))
+    thanks = (await connector.wait_for(2))[1]
+    assert "Takk" in thanks.text
+    with database.session() as session:
+        kinds = sorted(q.kind for q in session.exec(select(QuestionLog)).all())
+    assert kinds == ["negative_feedback", "no_agreement"]
+
+    [what_now] = _submits(reply.card, "authority.start")
+    await bot.post(A.submit(what_now["data"], connector.url))
+    answer = (await connector.wait_for(3))[2]
+    assert answer.card is not None and answer.text != thanks.text
