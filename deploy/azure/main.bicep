@@ -37,6 +37,9 @@ param postgresServerName string = '${namePrefix}-pg-${uniqueSuffix}'
 @maxLength(24)
 param keyVaultName string = take('${namePrefix}-kv-${uniqueSuffix}', 24)
 
+@description('Key Vault purge protection (recommended for production; it cannot be turned off again, and a deleted vault name stays taken for 90 days).')
+param keyVaultPurgeProtection bool = true
+
 @description('Name of the Azure Bot resource (globally unique).')
 param botName string = '${namePrefix}-bot-${uniqueSuffix}'
 
@@ -164,7 +167,7 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
-    enablePurgeProtection: true
+    enablePurgeProtection: keyVaultPurgeProtection ? true : null
     publicNetworkAccess: 'Enabled'
   }
 }
