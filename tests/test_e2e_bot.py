@@ -321,3 +321,14 @@ async def test_logs_are_json_lines_without_the_message_text(
     turns = [json.loads(line) for line in lines if json.loads(line)["event"] == "turn"]
     assert turns and turns[0]["activity_type"] == "message" and turns[0]["status"] in (200, 202)
     assert turns[0]["user"] and turns[0]["user"] != A.USER_AAD  # a pseudonym, not the id
+
+
+async def test_readiness_is_503_while_the_database_is_unreachable() -> None:
+    unreachable = Database("postgresql://postgres@127.0.0.1:1/nowhere", connect_args={"connect_timeout": 2})
+    try:
+        async with running_bot(unreachable, bot_settings(), as_of=AS_OF) as running:
+            status, text = await running.get("/readyz")
+            assert status == 503 and json.loads(text)["database"] is False
+            assert (await running.get("/healthz"))[0] == 200  # alive, just not ready
+    finally:
+        unreachable.dispose()
