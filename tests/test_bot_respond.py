@@ -88,3 +88,10 @@ def test_a_short_follow_up_refines_the_previous_search_in_the_state(services: Se
     assert state["last_query"] == "møbler til barnehagen"
     respond(services, NB, "toner", state)  # a new question is not a refinement
     assert state["last_query"] == "toner"
+
+
+def test_a_new_question_after_a_clarifying_question_is_not_taken_as_the_answer(services: Services) -> None:
+    state: dict = {}
+    assert respond(services, NB, "Jeg skal kjøpe nye stoler til personalrommet, hva må jeg gjøre?", state).kind == "clarify"
+    answer = respond(services, NB, "toner", state)  # asked for the value; this is a new question
+    assert answer.kind in {"agreement", "no_agreement", "no_active_agreement"}

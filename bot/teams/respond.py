@@ -62,12 +62,12 @@ def respond(services: Services, user: User, text: str, state: dict[str, Any]) ->
             continue
         answer = try_answer(services, user, text, state)
         if answer is not None:
-            _remember(state, kind=answer.kind, text=text)
+            _remember(state, last_kind=answer.kind, last_text=text)
             return answer
 
     fresh = _fresh(state)
     previous = fresh.get("authority_previous")
-    if previous and fresh.get("last_kind") == "clarify" and recognise.is_short(text):
+    if previous and fresh.get("last_kind") == "clarify" and _answers_our_question(text, previous):
         answer = authority_answer(services, user, text, state, previous=previous)  # the reply to our question
         if answer is not None:
             return answer
@@ -89,6 +89,14 @@ def respond(services: Services, user: User, text: str, state: dict[str, Any]) ->
 AUTHORITY_KINDS = {"authority", "clarify"}
 SEARCH_KINDS = {"agreement", "no_agreement", "no_active_agreement", "agreements", "category"}
 NO_AGREEMENT_KINDS = {"no_agreement", "no_active_agreement"}
+
+
+def _answers_our_question(text: str, previous: Any) -> bool:
+    """A short reply to the clarifying question we asked: an amount when we asked for the value."""
+    if not recognise.is_short(text):
+        return False
+    asked = previous.get("ask") if isinstance(previous, dict) else None
+    return recognise.has_amount(text) if asked == "value" else True
 
 
 def _fresh(state: dict[str, Any]) -> dict[str, Any]:
