@@ -159,14 +159,15 @@ def claim_due(engine: Engine, *, worker: str, limit: int, lease: dt.timedelta, n
         and_(TABLE.c.status == OutboxStatus.CLAIMED.value, TABLE.c.claimed_until < now),
     )
     candidates = select(TABLE.c.id).where(due).order_by(TABLE.c.next_attempt_at, TABLE.c.id).limit(limit)
+    stmt = update(TABLE).values(status=OutboxStatus.CLAIMED.value, claimed_by=worker, claimed_until=now + lease)
     if engine.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    stmt = (
-        update(TABLE)
-        .where(TABLE.c.id.in_(candidates.scalar_subquery()))
-        .values(status=OutboxStatus.CLAIMED.value, claimed_by=worker, claimed_until=now + lease)
-        .returning(*TABLE.c)
-    )
+        # WITH due AS (SELECT id … FOR UPDATE SKIP LOCKED LIMIT n) UPDATE outbox … FROM due: the
+        # locked set is computed once (a CTE), so the UPDATE touches exactly the rows locked here
+        locked = candidates.with_for_update(skip_locked=True).cte("due_rows")
+        stmt = stmt.where(TABLE.c.id == locked.c.id)
+    else:
+        stmt = stmt.where(TABLE.c.id.in_(candidates.scalar_subquery()))
+    stmt = stmt.returning(*TABLE.c)
     with Session(engine, expire_on_commit=False) as session:
         rows = session.execute(stmt).all()
         session.commit()
