@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -128,6 +129,7 @@ def test_cli_scan_overview_export_and_outbox_status(tmp_path: Path) -> None:
     dry = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "scan", "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
     assert "why:" in dry.output and "would queue" in dry.output and "NOT REACHABLE" in dry.output
+    assert re.search(r"^alert\s+LK-\S+\s+\w+\s+\d{4}-\d\d-\d\d\s+to \S+@", dry.output, re.MULTILINE)
 
     done = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "--json", "alerts", "scan"], env=env)
     payload = json.loads(done.output)

@@ -27,7 +27,7 @@ def _scan_text(report, verb: str) -> str:
     for p in report.planned:
         state = "new" if p.new else "already queued"
         reach = "" if (p.conversation_ref_id or p.conversation) else "  [NOT REACHABLE]"
-        lines.append(f"{p.kind:<11} {p.agreement_id or '-':<12} {p.milestone or '-':<11} {p.due or '':<10}  to {p.recipient}{reach}  ({state})\n"
+        lines.append(f"{p.kind:<11} {p.agreement_id or '-':<12} {p.milestone or '-':<11} {str(p.due or '-'):<10}  to {p.recipient}{reach}  ({state})\n"
                      f"            why: {p.reason}")
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing new"
     lines.append(f"{report.as_of.isoformat()}: {verb} {counts}; {len(report.planned) - len(report.new)} already queued.")
