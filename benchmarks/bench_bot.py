@@ -1,5 +1,7 @@
 """Benchmark: agreement questions through POST /api/messages, the reply delivered to a fake Bot
-Connector (both real aiohttp servers on 127.0.0.1), sequential and with 50 concurrent senders.
+Connector (both real aiohttp servers on 127.0.0.1), sequential and with 50 concurrent senders;
+and compose-box search invokes. Measured twice: the app in the benchmark's own process (sharing
+it with the load generator and the connector), and `innkjopsbot serve` in a process of its own.
 
 Reports turns per second and p50/p99 latency (POST until the bot's response, which comes after
 the reply was delivered to the connector). The index is the reference register when the sync
@@ -10,6 +12,11 @@ picks the database (default: a temporary SQLite file).
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 import datetime as dt
 import logging
 import os
@@ -24,8 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import aiohttp  # noqa: E402
 from helpers import activities as A  # noqa: E402
-from helpers.bot_server import bot_settings, running_bot  # noqa: E402
+from helpers.bot_server import RunningBot, bot_settings, running_bot  # noqa: E402
 from helpers.fake_connector import FakeConnector  # noqa: E402
 
 from bot.db import Database, normalize_url  # noqa: E402
@@ -80,56 +88,108 @@ async def _turn(bot, connector_url: str, index: int, conversation: str) -> float
 
 
 async def _run(database: Database, turns: int, concurrency: int) -> None:
-    async with FakeConnector() as connector, running_bot(database, bot_settings(log_level="WARNING"), as_of=AS_OF,
-                                                         with_scheduler=False) as bot:
-        # warm-up: builds the search index and the per-user references
-        for i in range(min(turns, 20)):
-            await _turn(bot, connector.url, i, f"a:warm{i}")
-        connector.clear()
+    async with FakeConnector() as connector:
+        print("-- the bot in this process (with the load generator and the fake connector)", flush=True)
+        async with running_bot(database, bot_settings(log_level="WARNING"), as_of=AS_OF, with_scheduler=False) as bot:
+            await _measure(bot, connector, turns, concurrency)
+        print("-- the bot in its own process (innkjopsbot serve)", flush=True)
+        async with _served(database) as bot:
+            await _measure(bot, connector, turns, concurrency)
 
-        # sequential
-        latencies = []
-        started = time.perf_counter()
-        for i in range(turns):
-            latencies.append(await _turn(bot, connector.url, i, f"a:seq{i % 50}"))
-        seconds = time.perf_counter() - started
-        delivered = len(connector.activities)
-        _report("sequential", turns, seconds, latencies, delivered)
-        connector.clear()
 
-        # concurrent
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in range(turns):
-            queue.put_nowait(i)
-        latencies = []
+async def _measure(bot: Any, connector: FakeConnector, turns: int, concurrency: int) -> None:
+    # warm-up: builds the search index and the per-user references
+    for i in range(min(turns, 20)):
+        await _turn(bot, connector.url, i, f"a:warm{i}")
+    connector.clear()
 
-        async def worker(worker_id: int) -> None:
+    # sequential
+    latencies = []
+    started = time.perf_counter()
+    for i in range(turns):
+        latencies.append(await _turn(bot, connector.url, i, f"a:seq{i % 50}"))
+    seconds = time.perf_counter() - started
+    _report("sequential", turns, seconds, latencies, len(connector.activities))
+    connector.clear()
+
+    # concurrent
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(turns):
+        queue.put_nowait(i)
+    latencies = []
+
+    async def worker(worker_id: int) -> None:
+        while True:
+            try:
+                i = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            latencies.append(await _turn(bot, connector.url, i, f"a:conc{worker_id}"))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    seconds = time.perf_counter() - started
+    _report(f"{concurrency} concurrent", turns, seconds, latencies, len(connector.activities))
+    connector.clear()
+
+    # compose-box search (an invoke answered in the HTTP response; Teams allows 5 s)
+    latencies = []
+    started = time.perf_counter()
+    for i in range(turns):
+        activity = A.compose_query(COMPOSE_QUERIES[i % len(COMPOSE_QUERIES)], connector.url)
+        t0 = time.perf_counter()
+        status, body = await bot.post(activity)
+        latencies.append(time.perf_counter() - t0)
+        if status != 200 or body["composeExtension"]["type"] not in ("result", "message"):
+            raise RuntimeError(f"compose query {i} got HTTP {status}")
+    _report("compose-box", turns, time.perf_counter() - started, latencies, turns)
+    _, metrics = await bot.get("/metrics")
+    kinds = [line.split('"')[1] + "=" + line.rsplit(" ", 1)[1].removesuffix(".0")
+             for line in metrics.splitlines() if line.startswith("innkjopsbot_answers_total{")]
+    print(f"{'answers':>14}: {', '.join(kinds)}", flush=True)
+    if not any(k.startswith("agreement=") for k in kinds):
+        raise RuntimeError("no agreement answers: is the bot using the benchmark's database?")
+
+
+@asynccontextmanager
+async def _served(database: Database) -> AsyncIterator[RunningBot]:
+    """`innkjopsbot serve` as a subprocess on a free port, anonymous, on the same database."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = database.engine.url.render_as_string(hide_password=False)
+    schema = getattr(database, "bench_schema", None)
+    if schema:
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    env = {**os.environ, "MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": "", "INNKJOPSBOT_SCHEDULER_ENABLED": "false",
+           "INNKJOPSBOT_LOG_LEVEL": "WARNING", "INNKJOPSBOT_MIGRATE_ON_START": "false"}
+    process = subprocess.Popen(
+        # not `python -m bot.cli`: that loads bot/cli.py twice and the commands lose the global options
+        [sys.executable, "-c", "from bot.cli import main; main()", "--database", url, "--as-of", AS_OF.isoformat(), "serve",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            deadline = time.monotonic() + 60
             while True:
                 try:
-                    i = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                latencies.append(await _turn(bot, connector.url, i, f"a:conc{worker_id}"))
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(w) for w in range(concurrency)))
-        seconds = time.perf_counter() - started
-        _report(f"{concurrency} concurrent", turns, seconds, latencies, len(connector.activities))
-        # compose-box search (an invoke answered in the HTTP response; Teams allows 5 s)
-        latencies = []
-        started = time.perf_counter()
-        for i in range(turns):
-            activity = A.compose_query(COMPOSE_QUERIES[i % len(COMPOSE_QUERIES)], connector.url)
-            t0 = time.perf_counter()
-            status, body = await bot.post(activity)
-            latencies.append(time.perf_counter() - t0)
-            if status != 200 or body["composeExtension"]["type"] not in ("result", "message"):
-                raise RuntimeError(f"compose query {i} got HTTP {status}")
-        _report("compose-box", turns, time.perf_counter() - started, latencies, turns)
-        _, metrics = await bot.get("/metrics")
-        kinds = [line.split('"')[1] + "=" + line.rsplit(" ", 1)[1].removesuffix(".0")
-                 for line in metrics.splitlines() if line.startswith("innkjopsbot_answers_total{")]
-        print(f"answers by kind: {', '.join(kinds)}", flush=True)
+                    async with session.get(base + "/readyz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("innkjopsbot serve did not become ready")
+                await asyncio.sleep(0.2)
+            yield RunningBot(base, None, session)  # type: ignore[arg-type]
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def _report(label: str, turns: int, seconds: float, latencies: list[float], delivered: int) -> None:
@@ -167,6 +227,7 @@ def _database(url: str) -> tuple[Database, Callable[[], None]]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     database = Database(url, connect_args={"options": f"-csearch_path={schema}"})
+    database.bench_schema = schema  # type: ignore[attr-defined]
     database.migrate()
 
     def drop() -> None:
