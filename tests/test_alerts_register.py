@@ -135,11 +135,16 @@ def test_cli_scan_overview_export_and_outbox_status(tmp_path: Path) -> None:
     payload = json.loads(done.output)
     assert payload["new"]["alert"] > 0 and payload["dry_run"] is False
     again = json.loads(runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "--json", "alerts", "scan"], env=env).output)
-    assert again["new"] == {} and again["already_queued"] == sum(1 for m in payload["messages"] if m["kind"] != "escalation")
+    assert again["new"] == {} and again["already_queued"] == sum(1 for m in payload["messages"] if m["kind"] not in ("escalation", "channel_summary"))
 
     status = runner.invoke(cli, ["--database", url, "--json", "outbox", "status"])
     counts = {(c["kind"], c["status"]): c["count"] for c in json.loads(status.output)["counts"]}
     assert counts[("alert", "unreachable")] == payload["new"]["alert"]
+    # go-live: dozens of escalations and unreachable owners reach the channel as ONE card; each is
+    # still recorded under its own key (merged) so that no later scan repeats it
+    assert payload["new"]["channel_summary"] == 1 and counts[("channel_summary", "pending")] == 1
+    assert counts[("unreachable", "merged")] == payload["new"]["unreachable"] > 5
+    assert counts[("escalation", "merged")] == payload["new"]["escalation"]
 
     overview_out = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "overview", "--months", "3"])
     assert overview_out.exit_code == 0 and "2026-12" in overview_out.output

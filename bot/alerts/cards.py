@@ -167,6 +167,13 @@ def channel_card(title: str, text: str, agreement: AgreementFacts | None, lang: 
     return _card(body)
 
 
+def list_card(title: str, lines: list[str], max_items: int, lang: str) -> dict[str, Any]:
+    body = [_title(title)] + [_text(line, size="Small", spacing="Small") for line in lines[:max_items]]
+    if len(lines) > max_items:
+        body.append(_text(t("digest_more", lang, n=len(lines) - max_items), isSubtle=True))
+    return _card(body)
+
+
 def digest_card(overview: list[dict[str, Any]], as_of: dt.date, months: int, max_items: int, lang: str) -> dict[str, Any]:
     """Overview rows (see bot.alerts.overview) grouped by month, at most `max_items` lines."""
     open_count = sum(1 for row in overview if not row["status"].startswith("decided"))

@@ -44,6 +44,7 @@ class AlertConfig(BaseModel):
     snooze_days: int = Field(ge=1)
     digest: DigestRule
     chat_commands: list[str] = Field(default_factory=list)
+    channel_combine_over: int = Field(5, ge=0)
 
     @model_validator(mode="after")
     def _all_milestones(self) -> "AlertConfig":

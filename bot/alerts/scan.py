@@ -202,17 +202,57 @@ def plan_milestone(ctx: Context, agreement: AgreementFacts, milestone: Milestone
     return out
 
 
-def queue(session: Session, planned: list[Planned], *, write: bool) -> None:
+def queue(session: Session, planned: list[Planned], *, write: bool, merged_into: str | None = None) -> None:
     """Enqueue each planned message (write) or just mark which keys are already queued (dry run)."""
     for p in planned:
         if write:
             row = enqueue(
                 session, idempotency_key=p.key, kind=p.kind, subject_id=p.agreement_id or None, recipient=p.recipient,
                 conversation_ref_id=p.conversation_ref_id, conversation=p.conversation, activity=p.activity,
+                merged_into=merged_into,
             )
             p.new = row is not None
         else:
-            p.new = session.execute(select(OutboxRow.id).where(OutboxRow.idempotency_key == p.key)).first() is None
+            p.new = already_queued(session, p.key) is False
+
+
+def already_queued(session: Session, key: str) -> bool:
+    return session.execute(select(OutboxRow.id).where(OutboxRow.idempotency_key == key)).first() is not None
+
+
+COMBINED_KINDS = ("unreachable", "escalation")
+
+
+def queue_channel_items(ctx: Context, items: list[Planned], *, write: bool) -> list[Planned]:
+    """Escalations and unreachable-owner reports: one card each, or — when a scan finds more than
+    `channel_combine_over` new ones (the first scan after go-live, a big sync) — one card listing
+    them all, each still recorded under its own key (status merged) so it is never repeated."""
+    fresh = [p for p in items if not already_queued(ctx.session, p.key)]
+    for p in items:
+        if p not in fresh:
+            p.new = False
+    if len(fresh) <= ctx.config.channel_combine_over:
+        queue(ctx.session, fresh, write=write)
+        return []
+    import hashlib
+
+    digest = hashlib.sha1("\n".join(sorted(p.key for p in fresh)).encode()).hexdigest()[:12]
+    lang = ctx.channel_lang
+    lines = []
+    for p in fresh:
+        body = p.activity["attachments"][0]["content"]["body"]
+        lines.append(f"**{body[0]['text']}** – {body[1]['text']}")
+    title = cards.t("combined_title", lang, n=len(fresh))
+    card = cards.list_card(title, lines, min(ctx.config.digest.max_items, 40), lang)  # well under 28 KB
+    combined = ctx.to_channel(
+        "channel_summary", f"alert-channel:{ctx.as_of.isoformat()}:{digest}",
+        f"{len(fresh)} escalations/unreachable owners in one card", card, title, None,
+    )
+    queue(ctx.session, [combined], write=write)
+    queue(ctx.session, fresh, write=write, merged_into=combined.key)
+    for p in fresh:
+        p.reason += " (in the combined card)"
+    return [combined]
 
 
 def scan(
@@ -236,10 +276,13 @@ def scan(
         agreements = {a.id: a for a in load_facts(session, as_of)}
         if only_agreement is not None:
             agreements = {k: v for k, v in agreements.items() if k == only_agreement}
+        channel_items: list[Planned] = []
         for milestone in all_milestones(list(agreements.values()), ctx.config, as_of):
             planned = plan_milestone(ctx, agreements[milestone.agreement_id], milestone, write=not dry_run)
-            queue(session, planned, write=not dry_run)
+            queue(session, [p for p in planned if p.kind not in COMBINED_KINDS], write=not dry_run)
+            channel_items.extend(p for p in planned if p.kind in COMBINED_KINDS)
             report.planned.extend(planned)
+        report.planned.extend(queue_channel_items(ctx, channel_items, write=not dry_run))
         if dry_run:
             session.rollback()
     return report

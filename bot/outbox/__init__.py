@@ -28,6 +28,8 @@ Enqueue, inside your own transaction (one row per recipient and message)::
 - No target, an unknown reference or a reference whose bot is uninstalled gives a row with
   status `unreachable` (never attempted) — so reports show everyone, never a silent skip.
 - `not_before=<aware datetime>` schedules the message for later.
+- `merged_into=<key>` records a message (and reserves its key) whose content goes out inside
+  another, combined message: status `merged`, never sent on its own.
 - Update or delete a delivered message (e.g. correct/withdraw an announcement)::
 
       enqueue(session, idempotency_key=f"announcement:{ann.id}:v2:{ref_id}", kind="announcement",
@@ -41,7 +43,7 @@ Enqueue, inside your own transaction (one row per recipient and message)::
   was never delivered the update/delete ends `failed` with the reason. `target_activity_id=`
   may be given instead of `target_key` when the activity id is known.
 
-Statuses (`OutboxStatus`): pending → claimed → sent | failed | blocked | unreachable
+Statuses (`OutboxStatus`): pending → claimed → sent | failed | blocked | unreachable | merged
 (pending again between retries). `last_status_code`, `last_error`, `attempts`, `sent_at`,
 `sent_activity_id` tell what happened. `bot.outbox.store.status_counts(engine, kind=,
 subject_id=)` gives a report's totals; query `OutboxRow` for per-recipient details.

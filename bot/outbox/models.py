@@ -17,9 +17,12 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"  # gave up: 4xx other than 429, or too many attempts (last_error says why)
     BLOCKED = "blocked"  # 403 ConversationBlockedByUser: the user blocked or removed the bot
     UNREACHABLE = "unreachable"  # no conversation to send to (no stored reference); never attempted
+    MERGED = "merged"  # not sent on its own: its content went out inside another message (last_error names it)
 
 
-FINAL_STATUSES = frozenset({OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED, OutboxStatus.UNREACHABLE})
+FINAL_STATUSES = frozenset(
+    {OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED, OutboxStatus.UNREACHABLE, OutboxStatus.MERGED}
+)
 
 
 class OutboxOperation(StrEnum):

@@ -79,6 +79,7 @@ def enqueue(
     target_activity_id: str | None = None,
     target_key: str | None = None,
     not_before: dt.datetime | None = None,
+    merged_into: str | None = None,
 ) -> OutboxRow | None:
     """Queue one message for one recipient; None when `idempotency_key` is already queued.
 
@@ -114,7 +115,11 @@ def enqueue(
             conversation_ref_id = original.conversation_ref_id
         else:
             error = f"no queued message with idempotency key {target_key!r} to {operation}"
-    if target is None or not target["service_url"] or not target["conversation_id"]:
+    if merged_into is not None:  # recorded (and deduplicated) here, delivered inside another message
+        status = OutboxStatus.MERGED.value
+        error = f"delivered within {merged_into!r}"
+        target = target or {"service_url": "", "conversation_id": "", "tenant_id": ""}
+    elif target is None or not target["service_url"] or not target["conversation_id"]:
         status = OutboxStatus.UNREACHABLE.value
         error = error or "no conversation to send to (the recipient has no stored conversation reference)"
         target = target or {"service_url": "", "conversation_id": "", "tenant_id": ""}
