@@ -30,6 +30,7 @@ from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
 from bot.search.text import fold, split_compound, word_keys
 
 CANDIDATES = 60
+MAX_PARALLEL = 10  # at most this many parallel agreements presented together
 WEAK_IMPORTANCE = 0.4  # "leie", "service": how, not what
 UNKNOWN_IMPORTANCE = 0.6  # a word neither the register nor the vocabulary knows
 
@@ -280,7 +281,7 @@ def _keyset_vector(index: SearchIndex, keyset: frozenset[str], cache: dict) -> n
             continue
         if vector is None:
             vector = np.zeros(index.size, dtype=np.float32)
-        ids, scores = posting
+        ids, scores, _fields = posting
         vector[ids] = np.maximum(vector[ids], scores)
     cache[keyset] = vector
     return vector
@@ -346,9 +347,13 @@ def _query_keys(groups: list[Group]) -> tuple[set[str], set[str]]:
     every: set[str] = set()
     has_main = any(not g.context for g in groups)
     for group in groups:
+        own_words_known = any(alt.via != "vocabulary" for alt in group.alts)
         for alt in group.alts:
-            if alt.via == "vocabulary":
-                continue  # what the agreement excludes is judged on the question's own words
+            if alt.via == "vocabulary" and own_words_known:
+                if group.context:  # "for the kindergarten": a place or person, translated
+                    for keyset in alt.keysets:
+                        every |= keyset
+                continue  # judged on the question's own words; the vocabulary only translates unknown ones
             for keyset in alt.keysets:
                 every |= keyset
                 if not group.context or not has_main:
@@ -357,21 +362,18 @@ def _query_keys(groups: list[Group]) -> tuple[set[str], set[str]]:
 
 
 def explain(index: SearchIndex, doc_index: int, groups: list[Group]) -> list[Reason]:
-    field_keys = index.field_keys(doc_index)
+    """Per question word: the best way it matched this agreement, and in which field."""
     weights = index.vocabulary.ranking.fields
     reasons: list[Reason] = []
     for group in groups:
         best: tuple[float, Reason] | None = None
         for alt in group.alts:
             for keyset in alt.keysets:
-                for field_name, keys in field_keys.items():
-                    hit = next((keys[k] for k in keyset if k in keys), None)
-                    if hit is None:
-                        continue
+                for field_name in index.fields_of(keyset, doc_index):
                     value = alt.weight * weights.get(field_name, 0.0)
                     if best is None or value > best[0]:
                         shown = "cpv" if field_name.startswith("cpv") else field_name
-                        best = (value, Reason(group.surface, hit, shown, alt.via))
+                        best = (value, Reason(group.surface, alt.label, shown, alt.via))
         if best:
             reasons.append(best[1])
     return reasons
@@ -433,6 +435,7 @@ def _group_parallel(
         return chosen
     lead_category = category_key(index.docs[chosen[0][0]].category)
     together = [(i, s) for i, s in chosen if category_key(index.docs[i].category) == lead_category and s >= parallel_floor]
+    together = together[:MAX_PARALLEL]
     if len(together) > 1:
         result.parallel.append([index.docs[i].id for i, _ in together])
     rest = [(i, s) for i, s in chosen if (i, s) not in together]

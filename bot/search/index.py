@@ -21,6 +21,7 @@ from bot.search.text import Analyzer, Token, fold, primary_key, split_compound, 
 from bot.search.vocabulary import Vocabulary, cpv_labels
 
 FIELDS = ("title", "keywords", "category", "suppliers", "description", "cpv", "cpv_parent")
+FIELD_BITS = {name: position for position, name in enumerate(FIELDS)}
 _SUPPLIER_NOISE = {"as", "asa", "da", "ans", "sa", "ba", "ks", "nuf", "iks", "kf"}
 
 
@@ -53,7 +54,7 @@ class Exclusion:
 @dataclass
 class SearchIndex:
     docs: list[AgreementDoc]
-    postings: dict[str, tuple[np.ndarray, np.ndarray]]
+    postings: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # key -> (doc ids, scores, field bits)
     known: set[str]  # folded words and keys the index and vocabulary know (compound parts, fuzzy)
     fuzzy_choices: list[str]
     fuzzy_originals: dict[str, str]
@@ -78,8 +79,21 @@ class SearchIndex:
         return any(k in self.postings for k in keyset)
 
     def field_keys(self, doc_index: int) -> dict[str, dict[str, str]]:
-        """For explaining a hit: per field, key → the agreement's word that produced it."""
+        """For explaining a hit: per field, key → the agreement's word that produced it (slow)."""
         return _doc_field_keys(self.docs[doc_index], self.analyzer, self.known, self.vocabulary, self.exclusions_text(doc_index))
+
+    def fields_of(self, keyset: frozenset[str], doc_index: int) -> list[str]:
+        """The fields of an agreement that contain any of the keys (from the postings' field bits)."""
+        bits = 0
+        for key in keyset:
+            posting = self.postings.get(key)
+            if posting is None:
+                continue
+            ids, _scores, masks = posting
+            at = int(np.searchsorted(ids, doc_index))
+            if at < len(ids) and ids[at] == doc_index:
+                bits |= int(masks[at])
+        return [name for position, name in enumerate(FIELDS) if bits & (1 << position)]
 
     def exclusions_text(self, doc_index: int) -> list[str]:
         return [e.text for e in self.exclusions[doc_index]]
@@ -185,9 +199,11 @@ def _field_texts(doc: AgreementDoc, vocabulary: Vocabulary, positive_description
         cpv_own.extend(own)
         cpv_parent.extend(parents)
     suppliers = [" ".join(w for w in s.name.split() if w.lower().strip(".") not in _SUPPLIER_NOISE) for s in doc.suppliers]
+    suppliers += [s.org_number for s in doc.suppliers if s.org_number]
+    codes = [code.split("-")[0] for code in doc.cpv_codes]
     return {
         "title": [doc.title],
-        "keywords": list(doc.keywords),
+        "keywords": [*doc.keywords, *codes],
         "category": [doc.category],
         "suppliers": suppliers,
         "description": [positive_description],
@@ -244,12 +260,20 @@ def build_index(
     exclusion_texts: list[list[str]] = []
     known: set[str] = set()
     fuzzy_originals: dict[str, str] = {}
+    text_cache: dict[str, list[Token]] = {}
+
+    def tokens_of(text: str) -> list[Token]:
+        found = text_cache.get(text)
+        if found is None:
+            found = text_cache[text] = analyzer.tokens(text)
+        return found
+
     for doc in docs:
         positive, excluded = split_exclusions(doc.description, analyzer)
         exclusion_texts.append(excluded)
         fields: dict[str, list[Token]] = {}
         for field_name, texts in _field_texts(doc, vocabulary, positive).items():
-            tokens = [t for text in texts for t in analyzer.tokens(text)]
+            tokens = [t for text in texts for t in tokens_of(text)]
             fields[field_name] = tokens
             if field_name in ("cpv", "cpv_parent"):
                 continue  # CPV labels (Danish, Swedish, English) are matched, not used as a lexicon
@@ -273,7 +297,8 @@ def build_index(
 
     # 2. postings (compound parts of the agreements' words join the lexicon)
     split_parts: set[str] = set()
-    collected: dict[str, tuple[list[int], list[float]]] = {}
+    token_cache: dict[tuple[str, tuple[str, ...], bool], tuple[frozenset[str], list[str]]] = {}
+    collected: dict[str, tuple[list[int], list[float], list[int]]] = {}
     positives: list[set[str]] = []
     for doc_index, fields in enumerate(tokenised):
         per_key: dict[str, dict[str, float]] = {}
@@ -282,7 +307,11 @@ def build_index(
             if weight <= 0:
                 continue
             for token in tokens:
-                token_keys, parts = _token_keys(token, known, prefix_split=field_name not in ("cpv", "cpv_parent"))
+                cache_key = (token.text, token.parts, field_name not in ("cpv", "cpv_parent"))
+                cached = token_cache.get(cache_key)
+                if cached is None:
+                    cached = token_cache[cache_key] = _token_keys(token, known, prefix_split=cache_key[2])
+                token_keys, parts = cached
                 if field_name not in ("cpv", "cpv_parent"):
                     split_parts.update(fold(p) for p in parts if len(p) >= 3)
                 for key in token_keys:
@@ -296,15 +325,16 @@ def build_index(
         positive_keys: set[str] = set()
         for key, by_field in per_key.items():
             score = max(by_field.values()) + ranking.multi_field_bonus * min(len(by_field) - 1, 2)
-            ids, scores = collected.setdefault(key, ([], []))
+            ids, scores, masks = collected.setdefault(key, ([], [], []))
             ids.append(doc_index)
             scores.append(score)
+            masks.append(sum(1 << FIELD_BITS[name] for name in by_field))
             if any(f in by_field for f in ("title", "keywords", "category", "description")):
                 positive_keys.add(key)
         positives.append(positive_keys)
     postings = {
-        key: (np.asarray(ids, dtype=np.int32), np.asarray(scores, dtype=np.float32))
-        for key, (ids, scores) in collected.items()
+        key: (np.asarray(ids, dtype=np.int32), np.asarray(scores, dtype=np.float32), np.asarray(masks, dtype=np.uint8))
+        for key, (ids, scores, masks) in collected.items()
     }
 
     known |= split_parts

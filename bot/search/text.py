@@ -50,6 +50,7 @@ def load_language() -> LanguageData:
     return load_model("search/language.yaml", LanguageData)
 
 
+@lru_cache(maxsize=500_000)
 def fold(word: str) -> str:
     """Lower-case ASCII-ish form: æ→ae, ø→o, å→a; the spellings aa and oe fold the same way."""
     folded = word.lower().translate(_FOLD_TABLE)
@@ -91,6 +92,7 @@ def word_keys(word: str) -> frozenset[str]:
     return frozenset(k for k in keys if k)
 
 
+@lru_cache(maxsize=500_000)
 def primary_key(word: str) -> str:
     return fold(_STEMMER.stemWord(word))
 
@@ -124,6 +126,9 @@ class Analyzer:
             if not pieces:
                 continue
             word = "".join(pieces)
+            if len(pieces) == 2 and pieces[0].isdigit() and len(pieces[1]) == 1 and pieces[1].isdigit():
+                pieces = pieces[:1]  # a CPV code with its check digit: "45233141-9"
+                word = pieces[0]
             if len(pieces) > 1 and len(pieces[-1]) <= 2 and pieces[-1] in ("er", "en", "ene", "et", "a", "s"):
                 pieces = pieces[:-1]  # "PC-er", "SIM-kortet" stays; inflection after a hyphen
                 word = "".join(pieces)
