@@ -194,6 +194,3 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
 
-
-if __name__ == "__main__":
-    main()
