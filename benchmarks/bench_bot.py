@@ -164,8 +164,7 @@ async def _served(database: Database) -> AsyncIterator[RunningBot]:
     env = {**os.environ, "MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": "", "INNKJOPSBOT_SCHEDULER_ENABLED": "false",
            "INNKJOPSBOT_LOG_LEVEL": "WARNING", "INNKJOPSBOT_MIGRATE_ON_START": "false"}
     process = subprocess.Popen(
-        # not `python -m bot.cli`: that loads bot/cli.py twice and the commands lose the global options
-        [sys.executable, "-c", "from bot.cli import main; main()", "--database", url, "--as-of", AS_OF.isoformat(), "serve",
+        [sys.executable, "-m", "bot", "--database", url, "--as-of", AS_OF.isoformat(), "serve",
          "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
