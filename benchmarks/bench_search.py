@@ -117,6 +117,7 @@ def main() -> None:
     _measure(reference_index, questions, 1)  # warm caches
     p50, p99, worst = _measure(reference_index, questions, 5)
     print(f"{len(questions)} questions (dev + held-out)", flush=True)
+    print("+RSS MB: growth of resident memory while building and holding the index (includes the build's peak)")
     print(f"{'agreements':>11} {'build s':>8} {'+RSS MB':>9} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")
     print(f"{len(base):>11} {reference_build:>8.2f} {'':>9} {p50:>7.2f} {p99:>7.2f} {worst:>7.2f}", flush=True)
     for n, target in ((10_000, 10.0), (100_000, 50.0)):

@@ -27,7 +27,7 @@ from rapidfuzz.distance import Levenshtein
 from agreements_sync.status import status_as_of
 from bot.search.index import AltTemplate, SearchIndex, category_key
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
-from bot.search.text import fold, split_compound, word_keys
+from bot.search.text import fold, split_compound, split_known_prefix, word_keys
 
 CANDIDATES = 60
 MAX_PARALLEL = 10  # at most this many parallel agreements presented together
@@ -81,7 +81,7 @@ def _known_head(index: SearchIndex, word: str) -> str | None:
     folded = fold(word)
     for start in range(3, len(folded) - 3):
         tail = folded[start:]
-        if tail in index.known or (len(tail) >= 5 and word_keys(tail) & index.known):
+        if tail in index.known or (len(tail) >= 5 and any(len(k) >= 4 for k in word_keys(tail) & index.known)):
             original = word[len(word) - len(tail):] if len(word) == len(folded) else tail
             return original
     return None
@@ -184,6 +184,13 @@ def analyse(index: SearchIndex, query: str) -> list[Group]:
                 if index.has(head_keys):
                     group.alts.append(Alt((head_keys,), (1.0,), weights.head_only, "compound", head))
                 group.alts.extend(_vocabulary_alts(index, head, weights.vocabulary * weights.vocabulary_from_part))
+        if not group.alts and not parts:
+            pair = split_known_prefix(token.text, index.known)
+            if pair:  # a known first part and an unknown rest: "gress|klipper", "familie|veileder"
+                prefix_keys = word_keys(pair[0])
+                if index.has(prefix_keys):
+                    group.alts.append(Alt((prefix_keys,), (1.0,), weights.head_only, "compound", pair[0]))
+                group.alts.extend(_vocabulary_alts(index, pair[0], weights.vocabulary * weights.vocabulary_from_part))
         if not group.alts:
             corrected = _fuzzy(index, token.text)
             if corrected:

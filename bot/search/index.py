@@ -263,6 +263,8 @@ def build_index(
     text_cache: dict[str, list[Token]] = {}
 
     def tokens_of(text: str) -> list[Token]:
+        if len(text) > 160:  # descriptions are mostly unique: not worth keeping
+            return analyzer.tokens(text)
         found = text_cache.get(text)
         if found is None:
             found = text_cache[text] = analyzer.tokens(text)

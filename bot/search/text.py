@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from agreements_sync.knowledge import load_model
 
 _STEMMER = Stemmer.Stemmer("norwegian")
+_DERIVED_RE = re.compile(r"^(.{4,}?)ing(?:en|er|ene|a)?$")
 _WORD_RE = re.compile(r"[0-9a-zæøåäöüéèáàóòúçñ]+(?:[-'’][0-9a-zæøåäöüéèáàóòúçñ]+)*")
 _FOLD_TABLE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "ae", "ö": "o", "ü": "u", "é": "e",
                              "è": "e", "á": "a", "à": "a", "ó": "o", "ò": "o", "ú": "u", "ç": "c",
@@ -42,6 +43,7 @@ class LanguageData(BaseModel):
     context_prepositions: list[str]
     weak_words: list[str] = Field(default_factory=list)
     spelling_rules: list[tuple[str, str]]
+    framing_phrases: list[str] = Field(default_factory=list)
     word_map: dict[str, str] = Field(default_factory=dict)
     exclusions: ExclusionMarkers
 
@@ -65,7 +67,7 @@ def normalise(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     """One word of a text: `text` without hyphens; `parts` the hyphen parts (if any);
     `position` its place in the text; `context` True after a context preposition."""
@@ -87,6 +89,9 @@ def word_keys(word: str) -> frozenset[str]:
                 keys.add(fold(lemma.lower()))
         if word.endswith("el") and len(word) >= 5:  # møbel/møbler, nøkkel/nøkler, sykkel/sykler
             keys.add(fold(_STEMMER.stemWord(word[:-2] + "ler")))
+        derived = _DERIVED_RE.match(word)
+        if derived:  # verbal nouns meet their verbs: brøyting/brøyte, asfaltering/asfaltere, klipping/klipper
+            keys.add(fold(derived.group(1)))
     else:
         keys.add(fold(word))
     return frozenset(k for k in keys if k)
@@ -110,6 +115,8 @@ class Analyzer:
         self.weak_keys: frozenset[str] = frozenset(k for w in self.language.weak_words for k in word_keys(w.lower()))
         self.rules = [(re.compile(pattern), replacement) for pattern, replacement in self.language.spelling_rules]
         self.word_map = {fold(k): v.lower() for k, v in self.language.word_map.items()}
+        phrases = sorted((p.lower() for p in self.language.framing_phrases), key=len, reverse=True)
+        self.framing_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)") if phrases else None
 
     def is_stopword(self, word: str) -> bool:
         return word in self.stopwords or fold(word) in self.folded_stopwords
@@ -118,7 +125,10 @@ class Analyzer:
         """Words of `text`; framing/stop words dropped unless asked; context marked."""
         result: list[Token] = []
         context = False
-        for position, match in enumerate(_WORD_RE.finditer(normalise(text))):
+        normalised = normalise(text)
+        if self.framing_re is not None and not keep_stopwords:
+            normalised = self.framing_re.sub(" ", normalised)
+        for position, match in enumerate(_WORD_RE.finditer(normalised)):
             raw = match.group(0).replace("’", "'")
             if "'" in raw:
                 raw = raw.split("'")[0]  # "PC'er", "iPad'en"
