@@ -184,13 +184,6 @@ def analyse(index: SearchIndex, query: str) -> list[Group]:
                 if index.has(head_keys):
                     group.alts.append(Alt((head_keys,), (1.0,), weights.head_only, "compound", head))
                 group.alts.extend(_vocabulary_alts(index, head, weights.vocabulary * weights.vocabulary_from_part))
-        if not group.alts and not parts:
-            pair = split_known_prefix(token.text, index.known)
-            if pair:  # a known first part and an unknown rest: "gress|klipper", "familie|veileder"
-                prefix_keys = word_keys(pair[0])
-                if index.has(prefix_keys):
-                    group.alts.append(Alt((prefix_keys,), (1.0,), weights.head_only, "compound", pair[0]))
-                group.alts.extend(_vocabulary_alts(index, pair[0], weights.vocabulary * weights.vocabulary_from_part))
         if not group.alts:
             corrected = _fuzzy(index, token.text)
             if corrected:
@@ -201,6 +194,13 @@ def analyse(index: SearchIndex, query: str) -> list[Group]:
                 if split:
                     group.alts.append(_conj([word_keys(p) for p in split], weights.fuzzy * weights.compound_parts, "fuzzy", corrected))
                 specificity_keys.append(corrected_keys)
+        if not group.alts and not parts:
+            pair = split_known_prefix(token.text, index.known)
+            if pair:  # a known first part and an unknown rest: "gress|klipper", "familie|veileder"
+                prefix_keys = word_keys(pair[0])
+                if index.has(prefix_keys):
+                    group.alts.append(Alt((prefix_keys,), (1.0,), weights.head_only, "compound", pair[0]))
+                group.alts.extend(_vocabulary_alts(index, pair[0], weights.vocabulary * weights.vocabulary_from_part))
         group.importance *= _specificity(index, specificity_keys)
         if keys & analyzer.weak_keys:
             group.importance *= WEAK_IMPORTANCE
