@@ -126,3 +126,18 @@ def test_accuracy_on_the_dev_questions(index: SearchIndex) -> None:
     evaluation = evaluate_file(REFERENCE_QUERIES, lambda q: search_index(index, q, AS_OF))
     assert evaluation.top1_rate >= 0.9, evaluation.misses
     assert evaluation.none_precision >= 0.8, evaluation.misses
+
+
+def test_accuracy_on_the_set_written_after_tuning(index: SearchIndex) -> None:
+    evaluation = evaluate_file(HELDOUT.with_name("queries-fresh.csv"), lambda q: search_index(index, q, AS_OF))
+    assert evaluation.top1_rate >= 0.85, evaluation.misses
+
+
+def test_vocabulary_and_cpv_files_are_valid() -> None:
+    from bot.search.vocabulary import cpv_labels, load_vocabulary
+
+    vocabulary = load_vocabulary()
+    assert len(vocabulary.concepts) >= 150
+    assert len(vocabulary.cpv) == 9454
+    own, parents = cpv_labels("90922000-6", vocabulary.cpv)
+    assert "Pest-control services" in own and parents
