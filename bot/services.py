@@ -7,6 +7,7 @@ the pieces they need (a database, a date, a search function) as plain arguments.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ class Services:
     database: Database
     as_of: dt.date | None = None  # fixed "today" (tests, --as-of); None = the real date
     extras: dict[str, Any] = field(default_factory=dict)  # per-area singletons (search index, sender …)
+    _extras_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def today(self) -> dt.date:
         return self.as_of or dt.date.today()
@@ -52,6 +54,7 @@ class Services:
 
     def get(self, name: str, factory: Callable[[], Any]) -> Any:
         """One shared instance per name (e.g. the search service), made on first use."""
-        if name not in self.extras:
-            self.extras[name] = factory()
-        return self.extras[name]
+        with self._extras_lock:  # the startup index build and a first request must not both build one
+            if name not in self.extras:
+                self.extras[name] = factory()
+            return self.extras[name]

@@ -42,7 +42,7 @@ PLAYGROUND_VERSION = "0.2.28"
 PIN_DIR = ROOT / "deploy" / "playground"
 CACHE = Path(os.environ.get("INNKJOPSBOT_PLAYGROUND_CACHE", Path.home() / ".cache" / "innkjopsbot-playground"))
 PACKAGE = Path("node_modules") / "@microsoft" / "m365agentsplayground"
-BOT_CLI = [sys.executable, "-m", "bot.cli", "--as-of", AS_OF.isoformat()]
+BOT_CLI = [sys.executable, "-m", "bot", "--as-of", AS_OF.isoformat()]
 REPLY_TIMEOUT = 30.0
 
 # The question and what the demo register says about it (demo/avtaleregister-demo.csv).

@@ -180,8 +180,13 @@ def attachment(content: dict[str, Any]) -> dict[str, Any]:
 
 
 def reply_payload(answer: Answer) -> dict[str, Any]:
-    """The parts of a message activity for an answer: text fallback + the card attachment."""
-    payload: dict[str, Any] = {"type": "message", "text": answer.text, "textFormat": "markdown"}
-    if answer.card is not None:
-        payload["attachments"] = [attachment(answer.card)]
-    return payload
+    """The parts of a message activity for an answer.
+
+    With a card, the text goes in `summary` (notifications, the chat list) and in the card's
+    `fallbackText` (clients that cannot render it), not in `text`: Teams would show it above the
+    card and the answer would appear twice. Without a card the text is the message.
+    """
+    if answer.card is None:
+        return {"type": "message", "text": answer.text, "textFormat": "markdown"}
+    answer.card.setdefault("fallbackText", answer.text)
+    return {"type": "message", "summary": answer.text, "attachments": [attachment(answer.card)]}

@@ -50,7 +50,10 @@ class Recorded:
 
     @property
     def text(self) -> str:
-        return (self.body or {}).get("text") or "" if isinstance(self.body, dict) else ""
+        """The message's text; a reply with a card carries it as `summary` (Teams shows `text` above the card)."""
+        if not isinstance(self.body, dict):
+            return ""
+        return self.body.get("text") or self.body.get("summary") or ""
 
     @property
     def attachments(self) -> list[dict[str, Any]]:
