@@ -126,6 +126,9 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    courses_web = optional_module("bot.courses.web")
+    if courses_web is not None:  # /courses/<id>.ics: the calendar invitation behind the card's button
+        courses_web.add_routes(app, services)
 
     async def on_startup(_app: web.Application) -> None:
         if settings.anonymous:

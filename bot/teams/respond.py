@@ -142,7 +142,21 @@ def search_answer(services: Services, user: User, query: str, state: dict[str, A
     ids = _agreement_ids(answer, result)
     _remember(state, last_kind=answer.kind, last_query=query, last_text=asked or query, last_result_ids=ids)
     answer.data.setdefault("query", query)
+    if result.hits and not result.no_active_agreement:
+        _record_interest(services, user, result.hits[0].category)
     return answer
+
+
+def _record_interest(services: Services, user: User, category: str) -> None:
+    """Remember the category a user asked about: announcements can go to 'users who asked about X'."""
+    audience = optional_module("bot.announcements.audience")
+    if audience is None or not user.aad_object_id or not category:
+        return
+    try:
+        with services.database.session() as session:
+            audience.record_category_interest(session, user, category)
+    except Exception:  # noqa: BLE001 - an audience hint must never cost the user the answer
+        logger.warning("could not record category interest", exc_info=True)
 
 
 def authority_answer(
