@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -261,13 +262,14 @@ def build_index(
     known: set[str] = set()
     fuzzy_originals: dict[str, str] = {}
     text_cache: dict[str, list[Token]] = {}
+    canonical: dict[tuple[str, tuple[str, ...]], Token] = {}  # one shared Token per word: memory
 
     def tokens_of(text: str) -> list[Token]:
-        if len(text) > 160:  # descriptions are mostly unique: not worth keeping
-            return analyzer.tokens(text)
         found = text_cache.get(text)
         if found is None:
-            found = text_cache[text] = analyzer.tokens(text)
+            found = [canonical.setdefault((t.text, t.parts), t) for t in analyzer.tokens(text)]
+            if len(text) <= 160:  # descriptions are mostly unique: not worth keeping
+                text_cache[text] = found
         return found
 
     for doc in docs:
@@ -300,8 +302,10 @@ def build_index(
     # 2. postings (compound parts of the agreements' words join the lexicon)
     split_parts: set[str] = set()
     token_cache: dict[tuple[str, tuple[str, ...], bool], tuple[frozenset[str], list[str]]] = {}
-    collected: dict[str, tuple[list[int], list[float], list[int]]] = {}
-    positives: list[set[str]] = []
+    # compact typed arrays while collecting: Python lists of numbers would cost ~10x the memory
+    collected: dict[str, tuple[array, array, array]] = {}
+    # per excluded item: (text, [(keyset, is_qualifier)]) not covered by the agreement's own text
+    pending_exclusions: list[list[tuple[str, list[tuple[frozenset[str], bool]]]]] = []
     for doc_index, fields in enumerate(tokenised):
         per_key: dict[str, dict[str, float]] = {}
         for field_name, tokens in fields.items():
@@ -327,17 +331,31 @@ def build_index(
         positive_keys: set[str] = set()
         for key, by_field in per_key.items():
             score = max(by_field.values()) + ranking.multi_field_bonus * min(len(by_field) - 1, 2)
-            ids, scores, masks = collected.setdefault(key, ([], [], []))
+            slot_arrays = collected.get(key)
+            if slot_arrays is None:
+                slot_arrays = collected[key] = (array("i"), array("f"), array("B"))
+            ids, scores, masks = slot_arrays
             ids.append(doc_index)
             scores.append(score)
             masks.append(sum(1 << FIELD_BITS[name] for name in by_field))
             if any(f in by_field for f in ("title", "keywords", "category", "description")):
                 positive_keys.add(key)
-        positives.append(positive_keys)
+        pending: list[tuple[str, list[tuple[frozenset[str], bool]]]] = []
+        for item in exclusion_texts[doc_index]:
+            words: list[tuple[frozenset[str], bool]] = []
+            for token in analyzer.tokens(item):
+                token_keys, parts = _token_keys(token, known)
+                for keyset in [token_keys] + [word_keys(p) for p in parts]:
+                    if not keyset & positive_keys:
+                        words.append((keyset, token.context))
+            pending.append((item, words))
+        pending_exclusions.append(pending)
     postings = {
-        key: (np.asarray(ids, dtype=np.int32), np.asarray(scores, dtype=np.float32), np.asarray(masks, dtype=np.uint8))
+        key: (np.frombuffer(ids, dtype=np.int32).copy(), np.frombuffer(scores, dtype=np.float32).copy(),
+              np.frombuffer(masks, dtype=np.uint8).copy())
         for key, (ids, scores, masks) in collected.items()
     }
+    del collected
 
     known |= split_parts
     known |= {primary_key(p) for p in split_parts}
@@ -345,21 +363,16 @@ def build_index(
     # 3. exclusions: the words of each excluded item that the agreement does not otherwise cover
     n_docs = max(len(docs), 1)
     exclusions: list[list[Exclusion]] = []
-    for doc_index, items in enumerate(exclusion_texts):
+    for pending in pending_exclusions:
         entries: list[Exclusion] = []
-        for item in items:
+        for item, words in pending:
             head: list[frozenset[str]] = []
             qualifier: list[frozenset[str]] = []
-            for token in analyzer.tokens(item):
-                token_keys, parts = _token_keys(token, known)
-                candidates = [token_keys] + [word_keys(p) for p in parts]
-                for keyset in candidates:
-                    if keyset & positives[doc_index]:
-                        continue
-                    df = max((len(postings[k][0]) for k in keyset if k in postings), default=0)
-                    if df / n_docs > 0.15 and n_docs >= 20:
-                        continue  # too common to tell the excluded thing apart
-                    (qualifier if token.context else head).append(keyset)
+            for keyset, is_qualifier in words:
+                df = max((len(postings[k][0]) for k in keyset if k in postings), default=0)
+                if df / n_docs > 0.15 and n_docs >= 20:
+                    continue  # too common to tell the excluded thing apart
+                (qualifier if is_qualifier else head).append(keyset)
             if head or qualifier:
                 entries.append(Exclusion(item, tuple(head), tuple(qualifier)))
         exclusions.append(entries)
