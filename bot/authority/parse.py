@@ -371,7 +371,10 @@ def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
     filler = set(lang.filler_words) | set(lang.number_words)
     if all(word in filler or word.isdigit() for word in re.findall(r"[\w-]+", out)):
         return ""  # nothing to look up
-    return out
+    # The phrases that only ask about procedure or authority ("hvilke regler gjelder", "hva må jeg
+    # gjøre", "hvem godkjenner") say nothing about what is needed and would dilute the match.
+    out = _phrases(list(lang.authority_question_words)).sub(" ", out)
+    return _SPACE.sub(" ", out).strip(" -–")
 
 
 def _rough_total(amount: Amount, period: Period | None) -> float:
