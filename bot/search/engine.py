@@ -81,7 +81,7 @@ def _known_head(index: SearchIndex, word: str) -> str | None:
     folded = fold(word)
     for start in range(3, len(folded) - 3):
         tail = folded[start:]
-        if tail in index.known or (len(tail) >= 5 and any(len(k) >= 4 for k in word_keys(tail) & index.known)):
+        if tail in index.fuzzy_originals or (len(tail) >= 5 and any(len(k) >= 4 for k in word_keys(tail) & index.known)):
             original = word[len(word) - len(tail):] if len(word) == len(folded) else tail
             return original
     return None
@@ -177,13 +177,6 @@ def analyse(index: SearchIndex, query: str) -> list[Group]:
                 ))
             # a multi-part vocabulary term inside one compound ("hevsenkpult")
             group.alts.extend(_phrase_alts(index, [word_keys(p) for p in parts], weights.vocabulary))
-        if not group.alts and not parts:
-            head = _known_head(index, token.text)
-            if head and not word_keys(head) & analyzer.weak_keys:
-                head_keys = word_keys(head)
-                if index.has(head_keys):
-                    group.alts.append(Alt((head_keys,), (1.0,), weights.head_only, "compound", head))
-                group.alts.extend(_vocabulary_alts(index, head, weights.vocabulary * weights.vocabulary_from_part))
         if not group.alts:
             corrected = _fuzzy(index, token.text)
             if corrected:
@@ -194,6 +187,13 @@ def analyse(index: SearchIndex, query: str) -> list[Group]:
                 if split:
                     group.alts.append(_conj([word_keys(p) for p in split], weights.fuzzy * weights.compound_parts, "fuzzy", corrected))
                 specificity_keys.append(corrected_keys)
+        if not group.alts and not parts:
+            head = _known_head(index, token.text)
+            if head and not word_keys(head) & analyzer.weak_keys:
+                head_keys = word_keys(head)
+                if index.has(head_keys):
+                    group.alts.append(Alt((head_keys,), (1.0,), weights.head_only, "compound", head))
+                group.alts.extend(_vocabulary_alts(index, head, weights.vocabulary * weights.vocabulary_from_part))
         if not group.alts and not parts:
             pair = split_known_prefix(token.text, index.known)
             if pair:  # a known first part and an unknown rest: "gress|klipper", "familie|veileder"
