@@ -52,7 +52,11 @@ class PersonalData:
         return self.kind or self.table
 
 
-_FINAL_OUTBOX = ("sent", "failed", "blocked", "unreachable")
+def _outbox_finished(table: Table) -> ColumnElement[bool]:
+    """Rows the outbox is done with (its own FINAL_STATUSES): never a message still waiting."""
+    from bot.outbox.models import FINAL_STATUSES
+
+    return table.c.status.in_(sorted(str(status.value) for status in FINAL_STATUSES))
 
 
 def _enrolments_of_courses_ended(table: Table, metadata: MetaData, cutoff: dt.datetime) -> ColumnElement[bool]:
@@ -110,7 +114,7 @@ REGISTRY: tuple[PersonalData, ...] = (
         },
         timestamp="created_at",
         retention="delete",
-        retention_where=lambda t: t.c.status.in_(_FINAL_OUTBOX),  # never a message still waiting
+        retention_where=_outbox_finished,
     ),
     # --- alerts (bot/alerts) -----------------------------------------------------------------------
     PersonalData(
