@@ -135,6 +135,27 @@ def test_rule0_active_agreement_replaces_the_procedure() -> None:
     assert find.calls == [("jeg skal kjøpe nye møbler til personalrommet for", AS_OF)]
 
 
+def test_rule0_also_says_what_applies_if_the_agreement_does_not_cover_the_need() -> None:
+    # The search matches words ("konsulenttjenester" ~ "IT-konsulenttjenester"); the employee
+    # knows the need. The answer keeps rule 0 first and gives the procedure for the other case.
+    result = analyse("Jeg skal kjøpe konsulenttjenester for 2 mill — hvem gjør hva?", AS_OF,
+                     find_agreements=finder("LK-2024-069"))
+    assert result.framework_agreement == ["LK-2024-069"] and result.band is None
+    assert result.otherwise is not None
+    assert (result.otherwise.band, result.otherwise.performed_by, result.otherwise.signer) == (
+        "D", "innkjopsseksjonen", "kommunalsjef")
+    assert result.to_json()["otherwise"]["requirements"] == ["doffin", "kgv", "skatteattest"]
+    from bot.authority.render import authority_answer
+    nb, en = authority_answer(result, "nb"), authority_answer(result, "en")
+    assert "bånd D" in nb.text and "band D" in en.text
+
+
+def test_no_fallback_procedure_when_it_cannot_be_determined() -> None:
+    result = analyse("nye kontorstoler til avdelingen", AS_OF, find_agreements=finder("LK-2023-022"))
+    assert result.framework_agreement == ["LK-2023-022"] and result.missing == ["value"]
+    assert result.otherwise is None and result.to_json()["otherwise"] is None
+
+
 def test_no_search_when_the_question_names_nothing_to_buy() -> None:
     find = finder("LK-2023-022")
     result = analyse("Vi skal bruke ca 400 000 kr, hvilke regler gjelder?", AS_OF, find_agreements=find)

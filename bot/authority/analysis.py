@@ -70,6 +70,9 @@ class AuthorityResult:
     steps: list[Step] = field(default_factory=list)
     search: str = "unavailable"  # used | unavailable | skipped
     facts: Facts = field(default_factory=Facts)
+    # With rule 0: the procedure that applies if the agreement the search found does not in fact
+    # cover the need (the search matches words; the employee knows the need).
+    otherwise: "AuthorityResult | None" = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +101,11 @@ class AuthorityResult:
             "kind_candidates": list(self.kind_candidates),
             "silent": list(self.silent),
             "search": self.search,
+            "otherwise": (
+                {key: self.otherwise.to_json()[key] for key in
+                 ("band", "performed_by", "signer", "requirements", "missing")}
+                if self.otherwise else None
+            ),
             "steps": [s.to_json() for s in self.steps],
             "facts": self.facts.to_json(),
         }
@@ -337,7 +345,11 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
         active, inactive = find(find_agreements, facts.subject, as_of, m)
         result.inactive_agreements = inactive
         if active:
-            return _framework(result, active, value, value_gap, m)
+            framework = _framework(result, active, value, value_gap, m)
+            otherwise = analyse(question, as_of, find_agreements=None, previous=previous)
+            if otherwise.rule == "band" and otherwise.band:
+                framework.otherwise = otherwise
+            return framework
     elif find_agreements is not None:
         result.search = "skipped"  # a new framework for the whole municipality, or nothing named to look up
 

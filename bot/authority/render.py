@@ -202,6 +202,10 @@ def _framework(result: AuthorityResult, lang: str) -> Answer:
         lines.append(_s("sentence_approver", lang, value=fmt_nok(result.value_nok_excl_vat, lang), role=role_short(result.approver, lang)))
     if "minikonkurranse" in result.requirements or m.call_off.mini_competition.requirement in result.requirements:
         lines.append(_s("sentence_mini", lang, min=fmt_nok(m.call_off.mini_competition.min_value, lang)))
+    alt = result.otherwise
+    if alt is not None and alt.band:
+        lines.append(_s("framework_otherwise", lang, band=alt.band,
+                        performer=role_short(alt.performed_by, lang), signer=role_short(alt.signer, lang)))
     body: list[dict[str, Any]] = [_text("\n".join(f"- {a}" for a in agreements))] + [_text(line) for line in lines]
     facts = []
     if result.value_nok_excl_vat is not None:
