@@ -24,7 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,8 +35,7 @@ from helpers import activities as A  # noqa: E402
 from helpers.bot_server import RunningBot, bot_settings, running_bot  # noqa: E402
 from helpers.fake_connector import FakeConnector  # noqa: E402
 
-from bot.db import Database, normalize_url  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from bot.db import Database, scratch_database  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 24)
 REFERENCE_REGISTER = ROOT.parent / "shared" / "data" / "avtaleregister.csv"
@@ -157,10 +155,7 @@ async def _served(database: Database) -> AsyncIterator[RunningBot]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    url = database.engine.url.render_as_string(hide_password=False)
-    schema = getattr(database, "bench_schema", None)
-    if schema:
-        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    url = database.url_for_other_processes
     env = {**os.environ, "MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": "", "INNKJOPSBOT_SCHEDULER_ENABLED": "false",
            "INNKJOPSBOT_LOG_LEVEL": "WARNING", "INNKJOPSBOT_MIGRATE_ON_START": "false"}
     process = subprocess.Popen(
@@ -217,25 +212,7 @@ def main() -> None:
 
 def _database(url: str) -> tuple[Database, Callable[[], None]]:
     """A migrated database; on PostgreSQL in a throwaway schema, dropped afterwards."""
-    if not url.startswith(("postgres://", "postgresql")):
-        database = Database(url)
-        database.migrate()
-        return database, database.dispose
-    schema = "bench_bot_" + uuid.uuid4().hex[:12]
-    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = Database(url, connect_args={"options": f"-csearch_path={schema}"})
-    database.bench_schema = schema  # type: ignore[attr-defined]
-    database.migrate()
-
-    def drop() -> None:
-        database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-    return database, drop
+    return scratch_database(url, prefix="bench_bot_")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,11 @@ import os
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
-from bot.db import Database, normalize_url, utcnow
+from bot.db import Database, create_scratch_schema, drop_scratch_schema, utcnow
 from bot.privacy.retention import metadata, run_retention
 from bot.privacy.user_data import erase_user_data, export_user_data
 from bot.scheduler import JobSpec, run_job_once
@@ -33,17 +32,12 @@ def _databases(tmp: Path):
     sqlite_url = f"sqlite:///{tmp / 'bench.db'}"
     yield "sqlite", Database(sqlite_url), lambda: Database(sqlite_url), None
     if POSTGRES_URL:
-        schema = "bench_" + uuid.uuid4().hex[:12]
-        admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+        schema = create_scratch_schema(POSTGRES_URL, "bench_")
 
         def drop() -> None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            drop_scratch_schema(POSTGRES_URL, schema)
 
-        yield "postgresql", Database(POSTGRES_URL, **options), lambda: Database(POSTGRES_URL, **options), drop
+        yield "postgresql", Database(POSTGRES_URL, schema=schema), lambda: Database(POSTGRES_URL, schema=schema), drop
 
 
 def bench_leases(name: str, first: Database, make_other) -> None:
@@ -76,7 +70,7 @@ def populate(database: Database) -> None:
     meta = metadata()
     now = utcnow()
     old = now - dt.timedelta(days=400)
-    refs, enrolments, feedback, questions, outbox = [], [], [], [], []
+    refs, feedback, questions, outbox = [], [], [], []
     for number in range(USERS):
         aad = f"aad-{number:05d}"
         refs.append({"aad_object_id": aad, "user_id": f"29:{number}", "name": f"Person {number}",

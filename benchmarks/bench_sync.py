@@ -19,14 +19,12 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 
 from agreements_sync.index import current_index_version
 from agreements_sync.sync import sync_export
-from bot.db import Database, normalize_url
+from bot.db import Database, scratch_database
 
 AS_OF = dt.date(2026, 11, 24)
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,20 +83,7 @@ def peak_rss_mb() -> float:
 
 
 def _postgres(url: str) -> tuple[Database, object]:
-    schema = "bench_" + uuid.uuid4().hex[:12]
-    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = Database(url, connect_args={"options": f"-csearch_path={schema}"})
-    database.migrate()
-
-    def drop() -> None:
-        database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-    return database, drop
+    return scratch_database(url, prefix="bench_")
 
 
 def _sqlite(folder: Path, name: str) -> tuple[Database, object]:

@@ -10,7 +10,8 @@ Conventions every module follows:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -80,11 +81,25 @@ def alembic_config(connection: Any | None = None) -> Config:
 
 
 class Database:
-    """The engine plus the few things every caller needs: sessions, migrations, a ping."""
+    """The engine plus the few things every caller needs: sessions, migrations, a ping.
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    `schema` (PostgreSQL only) puts every table in that schema instead of `public`: tests and
+    benchmarks use throwaway schemas (`scratch_database`) so they can share one server.
+    """
+
+    def __init__(self, url: str, *, schema: str | None = None, **engine_kwargs: Any) -> None:
         self.url = normalize_url(url)
+        self.schema = schema
+        if schema:
+            connect_args = dict(engine_kwargs.pop("connect_args", {}))
+            connect_args["options"] = f"-csearch_path={schema}"
+            engine_kwargs["connect_args"] = connect_args
         self.engine = make_engine(self.url, **engine_kwargs)
+
+    @property
+    def url_for_other_processes(self) -> str:
+        """A URL another process (a second server, a CLI run) can use to reach this same database."""
+        return url_with_schema(self.engine.url.render_as_string(hide_password=False), self.schema)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -129,3 +144,61 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- throwaway databases (tests, benchmarks) ----------------------------------------------------
+
+
+def url_with_schema(url: str, schema: str | None) -> str:
+    """The URL with PostgreSQL's search_path set to `schema` (unchanged without a schema)."""
+    url = normalize_url(url)
+    if not schema:
+        return url
+    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+
+
+def create_scratch_schema(url: str, prefix: str = "scratch_") -> str:
+    """Create an empty PostgreSQL schema with a unique name and return the name."""
+    schema = prefix + uuid.uuid4().hex[:16]
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()
+    return schema
+
+
+def drop_scratch_schema(url: str, schema: str) -> None:
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+def scratch_database(url: str, *, prefix: str = "scratch_") -> tuple[Database, Callable[[], None]]:
+    """A migrated, empty database and the function that throws it away.
+
+    On PostgreSQL: a schema of its own on the server `url` names, dropped afterwards. Otherwise
+    (SQLite): the URL as given — put the file in a temporary folder.
+    """
+    if make_url(normalize_url(url)).get_backend_name() != "postgresql":
+        database = Database(url)
+        database.migrate()
+        return database, database.dispose
+    schema = create_scratch_schema(url, prefix)
+    database = Database(url, schema=schema)
+    try:
+        database.migrate()
+    except BaseException:
+        database.dispose()
+        drop_scratch_schema(url, schema)
+        raise
+
+    def drop() -> None:
+        database.dispose()
+        drop_scratch_schema(url, schema)
+
+    return database, drop

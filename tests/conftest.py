@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-
-from bot.db import Database, normalize_url
+from bot.db import Database, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -42,27 +39,11 @@ def reference_register() -> Path:
     return REFERENCE_REGISTER
 
 
-def make_test_database(backend: str, tmp_path: Path) -> tuple[Database, callable]:
+def make_test_database(backend: str, tmp_path: Path) -> tuple[Database, Callable[[], None]]:
     """A migrated, empty database and a function that throws it away."""
     if backend == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
-        database.migrate()
-        return database, database.dispose
-    schema = "t_" + uuid.uuid4().hex[:16]
-    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = Database(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    database.test_schema = schema  # type: ignore[attr-defined]
-    database.migrate()
-
-    def drop() -> None:
-        database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-    return database, drop
+        return scratch_database(f"sqlite:///{tmp_path / 'test.db'}")
+    return scratch_database(POSTGRES_URL, prefix="t_")
 
 
 @pytest.fixture(params=_backends)
@@ -88,5 +69,4 @@ def postgres_database(tmp_path: Path) -> Iterator[Database]:
 
 def postgres_url_for(database: Database) -> str:
     """A URL (with search_path) another process can use to reach the same test schema."""
-    schema = getattr(database, "test_schema")
-    return normalize_url(POSTGRES_URL) + ("&" if "?" in POSTGRES_URL else "?") + f"options=-csearch_path%3D{schema}"
+    return database.url_for_other_processes

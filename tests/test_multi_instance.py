@@ -240,17 +240,12 @@ def test_two_instances_migrating_an_empty_database_at_once_both_succeed(tmp_path
     """Both run `innkjopsbot migrate` on the same empty schema: one migrates, the other waits (advisory lock)."""
     if not POSTGRES_URL:
         pytest.skip("TEST_DATABASE_URL is not set: the migration lock is PostgreSQL's")
-    import uuid
+    from sqlalchemy import text
 
-    from sqlalchemy import create_engine, text
+    from bot.db import create_scratch_schema, drop_scratch_schema, url_with_schema
 
-    from bot.db import normalize_url
-
-    schema = "t_" + uuid.uuid4().hex[:16]
-    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = normalize_url(POSTGRES_URL) + ("&" if "?" in POSTGRES_URL else "?") + f"options=-csearch_path%3D{schema}"
+    schema = create_scratch_schema(POSTGRES_URL, "t_")
+    url = url_with_schema(POSTGRES_URL, schema)
     try:
         processes = [
             subprocess.Popen([str(BIN / "innkjopsbot"), "--database", url, "--json", "migrate"],
@@ -264,10 +259,10 @@ def test_two_instances_migrating_an_empty_database_at_once_both_succeed(tmp_path
         assert all(o["after"] == Database.head_revision() for o in outputs)
         # both started from the empty schema; neither failed on the other's half-made tables
         assert all(o["before"] is None for o in outputs)
-        with admin.connect() as connection:
-            versions = connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version')).all()
+        database = Database(POSTGRES_URL, schema=schema)
+        with database.engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        database.dispose()
         assert [v[0] for v in versions] == [Database.head_revision()]
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+        drop_scratch_schema(POSTGRES_URL, schema)

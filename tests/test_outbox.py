@@ -238,11 +238,10 @@ async def test_two_senders_on_postgresql_never_send_a_row_twice(postgres_databas
     async with FakeConnector(delay=0.002) as fake:
         keys = queue(postgres_database, fake.url, 300, conversations=30)
         url = postgres_database.url
-        options = {"options": f"-csearch_path={postgres_database.test_schema}"}  # type: ignore[attr-defined]
         reports = []
 
         def run(worker: str) -> None:
-            db = Database(url, connect_args=options)  # an engine of its own, like another instance
+            db = Database(url, schema=postgres_database.schema)  # an engine of its own, like another instance
 
             async def go() -> None:
                 async with ConnectorClient() as client:

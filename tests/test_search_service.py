@@ -22,7 +22,7 @@ HELDOUT = Path(__file__).parent / "data" / "search" / "queries-heldout.csv"
 
 
 def _url(database: Database) -> str:
-    return postgres_url_for(database) if getattr(database, "test_schema", None) else database.url
+    return postgres_url_for(database) if database.schema else database.url
 
 
 @pytest.fixture
