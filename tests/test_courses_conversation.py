@@ -40,11 +40,11 @@ def user(n: int, locale: str = "nb-NO") -> User:
     return User(aad_object_id=f"aad-{n}", name=f"Ansatt {n}", email=f"ansatt{n}@lorenskog.example", locale=locale)
 
 
-def add_ref(database: Database, n: int) -> None:
+def add_ref(database: Database, n: int, locale: str = "nb-NO") -> None:
     with database.session() as session:
         upsert_reference(session, ReferenceInfo(
             conversation_id=f"a:conv-{n}", service_url="https://smba.example/", aad_object_id=f"aad-{n}",
-            email=f"ansatt{n}@lorenskog.example", name=f"Ansatt {n}", tenant_id="t",
+            email=f"ansatt{n}@lorenskog.example", name=f"Ansatt {n}", tenant_id="t", locale=locale,
         ))
 
 
@@ -289,3 +289,15 @@ def test_procurement_section_sees_who_signed_up_on_the_card(database: Database, 
     assert "venteliste nr. 1" in str(shown.card)
     refused = _press(services, user(3), "course.attendees", course_ids[0])
     assert "attendees" not in refused.data
+
+
+def test_proactive_course_messages_speak_the_recipients_teams_language(database: Database, course_ids: list[int]) -> None:
+    services = make_services(database)
+    add_ref(database, 1, locale="en-GB")  # the Norwegian reminder: test_reminder_the_day_before_…
+    _press(services, user(1, "en-GB"), "course.signup", course_ids[0])
+    jobs.send_reminders(make_services(database, dt.datetime(2026, 12, 2, 7, 0, tzinfo=dt.UTC)))
+    with database.session() as session:
+        rows = session.exec(select(OutboxRow).where(OutboxRow.kind == "course_reminder")).all()
+    [row] = rows
+    assert row.recipient == "ansatt1@lorenskog.example"
+    assert row.activity["text"].startswith("Reminder: “Grunnkurs i innkjøpsregler” is tomorrow")

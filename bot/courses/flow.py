@@ -73,6 +73,16 @@ def _conversation_ref_id(session: Session, aad_object_id: str) -> int | None:
     return ref.id if ref is not None else None
 
 
+def recipient_lang(session: Session, aad_object_id: str) -> str:
+    """The language of a proactive message: the recipient's Teams locale from their stored
+    conversation, bokmål when the bot has none."""
+    from agreements_sync.knowledge import language_of
+    from bot.conversations.store import find_by_aad_id
+
+    ref = find_by_aad_id(session, aad_object_id)
+    return language_of(ref.locale if ref is not None else None)
+
+
 def _enqueue(session: Session, *, key: str, kind: str, course_id: int, person: Participant, activity: dict[str, Any]) -> bool:
     from bot.outbox import enqueue
 
@@ -88,7 +98,7 @@ def notify_moved_up(session: Session, services: Services, course: CourseView, mo
     """Queue "you have a seat" for each person moved up from the waiting list."""
     queued = 0
     for person in moved:
-        lang = "nb"
+        lang = recipient_lang(session, person.aad_object_id)
         when = cards.when_text(course, lang, services.settings.timezone)
         text = _s("moved_up", lang, title=course.title, when=when)
         invitation = calendar_link(services, course, User(name=person.name, email=person.email))
@@ -210,7 +220,7 @@ def cancel_course(services: Services, course_id: int, actor: str) -> tuple[Cours
         view = service.cancel_course(session, course_id, now)
         log_action(session, Actor(actor), "course.cancel", f"course:{course_id}", now, title=view.title)
         for person in service.participants(session, course_id):
-            lang = "nb"
+            lang = recipient_lang(session, person.aad_object_id)
             text = _s("course_cancelled_notice", lang, title=view.title, when=cards.when_text(view, lang, timezone))
             invitation = calendar_link(services, view, User(name=person.name, email=person.email))
             body = [{"type": "TextBlock", "text": text, "wrap": True, "weight": "Bolder"}]

@@ -40,7 +40,7 @@ def send_reminders(services: Services) -> dict[str, Any]:
             for person in service.participants(session, course.id):
                 if person.status != "confirmed":
                     continue
-                lang = "nb"
+                lang = flow.recipient_lang(session, person.aad_object_id)
                 text = strings("courses").get(
                     "reminder", lang, title=course.title, when=cards.when_text(course, lang, timezone),
                     where=cards.where_text(course, lang),
