@@ -35,7 +35,7 @@ async def test_5000_recipients_each_get_the_announcement_exactly_once(database: 
     assert fake.answered_429 > 0 and report.retried >= fake.answered_429
     assert len(fake.posts) == 5000
     assert all(len(posts) == 1 for posts in fake.posts.values())
-    assert {posts[0]["text"] for posts in fake.posts.values()} == {"Nytt kurs i e-handel"}
+    assert {posts[0]["summary"] for posts in fake.posts.values()} == {"Nytt kurs i e-handel"}
     with database.session() as session:
         rep = service.report(session, announcement.id)
     assert rep.totals == {"sent": 5000}

@@ -164,7 +164,7 @@ def test_card_buttons_sign_up_wait_cancel_and_move_up_with_a_message(database: D
     message = rows[0]
     assert message.recipient == "ansatt2@lorenskog.example" and message.conversation_id == "a:conv-2"
     assert message.status == "pending"
-    assert "du har fått plass" in message.activity["text"]
+    assert "du har fått plass" in message.activity["summary"]
     assert message.activity["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
 
 
@@ -195,7 +195,7 @@ def test_reminder_the_day_before_goes_once_to_confirmed_participants(database: D
     assert [(r.recipient, r.idempotency_key) for r in rows] == [
         ("ansatt1@lorenskog.example", f"course:{course_ids[0]}:reminder:aad-1")
     ]
-    assert "Påminnelse: «Grunnkurs i innkjøpsregler» er i morgen" in rows[0].activity["text"]
+    assert "Påminnelse: «Grunnkurs i innkjøpsregler» er i morgen" in rows[0].activity["summary"]
 
 
 def test_english_user_gets_english_texts(database: Database, course_ids: list[int]) -> None:
@@ -245,7 +245,7 @@ def test_cancelling_a_course_tells_everyone_signed_up_or_waiting(database: Datab
         rows = session.exec(select(OutboxRow).where(OutboxRow.kind == "course").order_by(OutboxRow.id)).all()
     assert [(r.recipient, r.status) for r in rows] == [
         ("ansatt1@lorenskog.example", "pending"), ("ansatt2@lorenskog.example", "unreachable")]
-    assert "er dessverre avlyst" in rows[0].activity["text"]
+    assert "er dessverre avlyst" in rows[0].activity["summary"]
     url = rows[0].activity["attachments"][0]["content"]["actions"][0]["url"]
     calendar = icalendar.Calendar.from_ical(base64.b64decode(url.split(",", 1)[1]))
     assert str(calendar["method"]) == "CANCEL" and str(calendar.walk("VEVENT")[0]["status"]) == "CANCELLED"
@@ -300,4 +300,4 @@ def test_proactive_course_messages_speak_the_recipients_teams_language(database:
         rows = session.exec(select(OutboxRow).where(OutboxRow.kind == "course_reminder")).all()
     [row] = rows
     assert row.recipient == "ansatt1@lorenskog.example"
-    assert row.activity["text"].startswith("Reminder: “Grunnkurs i innkjøpsregler” is tomorrow")
+    assert row.activity["summary"].startswith("Reminder: “Grunnkurs i innkjøpsregler” is tomorrow")

@@ -37,8 +37,7 @@ def announcement_activity(announcement: Announcement, timezone: str = "Europe/Os
                                      timezone=timezone))
     return {
         "type": "message",
-        "text": announcement.title,
-        "summary": announcement.title,
+        "summary": announcement.title,  # the notification preview; the card shows the title itself
         "attachments": [{"contentType": ADAPTIVE_CARD, "content": content}],
     }
 

@@ -58,10 +58,13 @@ def calendar_link(services: Services, course: CourseView, attendee: User | None 
 
 
 def message_activity(text: str, card: dict[str, Any], attachments: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """A Bot Framework message activity: text (notification preview) + the Adaptive Card."""
+    """A Bot Framework message activity: the Adaptive Card, with the text as `summary` (the
+    notification preview) and as the card's fallback — not as `text`, which Teams would show
+    above the card, repeating it."""
+    card.setdefault("fallbackText", text)
     return {
         "type": "message",
-        "text": text,
+        "summary": text,
         "attachments": [{"contentType": ADAPTIVE_CARD, "content": card}, *attachments],
     }
 
