@@ -20,6 +20,7 @@ from typing import Any
 
 from agreements_sync.knowledge import strings
 from agreements_sync.mapping import RegisterMapping, normalise
+from agreements_sync.models import Agreement, AgreementSupplier
 from agreements_sync.readers import Table
 from agreements_sync.values import (
     ValueProblem,
@@ -63,12 +64,21 @@ _TEXT_FIELDS = (
     "title", "category", "description", "agreement_type", "contracting_party", "options",
     "owner_name", "owner_email", "adviser", "adviser_email", "ordering", "document_url",
 )
-# column widths of the index (agreements_sync/models.py); longer values are row errors
-MAX_LENGTH = {
-    "id": 64, "category": 200, "agreement_type": 100, "contracting_party": 200, "options": 200,
-    "owner_name": 200, "owner_email": 320, "adviser": 200, "adviser_email": 320, "ehandel_note": 200,
-    "suppliers": 300,
-}
+
+
+def _column_widths() -> dict[str, int]:
+    """The width of every bounded text column of the index, read from the models themselves, so
+    validation can never drift from the schema; longer values are row errors."""
+    widths = {
+        column.name: column.type.length
+        for column in Agreement.__table__.columns  # type: ignore[attr-defined]
+        if getattr(column.type, "length", None) and column.name in CONTENT_FIELDS
+    }
+    widths["suppliers"] = AgreementSupplier.__table__.columns["name"].type.length  # type: ignore[attr-defined]
+    return widths
+
+
+MAX_LENGTH = _column_widths()
 # low-cardinality text shared between rows (one string object each), to keep 100 000 rows small
 _INTERNED = ("category", "agreement_type", "contracting_party", "options", "owner_name", "owner_email", "adviser", "adviser_email")
 _PROGRESS_STEP = 100  # rows per progress report
