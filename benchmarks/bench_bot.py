@@ -157,6 +157,7 @@ async def _served(database: Database) -> AsyncIterator[RunningBot]:
         port = probe.getsockname()[1]
     url = database.url_for_other_processes
     env = {**os.environ, "MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": "", "INNKJOPSBOT_SCHEDULER_ENABLED": "false",
+           "INNKJOPSBOT_DEV_SERVICE_URLS": "http://127.0.0.1:*",  # the benchmark's fake Bot Connector
            "INNKJOPSBOT_LOG_LEVEL": "WARNING", "INNKJOPSBOT_MIGRATE_ON_START": "false"}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "--database", url, "--as-of", AS_OF.isoformat(), "serve",

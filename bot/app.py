@@ -8,9 +8,10 @@ apps as they like, each with its own database:
   built from *our* validated Settings (not os.environ), `CloudAdapter`, one
   `AgentApplication[TurnState]` with decorated handlers (bot/teams/agent.py);
 - `POST /api/messages`: oversized bodies → 413 before anything else; with an app id + secret,
-  every request's JWT is validated by the SDK (`jwt_authorization_decorator`): no token, wrong
-  signature, wrong audience, expired → 401. Without credentials it runs anonymous (local
-  development) and logs a loud WARNING at start. Malformed JSON, non-object bodies, unknown
+  every request's JWT is validated (`bot.authentication`: signature, audience, issuer, and the
+  token's serviceurl claim bound to the activity's serviceUrl) → 401 otherwise. Without
+  credentials it runs anonymous (local development), logs a loud WARNING at start and answers
+  only at the development service URLs (403 otherwise). Malformed JSON, non-object bodies, unknown
   activity types, activities without conversation or serviceUrl → 400 before the SDK sees them;
 - the scheduler (bot/scheduler.py) started and stopped with the app when it is enabled;
 - `GET /healthz` (process alive), `GET /readyz` (database reachable and search index loaded,
@@ -31,11 +32,12 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes, load_configuration_from_env
 from microsoft_agents.authentication.msal import MsalConnectionManager
-from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator, start_agent_process
+from microsoft_agents.hosting.aiohttp import start_agent_process
 from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase, AgentAuthConfiguration, Connections
 from microsoft_agents.hosting.core.authorization.connection_manager import ConnectionManager
 from pydantic import ValidationError
 
+from bot import authentication
 from bot.card_actions import load_area_actions
 from bot.db import Database
 from bot.logging import configure_logging, pseudonym
@@ -63,6 +65,9 @@ def sdk_environment(settings: Settings) -> dict[str, str]:
     if settings.anonymous:
         return {f"{prefix}ANONYMOUS_ALLOWED": "true"}
     env = {
+        # The SDK checks the token's issuer only on request: accept the Bot Framework service and
+        # Entra ID of our own tenant (its default allow-list), nothing else.
+        f"{prefix}VALIDATE_ISSUER": "true",
         f"{prefix}AUTHTYPE": "ClientSecret",
         f"{prefix}CLIENTID": settings.app_id,
         f"{prefix}CLIENTSECRET": settings.app_password,
@@ -111,17 +116,22 @@ def create_app(
 
     async def messages(request: web.Request) -> web.StreamResponse:
         activity = request[ACTIVITY_KEY]
-        if not _service_url_matches_token(request, activity):
+        identity = request.get(CLAIMS_KEY)
+        if identity is not None and not authentication.service_url_matches_claim(identity, activity.service_url or ""):
             metrics.rejected.labels("service_url").inc()
             return _error(401, "serviceUrl does not match the token")
+        if identity is None and not authentication.dev_service_url_allowed(
+            activity.service_url or "", settings, own_port=_own_port(request)
+        ):
+            metrics.rejected.labels("dev_service_url").inc()
+            return _error(403, "anonymous mode answers only at the service URLs of INNKJOPSBOT_DEV_SERVICE_URLS")
         response = await start_agent_process(request, agent_app, adapter)
         return response if response is not None else web.Response(status=202)
 
-    # The JWT is checked first (jwt_authorization_decorator), then the body is parsed.
-    if settings.anonymous:
-        endpoint = _wrap(_parse_first(settings, metrics), messages)
-    else:
-        endpoint = jwt_authorization_decorator(_wrap(_parse_first(settings, metrics), messages))
+    # The JWT is checked first (bot.authentication), then the body is parsed.
+    endpoint = _wrap(_parse_first(settings, metrics), messages)
+    if not settings.anonymous:
+        endpoint = _authenticated(endpoint, connection_manager.get_default_connection_configuration(), metrics)
     app.router.add_post("/api/messages", endpoint)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
@@ -258,13 +268,31 @@ async def _parse_activity(request: web.Request, settings: Settings) -> tuple[str
     return None
 
 
-def _service_url_matches_token(request: web.Request, activity: Activity) -> bool:
-    """With a validated token, its serviceurl claim (when present) must name the activity's host."""
-    identity = request.get("claims_identity")
-    claim = identity.get_claim_value("serviceurl") if identity is not None else None
-    if not claim or not activity.service_url:
-        return True
-    return urlsplit(str(claim)).netloc.lower() == urlsplit(activity.service_url).netloc.lower()
+CLAIMS_KEY = "claims_identity"  # where the SDK's adapter reads the verified claims (a string key)
+
+
+def _authenticated(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    configuration: AgentAuthConfiguration,
+    metrics: Metrics,
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        try:
+            identity = await authentication.validate(request.headers.get("Authorization"), configuration)
+        except authentication.Unauthorised as refused:
+            metrics.rejected.labels(refused.reason).inc()
+            return _error(401, "invalid token or authentication failed")
+        with warnings.catch_warnings():  # the SDK's documented (string) key
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            request[CLAIMS_KEY] = identity
+        return await handler(request)
+
+    return endpoint
+
+
+def _own_port(request: web.Request) -> int | None:
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return sockname[1] if isinstance(sockname, tuple) and len(sockname) >= 2 else None
 
 
 def _error(status: int, message: str) -> web.Response:

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="Entra tenant id (single-tenant bot)",
     )
 
+    dev_service_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://localhost:56150", "http://127.0.0.1:56150"],
+        description="anonymous (development) mode only: the service URLs the bot may answer at, comma-separated "
+        "origins (default: the M365 Agents Playground); host:* allows any port of a host",
+    )
+
     # --- server -----------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="address the server listens on")
     port: int = Field(3978, ge=1, le=65535, description="port the server listens on")
@@ -138,7 +144,7 @@ class Settings(BaseSettings):
         description='JSON of days per kind of data overriding retention_days, e.g. {"question_log": 90, "job_lease": 14}',
     )
 
-    @field_validator("admin_aad_ids", "admin_emails", "teams_valid_domains", mode="before")
+    @field_validator("admin_aad_ids", "admin_emails", "teams_valid_domains", "dev_service_urls", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -68,7 +68,10 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-MICROSOFT_APP_ID="" MICROSOFT_APP_PASSWORD="" "$BIN/innkjopsbot" serve --port "$PORT" &
+# anonymous mode answers only at the Playground's service URL
+MICROSOFT_APP_ID="" MICROSOFT_APP_PASSWORD="" \
+    INNKJOPSBOT_DEV_SERVICE_URLS="${INNKJOPSBOT_DEV_SERVICE_URLS:-http://localhost:$PLAYGROUND_PORT,http://127.0.0.1:$PLAYGROUND_PORT}" \
+    "$BIN/innkjopsbot" serve --port "$PORT" &
 BOT_PID=$!
 
 echo "Waiting for the bot on http://127.0.0.1:$PORT/healthz …"

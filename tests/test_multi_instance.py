@@ -59,6 +59,7 @@ class Server:
             "INNKJOPSBOT_DATABASE_URL": url,
             "MICROSOFT_APP_ID": "",
             "MICROSOFT_APP_PASSWORD": "",
+            "INNKJOPSBOT_DEV_SERVICE_URLS": "http://127.0.0.1:*",  # the test's fake Bot Connector
             "INNKJOPSBOT_SCHEDULER_ENABLED": "true",
             "INNKJOPSBOT_OUTBOX_SENDER_IN_SERVER": "true",
             "INNKJOPSBOT_JOB_SCHEDULES": json.dumps({

@@ -127,10 +127,17 @@ def http_body(url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def playground_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory, playground_port: int) -> Iterator[str]:
     """`innkjopsbot serve` on a free port with a fresh SQLite database synced from the demo register."""
     folder = tmp_path_factory.mktemp("playground-bot")
     env = bot_environment(f"sqlite:///{folder / 'bot.db'}")
+    # anonymous mode answers only at the Playground's service URL
+    env["INNKJOPSBOT_DEV_SERVICE_URLS"] = f"http://localhost:{playground_port},http://127.0.0.1:{playground_port}"
     sync = subprocess.run(
         [*BOT_CLI, "sync", str(DEMO_REGISTER)], cwd=folder, env=env, capture_output=True, text=True, timeout=120
     )
@@ -166,11 +173,11 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def playground(playground_cli: Path, bot: str) -> Iterator[str]:
+def playground(playground_cli: Path, bot: str, playground_port: int) -> Iterator[str]:
     """The Playground connected to the bot; yields its base URL."""
     env = dict(os.environ, TEAMSAPPTESTER_BROWSER="none")  # without it the cli exits at once
     process = subprocess.Popen(
-        ["node", str(playground_cli), "-e", f"{bot}/api/messages", "-c", "msteams", "-p", str(free_port()), "--dt"],
+        ["node", str(playground_cli), "-e", f"{bot}/api/messages", "-c", "msteams", "-p", str(playground_port), "--dt"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     listening: list[int] = []

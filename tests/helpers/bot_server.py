@@ -19,7 +19,10 @@ from bot.settings import Settings
 def bot_settings(**overrides: Any) -> Settings:
     """Settings independent of the environment and .env: anonymous unless app_id/app_password given."""
     values: dict[str, Any] = {"app_id": "", "app_password": "", "app_tenant_id": "", "log_json": True,
-                              "scheduler_enabled": False, "migrate_on_start": False}
+                              "scheduler_enabled": False, "migrate_on_start": False,
+                              # anonymous mode answers only at allowed service URLs: the tests' fake
+                              # Bot Connectors listen on random ports of 127.0.0.1
+                              "dev_service_urls": ["http://127.0.0.1:*"]}
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
