@@ -45,6 +45,7 @@ class AgreementRecord:
     annual_value: Decimal | None = None
     cpv_codes: tuple[str, ...] = ()
     document_url: str = ""
+    ranked: bool = False  # the suppliers are in the register's ranking order
     source: str = ""
     source_line: int | None = None
     content_hash: str = ""

@@ -42,6 +42,7 @@ FIELDS: tuple[str, ...] = (
     "annual_value",
     "cpv_codes",
     "document_url",
+    "supplier_rank",
 )
 
 
@@ -80,6 +81,7 @@ class Columns(_Strict):
     annual_value: str | None = None
     cpv_codes: str | None = None
     document_url: str | None = None
+    supplier_rank: str | None = None  # with parallel_rows: the supplier's rank (1 = first choice)
 
     def mapped(self) -> dict[str, str]:
         """field -> source column, for the fields the export has."""
@@ -222,6 +224,10 @@ class RegisterMapping(_Strict):
     keyword_separator: str = ","
     cpv_separator: str = ","
     contracting_party_kinds: PartyKinds = Field(default_factory=PartyKinds)
+    # a parallel agreement exported as one row per supplier, all with the same id: the rows are
+    # one agreement (suppliers in rank order); its other cells must agree (an empty cell is filled
+    # from another row of the agreement)
+    parallel_rows: bool = False
 
     @field_validator("required")
     @classmethod
@@ -239,6 +245,8 @@ class RegisterMapping(_Strict):
             raise ValueError(f"required field(s) {', '.join(missing)} have no source column in 'columns'")
         if "org_numbers" in mapped and "suppliers" not in mapped:
             raise ValueError("'org_numbers' needs a 'suppliers' column too")
+        if "supplier_rank" in mapped and not self.parallel_rows:
+            raise ValueError("'supplier_rank' is read only with parallel_rows: true (one row per supplier)")
         return self
 
     @property

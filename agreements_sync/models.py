@@ -61,6 +61,7 @@ class Agreement(SQLModel, table=True):
     annual_value: Decimal | None = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
     cpv_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     document_url: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    ranked: bool = False  # the suppliers (in position order) are the register's ranking
     source: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     source_line: int | None = None
     content_hash: str = Field(default="", max_length=64)

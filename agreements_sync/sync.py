@@ -240,7 +240,7 @@ def sync_export(
         report.reason = "file"
         return _record_only(engine, report, started_at, clock)
     report.errors = result.errors
-    report.skipped = result.rows_read - len(result.records)
+    report.skipped = result.rows_read - result.rows_merged - len(result.records)
     if result.errors and not skip_invalid:
         report.reason = "errors"
         return _record_only(engine, report, started_at, clock)

@@ -59,6 +59,7 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "annual_value",
     "cpv_codes",
     "document_url",
+    "ranked",
 )
 _TEXT_FIELDS = (
     "title", "category", "description", "agreement_type", "contracting_party", "options",
@@ -143,6 +144,7 @@ class ValidationResult:
     invalid_ids: set[str]  # ids of rows with errors (kept as they are under --skip-invalid)
     file_errors: list[RowError]  # problems with the whole file (columns): never skippable
     warnings: list[RowError] = field(default_factory=list)  # notes that do not stop the sync
+    rows_merged: int = 0  # further rows of parallel agreements (parallel_rows), merged into their first
 
     @property
     def ok(self) -> bool:
@@ -157,7 +159,10 @@ def content_hash(values: tuple[Any, ...], suppliers: tuple[tuple[str, str], ...]
             return str(value.quantize(Decimal("0.01")))
         return value
 
-    payload = json.dumps([[plain(v) for v in values], [list(s) for s in suppliers]], ensure_ascii=False, separators=(",", ":"))
+    # "ranked" (the last field) joins the hash only when set, so adding it left every older
+    # agreement's hash — and the next sync's "unchanged" — as it was
+    hashed = values if values and values[-1] else values[:-1]
+    payload = json.dumps([[plain(v) for v in hashed], [list(s) for s in suppliers]], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -200,11 +205,26 @@ def validate_table(table: Table, mapping: RegisterMapping, progress: Any = None)
     invalid_ids: set[str] = set()
     first_line: dict[str, int] = {}
     rows_read = 0
+    merged: dict[str, _Parallel] = {}
     for line, cells in table.rows:
         rows_read += 1
         row_errors: list[RowError] = []
         record = _parse_row(line, cells, positions, columns, mapping, status_lookup, row_errors)
         agreement_id = record.id if record else cell_text(_cell(cells, positions, "id"))
+        if mapping.parallel_rows and agreement_id:
+            rank = _rank(_cell(cells, positions, "supplier_rank"), line, columns, agreement_id, row_errors)
+            group = merged.get(agreement_id)
+            if group is None:
+                merged[agreement_id] = group = _Parallel(line)
+                first_line[agreement_id] = line
+            if row_errors:
+                errors.extend(row_errors)
+                invalid_ids.add(agreement_id)
+            elif record is not None:
+                group.add(record, rank, columns, errors)
+            if progress is not None and rows_read % _PROGRESS_STEP == 0:
+                progress(_PROGRESS_STEP)
+            continue
         if agreement_id:
             if agreement_id in first_line:
                 row_errors.append(
@@ -223,12 +243,72 @@ def validate_table(table: Table, mapping: RegisterMapping, progress: Any = None)
             progress(_PROGRESS_STEP)
     if progress is not None and rows_read % _PROGRESS_STEP:
         progress(rows_read % _PROGRESS_STEP)
+    rows_merged = 0
+    for agreement_id, group in merged.items():
+        rows_merged += max(group.rows - 1, 0)
+        if group.conflict:
+            invalid_ids.add(agreement_id)
+        elif agreement_id not in invalid_ids and group.record is not None:
+            records.append(group.finish())
     # an id used twice is ambiguous: none of its rows is imported
     duplicated = {e.value for e in errors if e.code == "duplicate_id"}
     if duplicated:
         records = [r for r in records if r.id not in duplicated]
         invalid_ids |= duplicated
-    return ValidationResult(records, errors, rows_read, invalid_ids, [], notes)
+    return ValidationResult(records, errors, rows_read, invalid_ids, [], notes, rows_merged)
+
+
+def _rank(raw: Any, line: int, columns: dict[str, str], agreement_id: str, errors: list[RowError]) -> int | None:
+    text = cell_text(raw)
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 99:
+        errors.append(RowError(line, columns.get("supplier_rank", ""), "supplier_rank", "rank_invalid", text, agreement_id))
+        return None
+    return int(text)
+
+
+@dataclass
+class _Parallel:
+    """The rows of one parallel agreement (parallel_rows): merged into one record."""
+
+    first_line: int
+    record: ParsedAgreement | None = None
+    suppliers: list[tuple[int | None, int, tuple[str, str]]] = field(default_factory=list)  # (rank, line, supplier)
+    conflict: bool = False
+    rows: int = 0
+
+    def add(self, record: ParsedAgreement, rank: int | None, columns: dict[str, str], errors: list[RowError]) -> None:
+        self.rows += 1
+        for supplier in record.suppliers:
+            self.suppliers.append((rank, record.line, supplier))
+        if self.record is None:
+            self.record = record
+            return
+        values = list(self.record.values)
+        for position, name in enumerate(CONTENT_FIELDS):
+            mine, theirs = values[position], record.values[position]
+            if name in ("id", "ranked") or theirs in ("", None, (), []) or theirs == mine:
+                continue
+            if mine in ("", None, (), []):
+                values[position] = theirs  # e.g. the scope text only on the first supplier's row
+                continue
+            errors.append(RowError(record.line, columns.get(name, name), name, "parallel_row_conflict",
+                                   cell_text(theirs)[:60], record.id, {"first_line": self.first_line}))
+            self.conflict = True
+        self.record = ParsedAgreement(self.record.line, tuple(values), self.record.suppliers, "")
+
+    def finish(self) -> ParsedAgreement:
+        assert self.record is not None
+        ordered = sorted(self.suppliers, key=lambda item: (item[0] is None, item[0] or 0, item[1]))
+        unique: list[tuple[str, str]] = []
+        for _rank, _line, supplier in ordered:
+            if supplier not in unique:
+                unique.append(supplier)
+        ranked = len(unique) > 1 and all(rank is not None for rank, _, _ in ordered)
+        values = self.record.values[:-1] + (ranked,)
+        suppliers = tuple(unique)
+        return ParsedAgreement(self.record.line, values, suppliers, content_hash(values, suppliers))
 
 
 def _cell(cells: list[Any], positions: dict[str, int], name: str) -> Any:
@@ -314,6 +394,7 @@ def _parse_row(
     data["keywords"] = split_list(_cell(cells, positions, "keywords"), mapping.keyword_separator)
     data["cpv_codes"] = split_list(_cell(cells, positions, "cpv_codes"), mapping.cpv_separator)
     data["contracting_party_kind"] = mapping.contracting_party_kinds.kind_of(data["contracting_party"])
+    data["ranked"] = False  # parallel rows with a rank column set it when they are merged
     for name in _INTERNED:
         data[name] = sys.intern(data[name])
 
