@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "sync-history": "bot.commands.sync:sync_history",
     "search": "bot.commands.search:search",
     "search-eval": "bot.commands.search:search_eval",
+    "teach": "bot.commands.search:teach",
+    "taught": "bot.commands.search:taught",
     "authority": "bot.commands.authority:authority",
     "authority-eval": "bot.commands.authority:authority_eval",
     "ask": "bot.commands.conversation:ask",

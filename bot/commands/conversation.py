@@ -93,12 +93,14 @@ def serve(cli: CliContext, port: int | None, host: str | None) -> None:
 
 @click.command()
 @click.option("--since", metavar="YYYY-MM-DD", default=None, help="Only questions logged on or after this date.")
-@click.option("--kind", type=click.Choice(["no_agreement", "negative_feedback"]), default=None,
+@click.option("--kind", type=click.Choice(["no_agreement", "candidates", "unknown", "none_of_these", "negative_feedback"]),
+              default=None,
               help="Only one kind of entry.")
 @global_options
 @pass_cli
 def insights(cli: CliContext, since: str | None, kind: str | None) -> None:
-    """List the questions the bot answered with "no agreement" and those rated not helpful.
+    """List the questions the bot answered with "no agreement", was unsure about (candidates),
+    did not understand, or that were rated not helpful.
 
     For the procurement section: they show which agreements the municipality lacks or which
     are hard to find. No user identity is stored with them.
@@ -133,7 +135,8 @@ def insights(cli: CliContext, since: str | None, kind: str | None) -> None:
             counts[r.text.lower()] = counts.get(r.text.lower(), 0) + 1
         lines = [f"{len(rows)} logged question(s)" + (f" since {since}" if since else "") + ":"]
         for r in rows:
-            label = "no agreement" if r.kind == "no_agreement" else "not helpful"
+            label = {"no_agreement": "no agreement", "candidates": "unsure", "unknown": "not understood",
+                     "none_of_these": "none of these"}.get(r.kind, "not helpful")
             lines.append(f"  {r.created_at:%Y-%m-%d %H:%M}  {label:<13} {r.text}")
         repeated = sorted(((n, t) for t, n in counts.items() if n > 1), reverse=True)[:10]
         if repeated:

@@ -145,3 +145,77 @@ def search_eval(cli: CliContext, file: str | None, register: str | None, limit: 
         return "\n".join(lines)
 
     cli.emit(evaluation.to_json(), human)
+
+
+@click.command("teach")
+@click.argument("question", required=False)
+@click.argument("agreement", required=False)
+@click.option("--retire", "retire_id", type=int, metavar="N", help="Retire taught answer number N (see `taught`).")
+@global_options
+@pass_cli
+def teach(cli: CliContext, question: str | None, agreement: str | None, retire_id: int | None) -> None:
+    """Teach the search: QUESTION is answered by AGREEMENT (an id), or NONE (no active agreement).
+
+    Every later question that means the same gets this answer (`--json` shows `why: ["taught"]`).
+    This is what the procurement section does with one click in its Teams workspace.
+
+    \b
+    Examples:
+      innkjopsbot teach "noen må fjerne vepsebolet ved inngangen" LK-2024-162
+      innkjopsbot teach "ballonger til 17. mai" NONE
+      innkjopsbot teach --retire 12
+    """
+    from agreements_sync.models import Agreement
+    from bot.search.learning import retire, teach as store
+
+    database = cli.database()
+    if retire_id is not None:
+        if question or agreement:
+            raise click.UsageError("give either QUESTION AGREEMENT or --retire N")
+        with database.session() as session:
+            done = retire(session, retire_id)
+        if not done:
+            raise Refused(f"no taught answer number {retire_id} (or it is already retired)")
+        cli.emit({"retired": retire_id}, lambda: f"taught answer {retire_id} retired")
+        return
+    if not question or not agreement:
+        raise click.UsageError('give a QUESTION and an AGREEMENT id (or NONE), e.g. teach "vepsebol" LK-2024-162')
+    target = "" if agreement.strip().upper() == "NONE" else agreement.strip()
+    with database.session() as session:
+        if target and session.get(Agreement, target) is None:
+            raise Refused(f"{target}: no such agreement in the index")
+        row = store(session, question, target, taught_by="cli")
+        data = {"id": row.id, "question": row.question, "agreement_id": row.agreement_id or None}
+    cli.emit(data, lambda: f"taught #{data['id']}: «{data['question']}» → {data['agreement_id'] or 'no active agreement'}")
+
+
+@click.command("taught")
+@click.option("--all", "include_retired", is_flag=True, help="Include retired answers.")
+@global_options
+@pass_cli
+def taught(cli: CliContext, include_retired: bool) -> None:
+    """The questions the search was taught (by the procurement section, and employees' picks).
+
+    \b
+    Examples:
+      innkjopsbot taught
+      innkjopsbot --json taught --all
+    """
+    from bot.search.learning import taught_rows
+
+    with cli.database().session() as session:
+        rows = [
+            {"id": r.id, "question": r.question, "agreement_id": r.agreement_id or None, "source": r.source,
+             "created_at": r.created_at.isoformat(), "retired": r.retired}
+            for r in taught_rows(session, include_retired=include_retired)
+        ]
+
+    def human() -> str:
+        if not rows:
+            return "nothing taught yet"
+        return "\n".join(
+            f"#{r['id']:<5} {r['source']:9} {r['agreement_id'] or 'NONE':14} {r['question']}"
+            + ("  (retired)" if r["retired"] else "") for r in rows
+        )
+
+    cli.emit({"taught": rows}, human)

@@ -19,17 +19,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from agreements_sync.status import status_as_of
-from bot.search.index import AltTemplate, SearchIndex, category_key
+from bot.search import decide
+from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
+from bot.search.index import AltTemplate, SearchIndex, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
 from bot.search.text import fold, split_compound, split_known_prefix, word_keys
 
-CANDIDATES = 60
+SHORTLIST = 60  # agreements scored in full for one question
 MAX_PARALLEL = 10  # at most this many parallel agreements presented together
 WEAK_IMPORTANCE = 0.4  # "leie", "service": how, not what
 UNKNOWN_IMPORTANCE = 0.6  # a word neither the register nor the vocabulary knows
@@ -294,14 +297,15 @@ def _keyset_vector(index: SearchIndex, keyset: frozenset[str], cache: dict) -> n
     return vector
 
 
-def score(index: SearchIndex, groups: list[Group]) -> np.ndarray:
-    total = np.zeros(index.size, dtype=np.float32)
-    importance = sum(g.importance for g in groups)
-    if not groups or importance <= 0 or index.size == 0:
-        return total
+def group_scores(index: SearchIndex, groups: list[Group]) -> np.ndarray:
+    """Per question word (group) and agreement: how well the word matches it, in [0, ~1.2].
+    A matrix of shape (len(groups), index.size)."""
+    matrix = np.zeros((len(groups), index.size), dtype=np.float32)
+    if not groups or index.size == 0:
+        return matrix
     cache: dict = {}
-    for group in groups:
-        best = np.zeros(index.size, dtype=np.float32)
+    for row, group in enumerate(groups):
+        best = matrix[row]
         for alt in group.alts:
             if len(alt.keysets) == 1:
                 vector = _keyset_vector(index, alt.keysets[0], cache)
@@ -316,8 +320,18 @@ def score(index: SearchIndex, groups: list[Group]) -> np.ndarray:
                 acc = vector * weight if acc is None else acc + vector * weight
             if acc is not None:
                 np.maximum(best, acc * (alt.weight / sum(alt.weights)), out=best)
-        total += best * group.importance
-    return total / importance
+    return matrix
+
+
+def score(index: SearchIndex, groups: list[Group], matrix: np.ndarray | None = None) -> np.ndarray:
+    """The importance-weighted share of the question's words each agreement matches."""
+    importance = sum(g.importance for g in groups)
+    if not groups or importance <= 0 or index.size == 0:
+        return np.zeros(index.size, dtype=np.float32)
+    if matrix is None:
+        matrix = group_scores(index, groups)
+    weights = np.array([g.importance for g in groups], dtype=np.float32)
+    return (weights @ matrix) / importance
 
 
 # --- status -------------------------------------------------------------------------------------
@@ -386,23 +400,72 @@ def explain(index: SearchIndex, doc_index: int, groups: list[Group]) -> list[Rea
     return reasons
 
 
-def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5) -> SearchResult:
+FIELD_WEIGHT = 0.9  # a match through the taxonomy counts this much of a match of the agreement's own words
+FIELD_MIN = 0.3  # fields of the question below this share are not followed
+FIELD_LIMIT = 8
+AGREE_BONUS = 0.15  # both ways agree on an agreement
+
+
+def field_scores(index: SearchIndex, query: str) -> tuple[np.ndarray, Any]:
+    """Per agreement: the question's fields of purchase times the agreement's links to them."""
+    out = np.zeros(index.size, dtype=np.float32)
+    if index.fields is None or index.size == 0:
+        return out, None
+    match = index.fields.match(query, limit=FIELD_LIMIT, floor=FIELD_MIN)
+    for hit in match.hits:
+        ids, strengths = index.field_links[index.fields.position[hit.field.id]]
+        if len(ids):
+            np.maximum.at(out, ids, strengths * min(hit.score, 1.0))
+    return out, match
+
+
+def understood_share(groups: list[Group], match: Any) -> float:
+    """The share of the question's weight that the register or the taxonomy knows a word of."""
+    total = sum(g.importance for g in groups)
+    if total <= 0:
+        return 0.0
+    known = 0.0
+    taxonomy = match.groups if match is not None else []
+    taxonomy_words = {g.surface for g in taxonomy if g.alts}
+    for group in groups:
+        if group.alts or group.surface in taxonomy_words or any(w in taxonomy_words for w in group.surface.split()):
+            known += group.importance
+    return known / total
+
+
+def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5, taught: Any = None) -> SearchResult:
+    """The answer to one question. `taught` (bot.search.learning.TaughtIndex) holds the questions
+    the procurement section and employees linked to agreements."""
     ranking = index.vocabulary.ranking
+    rules = ranking.answer
     groups = analyse(index, query)
     result = SearchResult(query=query, as_of=as_of, terms=[g.surface for g in groups], index_version=index.version)
-    scores = score(index, groups)
-    if index.size == 0 or not groups:
-        result.no_active_agreement = True
-        return result
-    count = min(CANDIDATES, index.size)
+    learned = taught.match(groups) if taught is not None else None
+    if learned is not None:
+        result.taught = learned.to_json()
+        if learned.decisive:
+            answered = _answer_from_taught(index, result, learned, as_of)
+            if answered is not None:
+                return answered
+    lexical = score(index, groups)
+    through_fields, match = field_scores(index, query)
+    scores = np.maximum(lexical, FIELD_WEIGHT * through_fields) + AGREE_BONUS * np.minimum(lexical, through_fields)
+    if match is not None:
+        result.fields = [h.to_json() for h in match.hits]
+    result.understood = round(understood_share(groups, match), 4)
+    if index.size == 0 or not (groups or (match is not None and match.hits)):
+        return _finish(result, UNKNOWN, ["not_understood" if index.size else "empty_index"])
+    count = min(SHORTLIST, index.size)
     top = np.argpartition(-scores, count - 1)[:count] if index.size > count else np.arange(index.size)
     top = sorted((int(i) for i in top if scores[i] > 0), key=lambda i: (-float(scores[i]), index.docs[i].id))
     main_keys, all_keys = _query_keys(groups)
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []
+    best_excluded = 0.0
     for doc_index in top:
         if _excluded(index, doc_index, main_keys, all_keys):
             result.excluded.append(index.docs[doc_index].id)
+            best_excluded = max(best_excluded, float(scores[doc_index]))
             continue
         status = status_on(index.docs[doc_index], as_of)
         value = float(scores[doc_index])
@@ -412,38 +475,165 @@ def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5)
             inactive.append((doc_index, value, status))
     best_active = active[0][1] if active else 0.0
     best_inactive = inactive[0][1] if inactive else 0.0
-    threshold = ranking.min_score
-    answer_active = best_active >= threshold and (
-        best_inactive < threshold or best_active >= best_inactive * ranking.active_vs_inactive
-    )
-    if answer_active:
-        floor = max(threshold * 0.8, best_active * ranking.alternative_share)
-        chosen = [(i, s) for i, s in active if s >= floor]
-        chosen = _group_parallel(index, chosen, best_active * ranking.parallel_share, result)
-        for doc_index, value in chosen[: max(limit, len(result.parallel[0]) if result.parallel else 0)]:
-            doc = index.docs[doc_index]
-            result.hits.append(Hit.from_doc(doc, "active", value, explain(index, doc_index, groups)))
-    else:
-        result.no_active_agreement = True
-        if best_inactive >= threshold:
-            floor = max(threshold, best_inactive * ranking.alternative_share)
-            for doc_index, value, status in inactive:
-                if value >= floor and len(result.inactive_matches) < limit:
-                    doc = index.docs[doc_index]
-                    result.inactive_matches.append(Hit.from_doc(doc, status, value, explain(index, doc_index, groups)))
+
+    def explain_hit(doc_index: int, status: str, value: float) -> Hit:
+        return described(index, doc_index, Hit.from_doc(index.docs[doc_index], status, value,
+                                                        explain(index, doc_index, groups)), as_of)
+
+    # 1. an inactive agreement is the best match: its successor, or "no active agreement"
+    if best_inactive >= rules.weak and best_inactive * ranking.active_vs_inactive > best_active:
+        active_set = {i for i, _ in active} | _all_active(index, as_of, [i for i, _, _ in inactive[:3]])
+        for doc_index, value, status in inactive[:3]:
+            if value < best_inactive * ranking.alternative_share:
+                break
+            follower = decide.successor(index, doc_index, active_set, [i for i, _ in active])
+            if follower is not None:
+                hit = explain_hit(follower, "active", max(value, dict(active).get(follower, 0.0)))
+                hit.replaces = index.docs[doc_index].id
+                result.hits.append(hit)
+                result.inactive_matches.append(explain_hit(doc_index, status, value))
+                return _finish(result, AGREEMENT if value >= rules.strong else CANDIDATES, ["replaced"])
+        floor = max(rules.weak, best_inactive * ranking.alternative_share)
+        for doc_index, value, status in inactive:
+            if value >= floor and len(result.inactive_matches) < limit:
+                result.inactive_matches.append(explain_hit(doc_index, status, value))
+        return _finish(result, NONE, ["inactive_match"])
+
+    # 2. what is asked for is excluded by the best match, and nothing else comes close
+    if best_excluded >= rules.weak and best_excluded * ranking.active_vs_inactive > best_active:
+        return _finish(result, NONE, ["excluded"])
+
+    # 3. a clear field of purchase that no active agreement covers
+    if best_active < rules.strong and match is not None and match.hits:
+        lead = match.hits[0]
+        if lead.score >= rules.field_clear and not _field_has_active(index, match, lead.score, as_of, rules.field_link):
+            return _finish(result, NONE, ["field_without_agreement"])
+
+    if best_active < rules.weak:
+        return _finish(result, UNKNOWN, ["weak_match" if best_active > 0 else "not_understood"])
+
+    # 4. the agreement(s), or candidates (an employee's earlier pick for the same question first)
+    floor = max(rules.weak, best_active * ranking.alternative_share)
+    chosen = [(i, s) for i, s in active if s >= floor]
+    picked = index.positions.get(learned.agreement_id) if learned is not None and learned.agreement_id else None
+    if picked is not None and status_on(index.docs[picked], as_of) != "active":
+        picked = None
+    if picked is not None:
+        # ordering only: one person's pick never makes it "the agreement"
+        chosen = [(picked, max(best_active, dict(active).get(picked, 0.0)))] + [(i, s) for i, s in chosen if i != picked]
+    chosen = _group_parallel(index, chosen, best_active * ranking.parallel_share, result)
+    lead_ids = set(result.parallel[0]) if result.parallel else {chosen[0][0]}
+    rival = next((s for i, s in chosen if i not in lead_ids and index.docs[i].id not in lead_ids), 0.0)
+    for doc_index, value in chosen[: max(limit, len(result.parallel[0]) if result.parallel else 0)]:
+        result.hits.append(explain_hit(doc_index, "active", value))
+    clear = rival < best_active * rules.margin
+    if best_active >= rules.strong and clear and result.understood >= rules.understood and picked is None:
+        return _finish(result, AGREEMENT, ["strong_match", "parallel" if result.parallel else "clear"])
+    reasons = ["picked_before"] if picked is not None else []
+    if best_active < rules.strong:
+        reasons.append("weak_match")
+    if not clear:
+        reasons.append("close_alternatives")
+    if result.understood < rules.understood:
+        reasons.append("partly_understood")
+    return _finish(result, CANDIDATES, reasons)
+
+
+ENDS_SOON_DAYS = 30
+
+
+def described(index: SearchIndex, doc_index: int, hit: Hit, as_of: dt.date) -> Hit:
+    """A hit with what the employee needs to see on the card: the scope and what it excludes,
+    and a notice when it ends within 30 days without an option left (with its successor, or the
+    competition under way)."""
+    doc = index.docs[doc_index]
+    scope, _items = split_exclusions(doc.description, index.analyzer)
+    hit.scope = " ".join(scope.split())
+    hit.excludes = index.exclusions_text(doc_index) or _items
+    hit.ranked = bool(doc.ranked)
+    end = doc.end_date
+    if hit.status == "active" and end is not None and (end - as_of).days <= ENDS_SOON_DAYS and (
+        doc.final_end_date is None or doc.final_end_date <= end
+    ):
+        follower = None
+        competing = None
+        lead = decide.primary_field(index, doc_index)
+        neighbours = index.field_links[lead][0].tolist() if lead is not None and index.field_links else []
+        for other in neighbours:
+            if other == doc_index or not decide.same_need(index, doc_index, other):
+                continue
+            status = status_on(index.docs[other], as_of)
+            start = index.docs[other].start_date
+            if status in ("active", "not_started") and start is not None and start > as_of and follower is None:
+                follower = index.docs[other].id
+            elif status == "under_competition" and competing is None:
+                competing = index.docs[other].id
+        hit.ends_soon = {"end": end.isoformat(), "successor": follower, "under_competition": competing}
+    return hit
+
+
+def _answer_from_taught(index: SearchIndex, result: SearchResult, learned: Any, as_of: dt.date) -> SearchResult | None:
+    """What was taught answers the question: the agreement (while it is active), or "none"."""
+    if not learned.agreement_id:
+        return _finish(result, NONE, ["taught"])
+    position = index.positions.get(learned.agreement_id)
+    if position is None:
+        return None  # the agreement left the register: answer as if nothing was taught
+    status = status_on(index.docs[position], as_of)
+    hit = described(index, position, Hit.from_doc(index.docs[position], status, 1.0, []), as_of)
+    if status != "active":
+        result.inactive_matches.append(hit)
+        return _finish(result, NONE, ["taught", "inactive_match"])
+    result.hits.append(hit)
+    return _finish(result, AGREEMENT, ["taught"])
+
+
+def _finish(result: SearchResult, answer: str, why: list[str]) -> SearchResult:
+    result.answer = answer
+    result.why = why
+    result.no_active_agreement = answer == NONE
     return result
+
+
+def _all_active(index: SearchIndex, as_of: dt.date, around: list[int]) -> set[int]:
+    """Active agreements among those the inactive ones name (their successors may not have matched)."""
+    found: set[int] = set()
+    for doc_index in around:
+        for other in index.mentions[doc_index] if index.mentions else []:
+            if status_on(index.docs[other], as_of) == "active":
+                found.add(other)
+    return found
+
+
+def _field_has_active(index: SearchIndex, match: Any, lead: float, as_of: dt.date, strength: float) -> bool:
+    """Does an active agreement cover one of the question's leading fields?"""
+    for hit in match.hits:
+        if hit.score < lead * 0.85:
+            break
+        ids, strengths = index.field_links[index.fields.position[hit.field.id]]
+        for doc_index, value in zip(ids.tolist(), strengths.tolist(), strict=True):
+            if value >= strength and status_on(index.docs[doc_index], as_of) == "active":
+                return True
+    return False
 
 
 def _group_parallel(
     index: SearchIndex, chosen: list[tuple[int, float]], parallel_floor: float, result: SearchResult
 ) -> list[tuple[int, float]]:
-    """Bring active agreements of the best hit's category that score about equally together."""
+    """Bring together the active agreements that cover the same need as the best one and score
+    about equally: the question cannot tell them apart (parallel agreements, areas, premises)."""
     if not chosen:
         return chosen
-    lead_category = category_key(index.docs[chosen[0][0]].category)
-    together = [(i, s) for i, s in chosen if category_key(index.docs[i].category) == lead_category and s >= parallel_floor]
+    lead = chosen[0][0]
+    together = [(i, s) for i, s in chosen if s >= parallel_floor and (i == lead or _same_need(index, lead, i))]
     together = together[:MAX_PARALLEL]
     if len(together) > 1:
         result.parallel.append([index.docs[i].id for i, _ in together])
     rest = [(i, s) for i, s in chosen if (i, s) not in together]
     return together + rest
+
+
+def _same_need(index: SearchIndex, a: int, b: int) -> bool:
+    if index.doc_links:
+        return decide.same_need(index, a, b)
+    return category_key(index.docs[a].category) == category_key(index.docs[b].category)

@@ -14,6 +14,7 @@ import re
 import time
 from array import array
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +69,19 @@ class SearchIndex:
     version: int | None = None
     build_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    # the taxonomy: fields of purchase, and per field the agreements linked to it (bot.search.links)
+    fields: Any = None  # bot.search.fields.FieldMatcher | None
+    field_links: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per field: (doc ids, strengths)
+    doc_links: list[dict[int, float]] = field(default_factory=list)  # per agreement: {field position: strength}
+    mentions: list[list[int]] = field(default_factory=list)  # per agreement: agreements its description names
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """Agreement id → its position in `docs` (made on first use)."""
+        found = self.extra.get("positions")
+        if found is None:
+            found = self.extra["positions"] = {doc.id: i for i, doc in enumerate(self.docs)}
+        return found
 
     @property
     def size(self) -> int:
@@ -423,3 +437,15 @@ def _means_template(phrase: str, analyzer: Analyzer, known: set[str]) -> AltTemp
     for token in tokens:
         keysets.append(word_keys(token.text))
     return AltTemplate(tuple(keysets), phrase)
+
+
+def attach_fields(index: SearchIndex, fields: Any, links: list[dict[int, float]]) -> None:
+    """Give the index the taxonomy and the agreements' links to its fields (bot.search.links)."""
+    per_field: list[tuple[list[int], list[float]]] = [([], []) for _ in fields.fields]
+    for doc_index, doc_links in enumerate(links):
+        for position, strength in doc_links.items():
+            per_field[position][0].append(doc_index)
+            per_field[position][1].append(strength)
+    index.fields = fields
+    index.doc_links = links
+    index.field_links = [(np.array(ids, dtype=np.int32), np.array(values, dtype=np.float32)) for ids, values in per_field]

@@ -40,6 +40,7 @@ class AgreementDoc:
     ehandel_note: str = ""
     ordering: str = ""
     document_url: str = ""
+    ranked: bool = False  # the register ranks the suppliers (their order is the ranking)
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -94,6 +95,7 @@ def doc_from(obj: Any, suppliers: Any = None) -> AgreementDoc:
         ehandel_note=str(_get(obj, "ehandel_note", "") or ""),
         ordering=str(_get(obj, "ordering", "") or ""),
         document_url=str(_get(obj, "document_url", "") or ""),
+        ranked=bool(_get(obj, "ranked", False)),
     )
 
 
@@ -133,6 +135,11 @@ class Hit:
     description: str
     score: float
     reasons: list[Reason] = field(default_factory=list)
+    replaces: str = ""  # the expired agreement this one replaced, when the question matched that one
+    scope: str = ""  # what the agreement covers: its description without the exclusions
+    excludes: list[str] = field(default_factory=list)  # what its description says it does not cover
+    ranked: bool = False  # the suppliers are listed in the register's ranking order
+    ends_soon: dict[str, Any] | None = None  # {"end": date, "successor": id|None, "under_competition": id|None}
 
     @classmethod
     def from_doc(cls, doc: AgreementDoc, status: str, score: float, reasons: list[Reason]) -> Hit:
@@ -164,7 +171,12 @@ class SearchResult:
     parallel: list[list[str]] = field(default_factory=list)  # ids of hits presented together
     excluded: list[str] = field(default_factory=list)  # ids whose description excludes the need
     terms: list[str] = field(default_factory=list)  # the question's words as the search read them
+    fields: list[dict[str, Any]] = field(default_factory=list)  # the question's fields of purchase (taxonomy)
     index_version: int | None = None
+    answer: str = "unknown"  # agreement | candidates | none | unknown (bot.search.decide)
+    why: list[str] = field(default_factory=list)  # reasons for that kind of answer
+    understood: float = 0.0  # share of the question's weight the register or the taxonomy knows
+    taught: dict[str, Any] | None = None  # a taught question that means the same (bot.search.learning)
 
     @property
     def ids(self) -> list[str]:
@@ -178,6 +190,10 @@ class SearchResult:
         return {
             "query": self.query,
             "as_of": self.as_of.isoformat(),
+            "answer": self.answer,
+            "why": self.why,
+            "understood": self.understood,
+            "taught": self.taught,
             "ids": self.ids,
             "no_active_agreement": self.no_active_agreement,
             "hits": [h.to_json() for h in self.hits],
@@ -185,5 +201,6 @@ class SearchResult:
             "parallel": self.parallel,
             "excluded": self.excluded,
             "terms": self.terms,
+            "fields": self.fields,
             "index_version": self.index_version,
         }

@@ -31,7 +31,40 @@ def _date(value: dt.date | None, lang: str) -> str:
 
 
 def _suppliers(hit: Hit) -> str:
-    return ", ".join(f"{s['name']} ({s['org_number']})" if s.get("org_number") else s["name"] for s in hit.suppliers) or "–"
+    names = [f"{s['name']} ({s['org_number']})" if s.get("org_number") else s["name"] for s in hit.suppliers]
+    if hit.ranked and len(names) > 1:
+        return "; ".join(f"{rank}. {name}" for rank, name in enumerate(names, start=1))
+    return ", ".join(names) or "–"
+
+
+def _scope_items(hit: Hit, lang: str) -> list[dict[str, Any]]:
+    """What the agreement covers and excludes, and notices (replaced, ending soon)."""
+    items: list[dict[str, Any]] = []
+    if hit.replaces:
+        items.append({"type": "TextBlock", "text": _t("replaces", lang, old=hit.replaces), "wrap": True,
+                      "color": "Accent", "spacing": "Small"})
+    if hit.ends_soon:
+        notice = hit.ends_soon
+        end = _date(dt.date.fromisoformat(notice["end"]), lang)
+        if notice.get("successor"):
+            text = _t("ends_soon_successor", lang, end=end, successor=notice["successor"])
+        elif notice.get("under_competition"):
+            text = _t("ends_soon_competition", lang, end=end, competition=notice["under_competition"])
+        else:
+            text = _t("ends_soon", lang, end=end)
+        items.append({"type": "TextBlock", "text": "⚠️ " + text, "wrap": True, "color": "Warning", "spacing": "Small"})
+    if hit.scope:
+        items.append({"type": "TextBlock", "text": f"**{_t('label_covers', lang)}:** {_shorten(hit.scope, 400)}",
+                      "wrap": True, "spacing": "Small"})
+    if hit.excludes:
+        items.append({"type": "TextBlock", "text": f"**{_t('label_excludes', lang)}:** {_shorten('; '.join(hit.excludes), 300)}",
+                      "wrap": True, "spacing": "Small", "isSubtle": True})
+    return items
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _ordering(hit: Hit, lang: str) -> str:
@@ -66,7 +99,8 @@ def _mailto(hit: Hit, lang: str) -> str | None:
 
 def _facts(hit: Hit, lang: str, *, with_reasons: bool = True) -> list[dict[str, str]]:
     facts = [
-        {"title": _t("label_suppliers", lang), "value": _suppliers(hit)},
+        {"title": _t("label_ranking" if hit.ranked and len(hit.suppliers) > 1 else "label_suppliers", lang),
+         "value": _suppliers(hit)},
         {"title": _t("label_period", lang), "value": _t("period_value", lang, start=_date(hit.start_date, lang), end=_date(hit.end_date, lang))},
         {"title": _t("label_final_end", lang), "value": _date(hit.final_end_date, lang)},
         {"title": _t("label_ordering", lang), "value": _ordering(hit, lang)},
@@ -82,6 +116,14 @@ def _facts(hit: Hit, lang: str, *, with_reasons: bool = True) -> list[dict[str, 
 
 def _hit_text(hit: Hit, lang: str) -> str:
     lines = [f"{hit.title} ({hit.id})"]
+    if hit.replaces:
+        lines.append("  " + _t("replaces", lang, old=hit.replaces))
+    if hit.ends_soon:
+        lines.append("  ⚠️ " + _t("ends_soon", lang, end=_date(dt.date.fromisoformat(hit.ends_soon["end"]), lang)))
+    if hit.scope:
+        lines.append(f"  {_t('label_covers', lang)}: {_shorten(hit.scope, 400)}")
+    if hit.excludes:
+        lines.append(f"  {_t('label_excludes', lang)}: {_shorten('; '.join(hit.excludes), 300)}")
     lines += [f"  {fact['title']}: {fact['value']}" for fact in _facts(hit, lang)]
     if hit.document_url:
         lines.append(f"  {_t('label_document', lang)}: {hit.document_url}")
@@ -92,6 +134,7 @@ def _hit_container(hit: Hit, lang: str, *, emphasis: bool) -> dict[str, Any]:
     items: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": f"{hit.title} ({hit.id})", "weight": "Bolder", "size": "Medium", "wrap": True},
         {"type": "TextBlock", "text": hit.category, "isSubtle": True, "spacing": "None", "wrap": True},
+        *_scope_items(hit, lang),
         {"type": "FactSet", "facts": _facts(hit, lang)},
     ]
     if len(hit.suppliers) > 1:
@@ -130,6 +173,10 @@ def search_answer(result: SearchResult, lang: str = "nb", as_of: dt.date | None 
     lang = lang if lang in ("nb", "en") else "nb"
     if result.no_active_agreement:
         return _no_active_answer(result, lang, procurement_email)
+    if not result.hits:
+        return _unknown_answer(result, lang, procurement_email)
+    if result.answer == "candidates":
+        return _candidates_answer(result, lang, procurement_email)
     hits = result.hits
     parallel_ids = set(result.parallel[0]) if result.parallel else set()
     lead = [h for h in hits if h.id in parallel_ids] or hits[:1]
@@ -157,6 +204,72 @@ def search_answer(result: SearchResult, lang: str = "nb", as_of: dt.date | None 
     actions += _feedback_actions(result, lang, ids)
     data = {**result.to_json(), "lang": lang}
     return Answer(text="\n\n".join(text_parts), card=_card(body, actions), kind="agreement", data=data)
+
+
+MAX_CANDIDATES = 3
+
+
+def _candidates_answer(result: SearchResult, lang: str, procurement_email: str) -> Answer:
+    """"Probably one of these": two or three candidates, each with a button to pick it (the pick
+    is recorded, so the bot learns what the municipality calls things)."""
+    parallel = set(result.parallel[0]) if result.parallel else set()
+    shown: list[Hit] = []
+    for hit in result.hits:
+        if len(shown) >= MAX_CANDIDATES and hit.id not in parallel:
+            break
+        shown.append(hit)
+    intro = _t("candidates_intro", lang, query=result.query)
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": intro, "wrap": True, "weight": "Bolder"}]
+    lines = [intro]
+    for hit in shown:
+        summary = _shorten(hit.scope or hit.category, 160)
+        lines.append(f"- {hit.title} ({hit.id}): {summary}")
+        body.append({
+            "type": "Container", "separator": True, "items": [
+                {"type": "TextBlock", "text": f"{hit.title} ({hit.id})", "weight": "Bolder", "wrap": True},
+                {"type": "TextBlock", "text": summary, "wrap": True, "isSubtle": True, "spacing": "None"},
+                {"type": "ActionSet", "actions": [
+                    {"type": "Action.Submit", "title": _t("button_pick", lang),
+                     "data": {"verb": "search.pick", "query": result.query, "id": hit.id}},
+                ]},
+            ],
+        })
+    ids = [h.id for h in shown]
+    actions: list[dict[str, Any]] = [
+        {"type": "Action.Submit", "title": _t("button_none_of_these", lang),
+         "data": {"verb": "search.none_of_these", "query": result.query, "ids": ids}},
+    ]
+    if procurement_email:
+        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_procurement", lang),
+                        "url": f"mailto:{procurement_email}"})
+    data = {**result.to_json(), "lang": lang, "candidates": ids}
+    return Answer(text="\n".join(lines), card=_card(body, actions), kind="candidates", data=data)
+
+
+def _unknown_answer(result: SearchResult, lang: str, procurement_email: str) -> Answer:
+    """Nothing understood well enough to name an agreement — or to say that there is none."""
+    lines = [_t("unknown", lang, query=result.query)]
+    if procurement_email:
+        lines.append(_t("contact_procurement", lang, email=procurement_email))
+    body = [{"type": "TextBlock", "text": line, "wrap": True} for line in lines]
+    actions: list[dict[str, Any]] = [
+        {"type": "Action.Submit", "title": _t("what_now", lang), "data": {"verb": "authority.start", "query": result.query}},
+    ]
+    data = {**result.to_json(), "lang": lang}
+    return Answer(text="\n".join(lines), card=_card(body, actions), kind="unknown", data=data)
+
+
+def pick_answer(hit: Hit, query: str, lang: str = "nb") -> Answer:
+    """The agreement an employee picked among the candidates: the full card."""
+    intro = _t("picked", lang, query=query)
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": intro, "wrap": True, "weight": "Bolder"},
+                                  _hit_container(hit, lang, emphasis=True)]
+    actions: list[dict[str, Any]] = []
+    mailto = _mailto(hit, lang)
+    if mailto:
+        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": mailto})
+    return Answer(text="\n\n".join([intro, _hit_text(hit, lang)]), card=_card(body, actions), kind="agreement",
+                  data={"query": query, "ids": [hit.id], "hits": [hit.to_json()], "answer": "agreement", "why": ["picked"]})
 
 
 def _inactive_line(hit: Hit, lang: str) -> str:

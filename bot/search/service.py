@@ -16,9 +16,15 @@ import threading
 import time
 from typing import Any
 
+from sqlmodel import Session
+
 from agreements_sync.index import current_index_version, load_agreements
+from bot.search.decide import mentions
 from bot.search.engine import search_index
-from bot.search.index import SearchIndex, build_index, category_key
+from bot.search.fields import FieldMatcher
+from bot.search.index import SearchIndex, attach_fields, build_index, category_key
+from bot.search.learning import TaughtIndex, taught_rows, taught_version
+from bot.search.links import link_agreements
 from bot.search.models import AgreementDoc, Hit, SearchResult, doc_from
 from bot.search.text import Analyzer
 from bot.search.vocabulary import Vocabulary, load_vocabulary
@@ -26,11 +32,30 @@ from bot.search.vocabulary import Vocabulary, load_vocabulary
 log = logging.getLogger(__name__)
 
 
-def build_from_database(database: Any, vocabulary: Vocabulary | None = None, analyzer: Analyzer | None = None) -> SearchIndex:
+def build_from_database(
+    database: Any, vocabulary: Vocabulary | None = None, analyzer: Analyzer | None = None,
+    fields: FieldMatcher | None = None,
+) -> SearchIndex:
     engine = getattr(database, "engine", database)
     version = current_index_version(engine)
     docs = [doc_from(record) for record in load_agreements(engine)]
-    return build_index(docs, vocabulary or load_vocabulary(), analyzer, version=version)
+    return build_search_index(docs, vocabulary, analyzer, fields, version=version)
+
+
+def build_search_index(
+    docs: list[AgreementDoc], vocabulary: Vocabulary | None = None, analyzer: Analyzer | None = None,
+    fields: FieldMatcher | None = None, *, version: int | None = None,
+) -> SearchIndex:
+    """The agreements' index, linked to the taxonomy's fields of purchase."""
+    started = time.perf_counter()
+    vocabulary = vocabulary or load_vocabulary()
+    analyzer = analyzer or Analyzer()
+    index = build_index(docs, vocabulary, analyzer, version=version)
+    fields = fields or FieldMatcher(vocabulary=vocabulary, analyzer=analyzer)
+    attach_fields(index, fields, link_agreements(docs, fields))
+    index.mentions = mentions(docs, {doc.id: position for position, doc in enumerate(docs)})
+    index.build_seconds = time.perf_counter() - started
+    return index
 
 
 class SearchService:
@@ -45,6 +70,8 @@ class SearchService:
         self.last_error: str | None = None
         self._vocabulary = load_vocabulary()
         self._analyzer = Analyzer()
+        self._fields: FieldMatcher | None = None
+        self._taught = TaughtIndex()
         if start:
             self._start_worker(force=True)
 
@@ -74,21 +101,40 @@ class SearchService:
     def refresh(self) -> SearchIndex:
         """Rebuild now, in this thread (tests, CLI); returns the new index."""
         with self._lock:
-            index = build_from_database(self.database, self._vocabulary, self._analyzer)
+            index = build_from_database(self.database, self._vocabulary, self._analyzer, self._field_matcher())
+            self._taught = self._read_taught(index)
             self._index = index
             self._first_build.set()
             self._last_check = time.monotonic()
             return index
 
+    def refresh_taught(self) -> None:
+        """Re-read what was taught now (after `teach`, so the next question already uses it)."""
+        index = self._index
+        if index is not None:
+            with self._lock:
+                self._taught = self._read_taught(index)
+
+    def _read_taught(self, index: SearchIndex) -> TaughtIndex:
+        engine = getattr(self.database, "engine", self.database)
+        with Session(engine) as session:
+            return TaughtIndex.build(index, taught_rows(session), taught_version(session))
+
     def _check(self, force: bool) -> None:
         try:
             with self._lock:
-                current = current_index_version(getattr(self.database, "engine", self.database))
+                engine = getattr(self.database, "engine", self.database)
+                current = current_index_version(engine)
                 if force or self._index is None or current != self._index.version:
-                    index = build_from_database(self.database, self._vocabulary, self._analyzer)
+                    index = build_from_database(self.database, self._vocabulary, self._analyzer, self._field_matcher())
+                    self._taught = self._read_taught(index)
                     self._index = index  # atomic swap: readers keep the old one until here
                     log.info("search index built", extra={"version": index.version, "agreements": index.size,
                                                           "seconds": round(index.build_seconds, 3)})
+                elif self._index is not None:
+                    with Session(engine) as session:
+                        if taught_version(session) != self._taught.version:  # taught since: cheap re-read
+                            self._taught = TaughtIndex.build(self._index, taught_rows(session), taught_version(session))
             self.last_error = None
         except Exception as exc:  # noqa: BLE001 - keep serving the old index; report and retry later
             self.last_error = f"{type(exc).__name__}: {exc}"
@@ -96,6 +142,12 @@ class SearchService:
         finally:
             if self._index is not None:
                 self._first_build.set()
+
+    def _field_matcher(self) -> FieldMatcher:
+        """The taxonomy, read once per service (it does not change with the register)."""
+        if self._fields is None:
+            self._fields = FieldMatcher(vocabulary=self._vocabulary, analyzer=self._analyzer)
+        return self._fields
 
     def _start_worker(self, force: bool = False) -> None:
         if self._worker is not None and self._worker.is_alive():
@@ -118,8 +170,20 @@ class SearchService:
 
     def search(self, query: str, as_of: dt.date, limit: int = 5) -> SearchResult:
         index = self.index
+        taught = self._taught
         self._maybe_check()
-        return search_index(index, query, as_of, limit)
+        return search_index(index, query, as_of, limit, taught=taught if taught.entries else None)
+
+    def hit(self, agreement_id: str, as_of: dt.date) -> Hit | None:
+        """One agreement as a hit (the card of an agreement picked among candidates)."""
+        from bot.search.engine import described, status_on
+
+        index = self.index
+        position = index.positions.get(agreement_id)
+        if position is None:
+            return None
+        doc = index.docs[position]
+        return described(index, position, Hit.from_doc(doc, status_on(doc, as_of), 1.0, []), as_of)
 
     def category(self, category: str, as_of: dt.date) -> list[Hit]:
         """Every active agreement of a category (the card's "show all in the category")."""

@@ -3,12 +3,11 @@
 A *concept* maps everyday words, items, brands and English or nynorsk terms (`terms`) to the
 words agreement registers use for them (`means`): rotte, mus, veggedyr → skadedyr. All files
 `knowledge/search/vocabulary*.yaml` / `knowledge/search/vocabulary/*.yaml` are read and merged.
-`cpv.json` is the EU CPV list (built by scripts/build_cpv_vocabulary.py).
+CPV labels are the Norwegian (bokmål) and English labels of knowledge/taxonomy/cpv-nb.csv.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +39,17 @@ class MatchWeights(BaseModel):
     head_only: float = 0.55
 
 
+class AnswerRules(BaseModel):
+    """When the search says "this is the agreement", offers candidates, or says "none"."""
+
+    strong: float = 0.62  # a best score from here on (and clear of rivals) is "the agreement"
+    weak: float = 0.35  # below this there is no candidate worth showing
+    margin: float = 0.85  # clear: the best other-need rival scores below best × margin
+    understood: float = 0.6  # … and at least this share of the question was understood
+    field_clear: float = 0.6  # a field of purchase this clear, with no active agreement in it → "none"
+    field_link: float = 0.6  # an agreement is in a field when linked at least this strongly
+
+
 class Ranking(BaseModel):
     fields: dict[str, float]
     compound_part: float = 0.85
@@ -50,6 +60,7 @@ class Ranking(BaseModel):
     active_vs_inactive: float = 0.75
     alternative_share: float = 0.6
     parallel_share: float = 0.85
+    answer: AnswerRules = Field(default_factory=AnswerRules)
 
 
 @dataclass(frozen=True)
@@ -75,16 +86,26 @@ def load_vocabulary() -> Vocabulary:
 
 @lru_cache(maxsize=1)
 def load_cpv() -> dict[str, dict]:
-    path = knowledge_path("search/cpv.json")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))["codes"]
-    except FileNotFoundError:
-        raise KnowledgeError(f"{path}: not found (run scripts/build_cpv_vocabulary.py)") from None
-    except (ValueError, KeyError) as exc:
-        raise KnowledgeError(f"{path}: not a CPV vocabulary file: {exc}") from None
+    """The CPV codes with bokmål and English labels (knowledge/taxonomy/cpv-nb.csv, DFØ, CC BY 4.0),
+    each with its parent in the hierarchy (trailing zeros mark the level)."""
+    from bot.taxonomy.knowledge import CPV_FILE, read_cpv
+
+    codes = read_cpv(knowledge_path(CPV_FILE))
+    table: dict[str, dict] = {}
+    for code, entry in codes.items():
+        significant = code.rstrip("0")
+        level = max(len(significant) - 1, 1)
+        parent = None
+        for length in range(len(significant) - 1, 1, -1):
+            candidate = significant[:length].ljust(8, "0")
+            if candidate in codes and candidate != code:
+                parent = candidate
+                break
+        table[code] = {"nb": entry.nb, "en": entry.en, "level": level, **({"parent": parent} if parent else {})}
+    return table
 
 
-def cpv_labels(code: str, cpv: dict[str, dict], *, languages: tuple[str, ...] = ("da", "en", "sv")) -> tuple[list[str], list[str]]:
+def cpv_labels(code: str, cpv: dict[str, dict], *, languages: tuple[str, ...] = ("nb", "en")) -> tuple[list[str], list[str]]:
     """Labels of a CPV code ("39130000-2") and of its parents below division level."""
     digits = code.strip().split("-")[0][:8]
     own: list[str] = []

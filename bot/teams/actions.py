@@ -31,11 +31,41 @@ def search_action(ctx: ActionContext) -> Answer | None:
             if render is not None and service is not None and hasattr(render, "category_answer"):
                 return render.category_answer(service, category, ctx.services.today(), ctx.user.lang)
             return category_answer(ctx, category)
+    if ctx.verb == "search.pick":
+        return _pick(ctx)
+    if ctx.verb == "search.none_of_these":
+        query = str(ctx.data.get("query") or "").strip()
+        ids = [str(i) for i in ctx.data.get("ids") or [] if isinstance(i, str)][:10]
+        if query:
+            with ctx.services.database.session() as session:
+                store.log_question(session, query, "none_of_these", ctx.services.today(), {"candidates": ids})
+        return cards.text_answer(strings("search").get("none_of_these_thanks", ctx.user.lang,
+                                                       email=ctx.services.settings.procurement_email), "feedback")
     if ctx.verb == "search.query":
         query = str(ctx.data.get("q") or ctx.data.get("query") or "").strip()
         if query:
             return respond(ctx.services, ctx.user, query, ctx.state)
     return None
+
+
+def _pick(ctx: ActionContext) -> Answer | None:
+    """An employee picked one of the candidates: record it (the bot learns), show its card."""
+    from bot.search.learning import EMPLOYEE, pseudonym, teach
+    from bot.search.render import pick_answer
+
+    query = str(ctx.data.get("query") or "").strip()
+    agreement_id = str(ctx.data.get("id") or "").strip()
+    service = search_service(ctx.services)
+    if not query or not agreement_id or service is None:
+        return None
+    hit = service.hit(agreement_id, ctx.services.today())
+    if hit is None:
+        return None
+    with ctx.services.database.session() as session:
+        teach(session, query, agreement_id, source=EMPLOYEE, taught_by=pseudonym(ctx.user.aad_object_id))
+    service.refresh_taught()
+    ctx.state["last_result_ids"] = [agreement_id]
+    return pick_answer(hit, query, ctx.user.lang)
 
 
 @register("feedback")

@@ -87,8 +87,9 @@ def respond(services: Services, user: User, text: str, state: dict[str, Any]) ->
 
 
 AUTHORITY_KINDS = {"authority", "clarify"}
-SEARCH_KINDS = {"agreement", "no_agreement", "no_active_agreement", "agreements", "category"}
-NO_AGREEMENT_KINDS = {"no_agreement", "no_active_agreement"}
+SEARCH_KINDS = {"agreement", "no_agreement", "no_active_agreement", "agreements", "category", "candidates", "unknown"}
+# answers the procurement section should see (the question log): none, uncertain, not understood
+NO_AGREEMENT_KINDS = {"no_agreement", "no_active_agreement", "candidates", "unknown"}
 
 
 def _answers_our_question(text: str, previous: Any) -> bool:

@@ -62,8 +62,10 @@ def finish_message(services: Services, user: User, text: str, conversation_id: s
             if changed:
                 store.save_state(session, conversation_id, state)
             if answer.kind in NO_AGREEMENT_KINDS:
-                store.log_question(session, answer.data.get("query") or text, NO_AGREEMENT, services.today(),
-                                   {"locale": user.locale[:16]})
+                kind = NO_AGREEMENT if answer.kind in ("no_agreement", "no_active_agreement") else answer.kind
+                store.log_question(session, answer.data.get("query") or text, kind, services.today(),
+                                   {"locale": user.locale[:16], "answer": answer.data.get("answer"),
+                                    "candidates": answer.data.get("candidates") or []})
     return decorated(answer, user, state, text)
 
 

@@ -1,0 +1,146 @@
+"""Text → fields of purchase (the taxonomy in `knowledge/taxonomy/`).
+
+The taxonomy's fields are indexed with the same machinery as agreements (`build_index`): each
+field is a document whose title is its names, whose keywords are its terms (bokmål, nynorsk,
+English, trade names), whose description is its situations, and whose CPV labels are the
+Norwegian labels of its codes. A text — a question, or an agreement's title and scope — is read
+exactly as a question is read (framing dropped, lemmas, compounds, spelling variants, typos)
+and scored against every field: the importance-weighted share of its words that the field
+explains. So "det er maur i personalrommet" is about pest control, "brødrister" about household
+appliances, "Jif" about cleaning products.
+
+`FieldMatcher.match(text)` → the fields, best first, each with its score in [0, ~1.1] and the
+words that matched. Scores of different texts are comparable: the share of the text explained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.search.engine import Group, analyse, explain, group_scores, score
+from bot.search.index import SearchIndex, build_index
+from bot.search.models import AgreementDoc
+from bot.search.text import Analyzer
+from bot.search.vocabulary import Vocabulary, load_vocabulary
+from bot.taxonomy.knowledge import Taxonomy, TaxonomyField, load_taxonomy
+
+
+AMBIGUOUS_SHARE = 0.8  # a word's matches within this share of its best match make it ambiguous
+
+
+@dataclass
+class FieldHit:
+    field: TaxonomyField
+    score: float
+    matched: list[str] = field(default_factory=list)  # the text's words that matched
+
+    @property
+    def id(self) -> str:
+        return self.field.id
+
+    def to_json(self) -> dict:
+        return {"id": self.field.id, "name": self.field.name.nb, "kind": self.field.kind, "score": round(self.score, 4),
+                "matched": self.matched}
+
+
+@dataclass
+class FieldMatch:
+    """A text read against the taxonomy: the fields it is about, and how much of it was understood."""
+
+    hits: list[FieldHit]
+    groups: list[Group]
+    scores: np.ndarray  # per field, in taxonomy order: the share of the text the field explains
+    matrix: np.ndarray  # per word (group) and field: how well the word matches the field
+
+    def evidence(self) -> np.ndarray:
+        """The word × field matrix with each word's matches discounted by its ambiguity: a word
+        that matches k fields about equally well ("ruter": window panes, bus routes, network
+        routers) tells each of them 1/sqrt(k) as much as a word that belongs to one field."""
+        matrix = self.matrix
+        if matrix.size == 0:
+            return matrix
+        best = matrix.max(axis=1, keepdims=True)
+        close = (matrix >= AMBIGUOUS_SHARE * best) & (best > 0)
+        k = np.maximum(close.sum(axis=1, keepdims=True), 1)
+        return matrix / np.sqrt(k)
+
+    def peak(self) -> np.ndarray:
+        """Per field: its best single word, weighted by that word's importance and ambiguity (a
+        title that names the field among other things still belongs to it)."""
+        if not self.groups:
+            return np.zeros(self.matrix.shape[1], dtype=np.float32)
+        weights = np.array([min(g.importance, 1.0) for g in self.groups], dtype=np.float32)[:, None]
+        return (self.evidence() * weights).max(axis=0)
+
+    def share(self) -> np.ndarray:
+        """Per field: the importance-weighted share of the text it explains, ambiguity discounted."""
+        if not self.groups:
+            return np.zeros(self.matrix.shape[1], dtype=np.float32)
+        weights = np.array([g.importance for g in self.groups], dtype=np.float32)
+        return (weights @ self.evidence()) / max(float(weights.sum()), 1e-9)
+
+    @property
+    def best(self) -> FieldHit | None:
+        return self.hits[0] if self.hits else None
+
+    @property
+    def understood(self) -> bool:
+        """Some word of the text is known to the taxonomy."""
+        return any(g.alts for g in self.groups)
+
+
+def field_doc(item: TaxonomyField) -> AgreementDoc:
+    """A field of purchase as a document for the shared index machinery: one-word terms and trade
+    names are keywords (a full match); the words of longer phrases and situations count less
+    each (description), since each alone says less than the whole phrase."""
+    words = [*item.terms, *item.nn, *item.en]
+    single = [w for w in words if len(w.split()) == 1]
+    phrases = [w for w in words if len(w.split()) > 1]
+    return AgreementDoc(
+        id=item.id,
+        title=" / ".join(dict.fromkeys([item.name.nb, item.name.nn, item.name.en])),
+        keywords=tuple([*single, *item.brands]),
+        description=". ".join(s.rstrip(".!? ") for s in [*phrases, *item.situations]),
+        cpv_codes=tuple(_full_code(code) for code in item.cpv),
+    )
+
+
+def _full_code(code: str) -> str:
+    return code.ljust(8, "0")
+
+
+class FieldMatcher:
+    def __init__(self, taxonomy: Taxonomy | None = None, vocabulary: Vocabulary | None = None,
+                 analyzer: Analyzer | None = None) -> None:
+        self.taxonomy = taxonomy or load_taxonomy()
+        base = vocabulary or load_vocabulary()
+        # the fields themselves carry the vocabulary: no translation concepts on top
+        self.vocabulary = Vocabulary((), base.ranking, base.cpv)
+        self.analyzer = analyzer or Analyzer()
+        self.fields: tuple[TaxonomyField, ...] = self.taxonomy.fields
+        self.index: SearchIndex = build_index([field_doc(f) for f in self.fields], self.vocabulary, self.analyzer)
+        self.position = {f.id: i for i, f in enumerate(self.fields)}
+
+    def match(self, text: str, limit: int = 8, floor: float = 0.05) -> FieldMatch:
+        groups = analyse(self.index, text)
+        matrix = group_scores(self.index, groups)
+        scores = score(self.index, groups, matrix)
+        order = np.argsort(-scores, kind="stable")[:limit]
+        hits = []
+        for position in order:
+            value = float(scores[position])
+            if value < floor:
+                break
+            reasons = explain(self.index, int(position), groups)
+            hits.append(FieldHit(self.fields[position], value, [r.query for r in reasons]))
+        return FieldMatch(hits, groups, scores, matrix)
+
+    def kind_of(self, text: str) -> tuple[str | None, list[FieldHit]]:
+        """The kind of purchase the text is about, when its fields agree; else None."""
+        match = self.match(text, limit=5)
+        if not match.hits:
+            return None, []
+        best = match.hits[0]
+        return best.field.kind, match.hits
