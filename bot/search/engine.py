@@ -129,7 +129,8 @@ def _specificity(index: SearchIndex, keysets: list[frozenset[str]]) -> float:
     if not dfs:
         return 1.0
     idf = math.log(n / min(dfs)) / math.log(n)
-    return 0.6 + 0.4 * max(0.0, min(idf, 1.0))
+    floor = index.specificity_floor
+    return floor + (1.0 - floor) * max(0.0, min(idf, 1.0))
 
 
 def analyse(index: SearchIndex, query: str) -> list[Group]:
@@ -169,10 +170,13 @@ def analyse(index: SearchIndex, query: str) -> list[Group]:
                     break
         if parts:
             part_keys = [word_keys(p) for p in parts]
+            # a word the index knows as a whole is read by its parts only as a weaker fallback
+            split_weight = weights.compound_when_known if literal_known and not token.parts else 1.0
             if any(index.has(k) for k in part_keys):
-                group.alts.append(_conj(part_keys, weights.compound_parts, "compound", " + ".join(parts), analyzer.weak_keys))
+                group.alts.append(_conj(part_keys, weights.compound_parts * split_weight, "compound", " + ".join(parts),
+                                        analyzer.weak_keys))
                 if index.has(part_keys[-1]) and not part_keys[-1] & analyzer.weak_keys:
-                    group.alts.append(Alt((part_keys[-1],), (1.0,), weights.head_only, "compound", parts[-1]))
+                    group.alts.append(Alt((part_keys[-1],), (1.0,), weights.head_only * split_weight, "compound", parts[-1]))
             for i, part in enumerate(parts):
                 is_head = i == len(parts) - 1
                 group.alts.extend(_vocabulary_alts(
@@ -400,6 +404,7 @@ def explain(index: SearchIndex, doc_index: int, groups: list[Group]) -> list[Rea
     return reasons
 
 
+ON_TOPIC_FIELD = 0.3  # an agreement reached through the question's fields at least this much is on topic
 FIELD_WEIGHT = 0.9  # a match through the taxonomy counts this much of a match of the agreement's own words
 FIELD_MIN = 0.3  # fields of the question below this share are not followed
 FIELD_LIMIT = 8
@@ -417,6 +422,22 @@ def field_scores(index: SearchIndex, query: str) -> tuple[np.ndarray, Any]:
         if len(ids):
             np.maximum.at(out, ids, strengths * min(hit.score, 1.0))
     return out, match
+
+
+def _field_reasons(index: SearchIndex, doc_index: int, match: Any) -> list[Reason]:
+    """Why an agreement was reached through the taxonomy: the question's words, the field of
+    purchase they belong to, and the agreement's link to it."""
+    links = index.doc_links[doc_index] if index.doc_links else {}
+    best: tuple[float, Any] | None = None
+    for hit in match.hits:
+        strength = links.get(index.fields.position[hit.field.id], 0.0)
+        if strength and (best is None or hit.score * strength > best[0]):
+            best = (hit.score * strength, hit)
+    if best is None:
+        return []
+    hit = best[1]
+    return [Reason(" ".join(hit.matched) or match.groups[0].surface if match.groups else "", hit.field.name.nb,
+                   "taxonomy", "field")]
 
 
 def understood_share(groups: list[Group], match: Any) -> float:
@@ -475,12 +496,23 @@ def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5,
             inactive.append((doc_index, value, status))
     best_active = active[0][1] if active else 0.0
     best_inactive = inactive[0][1] if inactive else 0.0
+    # An active match is on topic when it belongs to one of the question's fields of purchase, or
+    # matches the question's own words strongly; otherwise it matched incidental words ("teknisk
+    # drift", "hjemmetjenesten") and must not stand in the way of an honest "none".
+    lead_field = match.hits[0].score if match is not None and match.hits else 0.0
+    clear_field = lead_field >= rules.field_clear
+    on_topic = [(i, v) for i, v in active if through_fields[i] >= ON_TOPIC_FIELD or lexical[i] >= rules.strong]
+    best_on_topic = on_topic[0][1] if on_topic else 0.0
+    worth_offering = best_on_topic if clear_field else best_active
 
     def explain_hit(doc_index: int, status: str, value: float) -> Hit:
-        return described(index, doc_index, Hit.from_doc(index.docs[doc_index], status, value,
-                                                        explain(index, doc_index, groups)), as_of)
+        reasons = explain(index, doc_index, groups)
+        if match is not None and FIELD_WEIGHT * through_fields[doc_index] >= lexical[doc_index]:
+            reasons = [*_field_reasons(index, doc_index, match), *reasons]
+        return described(index, doc_index, Hit.from_doc(index.docs[doc_index], status, value, reasons), as_of)
 
-    # 1. an inactive agreement is the best match: its successor, or "no active agreement"
+    # 1. an inactive agreement is the best match: its successor, or "no active agreement" — unless
+    #    an active agreement is still worth offering (then it is a candidate, never "none")
     if best_inactive >= rules.weak and best_inactive * ranking.active_vs_inactive > best_active:
         active_set = {i for i, _ in active} | _all_active(index, as_of, [i for i, _, _ in inactive[:3]])
         for doc_index, value, status in inactive[:3]:
@@ -497,22 +529,23 @@ def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5,
         for doc_index, value, status in inactive:
             if value >= floor and len(result.inactive_matches) < limit:
                 result.inactive_matches.append(explain_hit(doc_index, status, value))
-        return _finish(result, NONE, ["inactive_match"])
+        if best_active < max(rules.weak, best_inactive * ranking.active_vs_inactive):
+            return _finish(result, NONE, ["inactive_match"])
 
-    # 2. what is asked for is excluded by the best match, and nothing else comes close
-    if best_excluded >= rules.weak and best_excluded * ranking.active_vs_inactive > best_active:
+    # 2. what is asked for is excluded by the best match, and no other active agreement is worth offering
+    if best_excluded >= rules.weak and best_active < max(rules.weak, best_excluded * ranking.active_vs_inactive):
         return _finish(result, NONE, ["excluded"])
 
-    # 3. a clear field of purchase that no active agreement covers
-    if best_active < rules.strong and match is not None and match.hits:
-        lead = match.hits[0]
-        if lead.score >= rules.field_clear and not _field_has_active(index, match, lead.score, as_of, rules.field_link):
-            return _finish(result, NONE, ["field_without_agreement"])
+    # 3. a clear field of purchase that no active agreement covers, and nothing on topic to offer
+    if clear_field and worth_offering < rules.weak and not _field_has_active(index, match, lead_field, as_of, rules.field_link):
+        return _finish(result, NONE, ["field_without_agreement"])
 
     if best_active < rules.weak:
         return _finish(result, UNKNOWN, ["weak_match" if best_active > 0 else "not_understood"])
 
-    # 4. the agreement(s), or candidates (an employee's earlier pick for the same question first)
+    # 4. the agreement(s), or candidates (an employee's earlier pick for the same question first);
+    #    an inactive or excluding best match makes it candidates at most
+    contested = bool(result.inactive_matches) or best_excluded > best_active
     floor = max(rules.weak, best_active * ranking.alternative_share)
     chosen = [(i, s) for i, s in active if s >= floor]
     picked = index.positions.get(learned.agreement_id) if learned is not None and learned.agreement_id else None
@@ -527,7 +560,7 @@ def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5,
     for doc_index, value in chosen[: max(limit, len(result.parallel[0]) if result.parallel else 0)]:
         result.hits.append(explain_hit(doc_index, "active", value))
     clear = rival < best_active * rules.margin
-    if best_active >= rules.strong and clear and result.understood >= rules.understood and picked is None:
+    if best_active >= rules.strong and clear and result.understood >= rules.understood and picked is None and not contested:
         return _finish(result, AGREEMENT, ["strong_match", "parallel" if result.parallel else "clear"])
     reasons = ["picked_before"] if picked is not None else []
     if best_active < rules.strong:
@@ -536,6 +569,8 @@ def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5,
         reasons.append("close_alternatives")
     if result.understood < rules.understood:
         reasons.append("partly_understood")
+    if contested:
+        reasons.append("inactive_or_excluded_match")
     return _finish(result, CANDIDATES, reasons)
 
 

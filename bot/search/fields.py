@@ -27,7 +27,9 @@ from bot.search.vocabulary import Vocabulary, load_vocabulary
 from bot.taxonomy.knowledge import Taxonomy, TaxonomyField, load_taxonomy
 
 
+SPECIFICITY_FLOOR = 0.25  # a word found in every field counts a quarter of a word found in one
 AMBIGUOUS_SHARE = 0.8  # a word's matches within this share of its best match make it ambiguous
+DOMINATED_SHARE = 0.7  # a word's matches below this share of its best match are not evidence
 
 
 @dataclass
@@ -64,7 +66,10 @@ class FieldMatch:
         best = matrix.max(axis=1, keepdims=True)
         close = (matrix >= AMBIGUOUS_SHARE * best) & (best > 0)
         k = np.maximum(close.sum(axis=1, keepdims=True), 1)
-        return matrix / np.sqrt(k)
+        # a word's much weaker matches ("trepleie" → tree care exactly, dental care by its head
+        # "pleie") are not evidence at all
+        dominated = matrix < DOMINATED_SHARE * best
+        return np.where(dominated, 0.0, matrix / np.sqrt(k)).astype(np.float32)
 
     def peak(self) -> np.ndarray:
         """Per field: its best single word, weighted by that word's importance and ambiguity (a
@@ -121,6 +126,7 @@ class FieldMatcher:
         self.analyzer = analyzer or Analyzer()
         self.fields: tuple[TaxonomyField, ...] = self.taxonomy.fields
         self.index: SearchIndex = build_index([field_doc(f) for f in self.fields], self.vocabulary, self.analyzer)
+        self.index.specificity_floor = SPECIFICITY_FLOOR
         self.position = {f.id: i for i, f in enumerate(self.fields)}
 
     def match(self, text: str, limit: int = 8, floor: float = 0.05) -> FieldMatch:

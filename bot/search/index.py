@@ -74,6 +74,9 @@ class SearchIndex:
     field_links: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per field: (doc ids, strengths)
     doc_links: list[dict[int, float]] = field(default_factory=list)  # per agreement: {field position: strength}
     mentions: list[list[int]] = field(default_factory=list)  # per agreement: agreements its description names
+    # how much a word found in every document still counts (0.6 for agreements; the taxonomy's
+    # fields use less: a word in many fields — "legge", "rom" — says little about which one)
+    specificity_floor: float = 0.6
 
     @property
     def positions(self) -> dict[str, int]:

@@ -6,16 +6,19 @@ Done when the search index is built from a sync, for any register:
   the field among others: a weaker link);
 - by the agreement's own words where it has no code (or as well): its title, category and
   keywords are read against the taxonomy like a question, and so is the part of its scope text
-  that is not an exclusion (at a lower weight, since scope text mentions places and users too).
+  that is not an exclusion (by the share of its words a field explains: scope text mentions
+  places and users too).
+A word or a code that fits several fields about equally counts less for each of them.
 
-`links[doc_index]` maps a field's position in the taxonomy to a strength in [0, 1]; only the
-fields that are clearly the agreement's are kept.
+`links[doc_index]` maps a field's position in the taxonomy to a strength in (0, 1]: the sum
+of its evidence, full from FULL_EVIDENCE on. A broad agreement ("medical consumables") is
+linked to every field its scope names (wound care, gloves …), not only its main one.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,26 +31,25 @@ from bot.taxonomy.knowledge import cpv_prefix, normalise_cpv
 CPV_UNDER = {2: 0.55, 3: 0.75, 4: 0.9}
 CPV_UNDER_SPECIFIC = 1.0  # 5 digits and more
 CPV_BROADER = 0.6  # the agreement's code is a parent of the field's: it covers the field among others
-TEXT_WEIGHTS = {"title": 1.0, "keywords": 1.0, "category": 0.8}
-DESCRIPTION_WEIGHT = 0.6  # the scope text's strongest field, relative to the others
-DESCRIPTION_MIN_SHARE = 0.15  # … when at least this share of the scope text's words support it
-KEEP_SHARE = 0.5  # keep links of at least this share of the agreement's strongest link
-MIN_LINK = 0.35
+# How much each kind of evidence counts towards a field: the agreement's own words first.
+EVIDENCE = {"title": 1.0, "title_share": 0.5, "keywords": 0.8, "category": 0.6, "description": 0.7,
+            "description_item": 0.6, "cpv": 0.8}
+FULL_EVIDENCE = 1.0  # this much evidence for a field links the agreement to it at full strength
+MIN_LINK = 0.4  # weaker links are dropped
+SOURCE_FLOOR = 0.3  # a text's match to a field below this is noise, not evidence
+DESCRIPTION_MIN_SHARE = 0.12  # a scope text's field needs at least this share of its words
 
 
-@dataclass(frozen=True)
-class LinkReason:
-    how: str  # cpv | title | keywords | category | description
-    detail: str
-
-
-def _cpv_links(codes: Sequence[str], field_codes: list[tuple[int, str]]) -> dict[int, tuple[float, str]]:
-    found: dict[int, tuple[float, str]] = {}
+def _cpv_links(codes: Sequence[str], field_codes: list[tuple[int, str]]) -> dict[int, float]:
+    """Per field: the CPV evidence, discounted when one code fits several fields equally (a
+    shared parent code says less about which of them the agreement is)."""
+    found: dict[int, float] = {}
     for raw in codes:
         code = normalise_cpv(raw)[:8]
         if len(code) != 8 or not code.isdigit():
             continue
         significant = cpv_prefix(code)
+        this_code: dict[int, float] = {}
         for position, prefix in field_codes:
             if code.startswith(prefix):
                 strength = CPV_UNDER.get(len(prefix), CPV_UNDER_SPECIFIC)
@@ -55,44 +57,65 @@ def _cpv_links(codes: Sequence[str], field_codes: list[tuple[int, str]]) -> dict
                 strength = CPV_BROADER
             else:
                 continue
-            if strength > found.get(position, (0.0, ""))[0]:
-                found[position] = (strength, code)
+            this_code[position] = max(this_code.get(position, 0.0), strength)
+        if not this_code:
+            continue
+        best = max(this_code.values())
+        close = sum(1 for v in this_code.values() if v >= 0.8 * best)
+        for position, value in this_code.items():
+            found[position] = max(found.get(position, 0.0), value / math.sqrt(close))
     return found
 
 
 def link_agreements(docs: Sequence[AgreementDoc], matcher: FieldMatcher) -> list[dict[int, float]]:
-    """For each agreement: {field position: strength}."""
-    field_codes = [(i, cpv_prefix(code) if len(code) == 8 else code) for i, f in enumerate(matcher.fields) for code in f.cpv]
-    cache: dict[str, np.ndarray] = {}
-    empty = np.zeros(len(matcher.fields), np.float32)
+    """For each agreement: {field position: strength in (0, 1]}.
 
-    def peak(text: str) -> np.ndarray:
+    Every kind of evidence (title, keywords, category, scope text, CPV) adds to a field.
+    """
+    field_codes = [(i, cpv_prefix(code) if len(code) == 8 else code) for i, f in enumerate(matcher.fields) for code in f.cpv]
+    size = len(matcher.fields)
+    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    empty = np.zeros(size, np.float32)
+
+    def read(text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(peak, share) of a text against the taxonomy, ambiguity discounted; values below
+        SOURCE_FLOOR are noise (a generic head word: "-tjenester") and do not count."""
+        if not text.strip():
+            return empty, empty
         if text not in cache:
-            cache[text] = matcher.match(text, limit=0).peak() if text.strip() else empty
+            match = matcher.match(text, limit=0)
+            peak, share = np.minimum(match.peak(), 1.0), np.minimum(match.share(), 1.0)
+            cache[text] = (np.where(peak >= SOURCE_FLOOR, peak, 0.0), np.where(share >= SOURCE_FLOOR, share, 0.0))
         return cache[text]
 
-    def description(text: str) -> np.ndarray:
-        """The scope text's fields: by the share of its words they explain, relative to the best."""
+    def read_description(text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(peak, share) of a scope text: its items by peak (noise floored), its topics by share."""
         if not text.strip():
-            return empty
-        share = matcher.match(text, limit=0).share()
-        top = float(share.max())
-        if top < DESCRIPTION_MIN_SHARE:
-            return empty
-        return np.where(share >= DESCRIPTION_MIN_SHARE, share / top, 0.0).astype(np.float32) * DESCRIPTION_WEIGHT
+            return empty, empty
+        key = "\x00" + text
+        if key not in cache:
+            match = matcher.match(text, limit=0)
+            peak = np.minimum(match.peak(), 1.0)
+            cache[key] = (np.where(peak >= SOURCE_FLOOR, peak, 0.0), np.minimum(match.share(), 1.0))
+        return cache[key]
 
     result: list[dict[int, float]] = []
     for doc in docs:
-        strength = np.zeros(len(matcher.fields), dtype=np.float32)
-        for position, (value, _code) in _cpv_links(doc.cpv_codes, field_codes).items():
-            strength[position] = max(strength[position], value)
+        evidence = np.zeros(size, dtype=np.float32)
+        peak, share = read(doc.title)
+        evidence += EVIDENCE["title"] * peak + EVIDENCE["title_share"] * share
+        evidence += EVIDENCE["keywords"] * read(", ".join(doc.keywords))[0]
+        evidence += EVIDENCE["category"] * read(doc.category)[0]
         positive, _excluded = split_exclusions(doc.description, matcher.analyzer)
-        texts = {"title": doc.title, "keywords": ", ".join(doc.keywords), "category": doc.category}
-        for name, text in texts.items():
-            if text:
-                np.maximum(strength, np.minimum(peak(text), 1.0) * TEXT_WEIGHTS[name], out=strength)
-        np.maximum(strength, description(positive), out=strength)
-        top = float(strength.max()) if strength.size else 0.0
-        keep = np.nonzero(strength >= max(MIN_LINK, top * KEEP_SHARE))[0]
+        items, described = read_description(positive)
+        top_share = float(described.max()) if described.size else 0.0
+        if top_share >= DESCRIPTION_MIN_SHARE:
+            # the scope's main fields by share, and each item it lists ("kaffe, te, drikkevarer")
+            relative = np.where(described >= DESCRIPTION_MIN_SHARE, described / top_share, 0.0)
+            evidence += np.maximum(EVIDENCE["description"] * relative, EVIDENCE["description_item"] * items)
+        for position, value in _cpv_links(doc.cpv_codes, field_codes).items():
+            evidence[position] += EVIDENCE["cpv"] * value
+        strength = np.minimum(evidence / FULL_EVIDENCE, 1.0)
+        keep = np.nonzero(strength >= MIN_LINK)[0]
         result.append({int(i): round(float(strength[i]), 4) for i in keep})
     return result

@@ -37,6 +37,7 @@ class MatchWeights(BaseModel):
     vocabulary_from_part: float = 0.75
     vocabulary_from_modifier: float = 0.45
     head_only: float = 0.55
+    compound_when_known: float = 1.0  # a known word's split into parts counts this share
 
 
 class AnswerRules(BaseModel):
@@ -47,7 +48,7 @@ class AnswerRules(BaseModel):
     margin: float = 0.85  # clear: the best other-need rival scores below best × margin
     understood: float = 0.6  # … and at least this share of the question was understood
     field_clear: float = 0.6  # a field of purchase this clear, with no active agreement in it → "none"
-    field_link: float = 0.6  # an agreement is in a field when linked at least this strongly
+    field_link: float = 0.6  # an agreement linked to a field this strongly keeps it from reading "uncovered"
 
 
 class Ranking(BaseModel):
