@@ -2,7 +2,7 @@
 
 The synthetic registers are built in memory from realistic vocabulary: every agreement is a
 variant of a reference agreement (its category, CPV codes and description) with a title, keywords
-and description sentences drawn from the search vocabulary's terms, a region suffix, fictional
+and description sentences drawn from the taxonomy's terms, a region suffix, fictional
 suppliers and a mix of statuses. Questions are the dev and held-out questions.
 
 Targets: p99 ≤ 10 ms per question at 10 000 agreements, ≤ 50 ms at 100 000.
@@ -28,9 +28,10 @@ from bot.search.engine import search_index
 from bot.search.evaluate import read_questions
 from bot.search.index import SearchIndex, build_index
 from bot.search.models import AgreementDoc, Supplier
-from bot.search.service import build_from_database
+from bot.search.service import build_from_database, build_search_index
 from bot.search.text import Analyzer
 from bot.search.vocabulary import load_vocabulary
+from bot.taxonomy import field_matcher, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT.parent / "shared" / "data" / "avtaleregister.csv"
@@ -44,8 +45,7 @@ SUPPLIER_WORDS = ["Nord", "Øst", "Vest", "Fjord", "Skog", "Berg", "Elv", "Bygg"
 
 def synthetic_register(base: list[AgreementDoc], n: int, seed: int = 7) -> list[AgreementDoc]:
     rng = random.Random(seed)
-    vocabulary = load_vocabulary()
-    terms = [t for c in vocabulary.concepts for t in c.terms if len(t) > 3]
+    terms = [t for f in load_taxonomy().fields for t in f.terms if len(t) > 3]
     docs: list[AgreementDoc] = []
     for i in range(n):
         template = rng.choice(base)
@@ -96,7 +96,7 @@ def _build(docs: list[AgreementDoc], analyzer: Analyzer) -> tuple[SearchIndex, f
     gc.collect()
     before = _rss_mb()
     started = time.perf_counter()
-    index = build_index(docs, load_vocabulary(), analyzer)
+    index = build_search_index(docs, load_vocabulary(), analyzer, field_matcher())
     seconds = time.perf_counter() - started
     gc.collect()
     return index, seconds, _rss_mb() - before

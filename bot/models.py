@@ -18,3 +18,4 @@ from bot.alerts.models import *  # noqa: F401,F403  (alert_milestone, alert_deci
 from bot.scheduler import JobLease  # noqa: F401  (job_lease: one run per job and tick across instances)
 from bot.privacy.models import PrivacyLog  # noqa: F401  (privacy_log: exports, deletions, retention runs)
 from bot.search.learning import TaughtAnswer  # noqa: F401  (taught_answer: questions linked to agreements)
+from bot.search.semantic import TextEmbedding  # noqa: F401  (text_embedding: cached semantic vectors)

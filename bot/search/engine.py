@@ -28,7 +28,7 @@ from rapidfuzz.distance import Levenshtein
 from agreements_sync.status import status_as_of
 from bot.search import decide
 from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
-from bot.search.index import AltTemplate, SearchIndex, category_key, split_exclusions
+from bot.search.index import SearchIndex, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
 from bot.search.text import fold, split_compound, split_known_prefix, word_keys
 
@@ -99,30 +99,6 @@ def _conj(keysets: list[frozenset[str]], weight: float, via: str, label: str, we
     return Alt(tuple(keysets), weights, weight, via, label)
 
 
-def _vocabulary_alts(index: SearchIndex, word: str, weight: float) -> list[Alt]:
-    alts: list[Alt] = []
-    keys = word_keys(word)
-    seen: set[int] = set()
-    for key in keys:
-        for concept_index in index.concepts_by_key.get(key, ()):
-            concept = index.concepts[concept_index]
-            if concept_index in seen or len(concept.atoms) != 1 or not (concept.atoms[0] & keys):
-                continue
-            seen.add(concept_index)
-            alts.extend(_means_alts(concept.means, weight))
-    return alts
-
-
-def _means_alts(means: tuple[AltTemplate, ...], weight: float) -> list[Alt]:
-    alts = []
-    for template in means:
-        if len(template.keysets) == 1:
-            alts.append(Alt(template.keysets, (1.0,), weight, "vocabulary", template.label))
-        else:
-            alts.append(_conj(list(template.keysets), weight, "vocabulary", template.label))
-    return alts
-
-
 def _specificity(index: SearchIndex, keysets: list[frozenset[str]]) -> float:
     n = max(index.size, 2)
     dfs = [index.df(k) for k in keysets if index.df(k) > 0]
@@ -133,153 +109,98 @@ def _specificity(index: SearchIndex, keysets: list[frozenset[str]]) -> float:
     return floor + (1.0 - floor) * max(0.0, min(idf, 1.0))
 
 
-def analyse(index: SearchIndex, query: str) -> list[Group]:
+WORD_CACHE = 200_000  # words read per index and remembered (the same words recur in questions and texts)
+
+
+def analyse(index: SearchIndex, query: str, *, fuzzy: bool = True) -> list[Group]:
+    """The question's words, each as a group of alternative ways to match it."""
     analyzer = index.analyzer
-    ranking = index.vocabulary.ranking
-    weights = ranking.match
-    tokens = analyzer.tokens(query)
+    context_importance = index.vocabulary.ranking.context_importance
     groups: list[Group] = []
-    for position, token in enumerate(tokens):
-        group = Group(token.text, ranking.context_importance if token.context else 1.0, context=token.context, tokens=(position,))
-        keys = word_keys(token.text)
-        literal_known = index.has(keys)
-        specificity_keys = [keys]
-        if literal_known:
-            group.alts.append(Alt((keys,), (1.0,), weights.literal, "literal", token.text))
-        group.alts.extend(_vocabulary_alts(index, token.text, weights.vocabulary))
-        parts: tuple[str, ...] = token.parts
-        candidates_words = [token.text]
-        if not literal_known:
-            for variant in analyzer.variants(token.text)[:30]:
-                variant_keys = word_keys(variant)
-                vocab = _vocabulary_alts(index, variant, weights.vocabulary * weights.spelling_variant)
-                if index.has(variant_keys):
-                    group.alts.append(Alt((variant_keys,), (1.0,), weights.spelling_variant, "spelling", variant))
-                    specificity_keys.append(variant_keys)
-                    candidates_words.append(variant)
-                group.alts.extend(vocab)
-                if index.has(variant_keys) or vocab:
-                    break
-            else:
-                candidates_words.extend(analyzer.variants(token.text)[:3])
-        if not parts and (not literal_known or len(token.text) >= 7):
-            for candidate in candidates_words:
-                split = split_compound(candidate, index.known)
-                if split:
-                    parts = split
-                    break
-        if parts:
-            part_keys = [word_keys(p) for p in parts]
-            # a word the index knows as a whole is read by its parts only as a weaker fallback
-            split_weight = weights.compound_when_known if literal_known and not token.parts else 1.0
-            if any(index.has(k) for k in part_keys):
-                group.alts.append(_conj(part_keys, weights.compound_parts * split_weight, "compound", " + ".join(parts),
-                                        analyzer.weak_keys))
-                if index.has(part_keys[-1]) and not part_keys[-1] & analyzer.weak_keys:
-                    group.alts.append(Alt((part_keys[-1],), (1.0,), weights.head_only * split_weight, "compound", parts[-1]))
-            for i, part in enumerate(parts):
-                is_head = i == len(parts) - 1
-                group.alts.extend(_vocabulary_alts(
-                    index, part, weights.vocabulary * (weights.vocabulary_from_part if is_head else weights.vocabulary_from_modifier)
-                ))
-            # a multi-part vocabulary term inside one compound ("hevsenkpult")
-            group.alts.extend(_phrase_alts(index, [word_keys(p) for p in parts], weights.vocabulary))
-        if not group.alts:
-            corrected = _fuzzy(index, token.text)
-            if corrected:
-                corrected_keys = word_keys(corrected)
-                group.alts.append(Alt((corrected_keys,), (1.0,), weights.fuzzy, "fuzzy", corrected))
-                group.alts.extend(_vocabulary_alts(index, corrected, weights.vocabulary * weights.fuzzy))
-                split = split_compound(fold(corrected), index.known)
-                if split:
-                    group.alts.append(_conj([word_keys(p) for p in split], weights.fuzzy * weights.compound_parts, "fuzzy", corrected))
-                specificity_keys.append(corrected_keys)
-        if not group.alts and not parts:
-            head = _known_head(index, token.text)
-            if head and not word_keys(head) & analyzer.weak_keys:
-                head_keys = word_keys(head)
-                if index.has(head_keys):
-                    group.alts.append(Alt((head_keys,), (1.0,), weights.head_only, "compound", head))
-                group.alts.extend(_vocabulary_alts(index, head, weights.vocabulary * weights.vocabulary_from_part))
-        if not group.alts and not parts:
-            pair = split_known_prefix(token.text, index.known)
-            if pair:  # a known first part and an unknown rest: "gress|klipper", "familie|veileder"
-                prefix_keys = word_keys(pair[0])
-                if index.has(prefix_keys):
-                    group.alts.append(Alt((prefix_keys,), (1.0,), weights.head_only, "compound", pair[0]))
-                group.alts.extend(_vocabulary_alts(index, pair[0], weights.vocabulary * weights.vocabulary_from_part))
-        group.importance *= _specificity(index, specificity_keys)
-        if keys & analyzer.weak_keys:
-            group.importance *= WEAK_IMPORTANCE
-        if not group.alts:
-            group.importance *= UNKNOWN_IMPORTANCE
-        if token.text.isdigit():
-            group.importance *= 0.1  # "25 personer", "2. trinn": numbers say little
-        groups.append(group)
-    return _merge_phrases(index, tokens, groups)
+    for position, token in enumerate(analyzer.tokens(query)):
+        alts, factor = read_word(index, token.text, token.parts, fuzzy)
+        importance = (context_importance if token.context else 1.0) * factor
+        groups.append(Group(token.text, importance, list(alts), context=token.context, tokens=(position,)))
+    return groups
 
 
-def _phrase_alts(index: SearchIndex, atoms: list[frozenset[str]], weight: float) -> list[Alt]:
+def read_word(index: SearchIndex, text: str, parts: tuple[str, ...], fuzzy: bool = True) -> tuple[tuple[Alt, ...], float]:
+    """The ways one word can match the index, and its importance factor (specificity, weak or
+    unknown word, number) — remembered per index."""
+    cache = index.extra.setdefault("words", {})
+    key = (text, parts, fuzzy)
+    found = cache.get(key)
+    if found is None:
+        found = _read_word(index, text, parts, fuzzy)
+        if len(cache) < WORD_CACHE:
+            cache[key] = found
+    return found
+
+
+def _read_word(index: SearchIndex, text: str, token_parts: tuple[str, ...], fuzzy: bool) -> tuple[tuple[Alt, ...], float]:
+    analyzer = index.analyzer
+    weights = index.vocabulary.ranking.match
     alts: list[Alt] = []
-    for start in range(len(atoms)):
-        for key in atoms[start]:
-            for concept_index in index.concepts_by_key.get(key, ()):
-                concept = index.concepts[concept_index]
-                n = len(concept.atoms)
-                if n < 2 or start + n > len(atoms):
-                    continue
-                if all(concept.atoms[i] & atoms[start + i] for i in range(n)):
-                    alts.extend(_means_alts(concept.means, weight))
-    return alts
-
-
-def _merge_phrases(index: SearchIndex, tokens: list, groups: list[Group]) -> list[Group]:
-    """Merge the groups of words that together form a multi-word vocabulary term."""
-    atoms: list[tuple[int, frozenset[str]]] = []
-    for position, token in enumerate(tokens):
-        for piece in token.parts or (token.text,):
-            atoms.append((position, word_keys(piece)))
-    merges: list[tuple[int, int, list[Alt]]] = []
-    for start in range(len(atoms)):
-        for key in atoms[start][1]:
-            for concept_index in index.concepts_by_key.get(key, ()):
-                concept = index.concepts[concept_index]
-                n = len(concept.atoms)
-                if n < 2 or start + n > len(atoms):
-                    continue
-                if not all(concept.atoms[i] & atoms[start + i][1] for i in range(n)):
-                    continue
-                first, last = atoms[start][0], atoms[start + n - 1][0]
-                if first == last:
-                    continue  # inside one compound: handled by _phrase_alts
-                merges.append((first, last, _means_alts(concept.means, index.vocabulary.ranking.match.vocabulary)))
-    if not merges:
-        return groups
-    result: list[Group] = []
-    consumed: dict[int, Group] = {}
-    for first, last, alts in merges:
-        members = [g for g in groups if g.tokens and first <= g.tokens[0] <= last]
-        target = next((consumed[m.tokens[0]] for m in members if m.tokens[0] in consumed), None)
-        if target is None:
-            target = Group(
-                " ".join(m.surface for m in members), max(m.importance for m in members),
-                context=all(m.context for m in members), tokens=tuple(t for m in members for t in m.tokens),
-            )
-            literal = [a.keysets[0] for m in members for a in m.alts if a.via == "literal"]
-            if literal:
-                target.alts.append(_conj(literal, index.vocabulary.ranking.match.literal, "literal", target.surface))
-        target.alts.extend(alts)
-        for m in members:
-            consumed[m.tokens[0]] = target
-    emitted: set[int] = set()
-    for g in groups:
-        merged = consumed.get(g.tokens[0]) if g.tokens else None
-        if merged is None:
-            result.append(g)
-        elif id(merged) not in emitted:
-            emitted.add(id(merged))
-            result.append(merged)
-    return result
+    keys = word_keys(text)
+    literal_known = index.has(keys)
+    specificity_keys = [keys]
+    if literal_known:
+        alts.append(Alt((keys,), (1.0,), weights.literal, "literal", text))
+    parts: tuple[str, ...] = token_parts
+    candidates_words = [text]
+    if not literal_known:
+        for variant in analyzer.variants(text)[:30]:
+            variant_keys = word_keys(variant)
+            if index.has(variant_keys):
+                alts.append(Alt((variant_keys,), (1.0,), weights.spelling_variant, "spelling", variant))
+                specificity_keys.append(variant_keys)
+                candidates_words.append(variant)
+                break
+        else:
+            candidates_words.extend(analyzer.variants(text)[:3])
+    if not parts and (not literal_known or len(text) >= 7):
+        for candidate in candidates_words:
+            split = split_compound(candidate, index.known)
+            if split:
+                parts = split
+                break
+    if parts:
+        part_keys = [word_keys(p) for p in parts]
+        # a word the index knows as a whole is read by its parts only as a weaker fallback
+        split_weight = weights.compound_when_known if literal_known and not token_parts else 1.0
+        if any(index.has(k) for k in part_keys):
+            alts.append(_conj(part_keys, weights.compound_parts * split_weight, "compound", " + ".join(parts), analyzer.weak_keys))
+            if index.has(part_keys[-1]) and not part_keys[-1] & analyzer.weak_keys:
+                alts.append(Alt((part_keys[-1],), (1.0,), weights.head_only * split_weight, "compound", parts[-1]))
+    if not alts and fuzzy:
+        corrected = _fuzzy(index, text)
+        if corrected:
+            corrected_keys = word_keys(corrected)
+            alts.append(Alt((corrected_keys,), (1.0,), weights.fuzzy, "fuzzy", corrected))
+            split = split_compound(fold(corrected), index.known)
+            if split:
+                alts.append(_conj([word_keys(p) for p in split], weights.fuzzy * weights.compound_parts, "fuzzy", corrected))
+            specificity_keys.append(corrected_keys)
+    if not alts and not parts:
+        head = _known_head(index, text)
+        if head and not word_keys(head) & analyzer.weak_keys:
+            head_keys = word_keys(head)
+            if index.has(head_keys):
+                alts.append(Alt((head_keys,), (1.0,), weights.head_only, "compound", head))
+    if not alts and not parts:
+        pair = split_known_prefix(text, index.known)
+        if pair:  # a known first part and an unknown rest: "gress|klipper", "familie|veileder"
+            prefix_keys = word_keys(pair[0])
+            if index.has(prefix_keys):
+                alts.append(Alt((prefix_keys,), (1.0,), weights.head_only, "compound", pair[0]))
+    factor = _specificity(index, specificity_keys)
+    if keys & analyzer.weak_keys:
+        factor *= WEAK_IMPORTANCE
+    if not alts:
+        factor *= UNKNOWN_IMPORTANCE
+    if text.isdigit():
+        factor *= 0.1  # "25 personer", "2. trinn": numbers say little
+    return tuple(alts), factor
 
 
 # --- scoring ------------------------------------------------------------------------------------
@@ -366,23 +287,30 @@ def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys:
     return False
 
 
+def _field_excluded(index: SearchIndex, doc_index: int, lead_fields: set[str]) -> bool:
+    """The question is about a field of purchase the agreement's description excludes (read in
+    the taxonomy, so "sign language interpreter" meets "Omfatter ikke tegnspråktolking")."""
+    excluded = index.excluded_fields[doc_index] if index.excluded_fields else ()
+    return bool(excluded) and bool(lead_fields) and lead_fields <= set(excluded)
+
+
 def _query_keys(groups: list[Group]) -> tuple[set[str], set[str]]:
     """Keys of what is asked for (words outside a context phrase), and of the whole question."""
     main: set[str] = set()
     every: set[str] = set()
     has_main = any(not g.context for g in groups)
     for group in groups:
-        own_words_known = any(alt.via != "vocabulary" for alt in group.alts)
         for alt in group.alts:
-            if alt.via == "vocabulary" and own_words_known:
-                if group.context:  # "for the kindergarten": a place or person, translated
-                    for keyset in alt.keysets:
-                        every |= keyset
-                continue  # judged on the question's own words; the vocabulary only translates unknown ones
             for keyset in alt.keysets:
                 every |= keyset
                 if not group.context or not has_main:
                     main |= keyset
+        # the question's own words too, even those the register knows only in an exclusion
+        # ("tegnspråktolk" when the description says "Omfatter ikke … tegnspråktolk")
+        own = set().union(*(word_keys(word) for word in group.surface.split())) if group.surface else set()
+        every |= own
+        if not group.context or not has_main:
+            main |= own
     return main, every
 
 
@@ -404,6 +332,7 @@ def explain(index: SearchIndex, doc_index: int, groups: list[Group]) -> list[Rea
     return reasons
 
 
+LEADING = 0.8  # the question's fields within this share of its best field are its leading fields
 ON_TOPIC_FIELD = 0.3  # an agreement reached through the question's fields at least this much is on topic
 FIELD_WEIGHT = 0.9  # a match through the taxonomy counts this much of a match of the agreement's own words
 FIELD_MIN = 0.3  # fields of the question below this share are not followed
@@ -411,17 +340,22 @@ FIELD_LIMIT = 8
 AGREE_BONUS = 0.15  # both ways agree on an agreement
 
 
-def field_scores(index: SearchIndex, query: str) -> tuple[np.ndarray, Any]:
-    """Per agreement: the question's fields of purchase times the agreement's links to them."""
+def field_scores(index: SearchIndex, query: str) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Per agreement: the question's fields of purchase times the agreement's links to them; the
+    same through the question's leading fields only (those within LEADING of the best)."""
     out = np.zeros(index.size, dtype=np.float32)
+    leading = np.zeros(index.size, dtype=np.float32)
     if index.fields is None or index.size == 0:
-        return out, None
+        return out, leading, None
     match = index.fields.match(query, limit=FIELD_LIMIT, floor=FIELD_MIN)
+    lead = match.hits[0].score if match.hits else 0.0
     for hit in match.hits:
         ids, strengths = index.field_links[index.fields.position[hit.field.id]]
         if len(ids):
             np.maximum.at(out, ids, strengths * min(hit.score, 1.0))
-    return out, match
+            if hit.score >= LEADING * lead:
+                np.maximum.at(leading, ids, strengths * min(hit.score, 1.0))
+    return out, leading, match
 
 
 def _field_reasons(index: SearchIndex, doc_index: int, match: Any) -> list[Reason]:
@@ -454,9 +388,57 @@ def understood_share(groups: list[Group], match: Any) -> float:
     return known / total
 
 
-def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5, taught: Any = None) -> SearchResult:
+def search_index(
+    index: SearchIndex, query: str, as_of: dt.date, limit: int = 5, taught: Any = None, semantic: Any = None
+) -> SearchResult:
     """The answer to one question. `taught` (bot.search.learning.TaughtIndex) holds the questions
-    the procurement section and employees linked to agreements."""
+    the procurement section and employees linked to agreements; `semantic`
+    (bot.search.semantic.VectorStore) the agreements' vectors, used only when the answer is unsure."""
+    result = _search(index, query, as_of, limit, taught)
+    if semantic is not None and result.answer in (CANDIDATES, UNKNOWN) and not result.no_active_agreement:
+        _semantic_pass(index, result, semantic, as_of)
+    return result
+
+
+def active_mask(index: SearchIndex, as_of: dt.date) -> np.ndarray:
+    """Which agreements are active on `as_of` (remembered per index and date)."""
+    key = f"active:{as_of.isoformat()}"
+    mask = index.extra.get(key)
+    if mask is None:
+        mask = np.array([status_on(doc, as_of) == "active" for doc in index.docs], dtype=bool)
+        index.extra[key] = mask
+    return mask
+
+
+def _semantic_pass(index: SearchIndex, result: SearchResult, semantic: Any, as_of: dt.date) -> None:
+    """Unsure answers only: re-order the candidates by semantic nearness too, and offer the
+    nearest agreement to a question of which no word was understood, if it stands far out."""
+    from bot.search.semantic import RERANK_WEIGHT, RESCUE_Z, Embedder
+
+    try:
+        z = semantic.nearness(Embedder.query(result.query), active_mask(index, as_of))
+    except Exception:  # noqa: BLE001 - the model is a refinement; the lexical answer stands without it
+        return
+    if z is None:
+        return
+    if result.answer == CANDIDATES and result.hits:
+        parallel = set(result.parallel[0]) if result.parallel else set()
+        ranked = sorted(result.hits, key=lambda h: -(h.score + RERANK_WEIGHT * float(z[index.positions[h.id]])
+                                                      if np.isfinite(z[index.positions[h.id]]) else -h.score))
+        if ranked[0].id != result.hits[0].id and not (ranked[0].id in parallel and result.hits[0].id in parallel):
+            result.why.append("semantic_order")
+        result.hits = ranked
+        return
+    best = int(np.argmax(z))
+    if np.isfinite(z[best]) and z[best] >= RESCUE_Z:
+        doc = index.docs[best]
+        hit = described(index, best, Hit.from_doc(doc, "active", 0.0, [Reason(result.query, doc.title, "semantic", "semantic")]), as_of)
+        result.hits = [hit]
+        result.answer = CANDIDATES
+        result.why = ["semantic_nearest"]
+
+
+def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: Any) -> SearchResult:
     ranking = index.vocabulary.ranking
     rules = ranking.answer
     groups = analyse(index, query)
@@ -469,7 +451,7 @@ def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5,
             if answered is not None:
                 return answered
     lexical = score(index, groups)
-    through_fields, match = field_scores(index, query)
+    through_fields, through_leading, match = field_scores(index, query)
     scores = np.maximum(lexical, FIELD_WEIGHT * through_fields) + AGREE_BONUS * np.minimum(lexical, through_fields)
     if match is not None:
         result.fields = [h.to_json() for h in match.hits]
@@ -483,8 +465,9 @@ def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5,
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []
     best_excluded = 0.0
+    lead_ids = {h.field.id for h in match.hits if h.score >= LEADING * match.hits[0].score} if match is not None and match.hits else set()
     for doc_index in top:
-        if _excluded(index, doc_index, main_keys, all_keys):
+        if _excluded(index, doc_index, main_keys, all_keys) or _field_excluded(index, doc_index, lead_ids):
             result.excluded.append(index.docs[doc_index].id)
             best_excluded = max(best_excluded, float(scores[doc_index]))
             continue
@@ -501,9 +484,12 @@ def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5,
     # drift", "hjemmetjenesten") and must not stand in the way of an honest "none".
     lead_field = match.hits[0].score if match is not None and match.hits else 0.0
     clear_field = lead_field >= rules.field_clear
-    on_topic = [(i, v) for i, v in active if through_fields[i] >= ON_TOPIC_FIELD or lexical[i] >= rules.strong]
+    on_topic = [(i, v) for i, v in active if through_leading[i] >= ON_TOPIC_FIELD or lexical[i] >= rules.strong]
     best_on_topic = on_topic[0][1] if on_topic else 0.0
     worth_offering = best_on_topic if clear_field else best_active
+    if clear_field:  # an inactive match off the question's topic is no evidence of "none" either
+        inactive = [(i, v, st) for i, v, st in inactive if through_leading[i] >= ON_TOPIC_FIELD or lexical[i] >= rules.strong]
+        best_inactive = inactive[0][1] if inactive else 0.0
 
     def explain_hit(doc_index: int, status: str, value: float) -> Hit:
         reasons = explain(index, doc_index, groups)

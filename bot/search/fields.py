@@ -29,7 +29,7 @@ from bot.taxonomy.knowledge import Taxonomy, TaxonomyField, load_taxonomy
 
 SPECIFICITY_FLOOR = 0.25  # a word found in every field counts a quarter of a word found in one
 AMBIGUOUS_SHARE = 0.8  # a word's matches within this share of its best match make it ambiguous
-DOMINATED_SHARE = 0.7  # a word's matches below this share of its best match are not evidence
+DOMINATED_SHARE = 0.85  # a word's matches below this share of its best match are not evidence
 
 
 @dataclass
@@ -70,6 +70,16 @@ class FieldMatch:
         # "pleie") are not evidence at all
         dominated = matrix < DOMINATED_SHARE * best
         return np.where(dominated, 0.0, matrix / np.sqrt(k)).astype(np.float32)
+
+    def named(self) -> np.ndarray:
+        """Per field: how well the text's main words name an item of it (a word's weaker matches
+        suppressed, no ambiguity discount): "hjertestartere" names the defibrillator field."""
+        if not self.groups:
+            return np.zeros(self.matrix.shape[1], dtype=np.float32)
+        best = self.matrix.max(axis=1, keepdims=True)
+        kept = np.where(self.matrix < DOMINATED_SHARE * best, 0.0, self.matrix)
+        weights = np.array([0.0 if g.context else min(g.importance, 1.0) for g in self.groups], dtype=np.float32)[:, None]
+        return (kept * weights).max(axis=0)
 
     def peak(self) -> np.ndarray:
         """Per field: its best single word, weighted by that word's importance and ambiguity (a
@@ -120,17 +130,17 @@ class FieldMatcher:
     def __init__(self, taxonomy: Taxonomy | None = None, vocabulary: Vocabulary | None = None,
                  analyzer: Analyzer | None = None) -> None:
         self.taxonomy = taxonomy or load_taxonomy()
-        base = vocabulary or load_vocabulary()
-        # the fields themselves carry the vocabulary: no translation concepts on top
-        self.vocabulary = Vocabulary((), base.ranking, base.cpv)
+        self.vocabulary = vocabulary or load_vocabulary()
         self.analyzer = analyzer or Analyzer()
         self.fields: tuple[TaxonomyField, ...] = self.taxonomy.fields
         self.index: SearchIndex = build_index([field_doc(f) for f in self.fields], self.vocabulary, self.analyzer)
         self.index.specificity_floor = SPECIFICITY_FLOOR
         self.position = {f.id: i for i, f in enumerate(self.fields)}
 
-    def match(self, text: str, limit: int = 8, floor: float = 0.05) -> FieldMatch:
-        groups = analyse(self.index, text)
+    def match(self, text: str, limit: int = 8, floor: float = 0.05, *, fuzzy: bool = True) -> FieldMatch:
+        """`fuzzy=False` for register texts (typos are a question's, not a register's: and
+        correcting every unknown word of a long scope text is the slow part of reading it)."""
+        groups = analyse(self.index, text, fuzzy=fuzzy)
         matrix = group_scores(self.index, groups)
         scores = score(self.index, groups, matrix)
         order = np.argsort(-scores, kind="stable")[:limit]

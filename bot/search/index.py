@@ -28,22 +28,6 @@ _SUPPLIER_NOISE = {"as", "asa", "da", "ans", "sa", "ba", "ks", "nuf", "iks", "kf
 
 
 @dataclass
-class AltTemplate:
-    """A way to satisfy a question word: all `keysets` matched (a conjunction), e.g. ("kontor", "stol")."""
-
-    keysets: tuple[frozenset[str], ...]
-    label: str
-    weights: tuple[float, ...] = ()
-
-
-@dataclass
-class ConceptEntry:
-    atoms: tuple[frozenset[str], ...]  # the term, as a sequence of word keysets
-    means: tuple[AltTemplate, ...]
-    term: str
-
-
-@dataclass
 class Exclusion:
     """One excluded item, "møbler til barnehager": the keysets of its words that the agreement
     does not otherwise cover, for the head ("møbler") and the qualifier ("barnehager")."""
@@ -60,8 +44,6 @@ class SearchIndex:
     known: set[str]  # folded words and keys the index and vocabulary know (compound parts, fuzzy)
     fuzzy_choices: list[str]
     fuzzy_originals: dict[str, str]
-    concepts_by_key: dict[str, list[int]]
-    concepts: list[ConceptEntry]
     exclusions: list[list[Exclusion]]
     categories: dict[str, list[int]]
     vocabulary: Vocabulary
@@ -74,6 +56,7 @@ class SearchIndex:
     field_links: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per field: (doc ids, strengths)
     doc_links: list[dict[int, float]] = field(default_factory=list)  # per agreement: {field position: strength}
     mentions: list[list[int]] = field(default_factory=list)  # per agreement: agreements its description names
+    excluded_fields: list[tuple[str, ...]] = field(default_factory=list)  # per agreement: field ids it excludes
     # how much a word found in every document still counts (0.6 for agreements; the taxonomy's
     # fields use less: a word in many fields — "legge", "rom" — says little about which one)
     specificity_floor: float = 0.6
@@ -305,14 +288,6 @@ def build_index(
                 if len(folded) >= 4 and not folded.isdigit():
                     fuzzy_originals.setdefault(folded, token.text)
         tokenised.append(fields)
-    for concept in vocabulary.concepts:
-        for phrase in (*concept.terms, *concept.means):
-            for token in analyzer.tokens(phrase, keep_stopwords=False):
-                folded = fold(token.text)
-                known.add(folded)
-                known.update(fold(p) for p in token.parts)
-                if len(folded) >= 4:
-                    fuzzy_originals.setdefault(folded, token.text)
     known = {k for k in known if len(k) >= 3 and k not in analyzer.folded_stopwords}
     known |= {primary_key(word) for word in list(known)}
 
@@ -394,23 +369,6 @@ def build_index(
                 entries.append(Exclusion(item, tuple(head), tuple(qualifier)))
         exclusions.append(entries)
 
-    # 4. vocabulary concepts, analysed against this lexicon
-    concepts: list[ConceptEntry] = []
-    concepts_by_key: dict[str, list[int]] = {}
-    for concept in vocabulary.concepts:
-        means = tuple(_means_template(m, analyzer, known) for m in concept.means)
-        means = tuple(m for m in means if m is not None)
-        if not means:
-            continue
-        for term in concept.terms:
-            atoms = _atoms(term, analyzer)
-            if not atoms:
-                continue
-            concept_index = len(concepts)
-            concepts.append(ConceptEntry(atoms, means, term))
-            for key in atoms[0]:
-                concepts_by_key.setdefault(key, []).append(concept_index)
-
     categories: dict[str, list[int]] = {}
     for doc_index, doc in enumerate(docs):
         categories.setdefault(category_key(doc.category), []).append(doc_index)
@@ -418,28 +376,10 @@ def build_index(
     fuzzy_choices = sorted(fuzzy_originals)
     return SearchIndex(
         docs=list(docs), postings=postings, known=known, fuzzy_choices=fuzzy_choices,
-        fuzzy_originals=fuzzy_originals, concepts_by_key=concepts_by_key, concepts=concepts,
+        fuzzy_originals=fuzzy_originals,
         exclusions=exclusions, categories=categories, vocabulary=vocabulary, analyzer=analyzer,
         version=version, build_seconds=time.perf_counter() - started,
     )
-
-
-def _atoms(phrase: str, analyzer: Analyzer) -> tuple[frozenset[str], ...]:
-    atoms: list[frozenset[str]] = []
-    for token in analyzer.tokens(phrase):
-        for piece in token.parts or (token.text,):
-            atoms.append(word_keys(piece))
-    return tuple(atoms)
-
-
-def _means_template(phrase: str, analyzer: Analyzer, known: set[str]) -> AltTemplate | None:
-    tokens = analyzer.tokens(phrase)
-    if not tokens:
-        return None
-    keysets: list[frozenset[str]] = []
-    for token in tokens:
-        keysets.append(word_keys(token.text))
-    return AltTemplate(tuple(keysets), phrase)
 
 
 def attach_fields(index: SearchIndex, fields: Any, links: list[dict[int, float]]) -> None:

@@ -36,6 +36,8 @@ EVIDENCE = {"title": 1.0, "title_share": 0.5, "keywords": 0.8, "category": 0.6, 
             "description_item": 0.6, "cpv": 0.8}
 FULL_EVIDENCE = 1.0  # this much evidence for a field links the agreement to it at full strength
 MIN_LINK = 0.4  # weaker links are dropped
+NAMED_ITEM = 0.8  # a word of the scope text matching a field this well names an item of it …
+ITEM_LINK = 0.6  # … and links the agreement to that field at least this strongly
 SOURCE_FLOOR = 0.3  # a text's match to a field below this is noise, not evidence
 DESCRIPTION_MIN_SHARE = 0.12  # a scope text's field needs at least this share of its words
 
@@ -67,8 +69,12 @@ def _cpv_links(codes: Sequence[str], field_codes: list[tuple[int, str]]) -> dict
     return found
 
 
-def link_agreements(docs: Sequence[AgreementDoc], matcher: FieldMatcher) -> list[dict[int, float]]:
-    """For each agreement: {field position: strength in (0, 1]}.
+def link_agreements(
+    docs: Sequence[AgreementDoc], matcher: FieldMatcher, remembered: dict[tuple, dict[int, float]] | None = None
+) -> list[dict[int, float]]:
+    """For each agreement: {field position: strength in (0, 1]}. `remembered` (the links of the
+    previous build, by the agreement's texts) is used and refreshed: a re-sync re-reads only the
+    agreements whose texts changed.
 
     Every kind of evidence (title, keywords, category, scope text, CPV) adds to a field.
     """
@@ -83,7 +89,7 @@ def link_agreements(docs: Sequence[AgreementDoc], matcher: FieldMatcher) -> list
         if not text.strip():
             return empty, empty
         if text not in cache:
-            match = matcher.match(text, limit=0)
+            match = matcher.match(text, limit=0, fuzzy=False)
             peak, share = np.minimum(match.peak(), 1.0), np.minimum(match.share(), 1.0)
             cache[text] = (np.where(peak >= SOURCE_FLOOR, peak, 0.0), np.where(share >= SOURCE_FLOOR, share, 0.0))
         return cache[text]
@@ -94,13 +100,21 @@ def link_agreements(docs: Sequence[AgreementDoc], matcher: FieldMatcher) -> list
             return empty, empty
         key = "\x00" + text
         if key not in cache:
-            match = matcher.match(text, limit=0)
+            match = matcher.match(text, limit=0, fuzzy=False)
             peak = np.minimum(match.peak(), 1.0)
             cache[key] = (np.where(peak >= SOURCE_FLOOR, peak, 0.0), np.minimum(match.share(), 1.0))
+            cache["\x01" + text] = (np.minimum(match.named(), 1.0), empty)
         return cache[key]
 
     result: list[dict[int, float]] = []
+    fresh: dict[tuple, dict[int, float]] = {}
     for doc in docs:
+        key = (doc.title, doc.keywords, doc.category, doc.description, doc.cpv_codes)
+        known = remembered.get(key) if remembered is not None else None
+        if known is not None:
+            result.append(dict(known))
+            fresh[key] = known
+            continue
         evidence = np.zeros(size, dtype=np.float32)
         peak, share = read(doc.title)
         evidence += EVIDENCE["title"] * peak + EVIDENCE["title_share"] * share
@@ -108,6 +122,7 @@ def link_agreements(docs: Sequence[AgreementDoc], matcher: FieldMatcher) -> list
         evidence += EVIDENCE["category"] * read(doc.category)[0]
         positive, _excluded = split_exclusions(doc.description, matcher.analyzer)
         items, described = read_description(positive)
+        named_items = cache["\x01" + positive][0] if positive.strip() else empty
         top_share = float(described.max()) if described.size else 0.0
         if top_share >= DESCRIPTION_MIN_SHARE:
             # the scope's main fields by share, and each item it lists ("kaffe, te, drikkevarer")
@@ -115,7 +130,49 @@ def link_agreements(docs: Sequence[AgreementDoc], matcher: FieldMatcher) -> list
             evidence += np.maximum(EVIDENCE["description"] * relative, EVIDENCE["description_item"] * items)
         for position, value in _cpv_links(doc.cpv_codes, field_codes).items():
             evidence[position] += EVIDENCE["cpv"] * value
-        strength = np.minimum(evidence / FULL_EVIDENCE, 1.0)
+        top = float(evidence.max()) if evidence.size else 0.0
+        if top <= 0:
+            result.append({})
+            fresh[key] = {}
+            continue
+        # full strength from FULL_EVIDENCE on; a field far less supported than the agreement's
+        # main one is a secondary field (√ of its share): covered, but less surely the answer
+        strength = np.minimum(evidence / FULL_EVIDENCE, 1.0) * np.sqrt(evidence / top)
+        # what the scope names outright ("… tømming av fettutskillere …") is covered
+        strength = np.where(named_items >= NAMED_ITEM, np.maximum(strength, ITEM_LINK), strength)
         keep = np.nonzero(strength >= MIN_LINK)[0]
-        result.append({int(i): round(float(strength[i]), 4) for i in keep})
+        links = {int(i): round(float(strength[i]), 4) for i in keep}
+        result.append(links)
+        fresh[key] = dict(links)
+    if remembered is not None:
+        remembered.clear()
+        remembered.update(fresh)
+    return result
+
+
+EXCLUDED_FIELD = 0.7  # an excluded item read this clearly as a field excludes that field
+
+
+def excluded_fields(docs: Sequence[AgreementDoc], links: list[dict[int, float]], matcher: FieldMatcher) -> list[tuple[str, ...]]:
+    """Per agreement: the fields of purchase its description says it does not cover ("Omfatter
+    ikke tegnspråktolk" → sign-language interpreting). The link to such a field is removed (an
+    explicit exclusion outweighs the words the agreement shares with it) — except for the
+    agreement's own main field: "bleier til barnehagebarn" excluded from incontinence products
+    is decided by its qualifier (bot.search.engine._excluded), not by the field."""
+    result: list[tuple[str, ...]] = []
+    for doc, doc_links in zip(docs, links, strict=True):
+        _positive, items = split_exclusions(doc.description, matcher.analyzer)
+        found: list[str] = []
+        main = max(doc_links.items(), key=lambda kv: kv[1])[0] if doc_links else None
+        for item in items:
+            match = matcher.match(item, limit=1, fuzzy=False)
+            if not match.hits or match.hits[0].score < EXCLUDED_FIELD:
+                continue
+            position = matcher.position[match.hits[0].field.id]
+            if position == main:
+                continue
+            doc_links.pop(position, None)
+            if match.hits[0].field.id not in found:
+                found.append(match.hits[0].field.id)
+        result.append(tuple(found))
     return result

@@ -24,8 +24,9 @@ from bot.search.engine import search_index
 from bot.search.fields import FieldMatcher
 from bot.search.index import SearchIndex, attach_fields, build_index, category_key
 from bot.search.learning import TaughtIndex, taught_rows, taught_version
-from bot.search.links import link_agreements
+from bot.search.links import excluded_fields, link_agreements
 from bot.search.models import AgreementDoc, Hit, SearchResult, doc_from
+from bot.search.semantic import VectorStore, passage
 from bot.search.text import Analyzer
 from bot.search.vocabulary import Vocabulary, load_vocabulary
 
@@ -34,17 +35,17 @@ log = logging.getLogger(__name__)
 
 def build_from_database(
     database: Any, vocabulary: Vocabulary | None = None, analyzer: Analyzer | None = None,
-    fields: FieldMatcher | None = None,
+    fields: FieldMatcher | None = None, remembered: dict | None = None,
 ) -> SearchIndex:
     engine = getattr(database, "engine", database)
     version = current_index_version(engine)
     docs = [doc_from(record) for record in load_agreements(engine)]
-    return build_search_index(docs, vocabulary, analyzer, fields, version=version)
+    return build_search_index(docs, vocabulary, analyzer, fields, version=version, remembered=remembered)
 
 
 def build_search_index(
     docs: list[AgreementDoc], vocabulary: Vocabulary | None = None, analyzer: Analyzer | None = None,
-    fields: FieldMatcher | None = None, *, version: int | None = None,
+    fields: FieldMatcher | None = None, *, version: int | None = None, remembered: dict | None = None,
 ) -> SearchIndex:
     """The agreements' index, linked to the taxonomy's fields of purchase."""
     started = time.perf_counter()
@@ -52,14 +53,21 @@ def build_search_index(
     analyzer = analyzer or Analyzer()
     index = build_index(docs, vocabulary, analyzer, version=version)
     fields = fields or FieldMatcher(vocabulary=vocabulary, analyzer=analyzer)
-    attach_fields(index, fields, link_agreements(docs, fields))
+    links = link_agreements(docs, fields, remembered)
+    index.excluded_fields = excluded_fields(docs, links, fields)  # (removes the links it excludes)
+    attach_fields(index, fields, links)
     index.mentions = mentions(docs, {doc.id: position for position, doc in enumerate(docs)})
     index.build_seconds = time.perf_counter() - started
     return index
 
 
 class SearchService:
-    def __init__(self, database: Any, *, check_interval: float = 5.0, start: bool = True) -> None:
+    """`semantic`: "background" (the server: vectors filled in a thread after each build, used as
+    they arrive), "sync" (the CLI: filled before the first answer, so measurements are complete),
+    or "off" (tests that are not about it: no model, no vectors)."""
+
+    def __init__(self, database: Any, *, check_interval: float = 5.0, start: bool = True,
+                 semantic: str = "background") -> None:
         self.database = database
         self.check_interval = check_interval
         self._index: SearchIndex | None = None
@@ -72,6 +80,10 @@ class SearchService:
         self._analyzer = Analyzer()
         self._fields: FieldMatcher | None = None
         self._taught = TaughtIndex()
+        self._links: dict = {}  # the agreements' field links of the last build, by their texts
+        self.semantic_mode = semantic
+        self._vectors: VectorStore | None = None
+        self._stop = threading.Event()
         if start:
             self._start_worker(force=True)
 
@@ -101,8 +113,9 @@ class SearchService:
     def refresh(self) -> SearchIndex:
         """Rebuild now, in this thread (tests, CLI); returns the new index."""
         with self._lock:
-            index = build_from_database(self.database, self._vocabulary, self._analyzer, self._field_matcher())
+            index = build_from_database(self.database, self._vocabulary, self._analyzer, self._field_matcher(), self._links)
             self._taught = self._read_taught(index)
+            self._vectors = self._start_vectors(index, wait=self.semantic_mode == "sync")
             self._index = index
             self._first_build.set()
             self._last_check = time.monotonic()
@@ -126,8 +139,9 @@ class SearchService:
                 engine = getattr(self.database, "engine", self.database)
                 current = current_index_version(engine)
                 if force or self._index is None or current != self._index.version:
-                    index = build_from_database(self.database, self._vocabulary, self._analyzer, self._field_matcher())
+                    index = build_from_database(self.database, self._vocabulary, self._analyzer, self._field_matcher(), self._links)
                     self._taught = self._read_taught(index)
+                    self._vectors = self._start_vectors(index, wait=self.semantic_mode == "sync")
                     self._index = index  # atomic swap: readers keep the old one until here
                     log.info("search index built", extra={"version": index.version, "agreements": index.size,
                                                           "seconds": round(index.build_seconds, 3)})
@@ -142,6 +156,36 @@ class SearchService:
         finally:
             if self._index is not None:
                 self._first_build.set()
+
+    def _start_vectors(self, index: SearchIndex, *, wait: bool) -> VectorStore | None:
+        """The agreements' semantic vectors: the cached ones now, the rest in a background thread
+        (or now, with wait=True). None when the semantic step is off."""
+        if self.semantic_mode == "off":
+            return None
+        engine = getattr(self.database, "engine", self.database)
+        store = VectorStore([passage(doc) for doc in index.docs])
+        try:
+            store.load_cached(engine)
+        except Exception as exc:  # noqa: BLE001 - without the cache the vectors are simply made again
+            log.warning("semantic vector cache unreadable: %s", exc)
+        if not store.complete:
+            if wait:
+                store.fill(engine, self._stop)
+            else:
+                threading.Thread(target=self._fill, args=(store, engine), name="search-vectors", daemon=True).start()
+        return store
+
+    def _fill(self, store: VectorStore, engine: Any) -> None:
+        try:
+            started = time.monotonic()
+            made = store.fill(engine, self._stop)
+            log.info("semantic vectors made", extra={"fields": {"vectors": made, "seconds": round(time.monotonic() - started, 1)}})
+        except Exception:  # noqa: BLE001 - the lexical search answers without them
+            log.warning("semantic vectors could not be made", exc_info=True)
+
+    def close(self) -> None:
+        """Stop background work (the vector fill) at shutdown."""
+        self._stop.set()
 
     def _field_matcher(self) -> FieldMatcher:
         """The taxonomy, read once per service (it does not change with the register)."""
@@ -171,8 +215,9 @@ class SearchService:
     def search(self, query: str, as_of: dt.date, limit: int = 5) -> SearchResult:
         index = self.index
         taught = self._taught
+        vectors = self._vectors
         self._maybe_check()
-        return search_index(index, query, as_of, limit, taught=taught if taught.entries else None)
+        return search_index(index, query, as_of, limit, taught=taught if taught.entries else None, semantic=vectors)
 
     def hit(self, agreement_id: str, as_of: dt.date) -> Hit | None:
         """One agreement as a hit (the card of an agreement picked among candidates)."""

@@ -41,6 +41,9 @@ class ExclusionMarkers(BaseModel):
 class LanguageData(BaseModel):
     stopwords: dict[str, list[str]]
     context_prepositions: list[str]
+    # verbs of needing: the words before them name who needs ("hjemmesykepleien trenger to biler"),
+    # the words after them what is needed
+    need_verbs: list[str] = Field(default_factory=list)
     weak_words: list[str] = Field(default_factory=list)
     spelling_rules: list[tuple[str, str]]
     framing_phrases: list[str] = Field(default_factory=list)
@@ -112,6 +115,7 @@ class Analyzer:
         )
         self.folded_stopwords: frozenset[str] = frozenset(fold(w) for w in self.stopwords)
         self.context_prepositions = frozenset(p.lower() for p in self.language.context_prepositions)
+        self.need_verbs = frozenset(v.lower() for v in self.language.need_verbs)
         self.weak_keys: frozenset[str] = frozenset(k for w in self.language.weak_words for k in word_keys(w.lower()))
         self.rules = [(re.compile(pattern), replacement) for pattern, replacement in self.language.spelling_rules]
         self.word_map = {fold(k): v.lower() for k, v in self.language.word_map.items()}
@@ -125,6 +129,7 @@ class Analyzer:
         """Words of `text`; framing/stop words dropped unless asked; context marked."""
         result: list[Token] = []
         context = False
+        need_at = -1  # index in `result` where the words after a need verb start
         normalised = normalise(text)
         if self.framing_re is not None and not keep_stopwords:
             normalised = self.framing_re.sub(" ", normalised)
@@ -144,10 +149,14 @@ class Analyzer:
                 word = "".join(pieces)
             if word in self.context_prepositions and result:
                 context = True  # only after the thing itself: "avtale på X" is framing, "X til Y" context
+            if word in self.need_verbs and result and need_at < 0 and not context:
+                need_at = len(result)  # "hjemmesykepleien trenger …": who needs, then what
             if not keep_stopwords and (self.is_stopword(word) or (len(word) == 1 and not word.isdigit())):
                 continue
             parts = tuple(pieces) if len(pieces) > 1 else ()
             result.append(Token(word, parts, position, context))
+        if 0 < need_at < len(result):  # words follow the need verb: the ones before it are context
+            result = [Token(t.text, t.parts, t.position, True) if i < need_at else t for i, t in enumerate(result)]
         return result
 
     def variants(self, word: str) -> list[str]:

@@ -1,31 +1,18 @@
-"""The search vocabulary in `knowledge/search/`: concepts, CPV labels and ranking weights.
+"""What the search reads besides the register: ranking weights and thresholds
+(`knowledge/search/ranking.yaml`) and CPV labels (bokmål and English, knowledge/taxonomy/cpv-nb.csv).
 
-A *concept* maps everyday words, items, brands and English or nynorsk terms (`terms`) to the
-words agreement registers use for them (`means`): rotte, mus, veggedyr → skadedyr. All files
-`knowledge/search/vocabulary*.yaml` / `knowledge/search/vocabulary/*.yaml` are read and merged.
-CPV labels are the Norwegian (bokmål) and English labels of knowledge/taxonomy/cpv-nb.csv.
+What words mean — everyday items, trade names, situations in bokmål, nynorsk and English — is
+the taxonomy's (knowledge/taxonomy/, bot.search.fields), not a list of translations here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from agreements_sync.knowledge import KnowledgeError, knowledge_path, load_model
-
-
-class Concept(BaseModel):
-    terms: list[str] = Field(min_length=1)
-    means: list[str] = Field(min_length=1)
-    note: str = ""
-
-
-class VocabularyFile(BaseModel):
-    domain: str = ""
-    concepts: list[Concept]
 
 
 class MatchWeights(BaseModel):
@@ -33,9 +20,6 @@ class MatchWeights(BaseModel):
     spelling_variant: float = 0.95
     compound_parts: float = 0.9
     fuzzy: float = 0.85
-    vocabulary: float = 0.9
-    vocabulary_from_part: float = 0.75
-    vocabulary_from_modifier: float = 0.45
     head_only: float = 0.55
     compound_when_known: float = 1.0  # a known word's split into parts counts this share
 
@@ -66,23 +50,12 @@ class Ranking(BaseModel):
 
 @dataclass(frozen=True)
 class Vocabulary:
-    concepts: tuple[Concept, ...]
     ranking: Ranking
     cpv: dict[str, dict]
 
 
-def vocabulary_files() -> list[Path]:
-    folder = knowledge_path("search")
-    files = sorted(folder.glob("vocabulary*.yaml")) + sorted((folder / "vocabulary").glob("*.yaml"))
-    return files
-
-
 def load_vocabulary() -> Vocabulary:
-    concepts: list[Concept] = []
-    for path in vocabulary_files():
-        concepts.extend(load_model(path, VocabularyFile).concepts)
-    ranking = load_model("search/ranking.yaml", Ranking)
-    return Vocabulary(tuple(concepts), ranking, load_cpv())
+    return Vocabulary(load_model("search/ranking.yaml", Ranking), load_cpv())
 
 
 @lru_cache(maxsize=1)
