@@ -24,6 +24,7 @@ from agreements_sync.knowledge import load_model
 
 _STEMMER = Stemmer.Stemmer("norwegian")
 _DERIVED_RE = re.compile(r"^(.{4,}?)ing(?:en|er|ene|a)?$")
+_CLAUSE_BREAK = re.compile(r"[,;.:!?()]")
 _WORD_RE = re.compile(r"[0-9a-zæøåäöüéèáàóòúçñ]+(?:[-'’][0-9a-zæøåäöüéèáàóòúçñ]+)*")
 _FOLD_TABLE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "ae", "ö": "o", "ü": "u", "é": "e",
                              "è": "e", "á": "a", "à": "a", "ó": "o", "ò": "o", "ú": "u", "ç": "c",
@@ -133,7 +134,11 @@ class Analyzer:
         normalised = normalise(text)
         if self.framing_re is not None and not keep_stopwords:
             normalised = self.framing_re.sub(" ", normalised)
+        last_end = 0
         for position, match in enumerate(_WORD_RE.finditer(normalised)):
+            if context and _CLAUSE_BREAK.search(normalised, last_end, match.start()):
+                context = False  # "kanyler til hud, katetre og …": a new item after the comma
+            last_end = match.end()
             raw = match.group(0).replace("’", "'")
             if "'" in raw:
                 raw = raw.split("'")[0]  # "PC'er", "iPad'en"
