@@ -58,6 +58,7 @@ class AuthorityResult:
     requirements: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     # extras
+    value_bound: str | None = None  # below | at_most | above | at_least: the value is a limit
     rule: str = "band"  # band | framework | incomplete | silent
     ask: str | None = None  # what to ask first: value | kind | period
     agreements: list[AgreementRef] = field(default_factory=list)
@@ -85,6 +86,7 @@ class AuthorityResult:
             "signer": self.signer,
             "requirements": list(self.requirements),
             "missing": list(self.missing),
+            "value_bound": self.value_bound,
             "question": self.question,
             "as_of": self.as_of.isoformat(),
             "rule": self.rule,
@@ -242,28 +244,56 @@ def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str 
         return None, "value", facts.period_months
     months = facts.period_months
     gross = facts.amount_nok
+    per = facts.per
     steps.append(Step("amount", {"text": facts.amount_text, "nok": round(facts.amount_nok)}))
+    if facts.amount_low is not None:
+        steps.append(Step("range", {"low": round(facts.amount_low), "nok": round(facts.amount_nok)}))
     if facts.period_months:
         steps.append(Step("period", {"months": facts.period_months, "base_months": facts.base_months,
                                      "option_months": facts.option_months}))
     if facts.quantity:
         gross = facts.amount_nok * facts.quantity
         steps.append(Step("quantity", {"nok": round(facts.amount_nok), "quantity": facts.quantity, "total": round(gross)}))
-    if facts.per in {"year", "month"}:
+    recurring = False
+    if per == "occasion":  # "40 000 per gang, 12 ganger i året": repeated purchases of one kind
+        if not facts.times_per_year:
+            return None, "value", months
+        steps.append(Step("per_occasion", {"nok": round(gross), "times": facts.times_per_year,
+                                           "total": round(gross * facts.times_per_year)}))
+        gross, per, recurring = gross * facts.times_per_year, "year", True
+    elif per == "week":
+        steps.append(Step("per_week", {"nok": round(gross), "total": round(gross * 52)}))
+        gross, per = gross * 52, "year"
+    if per in {"year", "month"}:
         if months is None:
-            if not facts.framework:
+            if recurring:
+                months = 12  # repeated purchases of the same kind are added up over 12 months
+                steps.append(Step("recurring_12", {}))
+            elif facts.framework:
+                months = m.interpretation.framework_max_years * 12
+                steps.append(Step("framework_years", {"years": m.interpretation.framework_max_years}))
+            else:
                 return None, "period", None
-            months = m.interpretation.framework_max_years * 12
-            steps.append(Step("framework_years", {"years": m.interpretation.framework_max_years}))
         per_period = gross
-        gross = per_period * (months / 12 if facts.per == "year" else months)
-        steps.append(Step(f"per_{facts.per}", {"nok": round(per_period), "months": months, "total": round(gross)}))
+        gross = per_period * (months / 12 if per == "year" else months)
+        steps.append(Step(f"per_{per}", {"nok": round(per_period), "months": months, "total": round(gross)}))
     value = excl_vat(gross, facts.vat)
     if facts.vat == "included":
         steps.append(Step("vat_included", {"gross": round(gross), "net": value, "rate": m.interpretation.vat_rate_percent}))
     elif facts.vat is None:
         steps.append(Step("vat_default", {}))
+    if facts.bound:
+        steps.append(Step(f"bound_{facts.bound}", {"value": value}))
     return value, None, months
+
+
+def effective_value(value: int, bound: str | None) -> int:
+    """The value the bands are applied to: "under 100 000" is at most 99 999; "over 5 mill" more than 5 000 000."""
+    if bound == "below":
+        return max(0, value - 1)
+    if bound == "above":
+        return value + 1
+    return value
 
 
 def _condition_holds(cond: Any, kind: str | None, cues: list[str], value: int, months: int | None,
@@ -334,6 +364,9 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
 
     value, value_gap, months = _value(facts, m, steps)
     result.value_nok_excl_vat = value
+    result.value_bound = facts.bound if value is not None else None
+    if value is not None:
+        value = effective_value(value, facts.bound)
     result.period_months = facts.period_months
     result.kind = facts.kind
     if facts.kind:

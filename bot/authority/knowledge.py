@@ -386,11 +386,47 @@ class VatWords(Strict):
     excluded: list[str] = Field(min_length=1)
 
 
+class Bounds(Strict):
+    """Words before an amount that make it a limit: "under 100 000" is below 100 000 (band A)."""
+
+    below: list[str] = Field(min_length=1)
+    at_most: list[str] = Field(min_length=1)
+    above: list[str] = Field(min_length=1)
+    at_least: list[str] = Field(min_length=1)
+
+
+class AmountWords(Strict):
+    """How money is written (bot.authority.amounts): currency, multipliers, rates and bounds."""
+
+    currency_before: list[str] = Field(min_length=1)
+    currency_after: list[str] = Field(min_length=1)
+    multipliers: dict[str, int] = Field(min_length=1)  # after the number: "350k", "2,5 mill", "350'"
+    multipliers_before: list[str] = Field(default_factory=list)  # "MNOK 1,2" (factor from `multipliers`)
+    currency_only_multipliers: list[str] = Field(default_factory=list)  # "2 m" is money only with a currency
+    half_words: list[str] = Field(default_factory=list)  # "en halv", "half a" (million)
+    count_units: list[str] = Field(default_factory=list)  # a lone number word before these is a number
+    range_joiners: list[str] = Field(default_factory=list)  # "300 000 til 400 000"
+    per_occasion: list[str] = Field(default_factory=list)  # "40 000 per gang"
+    per_week: list[str] = Field(default_factory=list)
+    times_words: list[str] = Field(default_factory=list)  # "12 ganger i året"
+    frequency_units: dict[str, int] = Field(default_factory=dict)  # "… i året": times a year for one
+    frequency_words: dict[str, int] = Field(default_factory=dict)  # "hver måned": 12 times a year
+    bounds: Bounds
+    negations: list[str] = Field(default_factory=list)  # "ikke over 100 000" is at most 100 000
+
+    @model_validator(mode="after")
+    def _before_known(self) -> AmountWords:
+        unknown = [w for w in self.multipliers_before + self.currency_only_multipliers if w not in self.multipliers]
+        if unknown:
+            raise ValueError(f"multipliers_before/currency_only_multipliers: no factor in multipliers for {', '.join(unknown)}")
+        return self
+
+
 class Language(Strict):
     kinds: dict[str, list[str]]
+    amounts: AmountWords
     cues: dict[str, Cue]
     number_words: dict[str, float]
-    multipliers: dict[str, int]
     vat: VatWords
     per_year: list[str]
     per_month: list[str]
