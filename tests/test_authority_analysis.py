@@ -173,7 +173,7 @@ def test_rule0_active_agreement_replaces_the_procedure() -> None:
         "approver": "enhetsleder", "performed_by": "enheten", "signer": None, "requirements": [], "missing": [],
     }
     # the search gets what is bought, without the amount and without the procedure question
-    assert find.calls == [("jeg skal kjøpe nye møbler til personalrommet for", AS_OF)]
+    assert find.calls == [("møbler personalrommet", AS_OF)]
 
 
 def test_rule0_also_says_what_applies_if_the_agreement_does_not_cover_the_need() -> None:
@@ -343,4 +343,20 @@ def test_search_gets_the_subject_without_amounts() -> None:
     find = finder("LK-2022-013")
     analyse("må vi kunngjøre vedlikehold av heisene, 1,8 mill over fire år? inkl. mva", AS_OF, find_agreements=find)
     (text, _), = find.calls
-    assert "1,8" not in text and "mill" not in text and "mva" not in text and "vedlikehold av heisene" in text
+    assert text == "vedlikehold heisene"
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("kontrakt på 800 000 for vakttjenester", "vakttjenester"),
+        ("NOK 800,000 contract for security guards, who signs?", "security guards"),
+        ("tolketjenester, ca. 40 000 per gang, 12 ganger i året", "tolketjenester"),
+        ("Snøfreser til vaktmesteren, under 100 000 inkl. mva, hvem må godkjenne?", "snøfreser vaktmesteren"),
+        ("kven skal signere kontrakten for reinhald, 2 år + 1 + 1 til 300 000 kroner i året?", "reinhald"),
+    ],
+)
+def test_search_gets_only_the_thing(question: str, subject: str) -> None:
+    find = finder("LK-2022-013")
+    analyse(question, AS_OF, find_agreements=find)
+    assert [text for text, _ in find.calls] == [subject]

@@ -196,9 +196,11 @@ def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
     return ref
 
 
-def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix) -> tuple[list[AgreementRef], list[AgreementRef]]:
+def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
+         pinned: list[str] | None = None) -> tuple[list[AgreementRef], list[AgreementRef]]:
     """Active and inactive agreements from the injected search (a list, or a search result with
-    `.hits` and `.no_active_agreement`)."""
+    `.hits` and `.no_active_agreement`). `pinned`: the agreement(s) an earlier agreement answer
+    gave for this need; a follow-up is about those."""
     found = find_agreements(text, as_of)
     mini_words = m.call_off.mini_competition.description_words
     hits: Iterable[Any]
@@ -209,6 +211,8 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix) 
         no_active = bool(getattr(found, "no_active_agreement", False))
         inactive_extra = list(_get(found, "inactive", "inactive_matches", "inactive_hits") or [])
         floor = language().rule0_min_score
+        if pinned:
+            hits = [h for h in hits if str(_get(h, "id", "agreement_id")) in pinned] or hits
         hits = [h for h in hits if _get(h, "score") is None or float(_get(h, "score")) >= floor]
         hits = _top(hits)  # the agreement that covers it: the best hit (one register id per agreement,
         # also for agreements with several suppliers)
@@ -375,7 +379,10 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
     # rule 0: an active framework agreement covers it
     if find_agreements is not None and "hele_kommunen" not in facts.cues and facts.subject:
         result.search = "used"
-        active, inactive = find(find_agreements, facts.subject, as_of, m)
+        pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
+        active, inactive = find(find_agreements, facts.subject, as_of, m, pinned=pinned)
+        if pinned and not active:
+            active = [AgreementRef(i) for i in pinned]  # the agreement the earlier answer gave
         result.inactive_agreements = inactive
         if active:
             framework = _framework(result, active, value, value_gap, m)

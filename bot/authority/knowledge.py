@@ -422,6 +422,30 @@ class AmountWords(Strict):
         return self
 
 
+class IntentWords(Strict):
+    """Concepts that make a message an authority question (bot.authority.intent)."""
+
+    concepts: dict[str, list[str]] = Field(min_length=1)
+    focus_order: list[str] = Field(default_factory=list)
+    not_concepts: list[str] = Field(default_factory=list)
+
+    @field_validator("concepts")
+    @classmethod
+    def _patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, words in value.items():
+            if not words:
+                raise ValueError(f"{name}: no words")
+            _check_patterns(words)
+        return value
+
+    @model_validator(mode="after")
+    def _focus_known(self) -> IntentWords:
+        unknown = [c for c in self.focus_order if c not in self.concepts]
+        if unknown:
+            raise ValueError(f"focus_order: unknown concept {', '.join(unknown)}")
+        return self
+
+
 class Language(Strict):
     kinds: dict[str, list[str]]
     amounts: AmountWords
@@ -433,7 +457,7 @@ class Language(Strict):
     option_words: list[str]
     framework_words: list[str]
     non_money_units: list[str]
-    authority_question_words: list[str]
+    intent: IntentWords
     silent_topics: dict[str, Cue] = Field(default_factory=dict)
     recipient_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)

@@ -297,24 +297,40 @@ def parse(question: str) -> Facts:
 
 
 def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
-    """What the question is about, for the agreement search: the text without amounts, VAT,
-    per-year words, periods and the words that only ask about procedure or authority."""
+    """What the question is about, for the agreement search (rule 0): the thing bought, without
+    amounts, VAT, rates, periods, bounds, the words that ask about procedure or authority (the
+    intent concepts) and filler words. Empty when nothing is left to look up."""
     out = text
     for amount in sorted(amounts, key=lambda a: -a.start):
         out = out[:amount.start] + " " + out[amount.start + len(amount.text):]
+    words = lang.amounts
     phrases = [*lang.vat.included, *lang.vat.excluded, *lang.per_year, *lang.per_month, *lang.unit_price_words,
-               *lang.search_stopwords]
+               *words.per_occasion, *words.per_week, *words.frequency_words, *lang.search_stopwords,
+               *words.bounds.below, *words.bounds.at_most, *words.bounds.above, *words.bounds.at_least]
+    out = re.sub(rf"(?<![\w])\d+\s*(?:{'|'.join(re.escape(w) for w in words.times_words)})(?![\w])", " ", out)
     out = _phrases(phrases).sub(" ", out)
     out = _PERIOD.sub(lambda m: " " if _ELEMENT.findall(m.group(0)) and re.search(r"[a-zæøå+]", m.group(0)) else m.group(0), out)
+    out = _without_concepts(out, lang)
     out = re.sub(r"[?!.,;:()«»\"]+", " ", out)
-    out = _SPACE.sub(" ", out).strip(" -–")
-    filler = set(lang.filler_words) | set(lang.number_words)
-    if all(word in filler or word.isdigit() for word in re.findall(r"[\w-]+", out)):
-        return ""  # nothing to look up
-    # The phrases that only ask about procedure or authority ("hvilke regler gjelder", "hva må jeg
-    # gjøre", "hvem godkjenner") say nothing about what is needed and would dilute the match.
-    out = _phrases(list(lang.authority_question_words)).sub(" ", out)
-    return _SPACE.sub(" ", out).strip(" -–")
+    filler = set(lang.filler_words) | set(lang.number_words) | set(lang.option_words)
+    kept = [w for w in re.findall(r"[\w-]+", out) if w not in filler and not w.isdigit() and w.strip("-")]
+    return " ".join(kept)
+
+
+def _without_concepts(text: str, lang: Language) -> str:
+    """The text without the words that name an intent concept (see bot.authority.intent)."""
+    from bot.authority.intent import _lemmas
+
+    patterns = [p for words in lang.intent.concepts.values() for p in words]
+    for pattern in sorted((p for p in patterns if " " in p), key=len, reverse=True):
+        text = compile_pattern(pattern).sub(" ", text)
+    single = [compile_pattern(p) for p in patterns if " " not in p]
+
+    def keep(match: re.Match[str]) -> str:
+        forms = {match.group(0), *_lemmas(match.group(0))}
+        return " " if any(c.fullmatch(f) for c in single for f in forms) else match.group(0)
+
+    return re.sub(r"[\w-]+", keep, text)
 
 
 def _rough_total(amount: Amount, period: Period | None) -> float:
