@@ -17,7 +17,8 @@ from typing import Any
 
 from bot.authority import matrix as mx
 from bot.authority.knowledge import Matrix
-from bot.authority.parse import Facts, compile_pattern, excl_vat, language, parse
+from bot.authority import dates
+from bot.authority.parse import Facts, compile_pattern, excl_vat, language, normalise, parse
 
 FindAgreements = Callable[[str, dt.date], Any]
 
@@ -359,8 +360,15 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
     m = mx.matrix()
     prev, prev_incomplete = _previous_facts(previous)
     facts = merge(prev, prev_incomplete, parse(question))
+    today = as_of
+    said = dates.find_date(normalise(facts.question or question), today, language())
+    if said:  # "et kjøp vi gjorde i juni 2023": the thresholds in force then
+        as_of = said[0]
+        facts.date, facts.date_text = as_of.isoformat(), said[1]
     result = AuthorityResult(question=facts.question or question, as_of=as_of, facts=facts)
     steps = result.steps
+    if said:
+        steps.append(Step("date", {"text": said[1], "date": as_of.isoformat()}))
     result.kind_candidates = [k for k, _ in sorted(facts.kind_scores.items(), key=lambda kv: -kv[1])] or m.kind_ids()
     if facts.silent:
         result.rule, result.silent = "silent", list(facts.silent)
@@ -380,13 +388,13 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
     if find_agreements is not None and "hele_kommunen" not in facts.cues and facts.subject:
         result.search = "used"
         pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
-        active, inactive = find(find_agreements, facts.subject, as_of, m, pinned=pinned)
+        active, inactive = find(find_agreements, facts.subject, today, m, pinned=pinned)
         if pinned and not active:
             active = [AgreementRef(i) for i in pinned]  # the agreement the earlier answer gave
         result.inactive_agreements = inactive
         if active:
             framework = _framework(result, active, value, value_gap, m)
-            otherwise = analyse(question, as_of, find_agreements=None, previous=previous)
+            otherwise = analyse(question, today, find_agreements=None, previous=previous)
             if otherwise.rule == "band" and otherwise.band:
                 framework.otherwise = otherwise
             return framework

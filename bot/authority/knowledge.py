@@ -446,6 +446,16 @@ class IntentWords(Strict):
         return self
 
 
+class DateWords(Strict):
+    """Words for the date a question is about (bot.authority.dates)."""
+
+    months: list[list[str]] = Field(min_length=12, max_length=12)
+    seasons: dict[str, int] = Field(default_factory=dict)
+    year_prepositions: list[str] = Field(default_factory=list)
+    relative_years: dict[str, int] = Field(default_factory=dict)
+    now_words: list[str] = Field(default_factory=list)
+
+
 class Language(Strict):
     kinds: dict[str, list[str]]
     amounts: AmountWords
@@ -458,6 +468,7 @@ class Language(Strict):
     framework_words: list[str]
     non_money_units: list[str]
     intent: IntentWords
+    dates: DateWords
     silent_topics: dict[str, Cue] = Field(default_factory=dict)
     recipient_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)

@@ -47,6 +47,8 @@ class Facts:
     amount_low: float | None = None  # the lower end of a range
     times_per_year: int | None = None  # how often a purchase "per gang" repeats
     language: str = "nb"  # nb | nn | en: the language the question is written in
+    date: str | None = None  # ISO date of a past purchase the question is about (its thresholds apply)
+    date_text: str = ""
     period_months: int | None = None
     base_months: int | None = None
     option_months: int = 0

@@ -7,6 +7,7 @@ matrix does not contain. A result with `missing` becomes a follow-up question wi
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from agreements_sync.knowledge import strings
@@ -102,6 +103,8 @@ def _steps_text(result: AuthorityResult, lang: str) -> list[str]:
         for key in ("nok", "total", "gross", "net", "value", "limit", "min"):
             if isinstance(values.get(key), int | float):
                 values[key] = fmt_nok(values[key], lang)
+        if "date" in values:
+            values["date"] = fmt_date(dt.date.fromisoformat(str(values["date"])), lang)
         if "words" in values:
             values["words"] = ", ".join(values["words"])
         if "ids" in values:
