@@ -153,6 +153,7 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
         merged.option_months, merged.period_text = new.option_months, new.period_text
     if new.kind is not None:
         merged.kind, merged.kind_scores, merged.kind_words = new.kind, new.kind_scores, new.kind_words
+        merged.kind_choices = []
     merged.cues = sorted(set(merged.cues) | set(new.cues))
     merged.silent = sorted(set(merged.silent) | set(new.silent))
     merged.framework = prev.framework or new.framework
@@ -369,7 +370,8 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
     steps = result.steps
     if said:
         steps.append(Step("date", {"text": said[1], "date": as_of.isoformat()}))
-    result.kind_candidates = [k for k, _ in sorted(facts.kind_scores.items(), key=lambda kv: -kv[1])] or m.kind_ids()
+    result.kind_candidates = (list(facts.kind_choices)
+                              or [k for k, _ in sorted(facts.kind_scores.items(), key=lambda kv: -kv[1])] or m.kind_ids())
     if facts.silent:
         result.rule, result.silent = "silent", list(facts.silent)
         return result
@@ -418,7 +420,7 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
         return result
 
     assert value is not None
-    kind = facts.kind or m.kind_ids()[0]
+    kind = facts.kind or (facts.kind_choices or m.kind_ids())[0]
     outcome = _band_outcome(value, kind, facts, months, as_of, m)
     result.band, result.performed_by, result.signer = outcome.band, outcome.performed_by, outcome.signer
     result.requirements = outcome.requirements
@@ -437,9 +439,10 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
 
 
 def _kind_does_not_matter(value: int, facts: Facts, months: int | None, as_of: dt.date, m: Matrix) -> bool:
+    """Every kind the question allows (its two choices, or any kind) gives the same answer."""
     outcomes = {
         (o.band, o.performed_by, o.signer, tuple(o.requirements))
-        for o in (_band_outcome(value, k, facts, months, as_of, m) for k in m.kind_ids())
+        for o in (_band_outcome(value, k, facts, months, as_of, m) for k in (facts.kind_choices or m.kind_ids()))
     }
     return len(outcomes) == 1
 

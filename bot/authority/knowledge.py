@@ -456,6 +456,23 @@ class DateWords(Strict):
     now_words: list[str] = Field(default_factory=list)
 
 
+class TaxonomyUse(Strict):
+    """How the authority answer uses the taxonomy (bot.authority.kind)."""
+
+    min_score: float = Field(ge=0, le=1)  # a field hit below this is not taken as what is bought
+    close_share: float = Field(gt=0, le=1)  # hits within this share of the best count too
+    flag_cues: dict[str, str] = Field(default_factory=dict)  # taxonomy flag -> matrix cue
+    kind_verbs: dict[str, list[str]] = Field(default_factory=dict)  # verbs that pick a field's kind
+    generic_verb_kinds: list[str] = Field(default_factory=list)  # kinds whose verbs yield to more specific ones
+
+    @field_validator("kind_verbs")
+    @classmethod
+    def _patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for words in value.values():
+            _check_patterns(words)
+        return value
+
+
 class Language(Strict):
     kinds: dict[str, list[str]]
     amounts: AmountWords
@@ -469,6 +486,7 @@ class Language(Strict):
     non_money_units: list[str]
     intent: IntentWords
     dates: DateWords
+    taxonomy: TaxonomyUse
     silent_topics: dict[str, Cue] = Field(default_factory=dict)
     recipient_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)
@@ -511,6 +529,10 @@ def load_language(path: str | Path = LANGUAGE_FILE, matrix: Matrix | None = None
     problems += [f"kinds: no words for kind '{k}'" for k in matrix.kind_ids() if k not in language.kinds]
     used_cues = {c for rule in matrix.cross_cutting for cond in rule.any_of for c in cond.cues or []}
     used_cues |= {o.cue for o in matrix.signer_overrides}
+    problems += [f"taxonomy.flag_cues.{flag}: cue '{cue}' is not used by the matrix"
+                 for flag, cue in language.taxonomy.flag_cues.items() if cue not in used_cues]
+    problems += [f"taxonomy.kind_verbs.{k}: not a kind of the matrix" for k in language.taxonomy.kind_verbs
+                 if k not in matrix.kind_ids()]
     problems += [f"cues: the matrix uses cue '{c}' but it has no words here" for c in sorted(used_cues - set(language.cues))]
     if problems:
         raise KnowledgeError(f"{path}: " + "; ".join(problems))

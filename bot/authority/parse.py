@@ -14,6 +14,7 @@ from typing import Any
 
 from agreements_sync.knowledge import knowledge_path
 from bot.authority import amounts
+from bot.authority import kind as kinds
 from bot.authority.amounts import Amount
 from bot.authority.knowledge import LANGUAGE_FILE, Language, compile_pattern, load_language
 from bot.authority.matrix import matrix
@@ -57,6 +58,9 @@ class Facts:
     kind: str | None = None
     kind_scores: dict[str, int] = field(default_factory=dict)
     kind_words: list[str] = field(default_factory=list)
+    kind_choices: list[str] = field(default_factory=list)  # two kinds the question allows: ask between them
+    kind_source: str = "words"  # taxonomy | words
+    fields: list[str] = field(default_factory=list)  # taxonomy fields the question is about
     cues: list[str] = field(default_factory=list)
     framework: bool = False
     silent: list[str] = field(default_factory=list)
@@ -290,12 +294,31 @@ def parse(question: str) -> Facts:
         has_ex = bool(_phrases(lang.vat.excluded).search(text))
         if has_in != has_ex:
             facts.vat = "included" if has_in else "excluded"
-    facts.kind, facts.kind_scores, facts.kind_words = find_kind(text, lang)
-    facts.cues = find_cues(text, lang)
     facts.framework = any(compile_pattern(w).search(text) for w in lang.framework_words)
     facts.silent = find_cues(text, lang, lang.silent_topics)
     facts.subject = subject_of(text, found, lang)
+    reading = _read_kind(facts, text, lang)
+    # The requirement triggers the taxonomy marks (ethical trade, vehicles, cleaning as a service)
+    # come from its flags once it has them; the cue words cover the rest (innovation, whole municipality).
+    from_flags = set(lang.taxonomy.flag_cues.values()) if kinds.taxonomy_gives_flags() else set()
+    facts.cues = sorted({c for c in find_cues(text, lang) if c not in from_flags} | set(reading.cues if reading else []))
     return facts
+
+
+def _read_kind(facts: Facts, text: str, lang: Language) -> kinds.KindReading | None:
+    """The kind: a reply naming it, else the taxonomy's fields, else the kind words."""
+    explicit = kinds.tail_kind(text, lang)
+    if explicit:
+        facts.kind, facts.kind_scores, facts.kind_words = explicit, {explicit: 1}, [explicit]
+        return None
+    reading = kinds.from_taxonomy(facts.subject or text, lang) if facts.subject else None
+    if reading is None:
+        facts.kind, facts.kind_scores, facts.kind_words = find_kind(text, lang)
+        return None
+    facts.kind, facts.kind_choices, facts.kind_words = reading.kind, reading.choices, reading.words
+    facts.kind_scores = {k: 1 for k in ([reading.kind] if reading.kind else reading.choices)}
+    facts.fields, facts.kind_source = reading.fields, "taxonomy"
+    return reading
 
 
 def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:

@@ -278,7 +278,8 @@ def _clarify(result: AuthorityResult, lang: str) -> Answer:
     if ask == "kind":
         question = _s("ask_kind", lang)
         order = [k for k in result.kind_candidates if k in m.kind_ids()]
-        order += [k for k in m.kind_ids() if k not in order]
+        if not result.facts.kind_choices:  # the question allows two kinds: offer those two only
+            order += [k for k in m.kind_ids() if k not in order]
         buttons = [_submit(_cap(kind_name(k, lang)), result, "kind", k) for k in order]
         body += [_text(question), {"type": "ActionSet", "actions": buttons}]
         hint = _s("clarify_text_kind", lang)
