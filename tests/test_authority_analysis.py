@@ -188,7 +188,9 @@ def test_rule0_also_says_what_applies_if_the_agreement_does_not_cover_the_need()
     assert result.to_json()["otherwise"]["requirements"] == ["protokoll", "klima_30", "doffin", "kgv", "skatteattest"]
     from bot.authority.render import authority_answer
     nb, en = authority_answer(result, "nb"), authority_answer(result, "en")
-    assert "bånd D" in nb.text and "band D" in en.text
+    # plain words: who does it and who signs, no band letter outside the details
+    assert "innkjøpsseksjonen gjennomfører, kommunalsjefen signerer" in nb.text and "bånd" not in nb.text.lower()
+    assert "the procurement section carries it out, the kommunalsjef signs" in en.text and "band" not in en.text.lower()
 
 
 def test_no_fallback_procedure_when_it_cannot_be_determined() -> None:

@@ -75,6 +75,7 @@ class SignerRow(Strict):
 
 class Band(Strict):
     id: str = Field(pattern=r"^[A-Z]$")
+    summary: Text  # what the employee does, in plain words (the answer's title)
     lower_threshold: str | None = None
     lower_threshold_by_kind: dict[str, str] | None = None
     regulation: Text
