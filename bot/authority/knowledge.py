@@ -494,6 +494,7 @@ class Language(Strict):
     unit_price_words: list[str] = Field(default_factory=list)
     search_stopwords: list[str] = Field(default_factory=list)
     filler_words: list[str] = Field(default_factory=list)
+    linking_words: list[str] = Field(default_factory=list)
     rule0_min_score: float = Field(default=0.0, ge=0)
 
     @field_validator("kinds")

@@ -338,7 +338,18 @@ def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
     out = _without_concepts(out, lang)
     out = re.sub(r"[?!.,;:()«»\"]+", " ", out)
     filler = set(lang.filler_words) | set(lang.number_words) | set(lang.option_words)
-    kept = [w for w in re.findall(r"[\w-]+", out) if w not in filler and not w.isdigit() and w.strip("-")]
+    linking = set(lang.linking_words)  # "møbler til personalrommet": the search reads "til X" as who it is for
+    kept: list[str] = []
+    for word in re.findall(r"[\w-]+", out):
+        if word in linking:
+            if kept and kept[-1] in linking:
+                kept[-1] = word  # "på for" → "for"
+            elif kept:
+                kept.append(word)
+        elif word not in filler and not word.isdigit() and word.strip("-"):
+            kept.append(word)
+    while kept and kept[-1] in linking:
+        kept.pop()
     return " ".join(kept)
 
 
