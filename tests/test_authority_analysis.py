@@ -173,7 +173,7 @@ def test_rule0_active_agreement_replaces_the_procedure() -> None:
         "approver": "enhetsleder", "performed_by": "enheten", "signer": None, "requirements": [], "missing": [],
     }
     # the search gets what is bought, without the amount and without the procedure question
-    assert find.calls == [("møbler personalrommet", AS_OF)]
+    assert find.calls == [("møbler til personalrommet", AS_OF)]
 
 
 def test_rule0_also_says_what_applies_if_the_agreement_does_not_cover_the_need() -> None:
