@@ -126,3 +126,18 @@ def test_the_kofa_case_is_not_a_direct_purchase() -> None:
     for question in ("NOK 800,000 for security services, who signs?", "kontrakt på NOK 800,000 for vakttjenester"):
         result = analyse(question, AS_OF)
         assert (result.value_nok_excl_vat, result.band, result.signer) == (800_000, "C", "kommunalsjef")
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("a 2-year contract with two one-year options, NOK 300,000 a year", 48),
+        ("three years plus a one-year option, NOK 100,000 per year", 48),
+        ("2 år med to ettårige opsjoner, 300 000 i året", 48),
+        ("2 år + 1 + 1, 300 000 i året", 48),
+        ("kontrakt på to år med opsjon på eitt pluss eitt år, 300 000 i året", 48),
+        ("4 000 i månaden i 3 år", 36),
+    ],
+)
+def test_periods_with_options_in_every_language(text: str, months: int) -> None:
+    assert parse(text).period_months == months

@@ -251,17 +251,18 @@ def words_to_digits(text: str, lang: Language) -> str:
         keep, value = _longest_number(tokens, numbers)
         if value is None:
             return match.group(0)
-        unit_follows = re.match(rf"\s*-?(?:{units})", text[match.end():]) is not None
+        unit_follows = re.match(rf"\s*(?:\d+\s*)?-?(?:{units})", text[match.end():]) is not None  # "to 1-årige"
         if len(tokens) - keep == 1 and not unit_follows:
             return match.group(0)
-        prefix = " ".join(tokens[:keep])
+        prefix = " ".join(f"{numbers[t]:g}" if len(tokens[:keep]) == 1 and t in numbers else t for t in tokens[:keep])
         return (prefix + " " if prefix else "") + f"{value:g}".replace(".", ",")
 
+    glued = re.compile(rf"(?<![\w])({vocabulary})-?(årig|årige|års|åre?s|year|years)(?![\w])")
+    text = glued.sub(lambda m: f"{numbers[m.group(1)]:g}-{m.group(2)}", text)
     text = sequence.sub(convert, text)
     text = re.sub(rf"(?<![\w,.])(\d+)\s+(?:og|and)\s+(?:{halves})\s+", r"\1,5 ", text)
     text = re.sub(rf"(?<![\w,.])(?:{halves})\s+(?=(?:{millions}))", "0,5 ", text)
-    glued = re.compile(rf"(?<![\w])({vocabulary})-?(årig|årige|års|åre?s)(?![\w])")
-    return glued.sub(lambda m: f"{numbers[m.group(1)]:g}-{m.group(2)}", text)
+    return text
 
 
 def _longest_number(tokens: list[str], numbers: dict[str, float]) -> tuple[int, float | None]:

@@ -124,7 +124,7 @@ def find_quantity(text: str, unit: str, amounts: list[Amount]) -> int | None:
     return None
 
 
-_UNITS = r"år|årig|åra|years|year|yrs|yr|måneder|måned|månader|månad|mnd|months|month"
+_UNITS = r"årige|årig|år|åra|years|year|yrs|yr|måneder|måned|månader|månad|mnd|months|month"
 _PERIOD = re.compile(
     rf"(?P<chain>(?<![\d,.])\d+(?:[.,]5)?\s*(?:-?(?:{_UNITS})(?!\w))?"
     rf"(?:\s*(?:\+|pluss|plus|og|and)\s*\d+(?:[.,]5)?\s*(?:-?(?:{_UNITS})(?!\w))?)*)"
@@ -143,7 +143,9 @@ class Period:
 def find_period(text: str, lang: Language | None = None) -> Period | None:
     """The contract period incl. options: "2 år + 1 + 1", "i 3 år med opsjon på 1+1 år", "24 måneder"."""
     lang = lang or language()
-    text = re.sub(rf"(\d+)\s*(?:x|ganger|gonger|times)\s*(\d+)\s*({_UNITS})(?!\w)", lambda m: f"{int(m.group(1)) * int(m.group(2))} {m.group(3)}", text)
+    # "2 x 1 år", "to ettårige opsjoner" (2 1-årige), "two one-year options" (2 1-year)
+    text = re.sub(rf"(?<![\d,.])(\d+)\s*(?:x|ganger|gonger|times)?\s+(\d+)\s*-?({_UNITS})(?!\w)",
+                  lambda m: f"{int(m.group(1)) * int(m.group(2))} {m.group(3)}", text)
     option_re = _phrases(lang.option_words) if lang.option_words else None
     option_stem = re.compile("|".join(re.escape(w) for w in lang.option_words))
     base: int | None = None
@@ -167,7 +169,8 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
             continue
         months = [round(v * months_each) for v in values]
         before = text[max(0, match.start() - 45):match.start()]
-        is_option = bool(option_stem.search(before)) and base is not None
+        after = text[match.end():match.end() + 12]  # "a 1-year option", "2 ettårige opsjoner"
+        is_option = bool(option_stem.search(before) or option_stem.match(after.lstrip())) and base is not None
         if is_option:
             options += sum(months)
         elif base is None:
