@@ -81,7 +81,8 @@ def _alternation(words: tuple[str, ...], whole_word: bool = True) -> str:
     return "|".join(parts) or r"(?!x)x"
 
 
-def _phrases(words: list[str] | tuple[str, ...]) -> re.Pattern[str]:
+def phrases(words: list[str] | tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for any of these words or phrases, as whole words (spaces match any whitespace)."""
     return re.compile(rf"(?<![\w])(?:{_alternation(tuple(words))})")
 
 
@@ -194,20 +195,20 @@ def _context(amount: Amount, text: str, lang: Language) -> None:
     near_after = after[:40]
     rates = (("occasion", words.per_occasion), ("month", lang.per_month), ("week", words.per_week),
              ("year", lang.per_year))
-    for per, phrases in rates:
-        pattern = _phrases(phrases)
+    for per, rate_words in rates:
+        pattern = phrases(rate_words)
         if pattern.match(near_after.lstrip(" ,")) or pattern.search(near_after[:25]) or re.search(
                 rf"(?:{pattern.pattern})\s*(?:kr\.?|nok|ca\.?|cirka|about|around)?\s*$", before):
             amount.per = per
             break
-    vat_in, vat_ex = _phrases(lang.vat.included), _phrases(lang.vat.excluded)
+    vat_in, vat_ex = phrases(lang.vat.included), phrases(lang.vat.excluded)
     if vat_ex.search(after[:30]) or vat_ex.search(before[-25:]):
         amount.vat = "excluded"
     elif vat_in.search(after[:30]) or vat_in.search(before[-25:]):
         amount.vat = "included"
     for bound in ("below", "at_most", "above", "at_least"):
-        phrases = getattr(words.bounds, bound)
-        hit = re.search(rf"(?<![\w])(?P<neg>(?:{_alternation(tuple(words.negations))})\s+)?(?:{_alternation(tuple(phrases))})"
+        bound_words = getattr(words.bounds, bound)
+        hit = re.search(rf"(?<![\w])(?P<neg>(?:{_alternation(tuple(words.negations))})\s+)?(?:{_alternation(tuple(bound_words))})"
                         rf"\s*(?:(?:kr\.?|nok|ca\.?|cirka|omkring|about|around|approximately)\s*)*$", before)
         if hit:
             amount.bound = _NEGATED[bound] if hit.group("neg") else bound

@@ -15,7 +15,7 @@ from typing import Any
 from agreements_sync.knowledge import knowledge_path
 from bot.authority import amounts
 from bot.authority import kind as kinds
-from bot.authority.amounts import Amount
+from bot.authority.amounts import Amount, phrases
 from bot.authority.knowledge import LANGUAGE_FILE, Language, compile_pattern, load_language
 from bot.authority.matrix import matrix
 
@@ -91,17 +91,12 @@ def find_amounts(text: str, lang: Language | None = None, english: bool = False)
     return amounts.find_amounts(text, lang or language(), english=english)
 
 
-def _phrases(words: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" if w[-1].isalnum() else rf"(?<!\w){re.escape(w)}"
-                               for w in sorted(words, key=len, reverse=True)))
-
-
 _TIME_WORDS = ("år", "måned", "månad", "mnd", "uke", "veke", "dag", "time", "halvår", "kvartal", "year", "month", "week", "day", "hour", "annum")
 
 
 def _unit_price(before: str, after: str, lang: Language) -> str | None:
     """"" for "stykkpris 4 000" / "4 000 per stk", the noun for "6 000 per bil", else None."""
-    words = _phrases(lang.unit_price_words)
+    words = phrases(lang.unit_price_words)
     if words.search(before[-20:]) or words.match(after.lstrip(" ,")) or words.search(after[:25]):
         return ""
     per = re.search(r"\b(?:per|pr\.?)\s+([a-zæøå][\w-]*)", after[:45])
@@ -146,7 +141,6 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
     # "2 x 1 år", "to ettårige opsjoner" (2 1-årige), "two one-year options" (2 1-year)
     text = re.sub(rf"(?<![\d,.])(\d+)\s*(?:x|ganger|gonger|times)?\s+(\d+)\s*-?({_UNITS})(?!\w)",
                   lambda m: f"{int(m.group(1)) * int(m.group(2))} {m.group(3)}", text)
-    option_re = _phrases(lang.option_words) if lang.option_words else None
     option_stem = re.compile("|".join(re.escape(w) for w in lang.option_words))
     base: int | None = None
     options = 0
@@ -179,7 +173,6 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
         else:
             continue
         texts.append(chain.strip())
-    del option_re
     if base is None:
         return None
     return Period(total_months=base + options, base_months=base, option_months=options, text=" + ".join(texts))
@@ -231,11 +224,9 @@ def find_kind(text: str, lang: Language | None = None) -> tuple[str | None, dict
     for m in kept:
         scores[m.kind] = scores.get(m.kind, 0) + _weight(m, kept, text, lang)
     words = [m.word for m in sorted(kept, key=lambda x: x.start)]
-    tokens = text.strip(" ?.!").split()
-    for n in (3, 1):  # a reply to "which kind?" (or a card choice appended): ends with a kind id or name
-        tail = "_".join(tokens[-n:]).replace("-", "_") if len(tokens) >= n else ""
-        if tail in lang.kinds:
-            return tail, {tail: 1}, [tail]
+    tail = kinds.tail_kind(text, lang)  # a reply to "which kind?" (or a card choice appended)
+    if tail:
+        return tail, {tail: 1}, [tail]
     if not scores:
         return None, scores, words
     best = max(scores.values())
@@ -293,8 +284,8 @@ def parse(question: str) -> Facts:
             facts.times_per_year = amounts.times_per_year(text, lang)
     # a VAT word said once for the whole question applies to the amount if it had none near it
     if facts.amount_nok is not None and facts.vat is None:
-        has_in = bool(_phrases(lang.vat.included).search(text))
-        has_ex = bool(_phrases(lang.vat.excluded).search(text))
+        has_in = bool(phrases(lang.vat.included).search(text))
+        has_ex = bool(phrases(lang.vat.excluded).search(text))
         if has_in != has_ex:
             facts.vat = "included" if has_in else "excluded"
     facts.framework = any(compile_pattern(w).search(text) for w in lang.framework_words)
@@ -332,11 +323,11 @@ def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
     for amount in sorted(amounts, key=lambda a: -a.start):
         out = out[:amount.start] + " " + out[amount.start + len(amount.text):]
     words = lang.amounts
-    phrases = [*lang.vat.included, *lang.vat.excluded, *lang.per_year, *lang.per_month, *lang.unit_price_words,
+    removable = [*lang.vat.included, *lang.vat.excluded, *lang.per_year, *lang.per_month, *lang.unit_price_words,
                *words.per_occasion, *words.per_week, *words.frequency_words, *lang.search_stopwords,
                *words.bounds.below, *words.bounds.at_most, *words.bounds.above, *words.bounds.at_least]
     out = re.sub(rf"(?<![\w])\d+\s*(?:{'|'.join(re.escape(w) for w in words.times_words)})(?![\w])", " ", out)
-    out = _phrases(phrases).sub(" ", out)
+    out = phrases(removable).sub(" ", out)
     out = _PERIOD.sub(lambda m: " " if _ELEMENT.findall(m.group(0)) and re.search(r"[a-zæøå+]", m.group(0)) else m.group(0), out)
     out = _without_concepts(out, lang)
     out = re.sub(r"[?!.,;:()«»\"]+", " ", out)
