@@ -141,3 +141,14 @@ def test_the_kofa_case_is_not_a_direct_purchase() -> None:
 )
 def test_periods_with_options_in_every_language(text: str, months: int) -> None:
     assert parse(text).period_months == months
+
+
+@pytest.mark.parametrize(
+    ("text", "nok", "low"),
+    [("200-300 000 til møbler", 300_000, 200_000), ("2-3 mill til møbler", 3_000_000, 2_000_000),
+     ("between NOK 2 and 3 million", 3_000_000, 2_000_000), ("mellom 300 000 og 400 000", 400_000, 300_000),
+     ("0-300 000 kr", 300_000, None)],
+)
+def test_ranges_count_at_the_upper_end(text: str, nok: int, low: int | None) -> None:
+    facts = parse(text)
+    assert (facts.amount_nok, facts.amount_low) == (nok, low)

@@ -146,45 +146,36 @@ def _norm(word: str) -> str:
 
 
 def _ranges(found: list[Amount], text: str, lang: Language) -> None:
-    """"200-300 000", "2–3 mill", "mellom 300 000 og 400 000": one amount, the upper end, with the
-    lower end kept. A lower number without a multiplier of its own takes the upper one's scale."""
-    joiner = re.compile(rf"^\s*(?:-|–|—|{_alternation(tuple(lang.amounts.range_joiners))})\s*$")
+    """"mellom 300 000 og 400 000", "200-300 000", "2–3 mill": one amount, the upper end (the
+    estimate must not be split low), with the lower end kept for the explanation."""
+    joiner = rf"(?:-|–|—|{_alternation(tuple(lang.amounts.range_joiners))})"
     i = 0
-    while i < len(found) - 1:
+    while i < len(found) - 1:  # two amounts the scanner found: "300 000 til 400 000"
         a, b = found[i], found[i + 1]
-        between = text[a.start + len(a.text):b.start]
-        if joiner.match(between) and a.nok <= b.nok * 1.0001:
-            low = a.nok
-            bare = re.fullmatch(r"\d+", a.text.strip())
-            if bare and b.nok >= 1000 and low < b.nok / 10:
-                scale = 10 ** (len(str(int(b.nok))) - len(str(int(low))))
-                low = low * scale if low * scale <= b.nok else low * scale / 10
+        if re.fullmatch(rf"\s*{joiner}\s*", text[a.start + len(a.text):b.start]) and a.nok <= b.nok:
+            low = _scale_like(a.nok, b) if a.nok * 1000 <= b.nok else a.nok  # "NOK 2 and 3 million"
             b.low, b.text, b.start = low, text[a.start:b.start + len(b.text)].strip(), a.start
             del found[i]
-            continue
-        i += 1
-    # a small bare number joined to a money amount was skipped by the scanner: "2-3 mill", "200-300 000"
-    for amount in found:
-        head = re.search(rf"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:-|–|—|{_alternation(tuple(lang.amounts.range_joiners))})\s*$",
-                         text[:amount.start])
+        else:
+            i += 1
+    for amount in found:  # a bare lower end the scanner skipped (too small alone): "2-3 mill", "200-300 000"
+        head = re.search(rf"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*{joiner}\s*$", text[:amount.start])
         if head is None or amount.low is not None:
             continue
-        low = float(head.group(1).replace(",", "."))
-        if low <= 0:
-            continue
-        if low < amount.nok / 10:
-            digits_upper = re.sub(r"\D", "", re.match(r"[\d.,' ]+", re.sub(r"^\D*", "", amount.text)).group(0)
-                                  if re.search(r"\d", amount.text) else "")
-            upper_number = float(digits_upper) if digits_upper else amount.nok
-            factor = amount.nok / upper_number if upper_number else 1
-            low = low * factor
-            if low < amount.nok / 10:  # "200-300 000": scale the bare 200 to the upper's digits
-                scale = 10 ** (len(str(int(amount.nok))) - len(str(int(low))))
-                low = low * scale if low * scale <= amount.nok else low * scale / 10
-        if low <= amount.nok:
-            amount.low = low
-            amount.text = text[head.start(1):amount.start + len(amount.text)].strip()
-            amount.start = head.start(1)
+        low = _scale_like(float(head.group(1).replace(",", ".")), amount)
+        if 0 < low <= amount.nok:
+            amount.low, amount.start = low, head.start(1)
+            amount.text = text[head.start(1):head.start(1) + len(head.group(0)) + len(amount.text)].strip()
+
+
+def _scale_like(low: float, upper: Amount) -> float:
+    """A bare lower end in the upper end's unit: "2-3 mill" → 2 000 000, "200-300 000" → 200 000."""
+    number = re.search(r"\d[\d.,' ]*", upper.text)
+    written = read_number(number.group(0).strip(" .,'")) if number else None
+    low *= upper.nok / written if written else 1  # the upper's multiplier ("mill")
+    while 0 < low and low * 10 <= upper.nok:  # the upper's digits ("300 000")
+        low *= 10
+    return low
 
 
 def _context(amount: Amount, text: str, lang: Language) -> None:
