@@ -9,11 +9,11 @@ taxonomy's classifier (`bot.taxonomy.classify(text) -> [FieldHit]`) which fields
 about and then:
 
 - one kind: that kind;
-- a field with `also` kinds: verbs in the question pick one (installing, building,
+- a field with `also` kinds: a verb in the question can pick one of them (installing, building,
   rehabilitating → works; maintaining, servicing, operating → services; buying, delivering →
-  goods, only when nothing more specific is said); when the verbs leave two kinds (or none, for
-  a field that can really be either), the question allows two kinds: `choices` holds them and
-  the answer offers the two as buttons;
+  goods, only when nothing more specific is said); without such a verb the field's own kind;
+  when verbs pick two different kinds, the question really allows two: `choices` holds them
+  and the answer offers the two as buttons;
 - the flags of the fields found become the matrix's cues (`taxonomy.flag_cues` in
   `knowledge/authority/language.yaml`).
 
@@ -71,7 +71,12 @@ def _verb_kinds(text: str, lemmas: str, lang: Language) -> list[str]:
 
 
 def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -> KindReading | None:
-    """The kind read through the taxonomy, or None when it finds no field sure enough."""
+    """The kind read through the taxonomy, or None when it finds no field sure enough.
+
+    The best field decides: its `kind`, unless a verb in the question picks one of its `also`
+    kinds; when verbs pick two different kinds, the question allows both (`choices`). Flags come
+    from the best field and the fields scoring close to it with the same kind (several things of
+    one kind: "arbeidsklær og sengetøy")."""
     classify = classify or classifier()
     if classify is None:
         return None
@@ -79,18 +84,15 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
     hits = [h for h in classify(text) if float(h.score) >= settings.min_score]
     if not hits:
         return None
-    top = float(hits[0].score)
-    close = [h for h in hits if float(h.score) >= top * settings.close_share]
+    best = hits[0]
+    close = [best] + [h for h in hits[1:] if float(h.score) >= float(best.score) * settings.close_share
+                      and h.field.kind == best.field.kind]
     reading = KindReading(source="taxonomy", fields=[h.field.id for h in close],
                           words=[h.field.name.nb for h in close],
                           scores={h.field.id: round(float(h.score), 3) for h in close})
     flags = {flag for h in close for flag in h.field.flags}
     reading.cues = sorted({settings.flag_cues[f] for f in flags if f in settings.flag_cues})
-    candidates: list[str] = []
-    for hit in close:
-        for kind in (hit.field.kind, *hit.field.also):
-            if kind not in candidates:
-                candidates.append(kind)
+    candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
     if len(candidates) == 1:
         reading.kind = candidates[0]
         return reading
@@ -99,12 +101,10 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
     verbs = [k for k in _verb_kinds(text, lemma_text(text), lang) if k in candidates]
     specific = [k for k in verbs if k not in settings.generic_verb_kinds]
     chosen = specific or verbs
-    if len(chosen) == 1:
-        reading.kind = chosen[0]
-    else:  # two verbs of different kinds, or none for a field that can be either: both are possible
-        primary = hits[0].field.kind
-        pool = sorted(chosen, key=lambda k: (k != primary, candidates.index(k))) if chosen else candidates
-        reading.choices = pool[:2]
+    if len(chosen) >= 2:  # "installere og vedlikeholde": the question allows both
+        reading.choices = sorted(chosen, key=lambda k: (k != best.field.kind, candidates.index(k)))[:2]
+    else:  # a verb picks one of the field's kinds; without one, the field's own kind
+        reading.kind = chosen[0] if chosen else best.field.kind
     return reading
 
 
