@@ -74,9 +74,9 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
     """The kind read through the taxonomy, or None when it finds no field sure enough.
 
     The best field decides: its `kind`, unless a verb in the question picks one of its `also`
-    kinds; when verbs pick two different kinds, the question allows both (`choices`). Flags come
-    from the best field and the fields scoring close to it with the same kind (several things of
-    one kind: "arbeidsklær og sengetøy")."""
+    kinds; when verbs pick two different kinds, the question allows both (`choices`). The flags
+    are those of the best field and of fields tied with it (same kind, within `close_share`):
+    when the taxonomy cannot tell two readings apart, a requirement of either is kept, not missed."""
     classify = classify or classifier()
     if classify is None:
         return None
@@ -90,7 +90,7 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
     reading = KindReading(source="taxonomy", fields=[h.field.id for h in close],
                           words=[h.field.name.nb for h in close],
                           scores={h.field.id: round(float(h.score), 3) for h in close})
-    flags = {flag for h in close for flag in h.field.flags}
+    flags = {flag for h in close for flag in h.field.flags}  # any equally good reading: no requirement missed
     reading.cues = sorted({settings.flag_cues[f] for f in flags if f in settings.flag_cues})
     candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
     if len(candidates) == 1:

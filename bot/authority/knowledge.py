@@ -461,7 +461,7 @@ class TaxonomyUse(Strict):
     """How the authority answer uses the taxonomy (bot.authority.kind)."""
 
     min_score: float = Field(ge=0, le=1)  # a field hit below this is not taken as what is bought
-    close_share: float = Field(gt=0, le=1)  # hits within this share of the best count too
+    close_share: float = Field(gt=0, le=1)  # hits within this share of the best are a tie with it
     flag_cues: dict[str, str] = Field(default_factory=dict)  # taxonomy flag -> matrix cue
     kind_verbs: dict[str, list[str]] = Field(default_factory=dict)  # verbs that pick a field's kind
     generic_verb_kinds: list[str] = Field(default_factory=list)  # kinds whose verbs yield to more specific ones
