@@ -75,7 +75,7 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
 
     The best field decides: its `kind`, unless a verb in the question picks one of its `also`
     kinds; when verbs pick two different kinds, the question allows both (`choices`). The flags
-    are those of the best field and of fields tied with it (same kind, within `close_share`):
+    are those of the best field and of fields tied with it (within `close_share`):
     when the taxonomy cannot tell two readings apart, a requirement of either is kept, not missed."""
     classify = classify or classifier()
     if classify is None:
@@ -85,8 +85,7 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
     if not hits:
         return None
     best = hits[0]
-    close = [best] + [h for h in hits[1:] if float(h.score) >= float(best.score) * settings.close_share
-                      and h.field.kind == best.field.kind]
+    close = [best] + [h for h in hits[1:] if float(h.score) >= float(best.score) * settings.close_share]
     reading = KindReading(source="taxonomy", fields=[h.field.id for h in close],
                           words=[h.field.name.nb for h in close],
                           scores={h.field.id: round(float(h.score), 3) for h in close})
