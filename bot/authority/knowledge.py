@@ -535,7 +535,9 @@ def load_language(path: str | Path = LANGUAGE_FILE, matrix: Matrix | None = None
                  for flag, cue in language.taxonomy.flag_cues.items() if cue not in used_cues]
     problems += [f"taxonomy.kind_verbs.{k}: not a kind of the matrix" for k in language.taxonomy.kind_verbs
                  if k not in matrix.kind_ids()]
-    problems += [f"cues: the matrix uses cue '{c}' but it has no words here" for c in sorted(used_cues - set(language.cues))]
+    from_taxonomy = set(language.taxonomy.flag_cues.values())  # given by the taxonomy's flags
+    problems += [f"cues: the matrix uses cue '{c}' but it has no words here and no taxonomy flag gives it"
+                 for c in sorted(used_cues - set(language.cues) - from_taxonomy)]
     if problems:
         raise KnowledgeError(f"{path}: " + "; ".join(problems))
     return language
