@@ -52,7 +52,7 @@ def test_issue_example_furniture_without_agreement() -> None:
 def test_json_has_the_fields_of_the_issue_and_the_extras() -> None:
     data = analyse("hvem kan signere en kontrakt på 3 mill for konsulenttjenester?", AS_OF).to_json()
     assert data["band"] == "E" and data["signer"] == "kommunalsjef" and data["performed_by"] == "innkjopsseksjonen"
-    assert set(data["requirements"]) == {"doffin", "ted", "kgv", "skatteattest", "lonns_og_arbeidsvilkar"}
+    assert set(data["requirements"]) == {"protokoll", "klima_30", "doffin", "ted", "kgv", "skatteattest", "lonns_og_arbeidsvilkar"}
     assert data["lead_time"] == {"competition_months": 6, "start_months_before_expiry": 9}
     used = {t["id"]: t for t in data["thresholds_used"]}
     assert used["eos_varer_tjenester"] == {"id": "eos_varer_tjenester", "name": "EØS-terskel, varer og tjenester (kommuner)",
@@ -102,6 +102,47 @@ def test_vat_and_period_arithmetic() -> None:
     assert any(s.key == "framework_years" for s in framework.steps)
 
 
+# The matrix, chapters 4 and 6 (clarified 04.12.2026): protocol and climate weighting in every
+# competition from 100 000 (B–E); "ask at least 3" only in B and C (D and E are announced).
+BAND_REQUIREMENTS = {
+    "A": ["prissammenligning"],
+    "B": ["tre_leverandorer", "protokoll", "klima_30"],
+    "C": ["tre_leverandorer", "protokoll", "klima_30", "kgv", "skatteattest"],
+    "D": ["protokoll", "klima_30", "doffin", "kgv", "skatteattest"],
+    "E": ["protokoll", "klima_30", "doffin", "ted", "kgv", "skatteattest"],
+}
+
+
+@pytest.mark.parametrize(("value", "band"), [(50_000, "A"), (300_000, "B"), (800_000, "C"), (1_800_000, "D"), (2_400_000, "E")])
+def test_requirement_set_of_every_band(value: int, band: str) -> None:
+    # goods with no cross-cutting trigger (no textiles, ICT, food, toys, vehicles; 12 months)
+    result = analyse(f"kjøp av kontormøbler for {value} kr", AS_OF)
+    assert (result.band, result.requirements) == (band, BAND_REQUIREMENTS[band])
+
+
+def test_protocol_and_climate_in_every_competition_and_three_suppliers_only_in_b_and_c() -> None:
+    for band, required in BAND_REQUIREMENTS.items():
+        competition = band != "A"
+        assert ("protokoll" in required and "klima_30" in required) is competition
+        assert ("tre_leverandorer" in required) is (band in {"B", "C"})
+
+
+@pytest.mark.parametrize(("value", "approver", "mini", "requirements"), [
+    (80_000, "ansatt_med_bestillingsfullmakt", True, []),
+    (300_000, "enhetsleder", True, []),
+    (800_000, "kommunalsjef", False, []),
+    (800_000, "kommunalsjef", True, ["minikonkurranse"]),
+    (3_000_000, "kommunalsjef", True, ["minikonkurranse"]),
+])
+def test_rule0_carries_only_the_approval_and_mini_competition(value, approver, mini, requirements) -> None:
+    description = "Avrop over 500 000 skjer ved minikonkurranse." if mini else "Bestilling i e-handel."
+    find = lambda text, as_of: [("LK-1", description, "Arbeidsklær og biler", "active")]  # noqa: E731
+    # textiles, vehicles, a long period: all cross-cutting triggers, none of which applies to a call-off
+    result = analyse(f"arbeidsklær og elbiler for {value} kr, 3 år + 1 + 1", AS_OF, find_agreements=find)
+    assert (result.rule, result.approver, result.band, result.signer) == ("framework", approver, None, None)
+    assert result.requirements == requirements
+
+
 def test_cross_cutting_requirements() -> None:
     assert "lonns_og_arbeidsvilkar" in analyse("ombygging for 2 300 000", AS_OF).requirements
     assert "lonns_og_arbeidsvilkar" not in analyse("ombygging for 2 299 999", AS_OF).requirements
@@ -132,7 +173,7 @@ def test_rule0_active_agreement_replaces_the_procedure() -> None:
         "approver": "enhetsleder", "performed_by": "enheten", "signer": None, "requirements": [], "missing": [],
     }
     # the search gets what is bought, without the amount and without the procedure question
-    assert find.calls == [("jeg skal kjøpe nye møbler til personalrommet for", AS_OF)]
+    assert find.calls == [("møbler til personalrommet", AS_OF)]
 
 
 def test_rule0_also_says_what_applies_if_the_agreement_does_not_cover_the_need() -> None:
@@ -144,10 +185,12 @@ def test_rule0_also_says_what_applies_if_the_agreement_does_not_cover_the_need()
     assert result.otherwise is not None
     assert (result.otherwise.band, result.otherwise.performed_by, result.otherwise.signer) == (
         "D", "innkjopsseksjonen", "kommunalsjef")
-    assert result.to_json()["otherwise"]["requirements"] == ["doffin", "kgv", "skatteattest"]
+    assert result.to_json()["otherwise"]["requirements"] == ["protokoll", "klima_30", "doffin", "kgv", "skatteattest"]
     from bot.authority.render import authority_answer
     nb, en = authority_answer(result, "nb"), authority_answer(result, "en")
-    assert "bånd D" in nb.text and "band D" in en.text
+    # plain words: who does it and who signs, no band letter outside the details
+    assert "innkjøpsseksjonen gjennomfører, kommunalsjefen signerer" in nb.text and "bånd" not in nb.text.lower()
+    assert "the procurement section carries it out, the kommunalsjef signs" in en.text and "band" not in en.text.lower()
 
 
 def test_no_fallback_procedure_when_it_cannot_be_determined() -> None:
@@ -302,4 +345,20 @@ def test_search_gets_the_subject_without_amounts() -> None:
     find = finder("LK-2022-013")
     analyse("må vi kunngjøre vedlikehold av heisene, 1,8 mill over fire år? inkl. mva", AS_OF, find_agreements=find)
     (text, _), = find.calls
-    assert "1,8" not in text and "mill" not in text and "mva" not in text and "vedlikehold av heisene" in text
+    assert text == "vedlikehold heisene"
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("kontrakt på 800 000 for vakttjenester", "vakttjenester"),
+        ("NOK 800,000 contract for security guards, who signs?", "security guards"),
+        ("tolketjenester, ca. 40 000 per gang, 12 ganger i året", "tolketjenester"),
+        ("Snøfreser til vaktmesteren, under 100 000 inkl. mva, hvem må godkjenne?", "snøfreser til vaktmesteren"),
+        ("kven skal signere kontrakten for reinhald, 2 år + 1 + 1 til 300 000 kroner i året?", "reinhald"),
+    ],
+)
+def test_search_gets_only_the_thing(question: str, subject: str) -> None:
+    find = finder("LK-2022-013")
+    analyse(question, AS_OF, find_agreements=find)
+    assert [text for text, _ in find.calls] == [subject]

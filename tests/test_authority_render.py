@@ -27,7 +27,8 @@ def _walk(node):
 def test_band_answer_short_first_with_details_on_request() -> None:
     answer = authority_answer(analyse("ombygging av kjøkkenet for ca 900 000 kr", AS_OF), "nb")
     assert answer.kind == "authority"
-    assert answer.text.startswith("Bånd C – FOA del I")
+    assert answer.text.startswith("Innkjøpsseksjonen gjennomfører en konkurranse sammen med enheten.")
+    assert "bånd" not in answer.text.lower()  # the band letter only in the details, with its explanation
     assert "Kommunalsjef" in answer.text and "Spør minst 3 leverandører." in answer.text
     assert "Seriøsitetskrav" in answer.text
     assert "innkjop@lorenskog.kommune.example" in answer.text
@@ -44,13 +45,13 @@ def test_band_answer_short_first_with_details_on_request() -> None:
 
 def test_english_answer() -> None:
     answer = authority_answer(analyse("hvem kan signere en kontrakt på 3 mill for konsulenttjenester?", AS_OF), "en")
-    assert answer.text.startswith("Band E")
+    assert answer.text.startswith("The procurement section announces a competition in Doffin and TED")
     assert "NOK 3,000,000" in answer.text and "Notice in TED" in answer.text
 
 
 def test_band_a_says_the_matrix_has_no_lead_time() -> None:
     answer = authority_answer(analyse("rådgivning for 50 000", AS_OF), "nb")
-    assert "Matrisen angir ingen ledetid for bånd A." in answer.text
+    assert "Direktekjøp har ingen fast ledetid." in answer.text
 
 
 def test_framework_answer() -> None:
@@ -95,7 +96,7 @@ def test_silent_answer_refers_to_the_procurement_section() -> None:
 
 def test_every_string_has_both_languages() -> None:
     texts = strings("authority")
-    assert "title_band" in texts and texts.get("title_band", "en", band="A", regulation="x") == "Band A – x"
+    assert "title_band" in texts and texts.get("band_explained", "en", band="A", regulation="x") == "Value band A of the authority matrix: x."
 
 
 # ---- CLI ---------------------------------------------------------------------------------------------
@@ -163,3 +164,27 @@ def test_framework_without_value_names_the_agreement_and_asks_for_the_value() ->
     assert titles == ["under 100 000", "100 000 – 499 999", "500 000 og over"]
     after = analyse("100 000–499 999 kr", AS_OF, find_agreements=find, previous=answer.data)
     assert (after.framework_agreement, after.approver) == (["LK-2024-007"], "enhetsleder")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "first"),
+    [
+        ("må det på Doffin? renhold for 2 mill", "nb", "Må det kunngjøres? Ja, i Doffin – men ikke i TED"),
+        ("må det i TED? renhold for 3 mill", "nb", "Må det kunngjøres? Ja: konkurransen kunngjøres i Doffin og i TED."),
+        ("må dette lysast ut? konsulenttenester for 400 000", "nb", "Må det kunngjøres? Nei: under den nasjonale terskelen på 1 300 000 kr"),
+        ("do we have to publish it in Doffin? consultancy (tjenester) for NOK 400,000", "en", "Must it be announced? No"),
+        ("holder det med ett tilbud? konsulenttjenester for 80 000", "nb", "Holder det med direktekjøp? Ja: under 100 000 kr"),
+        ("kan vi fortsette med direktekjøp av rådgivning for 300 000?", "nb", "Holder det med direktekjøp eller ett tilbud? Nei: spør minst 3 leverandører."),
+        ("is one quote enough? consultancy (tjenester) for NOK 2,000,000", "en", "Is a direct purchase or one quote enough? No: notice in Doffin"),
+    ],
+)
+def test_a_yes_or_no_question_gets_its_answer_first(question: str, lang: str, first: str) -> None:
+    answer = authority_answer(analyse(question, AS_OF), lang)
+    assert answer.text.splitlines()[1].startswith(first)
+
+
+def test_the_title_says_what_to_do_and_the_band_is_explained_in_the_details() -> None:
+    answer = authority_answer(analyse("konsulenttjenester for 1,5 mill", AS_OF), "nb")
+    assert answer.text.splitlines()[0] == "Innkjøpsseksjonen kunngjør en konkurranse i Doffin og gjennomfører den."
+    details = next(n for n in _walk(answer.card) if n.get("id") == DETAILS_ID)
+    assert details["items"][0]["text"] == "Verdibånd D i fullmaktsmatrisen: FOA del I og II."

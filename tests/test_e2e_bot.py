@@ -185,7 +185,7 @@ async def test_authority_clarify_submit_completes_the_question(bot: RunningBot, 
     await bot.post(A.submit(submits[1]["data"], connector.url))
     answer = (await connector.wait_for(2))[1]
     assert "Omtrent hvor mye" not in answer.text  # answered, not asked again
-    assert "Bånd" in answer.text or "rammeavtale" in answer.text  # a value band, or rule 0 (an agreement covers it)
+    assert "signerer" in answer.text or "rammeavtale" in answer.text  # who signs, or rule 0 (an agreement covers it)
 
 
 async def test_unknown_card_verb_gets_a_plain_answer(plain_bot: RunningBot, connector: FakeConnector) -> None:

@@ -177,9 +177,9 @@ async def test_two_servers_one_sync_both_answer_from_the_new_index(
                            "hvem kan signere en kontrakt på 800 000 kr for kjøp av varer?")
         follow_up = await _ask(session, servers[1], connector, "a:shared", "og for 2 mill?")
         alone = await _ask(session, servers[1], connector, "a:fresh", "og for 2 mill?")
-        assert "Bånd C" in first
-        assert "Bånd D" in follow_up and "2 000 000" in follow_up, follow_up[:400]
-        assert "Bånd D" not in alone  # without the stored state the follow-up means nothing
+        assert "Verdibånd C" in first  # the band, explained in the card's details
+        assert "Verdibånd D" in follow_up and "2 000 000" in follow_up, follow_up[:400]
+        assert "Verdibånd D" not in alone  # without the stored state the follow-up means nothing
 
 
 async def test_each_scheduled_job_runs_once_per_tick_across_both(

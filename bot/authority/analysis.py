@@ -17,7 +17,8 @@ from typing import Any
 
 from bot.authority import matrix as mx
 from bot.authority.knowledge import Matrix
-from bot.authority.parse import Facts, compile_pattern, excl_vat, language, parse
+from bot.authority import dates
+from bot.authority.parse import Facts, compile_pattern, excl_vat, language, normalise, parse
 
 FindAgreements = Callable[[str, dt.date], Any]
 
@@ -58,6 +59,7 @@ class AuthorityResult:
     requirements: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     # extras
+    value_bound: str | None = None  # below | at_most | above | at_least: the value is a limit
     rule: str = "band"  # band | framework | incomplete | silent
     ask: str | None = None  # what to ask first: value | kind | period
     agreements: list[AgreementRef] = field(default_factory=list)
@@ -85,6 +87,7 @@ class AuthorityResult:
             "signer": self.signer,
             "requirements": list(self.requirements),
             "missing": list(self.missing),
+            "value_bound": self.value_bound,
             "question": self.question,
             "as_of": self.as_of.isoformat(),
             "rule": self.rule,
@@ -150,6 +153,7 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
         merged.option_months, merged.period_text = new.option_months, new.period_text
     if new.kind is not None:
         merged.kind, merged.kind_scores, merged.kind_words = new.kind, new.kind_scores, new.kind_words
+        merged.kind_choices = []
     merged.cues = sorted(set(merged.cues) | set(new.cues))
     merged.silent = sorted(set(merged.silent) | set(new.silent))
     merged.framework = prev.framework or new.framework
@@ -194,9 +198,11 @@ def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
     return ref
 
 
-def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix) -> tuple[list[AgreementRef], list[AgreementRef]]:
+def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
+         pinned: list[str] | None = None) -> tuple[list[AgreementRef], list[AgreementRef]]:
     """Active and inactive agreements from the injected search (a list, or a search result with
-    `.hits` and `.no_active_agreement`)."""
+    `.hits` and `.no_active_agreement`). `pinned`: the agreement(s) an earlier agreement answer
+    gave for this need; a follow-up is about those."""
     found = find_agreements(text, as_of)
     mini_words = m.call_off.mini_competition.description_words
     hits: Iterable[Any]
@@ -207,6 +213,8 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix) 
         no_active = bool(getattr(found, "no_active_agreement", False))
         inactive_extra = list(_get(found, "inactive", "inactive_matches", "inactive_hits") or [])
         floor = language().rule0_min_score
+        if pinned:
+            hits = [h for h in hits if str(_get(h, "id", "agreement_id")) in pinned] or hits
         hits = [h for h in hits if _get(h, "score") is None or float(_get(h, "score")) >= floor]
         hits = _top(hits)  # the agreement that covers it: the best hit (one register id per agreement,
         # also for agreements with several suppliers)
@@ -242,28 +250,56 @@ def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str 
         return None, "value", facts.period_months
     months = facts.period_months
     gross = facts.amount_nok
+    per = facts.per
     steps.append(Step("amount", {"text": facts.amount_text, "nok": round(facts.amount_nok)}))
+    if facts.amount_low is not None:
+        steps.append(Step("range", {"low": round(facts.amount_low), "nok": round(facts.amount_nok)}))
     if facts.period_months:
         steps.append(Step("period", {"months": facts.period_months, "base_months": facts.base_months,
                                      "option_months": facts.option_months}))
     if facts.quantity:
         gross = facts.amount_nok * facts.quantity
         steps.append(Step("quantity", {"nok": round(facts.amount_nok), "quantity": facts.quantity, "total": round(gross)}))
-    if facts.per in {"year", "month"}:
+    recurring = False
+    if per == "occasion":  # "40 000 per gang, 12 ganger i året": repeated purchases of one kind
+        if not facts.times_per_year:
+            return None, "value", months
+        steps.append(Step("per_occasion", {"nok": round(gross), "times": facts.times_per_year,
+                                           "total": round(gross * facts.times_per_year)}))
+        gross, per, recurring = gross * facts.times_per_year, "year", True
+    elif per == "week":
+        steps.append(Step("per_week", {"nok": round(gross), "total": round(gross * 52)}))
+        gross, per = gross * 52, "year"
+    if per in {"year", "month"}:
         if months is None:
-            if not facts.framework:
+            if recurring:
+                months = 12  # repeated purchases of the same kind are added up over 12 months
+                steps.append(Step("recurring_12", {}))
+            elif facts.framework:
+                months = m.interpretation.framework_max_years * 12
+                steps.append(Step("framework_years", {"years": m.interpretation.framework_max_years}))
+            else:
                 return None, "period", None
-            months = m.interpretation.framework_max_years * 12
-            steps.append(Step("framework_years", {"years": m.interpretation.framework_max_years}))
         per_period = gross
-        gross = per_period * (months / 12 if facts.per == "year" else months)
-        steps.append(Step(f"per_{facts.per}", {"nok": round(per_period), "months": months, "total": round(gross)}))
+        gross = per_period * (months / 12 if per == "year" else months)
+        steps.append(Step(f"per_{per}", {"nok": round(per_period), "months": months, "total": round(gross)}))
     value = excl_vat(gross, facts.vat)
     if facts.vat == "included":
         steps.append(Step("vat_included", {"gross": round(gross), "net": value, "rate": m.interpretation.vat_rate_percent}))
     elif facts.vat is None:
         steps.append(Step("vat_default", {}))
+    if facts.bound:
+        steps.append(Step(f"bound_{facts.bound}", {"value": value}))
     return value, None, months
+
+
+def effective_value(value: int, bound: str | None) -> int:
+    """The value the bands are applied to: "under 100 000" is at most 99 999; "over 5 mill" more than 5 000 000."""
+    if bound == "below":
+        return max(0, value - 1)
+    if bound == "above":
+        return value + 1
+    return value
 
 
 def _condition_holds(cond: Any, kind: str | None, cues: list[str], value: int, months: int | None,
@@ -325,15 +361,26 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
     m = mx.matrix()
     prev, prev_incomplete = _previous_facts(previous)
     facts = merge(prev, prev_incomplete, parse(question))
+    today = as_of
+    said = dates.find_date(normalise(facts.question or question), today, language())
+    if said:  # "et kjøp vi gjorde i juni 2023": the thresholds in force then
+        as_of = said[0]
+        facts.date, facts.date_text = as_of.isoformat(), said[1]
     result = AuthorityResult(question=facts.question or question, as_of=as_of, facts=facts)
     steps = result.steps
-    result.kind_candidates = [k for k, _ in sorted(facts.kind_scores.items(), key=lambda kv: -kv[1])] or m.kind_ids()
+    if said:
+        steps.append(Step("date", {"text": said[1], "date": as_of.isoformat()}))
+    result.kind_candidates = (list(facts.kind_choices)
+                              or [k for k, _ in sorted(facts.kind_scores.items(), key=lambda kv: -kv[1])] or m.kind_ids())
     if facts.silent:
         result.rule, result.silent = "silent", list(facts.silent)
         return result
 
     value, value_gap, months = _value(facts, m, steps)
     result.value_nok_excl_vat = value
+    result.value_bound = facts.bound if value is not None else None
+    if value is not None:
+        value = effective_value(value, facts.bound)
     result.period_months = facts.period_months
     result.kind = facts.kind
     if facts.kind:
@@ -342,11 +389,14 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
     # rule 0: an active framework agreement covers it
     if find_agreements is not None and "hele_kommunen" not in facts.cues and facts.subject:
         result.search = "used"
-        active, inactive = find(find_agreements, facts.subject, as_of, m)
+        pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
+        active, inactive = find(find_agreements, facts.subject, today, m, pinned=pinned)
+        if pinned and not active:
+            active = [AgreementRef(i) for i in pinned]  # the agreement the earlier answer gave
         result.inactive_agreements = inactive
         if active:
             framework = _framework(result, active, value, value_gap, m)
-            otherwise = analyse(question, as_of, find_agreements=None, previous=previous)
+            otherwise = analyse(question, today, find_agreements=None, previous=previous)
             if otherwise.rule == "band" and otherwise.band:
                 framework.otherwise = otherwise
             return framework
@@ -370,7 +420,7 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
         return result
 
     assert value is not None
-    kind = facts.kind or m.kind_ids()[0]
+    kind = facts.kind or (facts.kind_choices or m.kind_ids())[0]
     outcome = _band_outcome(value, kind, facts, months, as_of, m)
     result.band, result.performed_by, result.signer = outcome.band, outcome.performed_by, outcome.signer
     result.requirements = outcome.requirements
@@ -389,9 +439,10 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
 
 
 def _kind_does_not_matter(value: int, facts: Facts, months: int | None, as_of: dt.date, m: Matrix) -> bool:
+    """Every kind the question allows (its two choices, or any kind) gives the same answer."""
     outcomes = {
         (o.band, o.performed_by, o.signer, tuple(o.requirements))
-        for o in (_band_outcome(value, k, facts, months, as_of, m) for k in m.kind_ids())
+        for o in (_band_outcome(value, k, facts, months, as_of, m) for k in (facts.kind_choices or m.kind_ids()))
     }
     return len(outcomes) == 1
 

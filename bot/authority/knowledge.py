@@ -75,6 +75,7 @@ class SignerRow(Strict):
 
 class Band(Strict):
     id: str = Field(pattern=r"^[A-Z]$")
+    summary: Text  # what the employee does, in plain words (the answer's title)
     lower_threshold: str | None = None
     lower_threshold_by_kind: dict[str, str] | None = None
     regulation: Text
@@ -386,24 +387,114 @@ class VatWords(Strict):
     excluded: list[str] = Field(min_length=1)
 
 
+class Bounds(Strict):
+    """Words before an amount that make it a limit: "under 100 000" is below 100 000 (band A)."""
+
+    below: list[str] = Field(min_length=1)
+    at_most: list[str] = Field(min_length=1)
+    above: list[str] = Field(min_length=1)
+    at_least: list[str] = Field(min_length=1)
+
+
+class AmountWords(Strict):
+    """How money is written (bot.authority.amounts): currency, multipliers, rates and bounds."""
+
+    currency_before: list[str] = Field(min_length=1)
+    currency_after: list[str] = Field(min_length=1)
+    multipliers: dict[str, int] = Field(min_length=1)  # after the number: "350k", "2,5 mill", "350'"
+    multipliers_before: list[str] = Field(default_factory=list)  # "MNOK 1,2" (factor from `multipliers`)
+    currency_only_multipliers: list[str] = Field(default_factory=list)  # "2 m" is money only with a currency
+    half_words: list[str] = Field(default_factory=list)  # "en halv", "half a" (million)
+    count_units: list[str] = Field(default_factory=list)  # a lone number word before these is a number
+    range_joiners: list[str] = Field(default_factory=list)  # "300 000 til 400 000"
+    per_occasion: list[str] = Field(default_factory=list)  # "40 000 per gang"
+    per_week: list[str] = Field(default_factory=list)
+    times_words: list[str] = Field(default_factory=list)  # "12 ganger i året"
+    frequency_units: dict[str, int] = Field(default_factory=dict)  # "… i året": times a year for one
+    frequency_words: dict[str, int] = Field(default_factory=dict)  # "hver måned": 12 times a year
+    bounds: Bounds
+    negations: list[str] = Field(default_factory=list)  # "ikke over 100 000" is at most 100 000
+
+    @model_validator(mode="after")
+    def _before_known(self) -> AmountWords:
+        unknown = [w for w in self.multipliers_before + self.currency_only_multipliers if w not in self.multipliers]
+        if unknown:
+            raise ValueError(f"multipliers_before/currency_only_multipliers: no factor in multipliers for {', '.join(unknown)}")
+        return self
+
+
+class IntentWords(Strict):
+    """Concepts that make a message an authority question (bot.authority.intent)."""
+
+    concepts: dict[str, list[str]] = Field(min_length=1)
+    focus_order: list[str] = Field(default_factory=list)
+    not_concepts: list[str] = Field(default_factory=list)
+
+    @field_validator("concepts")
+    @classmethod
+    def _patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, words in value.items():
+            if not words:
+                raise ValueError(f"{name}: no words")
+            _check_patterns(words)
+        return value
+
+    @model_validator(mode="after")
+    def _focus_known(self) -> IntentWords:
+        unknown = [c for c in self.focus_order if c not in self.concepts]
+        if unknown:
+            raise ValueError(f"focus_order: unknown concept {', '.join(unknown)}")
+        return self
+
+
+class DateWords(Strict):
+    """Words for the date a question is about (bot.authority.dates)."""
+
+    months: list[list[str]] = Field(min_length=12, max_length=12)
+    seasons: dict[str, int] = Field(default_factory=dict)
+    year_prepositions: list[str] = Field(default_factory=list)
+    relative_years: dict[str, int] = Field(default_factory=dict)
+    now_words: list[str] = Field(default_factory=list)
+
+
+class TaxonomyUse(Strict):
+    """How the authority answer uses the taxonomy (bot.authority.kind)."""
+
+    min_score: float = Field(ge=0, le=1)  # a field hit below this is not taken as what is bought
+    close_share: float = Field(gt=0, le=1)  # hits within this share of the best are a tie with it
+    flag_cues: dict[str, str] = Field(default_factory=dict)  # taxonomy flag -> matrix cue
+    kind_verbs: dict[str, list[str]] = Field(default_factory=dict)  # verbs that pick a field's kind
+    generic_verb_kinds: list[str] = Field(default_factory=list)  # kinds whose verbs yield to more specific ones
+
+    @field_validator("kind_verbs")
+    @classmethod
+    def _patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for words in value.values():
+            _check_patterns(words)
+        return value
+
+
 class Language(Strict):
     kinds: dict[str, list[str]]
+    amounts: AmountWords
     cues: dict[str, Cue]
     number_words: dict[str, float]
-    multipliers: dict[str, int]
     vat: VatWords
     per_year: list[str]
     per_month: list[str]
     option_words: list[str]
     framework_words: list[str]
     non_money_units: list[str]
-    authority_question_words: list[str]
+    intent: IntentWords
+    dates: DateWords
+    taxonomy: TaxonomyUse
     silent_topics: dict[str, Cue] = Field(default_factory=dict)
     recipient_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)
     unit_price_words: list[str] = Field(default_factory=list)
     search_stopwords: list[str] = Field(default_factory=list)
     filler_words: list[str] = Field(default_factory=list)
+    linking_words: list[str] = Field(default_factory=list)
     rule0_min_score: float = Field(default=0.0, ge=0)
 
     @field_validator("kinds")
@@ -440,7 +531,13 @@ def load_language(path: str | Path = LANGUAGE_FILE, matrix: Matrix | None = None
     problems += [f"kinds: no words for kind '{k}'" for k in matrix.kind_ids() if k not in language.kinds]
     used_cues = {c for rule in matrix.cross_cutting for cond in rule.any_of for c in cond.cues or []}
     used_cues |= {o.cue for o in matrix.signer_overrides}
-    problems += [f"cues: the matrix uses cue '{c}' but it has no words here" for c in sorted(used_cues - set(language.cues))]
+    problems += [f"taxonomy.flag_cues.{flag}: cue '{cue}' is not used by the matrix"
+                 for flag, cue in language.taxonomy.flag_cues.items() if cue not in used_cues]
+    problems += [f"taxonomy.kind_verbs.{k}: not a kind of the matrix" for k in language.taxonomy.kind_verbs
+                 if k not in matrix.kind_ids()]
+    from_taxonomy = set(language.taxonomy.flag_cues.values())  # given by the taxonomy's flags
+    problems += [f"cues: the matrix uses cue '{c}' but it has no words here and no taxonomy flag gives it"
+                 for c in sorted(used_cues - set(language.cues) - from_taxonomy)]
     if problems:
         raise KnowledgeError(f"{path}: " + "; ".join(problems))
     return language

@@ -13,6 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from agreements_sync.knowledge import knowledge_path
+from bot.authority import amounts
+from bot.authority import kind as kinds
+from bot.authority.amounts import Amount, phrases
 from bot.authority.knowledge import LANGUAGE_FILE, Language, compile_pattern, load_language
 from bot.authority.matrix import matrix
 
@@ -33,26 +36,20 @@ def language() -> Language:
 
 
 @dataclass
-class Amount:
-    """One money amount found in the text."""
-
-    nok: float  # as written, in NOK
-    text: str  # the words it was read from
-    per: str = "total"  # total | year | month
-    vat: str | None = None  # included | excluded | None (not said)
-    start: int = 0
-    unit: str | None = None  # a price per piece: "" (stykkpris, per stk) or the noun ("per bil" → "bil")
-
-
-@dataclass
 class Facts:
     """What a question says, before the matrix is applied. JSON-able (kept for follow-ups)."""
 
     question: str = ""
     amount_nok: float | None = None
     amount_text: str = ""
-    per: str = "total"
+    per: str = "total"  # total | year | month | week | occasion
     vat: str | None = None
+    bound: str | None = None  # below | at_most | above | at_least: the amount is a limit
+    amount_low: float | None = None  # the lower end of a range
+    times_per_year: int | None = None  # how often a purchase "per gang" repeats
+    language: str = "nb"  # nb | nn | en: the language the question is written in
+    date: str | None = None  # ISO date of a past purchase the question is about (its thresholds apply)
+    date_text: str = ""
     period_months: int | None = None
     base_months: int | None = None
     option_months: int = 0
@@ -61,6 +58,9 @@ class Facts:
     kind: str | None = None
     kind_scores: dict[str, int] = field(default_factory=dict)
     kind_words: list[str] = field(default_factory=list)
+    kind_choices: list[str] = field(default_factory=list)  # two kinds the question allows: ask between them
+    kind_source: str = "words"  # taxonomy | words
+    fields: list[str] = field(default_factory=list)  # taxonomy fields the question is about
     cues: list[str] = field(default_factory=list)
     framework: bool = False
     silent: list[str] = field(default_factory=list)
@@ -78,108 +78,25 @@ class Facts:
 
 
 _SPACE = re.compile(r"[\s\u00a0\u202f\u2009]+")
-# 350 000 | 350.000 | 1 800 000,50 | 1,8 | 1.8 | 350
-_NUM = r"\d{1,3}(?:[ .]\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?"
-_THOUSANDS = re.compile(r"^\d{1,3}(?:[ .]\d{3})+(?:,\d+)?$")
 
 
 def normalise(text: str) -> str:
     text = text.lower().replace("–", "-").replace("—", "-").replace("×", "x")
-    text = text.replace("’", "'")
+    text = text.replace("’", "'").replace("´", "'").replace("‘", "'")
     return _SPACE.sub(" ", text).strip()
 
 
-def _number(raw: str) -> float:
-    if _THOUSANDS.match(raw):
-        whole, _, decimals = raw.partition(",")
-        return float(re.sub(r"[ .]", "", whole) + ("." + decimals if decimals else ""))
-    return float(raw.replace(",", "."))
+def find_amounts(text: str, lang: Language | None = None, english: bool = False) -> list[Amount]:
+    """Every money amount in an already normalised text (see `bot.authority.amounts`)."""
+    return amounts.find_amounts(text, lang or language(), english=english)
 
 
-def _words_to_digits(text: str, lang: Language) -> str:
-    """"to år" → "2 år", "ett pluss ett år" → "1 pluss 1 år", "en halv million" → "0,5 million"."""
-    text = re.sub(r"(?<!\w)(?:en |ei |ein )?halv (?=mill|mnok|million)", "0,5 ", text)
-    words = sorted(lang.number_words, key=len, reverse=True)
-    alternation = "|".join(re.escape(w) for w in words)
-    units = r"(?:år|årig|måned|mnd|mill|million|millioner|tusen|pluss|\+|og \w+ år|x |ganger)"
-    pattern = re.compile(rf"(?<![\w,.])({alternation})(?=\s*-?{units})")
-
-    def digits(match: re.Match[str]) -> str:
-        value = lang.number_words[match.group(1)]
-        return (f"{value:g}").replace(".", ",")
-
-    text = pattern.sub(digits, text)
-    glued = re.compile(rf"(?<!\w)({alternation})-?årig")
-    return glued.sub(lambda m: digits(m) + "-årig", text)
-
-
-def _phrases(words: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" if w[-1].isalnum() else rf"(?<!\w){re.escape(w)}"
-                               for w in sorted(words, key=len, reverse=True)))
-
-
-def find_amounts(text: str, lang: Language | None = None) -> list[Amount]:
-    """Every money amount in an already normalised text (number words as digits)."""
-    lang = lang or language()
-    multipliers = sorted(lang.multipliers, key=len, reverse=True)
-    mult_re = "|".join(re.escape(m.strip()) + (r"(?![\w])" if m.strip()[-1].isalnum() else "") for m in multipliers if m.strip() != "000")
-    currency_before = r"(?:kr\.?|nok|kroner)\s*"
-    currency_after = r"(?:\s*(?:,-|kr\.?(?!\w)|kroner|nok(?!\w)))"
-    pattern = re.compile(
-        rf"(?P<cur>{currency_before})?(?P<num>{_NUM})(?:\s*(?P<mult>{mult_re}))?(?P<curafter>{currency_after})?(?P<dash>,-)?"
-    )
-    unit_re = re.compile(
-        r"\s*-?(?:" + "|".join(re.escape(u) for u in lang.non_money_units) + r")(?:-?(?:ene|ane|er|en|et|ar|e|r|s))?(?!\w)"
-    )
-    per_year = _phrases(lang.per_year)
-    per_month = _phrases(lang.per_month)
-    vat_in = _phrases(lang.vat.included)
-    vat_ex = _phrases(lang.vat.excluded)
-    out: list[Amount] = []
-    for match in pattern.finditer(text):
-        if match.start() > 0 and (text[match.start() - 1].isalnum() or text[match.start() - 1] in ".,"):
-            continue  # inside a word or a date ("mars2027", "01.03.2027")
-        raw = match.group("num")
-        value = _number(raw)
-        mult = match.group("mult")
-        money_marked = bool(match.group("cur") or match.group("curafter") or match.group("dash") or mult)
-        after = text[match.end():]
-        if mult:
-            value *= lang.multipliers.get(mult, lang.multipliers.get(mult.rstrip("."), 1))
-        elif not money_marked:
-            if value < 1000 or unit_re.match(after):
-                continue
-            if re.fullmatch(r"\d{4}", raw) and 1900 <= value <= 2100:
-                continue  # a year
-        before = text[max(0, match.start() - 30):match.start()]
-        near_after = after[:40]
-        per = "total"
-        if per_month.search(near_after) or per_month.search(before[-20:]):
-            per = "month"
-        elif per_year.search(near_after) or per_year.search(before[-20:]):
-            per = "year"
-        vat = None
-        window_after, window_before = after[:30], before[-25:]
-        if vat_ex.search(window_after) or vat_ex.search(window_before):
-            vat = "excluded"
-        elif vat_in.search(window_after) or vat_in.search(window_before):
-            vat = "included"
-        out.append(Amount(nok=value, text=match.group(0).strip(), per=per, vat=vat, start=match.start(),
-                          unit=_unit_price(before, after, lang)))
-    # a VAT word said once for the whole question applies to amounts that did not have one near
-    has_in, has_ex = bool(vat_in.search(text)), bool(vat_ex.search(text))
-    if has_in != has_ex:
-        for amount in out:
-            amount.vat = amount.vat or ("included" if has_in else "excluded")
-    return out
-
-
-_TIME_WORDS = ("år", "måned", "mnd", "uke", "dag", "time", "halvår", "kvartal")
+_TIME_WORDS = ("år", "måned", "månad", "mnd", "uke", "veke", "dag", "time", "halvår", "kvartal", "year", "month", "week", "day", "hour", "annum")
 
 
 def _unit_price(before: str, after: str, lang: Language) -> str | None:
     """"" for "stykkpris 4 000" / "4 000 per stk", the noun for "6 000 per bil", else None."""
-    words = _phrases(lang.unit_price_words)
+    words = phrases(lang.unit_price_words)
     if words.search(before[-20:]) or words.match(after.lstrip(" ,")) or words.search(after[:25]):
         return ""
     per = re.search(r"\b(?:per|pr\.?)\s+([a-zæøå][\w-]*)", after[:45])
@@ -202,11 +119,12 @@ def find_quantity(text: str, unit: str, amounts: list[Amount]) -> int | None:
     return None
 
 
+_UNITS = r"årige|årig|år|åra|years|year|yrs|yr|måneder|måned|månader|månad|mnd|months|month"
 _PERIOD = re.compile(
-    r"(?P<chain>(?<![\d,.])\d+(?:[.,]5)?\s*(?:-?(?:år|årig|måneder|måned|mnd)(?!\w))?"
-    r"(?:\s*(?:\+|pluss|og)\s*\d+(?:[.,]5)?\s*(?:-?(?:år|årig|måneder|måned|mnd)(?!\w))?)*)"
+    rf"(?P<chain>(?<![\d,.])\d+(?:[.,]5)?\s*(?:-?(?:{_UNITS})(?!\w))?"
+    rf"(?:\s*(?:\+|pluss|plus|og|and)\s*\d+(?:[.,]5)?\s*(?:-?(?:{_UNITS})(?!\w))?)*)"
 )
-_ELEMENT = re.compile(r"(\d+(?:[.,]5)?)\s*-?(år|årig|måneder|måned|mnd)?")
+_ELEMENT = re.compile(rf"(\d+(?:[.,]5)?)\s*-?({_UNITS})?(?!\w)")
 
 
 @dataclass
@@ -220,8 +138,9 @@ class Period:
 def find_period(text: str, lang: Language | None = None) -> Period | None:
     """The contract period incl. options: "2 år + 1 + 1", "i 3 år med opsjon på 1+1 år", "24 måneder"."""
     lang = lang or language()
-    text = re.sub(r"(\d+)\s*(?:x|ganger)\s*(\d+)\s*(år|måneder|mnd)", lambda m: f"{int(m.group(1)) * int(m.group(2))} {m.group(3)}", text)
-    option_re = _phrases(lang.option_words) if lang.option_words else None
+    # "2 x 1 år", "to ettårige opsjoner" (2 1-årige), "two one-year options" (2 1-year)
+    text = re.sub(rf"(?<![\d,.])(\d+)\s*(?:x|ganger|gonger|times)?\s+(\d+)\s*-?({_UNITS})(?!\w)",
+                  lambda m: f"{int(m.group(1)) * int(m.group(2))} {m.group(3)}", text)
     option_stem = re.compile("|".join(re.escape(w) for w in lang.option_words))
     base: int | None = None
     options = 0
@@ -244,7 +163,8 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
             continue
         months = [round(v * months_each) for v in values]
         before = text[max(0, match.start() - 45):match.start()]
-        is_option = bool(option_stem.search(before)) and base is not None
+        after = text[match.end():match.end() + 12]  # "a 1-year option", "2 ettårige opsjoner"
+        is_option = bool(option_stem.search(before) or option_stem.match(after.lstrip())) and base is not None
         if is_option:
             options += sum(months)
         elif base is None:
@@ -253,7 +173,6 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
         else:
             continue
         texts.append(chain.strip())
-    del option_re
     if base is None:
         return None
     return Period(total_months=base + options, base_months=base, option_months=options, text=" + ".join(texts))
@@ -305,11 +224,9 @@ def find_kind(text: str, lang: Language | None = None) -> tuple[str | None, dict
     for m in kept:
         scores[m.kind] = scores.get(m.kind, 0) + _weight(m, kept, text, lang)
     words = [m.word for m in sorted(kept, key=lambda x: x.start)]
-    tokens = text.strip(" ?.!").split()
-    for n in (3, 1):  # a reply to "which kind?" (or a card choice appended): ends with a kind id or name
-        tail = "_".join(tokens[-n:]).replace("-", "_") if len(tokens) >= n else ""
-        if tail in lang.kinds:
-            return tail, {tail: 1}, [tail]
+    tail = kinds.tail_kind(text, lang)  # a reply to "which kind?" (or a card choice appended)
+    if tail:
+        return tail, {tail: 1}, [tail]
     if not scores:
         return None, scores, words
     best = max(scores.values())
@@ -332,49 +249,118 @@ def find_cues(text: str, lang: Language | None = None, table: dict | None = None
     return cues
 
 
+def text_language(text: str) -> str:
+    """nb, nn or en: the language a question is written in (simplemma's detector; bokmål on a tie)."""
+    from simplemma import langdetect
+
+    scores = dict(langdetect(text, lang=("nb", "nn", "en")))
+    best = max(("nb", "nn", "en"), key=lambda code: (scores.get(code, 0.0), code == "nb"))
+    return best if scores.get(best, 0.0) > 0 else "nb"
+
+
 def parse(question: str) -> Facts:
     lang = language()
-    text = _words_to_digits(normalise(question), lang)
-    facts = Facts(question=question, words=len(re.findall(r"\w+", question)))
-    amounts = find_amounts(text, lang)
+    normalised = normalise(question)
+    text = amounts.words_to_digits(normalised, lang)
+    facts = Facts(question=question, words=len(re.findall(r"\w+", question)), language=text_language(normalised))
+    found = find_amounts(text, lang, english=facts.language == "en")
+    for amount in found:
+        if amount.per == "occasion":
+            continue  # "40 000 per gang" is a price per purchase, not per piece
+        amount.unit = _unit_price(text[max(0, amount.start - 30):amount.start], text[amount.start + len(amount.text):], lang)
     period = find_period(text, lang)
     if period:
         facts.period_months = period.total_months
         facts.base_months = period.base_months
         facts.option_months = period.option_months
         facts.period_text = period.text
-    if amounts:
-        chosen = max(amounts, key=lambda a: _rough_total(a, period))
+    if found:
+        chosen = max(found, key=lambda a: _rough_total(a, period))
         facts.amount_nok, facts.amount_text, facts.per, facts.vat = chosen.nok, chosen.text, chosen.per, chosen.vat
+        facts.bound, facts.amount_low = chosen.bound, chosen.low
         if chosen.unit is not None:
-            facts.quantity = find_quantity(text, chosen.unit, amounts)
-    facts.kind, facts.kind_scores, facts.kind_words = find_kind(text, lang)
-    facts.cues = find_cues(text, lang)
+            facts.quantity = find_quantity(text, chosen.unit, found)
+        if chosen.per == "occasion":
+            facts.times_per_year = amounts.times_per_year(text, lang)
+    # a VAT word said once for the whole question applies to the amount if it had none near it
+    if facts.amount_nok is not None and facts.vat is None:
+        has_in = bool(phrases(lang.vat.included).search(text))
+        has_ex = bool(phrases(lang.vat.excluded).search(text))
+        if has_in != has_ex:
+            facts.vat = "included" if has_in else "excluded"
     facts.framework = any(compile_pattern(w).search(text) for w in lang.framework_words)
     facts.silent = find_cues(text, lang, lang.silent_topics)
-    facts.subject = subject_of(text, amounts, lang)
+    facts.subject = subject_of(text, found, lang)
+    reading = _read_kind(facts, text, lang)
+    # The requirement triggers the taxonomy marks (ethical trade, vehicles, cleaning as a service)
+    # come from its flags once it has them; the cue words cover the rest (innovation, whole municipality).
+    from_flags = set(lang.taxonomy.flag_cues.values()) if kinds.taxonomy_gives_flags() else set()
+    facts.cues = sorted({c for c in find_cues(text, lang) if c not in from_flags} | set(reading.cues if reading else []))
     return facts
 
 
+def _read_kind(facts: Facts, text: str, lang: Language) -> kinds.KindReading | None:
+    """The kind: a reply naming it, else the taxonomy's fields, else the kind words."""
+    explicit = kinds.tail_kind(text, lang)
+    if explicit:
+        facts.kind, facts.kind_scores, facts.kind_words = explicit, {explicit: 1}, [explicit]
+        return None
+    reading = kinds.from_taxonomy(facts.subject or text, lang) if facts.subject else None
+    if reading is None:
+        facts.kind, facts.kind_scores, facts.kind_words = find_kind(text, lang)
+        return None
+    facts.kind, facts.kind_choices, facts.kind_words = reading.kind, reading.choices, reading.words
+    facts.kind_scores = {k: 1 for k in ([reading.kind] if reading.kind else reading.choices)}
+    facts.fields, facts.kind_source = reading.fields, "taxonomy"
+    return reading
+
+
 def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
-    """What the question is about, for the agreement search: the text without amounts, VAT,
-    per-year words, periods and the words that only ask about procedure or authority."""
+    """What the question is about, for the agreement search (rule 0): the thing bought, without
+    amounts, VAT, rates, periods, bounds, the words that ask about procedure or authority (the
+    intent concepts) and filler words. Empty when nothing is left to look up."""
     out = text
     for amount in sorted(amounts, key=lambda a: -a.start):
         out = out[:amount.start] + " " + out[amount.start + len(amount.text):]
-    phrases = [*lang.vat.included, *lang.vat.excluded, *lang.per_year, *lang.per_month, *lang.unit_price_words,
-               *lang.search_stopwords]
-    out = _phrases(phrases).sub(" ", out)
+    words = lang.amounts
+    removable = [*lang.vat.included, *lang.vat.excluded, *lang.per_year, *lang.per_month, *lang.unit_price_words,
+               *words.per_occasion, *words.per_week, *words.frequency_words, *lang.search_stopwords,
+               *words.bounds.below, *words.bounds.at_most, *words.bounds.above, *words.bounds.at_least]
+    out = re.sub(rf"(?<![\w])\d+\s*(?:{'|'.join(re.escape(w) for w in words.times_words)})(?![\w])", " ", out)
+    out = phrases(removable).sub(" ", out)
     out = _PERIOD.sub(lambda m: " " if _ELEMENT.findall(m.group(0)) and re.search(r"[a-zæøå+]", m.group(0)) else m.group(0), out)
+    out = _without_concepts(out, lang)
     out = re.sub(r"[?!.,;:()«»\"]+", " ", out)
-    out = _SPACE.sub(" ", out).strip(" -–")
-    filler = set(lang.filler_words) | set(lang.number_words)
-    if all(word in filler or word.isdigit() for word in re.findall(r"[\w-]+", out)):
-        return ""  # nothing to look up
-    # The phrases that only ask about procedure or authority ("hvilke regler gjelder", "hva må jeg
-    # gjøre", "hvem godkjenner") say nothing about what is needed and would dilute the match.
-    out = _phrases(list(lang.authority_question_words)).sub(" ", out)
-    return _SPACE.sub(" ", out).strip(" -–")
+    filler = set(lang.filler_words) | set(lang.number_words) | set(lang.option_words)
+    linking = set(lang.linking_words)  # "møbler til personalrommet": the search reads "til X" as who it is for
+    kept: list[str] = []
+    for word in re.findall(r"[\w-]+", out):
+        if word in linking:
+            if kept and kept[-1] in linking:
+                kept[-1] = word  # "på for" → "for"
+            elif kept:
+                kept.append(word)
+        elif word not in filler and not word.isdigit() and word.strip("-"):
+            kept.append(word)
+    while kept and kept[-1] in linking:
+        kept.pop()
+    return " ".join(kept)
+
+
+def _without_concepts(text: str, lang: Language) -> str:
+    """The text without the words that name an intent concept (see bot.authority.intent)."""
+    from bot.authority.intent import _lemmas
+
+    patterns = [p for words in lang.intent.concepts.values() for p in words]
+    for pattern in sorted((p for p in patterns if " " in p), key=len, reverse=True):
+        text = compile_pattern(pattern).sub(" ", text)
+    single = [compile_pattern(p) for p in patterns if " " not in p]
+
+    def keep(match: re.Match[str]) -> str:
+        forms = {match.group(0), *_lemmas(match.group(0))}
+        return " " if any(c.fullmatch(f) for c in single for f in forms) else match.group(0)
+
+    return re.sub(r"[\w-]+", keep, text)
 
 
 def _rough_total(amount: Amount, period: Period | None) -> float:
@@ -385,6 +371,8 @@ def _rough_total(amount: Amount, period: Period | None) -> float:
         return amount.nok * months / 12
     if amount.per == "month":
         return amount.nok * months
+    if amount.per == "week":
+        return amount.nok * 52 * months / 12
     return amount.nok
 
 

@@ -7,6 +7,7 @@ matrix does not contain. A result with `missing` becomes a follow-up question wi
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from agreements_sync.knowledge import strings
@@ -102,6 +103,8 @@ def _steps_text(result: AuthorityResult, lang: str) -> list[str]:
         for key in ("nok", "total", "gross", "net", "value", "limit", "min"):
             if isinstance(values.get(key), int | float):
                 values[key] = fmt_nok(values[key], lang)
+        if "date" in values:
+            values["date"] = fmt_date(dt.date.fromisoformat(str(values["date"])), lang)
         if "words" in values:
             values["words"] = ", ".join(values["words"])
         if "ids" in values:
@@ -143,8 +146,9 @@ def _search_note(result: AuthorityResult, lang: str) -> str | None:
     return None
 
 
-def _finish(result: AuthorityResult, lang: str, title: str, body: list[dict[str, Any]], text_lines: list[str]) -> Answer:
-    details = _details(result, lang)
+def _finish(result: AuthorityResult, lang: str, title: str, body: list[dict[str, Any]], text_lines: list[str],
+            explained: str | None = None) -> Answer:
+    details = ([_text(explained)] if explained else []) + _details(result, lang)
     body = [_text(title, weight="Bolder", size="Medium"), *body,
             {"type": "Container", "id": DETAILS_ID, "isVisible": False, "items": details},
             _text(_contact(lang), isSubtle=True, size="Small")]
@@ -153,12 +157,50 @@ def _finish(result: AuthorityResult, lang: str, title: str, body: list[dict[str,
     return Answer(text=text, card=_card(body, actions), kind="authority", data=result.to_json())
 
 
+def _focus_line(result: AuthorityResult, lang: str) -> str | None:
+    """The answer to what the question asked first, when that is a yes or no: must it be
+    announced (Doffin, TED)? Is a direct purchase or one quote enough?"""
+    from bot.authority.intent import recognise
+
+    focus = recognise(result.question).focus
+    if result.rule == "framework":
+        if focus == "announce":
+            return _s("focus.announce_framework", lang)
+        if focus in {"direct", "quote"}:
+            return _s("focus.direct_framework", lang)
+        return None
+    if result.band is None:
+        return None
+    used = {t.id: t for t in result.thresholds_used}
+    if focus == "announce":
+        if "ted" in result.requirements:
+            return _s("focus.announce_ted", lang)
+        if "doffin" in result.requirements:
+            eea = next((t for tid, t in used.items() if tid.startswith("eos_")), None)
+            return _s("focus.announce_doffin", lang, eea=fmt_nok(eea.value, lang) if eea else "")
+        national = mx.threshold_in_force("nasjonal_terskel", result.as_of)
+        return _s("focus.announce_no", lang, national=fmt_nok(national.value if national else 0, lang))
+    if focus in {"direct", "quote"}:
+        m = mx.matrix()
+        first = m.bands[0]
+        if result.band == first.id:
+            lower = m.band_lower(m.bands[1], result.kind or m.kind_ids()[0], result.as_of)
+            requirement = m.requirement(first.requirements[0]).text.get(lang) if first.requirements else ""
+            return _s("focus.direct_yes", lang, lower=fmt_nok(lower.value if lower else 0, lang), requirement=requirement)
+        how = next((r for r in ("tre_leverandorer", "doffin") if r in result.requirements), None)
+        if how:
+            text = m.requirement(how).text.get(lang)
+            return _s("focus.direct_no", lang, requirement=text[:1].lower() + text[1:])
+    return None
+
+
 def _band(result: AuthorityResult, lang: str) -> Answer:
     m = mx.matrix()
     assert result.band is not None and result.value_nok_excl_vat is not None
     band = m.band(result.band)
     regulation = band.regulation_by_kind.get(result.kind or "", band.regulation).get(lang)
-    title = _s("title_band", lang, band=band.id, regulation=regulation)
+    title = _s("title_band", lang, summary=band.summary.get(lang))
+    focus = _focus_line(result, lang)
     note = f", {band.performed_by_note.get(lang)}" if band.performed_by_note else ""
     who = _s("sentence_band", lang, performer=_cap(role_short(result.performed_by, lang)), note=note,
              signer=_cap(role_short(result.signer, lang)))
@@ -173,7 +215,7 @@ def _band(result: AuthorityResult, lang: str) -> Answer:
     notes = [n.get(lang) for n in band.notes]
     search = _search_note(result, lang)
 
-    body: list[dict[str, Any]] = [_text(who), {
+    body: list[dict[str, Any]] = ([_text(f"**{focus}**")] if focus else []) + [_text(who), {
         "type": "FactSet",
         "facts": [
             {"title": _s("value", lang), "value": fmt_nok(result.value_nok_excl_vat, lang) + " kr"},
@@ -188,23 +230,25 @@ def _band(result: AuthorityResult, lang: str) -> Answer:
     body.append(_text(f"**{_s('lead_time', lang)}:** {lead}"))
     if search:
         body.append(_text(search, isSubtle=True))
-    lines = [who, f"{value}. {kind}.", f"{_s('requirements', lang)}:", *(f"- {r}" for r in requirements + notes),
-             f"{_s('lead_time', lang)}: {lead}"] + ([search] if search else [])
-    return _finish(result, lang, title, body, lines)
+    lines = ([focus] if focus else []) + [who, f"{value}. {kind}.", f"{_s('requirements', lang)}:",
+                                          *(f"- {r}" for r in requirements + notes),
+                                          f"{_s('lead_time', lang)}: {lead}"] + ([search] if search else [])
+    return _finish(result, lang, title, body, lines, explained=_s("band_explained", lang, band=band.id, regulation=regulation))
 
 
 def _framework(result: AuthorityResult, lang: str) -> Answer:
     m = mx.matrix()
     title = _s("title_framework", lang, ids=", ".join(result.framework_agreement))
     agreements = [_s("agreement_line", lang, id=a.agreement_id, title=a.title).strip() for a in result.agreements]
-    lines = [_s("sentence_framework", lang)]
+    focus = _focus_line(result, lang)
+    lines = ([focus] if focus else []) + [_s("sentence_framework", lang)]
     if result.approver and result.value_nok_excl_vat is not None:
         lines.append(_s("sentence_approver", lang, value=fmt_nok(result.value_nok_excl_vat, lang), role=role_short(result.approver, lang)))
     if "minikonkurranse" in result.requirements or m.call_off.mini_competition.requirement in result.requirements:
         lines.append(_s("sentence_mini", lang, min=fmt_nok(m.call_off.mini_competition.min_value, lang)))
     alt = result.otherwise
     if alt is not None and alt.band:
-        lines.append(_s("framework_otherwise", lang, band=alt.band,
+        lines.append(_s("framework_otherwise", lang,
                         performer=role_short(alt.performed_by, lang), signer=role_short(alt.signer, lang)))
     body: list[dict[str, Any]] = [_text("\n".join(f"- {a}" for a in agreements))] + [_text(line) for line in lines]
     facts = []
@@ -275,7 +319,8 @@ def _clarify(result: AuthorityResult, lang: str) -> Answer:
     if ask == "kind":
         question = _s("ask_kind", lang)
         order = [k for k in result.kind_candidates if k in m.kind_ids()]
-        order += [k for k in m.kind_ids() if k not in order]
+        if not result.facts.kind_choices:  # the question allows two kinds: offer those two only
+            order += [k for k in m.kind_ids() if k not in order]
         buttons = [_submit(_cap(kind_name(k, lang)), result, "kind", k) for k in order]
         body += [_text(question), {"type": "ActionSet", "actions": buttons}]
         hint = _s("clarify_text_kind", lang)

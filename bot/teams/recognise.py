@@ -16,8 +16,6 @@ from agreements_sync.knowledge import load_model
 class Routing(BaseModel):
     help_words: list[str]
     greeting_words: list[str] = Field(default_factory=list)
-    authority_cues: list[str]
-    buy_words: list[str] = Field(default_factory=list)
     refine_prefixes: list[str] = Field(default_factory=list)
     amount_followup_prefixes: list[str] = Field(default_factory=list)
     followup_max_words: int = 5
@@ -82,11 +80,10 @@ def has_amount(text: str) -> bool:
 
 
 def is_authority_question(text: str) -> bool:
-    lowered = text.lower()
-    rules = routing()
-    if any(_phrase_in(cue, lowered) for cue in rules.authority_cues):
-        return True
-    return has_amount(text) and any(_phrase_in(word, lowered) for word in rules.buy_words)
+    """Who approves, signs or carries out a purchase, which procedure applies (bot.authority.intent)."""
+    from bot.authority.intent import is_authority_question as asks_about_authority
+
+    return asks_about_authority(text)
 
 
 def _starts_with(text: str, prefixes: list[str]) -> bool:

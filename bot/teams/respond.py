@@ -75,6 +75,12 @@ def respond(services: Services, user: User, text: str, state: dict[str, Any]) ->
         answer = authority_answer(services, user, text, state, previous=previous)  # "og for 2 mill?"
         if answer is not None:
             return answer
+    intent = optional_module("bot.authority.intent")
+    about_agreement = intent.followup_previous(text, fresh) if intent else None
+    if about_agreement is not None:  # "hvem må godkjenne?" after an agreement answer: that agreement
+        answer = authority_answer(services, user, text, state, previous=about_agreement)
+        if answer is not None:
+            return answer
     if recognise.is_authority_question(text):
         answer = authority_answer(services, user, text, state)
         if answer is not None:

@@ -1,0 +1,118 @@
+"""The kind of purchase and the requirement triggers, from the thing bought.
+
+The shared taxonomy of what municipalities buy (`knowledge/taxonomy/`, `bot.taxonomy`) knows
+each field's kind — a snow blower or e-bikes are goods, canteen operation services, re-roofing a
+depot works, a support contact a health and social service — the other kinds a purchase in the
+field can honestly be (`also`: a heat pump is goods, its installation works), and the flags that
+trigger extra requirements (`ethical_trade`, `vehicle`, `cleaning_service`). This module asks the
+taxonomy's classifier (`bot.taxonomy.classify(text) -> [FieldHit]`) which fields the question is
+about and then:
+
+- one kind: that kind;
+- a field with `also` kinds: a verb in the question can pick one of them (installing, building,
+  rehabilitating → works; maintaining, servicing, operating → services; buying, delivering →
+  goods, only when nothing more specific is said); without such a verb the field's own kind;
+  when verbs pick two different kinds, the question really allows two: `choices` holds them
+  and the answer offers the two as buttons;
+- the flags of the fields found become the matrix's cues (`taxonomy.flag_cues` in
+  `knowledge/authority/language.yaml`).
+
+Where the classifier is not installed, or finds nothing sure enough, the kind words of
+`language.yaml` (`kinds`) are used as before (`bot.authority.parse.find_kind`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.authority.knowledge import Language
+
+Classify = Callable[[str], Sequence[Any]]
+
+
+@dataclass
+class KindReading:
+    kind: str | None = None
+    choices: list[str] = field(default_factory=list)  # two kinds the question really allows: ask
+    scores: dict[str, float] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)  # what it was read from (field names or words)
+    fields: list[str] = field(default_factory=list)  # taxonomy field ids
+    cues: list[str] = field(default_factory=list)  # matrix cues from the fields' flags
+    source: str = "words"  # taxonomy | words
+
+
+def classifier() -> Classify | None:
+    """`bot.taxonomy.classify` when the taxonomy provides it, else None."""
+    try:
+        module = importlib.import_module("bot.taxonomy")
+    except ModuleNotFoundError:  # pragma: no cover - the taxonomy is part of the project
+        return None
+    return getattr(module, "classify", None)
+
+
+def taxonomy_gives_flags() -> bool:
+    """True once the taxonomy marks requirement triggers (some field has a flag): from then on the
+    cues it maps (`taxonomy.flag_cues`) come from the taxonomy alone, not from cue words."""
+    if classifier() is None:
+        return False
+    from bot.taxonomy import load_taxonomy
+
+    return any(f.flags for f in load_taxonomy().fields)
+
+
+def _verb_kinds(text: str, lemmas: str, lang: Language) -> list[str]:
+    from bot.authority.intent import _found
+
+    return [kind for kind, verbs in lang.taxonomy.kind_verbs.items() if _found(verbs, text, lemmas)]
+
+
+def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -> KindReading | None:
+    """The kind read through the taxonomy, or None when it finds no field sure enough.
+
+    The best field decides: its `kind`, unless a verb in the question picks one of its `also`
+    kinds; when verbs pick two different kinds, the question allows both (`choices`). The flags
+    are those of the best field and of fields tied with it (within `close_share`):
+    when the taxonomy cannot tell two readings apart, a requirement of either is kept, not missed."""
+    classify = classify or classifier()
+    if classify is None:
+        return None
+    settings = lang.taxonomy
+    hits = [h for h in classify(text) if float(h.score) >= settings.min_score]
+    if not hits:
+        return None
+    best = hits[0]
+    close = [best] + [h for h in hits[1:] if float(h.score) >= float(best.score) * settings.close_share]
+    reading = KindReading(source="taxonomy", fields=[h.field.id for h in close],
+                          words=[h.field.name.nb for h in close],
+                          scores={h.field.id: round(float(h.score), 3) for h in close})
+    flags = {flag for h in close for flag in h.field.flags}  # any equally good reading: no requirement missed
+    reading.cues = sorted({settings.flag_cues[f] for f in flags if f in settings.flag_cues})
+    candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
+    if len(candidates) == 1:
+        reading.kind = candidates[0]
+        return reading
+    from bot.authority.intent import lemma_text
+
+    verbs = [k for k in _verb_kinds(text, lemma_text(text), lang) if k in candidates]
+    specific = [k for k in verbs if k not in settings.generic_verb_kinds]
+    chosen = specific or verbs
+    if len(chosen) >= 2:  # "installere og vedlikeholde": the question allows both
+        reading.choices = sorted(chosen, key=lambda k: (k != best.field.kind, candidates.index(k)))[:2]
+    else:  # a verb picks one of the field's kinds; without one, the field's own kind
+        reading.kind = chosen[0] if chosen else best.field.kind
+    return reading
+
+
+def tail_kind(text: str, lang: Language) -> str | None:
+    """A reply to "which kind?" (or a card choice appended): the text ends with a kind id or name."""
+    tokens = text.strip(" ?.!").split()
+    for n in (3, 1):
+        tail = "_".join(tokens[-n:]).replace("-", "_") if len(tokens) >= n else ""
+        tail = re.sub(r"[^\wæøå_]", "", tail)
+        if tail in lang.kinds:
+            return tail
+    return None

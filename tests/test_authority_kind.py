@@ -1,0 +1,128 @@
+"""The kind of purchase from the thing bought, through the shared taxonomy (bot.taxonomy).
+
+The decision rules (one kind; verbs picking among a field's kinds; asking with two buttons when
+the question allows two; flags as requirement triggers) are tested on real taxonomy fields with
+the hits given; the end-to-end kinds need the taxonomy's classifier and run once it is there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from bot.authority import analyse
+from bot.authority.kind import classifier, from_taxonomy
+from bot.authority.parse import language
+from bot.authority.render import authority_answer
+from bot.taxonomy import load_taxonomy
+from tests.conftest import AS_OF
+
+
+def field(field_id: str, **changes):
+    return load_taxonomy().field(field_id).model_copy(update=changes)
+
+
+def hits(*fields_and_scores):
+    return lambda text: [SimpleNamespace(field=f, score=s) for f, s in fields_and_scores]
+
+
+HEAT_PUMPS = dict(kind="varer", also=["bygg_og_anlegg", "tjenester"])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "choices"),
+    [
+        ("installere varmepumpe på skolen", "bygg_og_anlegg", []),
+        ("montering av varmepumper", "bygg_og_anlegg", []),
+        ("serviceavtale på varmepumpene", "tjenester", []),
+        ("maintenance of the heat pumps", "tjenester", []),
+        ("kjøpe tre varmepumper", "varer", []),
+        ("kjøpe og installere varmepumpe", "bygg_og_anlegg", []),  # the specific verb decides
+        ("varmepumpe", "varer", []),  # no verb: the field's own kind
+        ("installere og vedlikeholde varmepumper", None, ["bygg_og_anlegg", "tjenester"]),
+    ],
+)
+def test_verbs_pick_between_a_fields_kinds(text, kind, choices) -> None:
+    reading = from_taxonomy(text, language(), hits((field("heating_heat_pumps", **HEAT_PUMPS), 0.9)))
+    assert (reading.kind, reading.choices) == (kind, choices)
+
+
+def test_a_field_of_one_kind_needs_no_verb() -> None:
+    reading = from_taxonomy("støttekontakt til ungdom", language(), hits((field("support_contact"), 0.9)))
+    assert (reading.kind, reading.choices, reading.source) == ("helse_og_sosial", [], "taxonomy")
+
+
+def test_weak_hits_are_not_taken() -> None:
+    assert from_taxonomy("noe helt annet", language(), hits((field("support_contact"), 0.1))) is None
+
+
+def test_flags_become_the_matrix_cues() -> None:
+    reading = from_taxonomy("arbeidsklær", language(), hits(
+        (field("workwear_kitchen_cleaning", flags=["ethical_trade"]), 0.9),
+        (field("utility_machines", flags=["vehicle"]), 0.2)))  # too far below the best: not counted
+    assert reading.cues == ["etisk_handel"]
+    tie = from_taxonomy("renhold av skolen", language(), hits(
+        (field("pest_control"), 1.05), (field("cleaning_services", flags=["cleaning_service"]), 1.05)))
+    assert tie.cues == ["renhold"]  # two equally good readings: the requirement of either is kept
+    apart = from_taxonomy("arbeidsklær", language(), hits(
+        (field("workwear_kitchen_cleaning", flags=["ethical_trade"]), 0.9),
+        (field("cleaning_services", flags=["cleaning_service"]), 0.8)))  # clearly below the best: not a tie
+    assert apart.cues == ["etisk_handel"]
+
+
+def test_the_best_field_decides_the_kind() -> None:
+    # a snow blower: the machine (goods) scores above snow clearing (services), which is no kind of it
+    reading = from_taxonomy("snøfreser", language(), hits((field("utility_machines"), 1.0), (field("snow_properties"), 0.95)))
+    assert (reading.kind, reading.choices, reading.fields) == ("varer", [], ["utility_machines"])
+
+
+def test_two_kinds_are_offered_as_two_buttons(monkeypatch) -> None:
+    import bot.taxonomy
+
+    monkeypatch.setattr(bot.taxonomy, "classify", hits((field("heating_heat_pumps", **HEAT_PUMPS), 0.9)), raising=False)
+    result = analyse("installere og vedlikeholde varmepumper på skolen for 800 000", AS_OF)
+    assert (result.missing, result.kind_candidates) == (["kind"], ["bygg_og_anlegg", "tjenester"])
+    buttons = [a for item in authority_answer(result, "nb").card["body"] if item.get("type") == "ActionSet"
+               for a in item["actions"]]
+    assert [b["data"]["value"] for b in buttons] == ["bygg_og_anlegg", "tjenester"]
+    done = analyse("bygg_og_anlegg", AS_OF, previous=result)
+    assert (done.kind, done.band) == ("bygg_og_anlegg", "C")
+
+
+def test_no_question_when_both_kinds_give_the_same_answer(monkeypatch) -> None:
+    import bot.taxonomy
+
+    monkeypatch.setattr(bot.taxonomy, "classify", hits((field("heating_heat_pumps", **HEAT_PUMPS), 0.9)), raising=False)
+    result = analyse("installere og vedlikeholde varmepumpe for 40 000", AS_OF)  # band A for every kind
+    assert (result.missing, result.band) == ([], "A")
+
+
+# ---- end to end, with the taxonomy's own classifier ------------------------------------------------
+
+needs_classifier = pytest.mark.skipif(classifier() is None, reason="bot.taxonomy.classify is not on this branch yet")
+
+
+@needs_classifier
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Vi skal kjøpe en snøfreser til vaktmesteren for 60 000", "varer"),
+        ("elsykler til hjemmetjenesten, 300 000 kr", "varer"),
+        ("e-bikes for the home care service, NOK 300,000", "varer"),
+        ("kantinedrift på rådhuset, 900 000 i året i 2 år", "tjenester"),
+        ("canteen operation at the town hall, NOK 900,000 a year for 2 years", "tjenester"),
+        ("oversettelsesbyrå for 200 000", "tjenester"),
+        ("a translation agency for NOK 200,000", "tjenester"),
+        ("asfaltering av parkeringsplassen ved rådhuset, 750 000 kr", "bygg_og_anlegg"),
+        pytest.param("nytt tak på driftsdepotet, 2 mill", "bygg_og_anlegg", marks=pytest.mark.xfail(
+            reason="taxonomy vocabulary: 'nytt tak' scored property maintenance above roofing (told the lead)", strict=False)),
+        ("re-roofing the depot, NOK 2 million", "bygg_og_anlegg"),
+        ("støttekontakt til en ungdom, 150 000 i året i 2 år", "helse_og_sosial"),
+        ("støttekontakt for ein ungdom, 150 000 i året i 2 år", "helse_og_sosial"),
+        ("a support contact for a young person, NOK 150,000 a year for 2 years", "helse_og_sosial"),
+    ],
+)
+def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
+    assert analyse(question, dt.date(2026, 11, 24)).kind == kind
