@@ -335,9 +335,14 @@ def test_matrix_silent_topics() -> None:
 
 
 def test_a_weak_search_hit_does_not_trigger_rule0() -> None:
+    """The search was unsure (candidates) and its first candidate matched weakly: no rule 0."""
     weak = SimpleNamespace(hits=[SimpleNamespace(id="LK-2024-069", title="IT-konsulenttjenester", description="",
-                                                 status="active", score=0.4)], no_active_agreement=False)
+                                                 status="active", score=0.4)], no_active_agreement=False,
+                           answer="candidates")
     result = analyse("rådgivning om klimaregnskap for 300 000", AS_OF, find_agreements=lambda text, as_of: weak)
+    assert (result.framework_agreement, result.band) == ([], "B")
+    unknown = SimpleNamespace(hits=[], no_active_agreement=False, answer="unknown")
+    result = analyse("rådgivning om klimaregnskap for 300 000", AS_OF, find_agreements=lambda text, as_of: unknown)
     assert (result.framework_agreement, result.band) == ([], "B")
 
 

@@ -213,11 +213,15 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
         no_active = bool(getattr(found, "no_active_agreement", False))
         inactive_extra = list(_get(found, "inactive", "inactive_matches", "inactive_hits") or [])
         floor = language().rule0_min_score
+        answer = str(getattr(found, "answer", "agreement"))
         if pinned:
             hits = [h for h in hits if str(_get(h, "id", "agreement_id")) in pinned] or hits
-        hits = [h for h in hits if _get(h, "score") is None or float(_get(h, "score")) >= floor]
-        hits = _top(hits)  # the agreement that covers it: the best hit (one register id per agreement,
-        # also for agreements with several suppliers)
+        elif answer not in ("agreement", "candidates"):
+            hits = []  # the search did not recognise the need
+        elif answer == "candidates":  # unsure: only a candidate that matches well enough
+            hits = [h for h in hits[:1] if _get(h, "score") is None or float(_get(h, "score")) >= floor]
+        hits = hits[:1]  # the agreement that covers it: the search's first (its ranking, parallel
+        # agreements first), one register id per agreement also with several suppliers
     else:
         hits = list(found or [])
     active: list[AgreementRef] = []
@@ -232,13 +236,6 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
         if ref is not None and ref.agreement_id not in {a.agreement_id for a in inactive}:
             inactive.append(ref)
     return active, inactive
-
-
-def _top(hits: list[Any]) -> list[Any]:
-    """The best hit (parallel agreements of one category are handled by the caller)."""
-    if not hits:
-        return []
-    return [max(hits, key=lambda h: float(_get(h, "score") or 0.0))]
 
 
 # ---- the matrix applied ----------------------------------------------------------------------------
