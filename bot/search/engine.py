@@ -287,13 +287,6 @@ def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys:
     return False
 
 
-def _field_excluded(index: SearchIndex, doc_index: int, lead_fields: set[str]) -> bool:
-    """The question is about a field of purchase the agreement's description excludes (read in
-    the taxonomy, so "sign language interpreter" meets "Omfatter ikke tegnspråktolking")."""
-    excluded = index.excluded_fields[doc_index] if index.excluded_fields else ()
-    return bool(excluded) and bool(lead_fields) and lead_fields <= set(excluded)
-
-
 def _query_keys(groups: list[Group]) -> tuple[set[str], set[str]]:
     """Keys of what is asked for (words outside a context phrase), and of the whole question."""
     main: set[str] = set()
@@ -465,9 +458,8 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []
     best_excluded = 0.0
-    lead_ids = {h.field.id for h in match.hits if h.score >= LEADING * match.hits[0].score} if match is not None and match.hits else set()
     for doc_index in top:
-        if _excluded(index, doc_index, main_keys, all_keys) or _field_excluded(index, doc_index, lead_ids):
+        if _excluded(index, doc_index, main_keys, all_keys):
             result.excluded.append(index.docs[doc_index].id)
             best_excluded = max(best_excluded, float(scores[doc_index]))
             continue
@@ -519,7 +511,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             return _finish(result, NONE, ["inactive_match"])
 
     # 2. what is asked for is excluded by the best match, and no other active agreement is worth offering
-    if best_excluded >= rules.weak and best_active < max(rules.weak, best_excluded * ranking.active_vs_inactive):
+    if best_excluded >= rules.weak and best_active < rules.weak:
         return _finish(result, NONE, ["excluded"])
 
     # 3. a clear field of purchase that no active agreement covers, and nothing on topic to offer

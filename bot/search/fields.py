@@ -27,6 +27,7 @@ from bot.search.vocabulary import Vocabulary, load_vocabulary
 from bot.taxonomy.knowledge import Taxonomy, TaxonomyField, load_taxonomy
 
 
+FIELD_COMPOUND_PART = 0.6  # a key found in a compound part of a field's term counts this share
 SPECIFICITY_FLOOR = 0.25  # a word found in every field counts a quarter of a word found in one
 AMBIGUOUS_SHARE = 0.8  # a word's matches within this share of its best match make it ambiguous
 DOMINATED_SHARE = 0.85  # a word's matches below this share of its best match are not evidence
@@ -130,7 +131,11 @@ class FieldMatcher:
     def __init__(self, taxonomy: Taxonomy | None = None, vocabulary: Vocabulary | None = None,
                  analyzer: Analyzer | None = None) -> None:
         self.taxonomy = taxonomy or load_taxonomy()
-        self.vocabulary = vocabulary or load_vocabulary()
+        base = vocabulary or load_vocabulary()
+        # a question word found only inside a longer term of a field ("hest" in "sengehest") is
+        # weaker evidence of the field than in an agreement's own text
+        ranking = base.ranking.model_copy(update={"compound_part": FIELD_COMPOUND_PART})
+        self.vocabulary = Vocabulary(ranking, base.cpv)
         self.analyzer = analyzer or Analyzer()
         self.fields: tuple[TaxonomyField, ...] = self.taxonomy.fields
         self.index: SearchIndex = build_index([field_doc(f) for f in self.fields], self.vocabulary, self.analyzer)

@@ -150,7 +150,8 @@ def link_agreements(
     return result
 
 
-EXCLUDED_FIELD = 0.7  # an excluded item read this clearly as a field excludes that field
+EXCLUDED_FIELD = 0.7  # an excluded item read this clearly as a field excludes that field …
+EXCLUDED_WORDS = 2  # … when it is a thing of at most two words ("tegnspråktolk", "kjøp av matter")
 
 
 def excluded_fields(docs: Sequence[AgreementDoc], links: list[dict[int, float]], matcher: FieldMatcher) -> list[tuple[str, ...]]:
@@ -166,8 +167,8 @@ def excluded_fields(docs: Sequence[AgreementDoc], links: list[dict[int, float]],
         main = max(doc_links.items(), key=lambda kv: kv[1])[0] if doc_links else None
         for item in items:
             match = matcher.match(item, limit=1, fuzzy=False)
-            if not match.hits or match.hits[0].score < EXCLUDED_FIELD:
-                continue
+            if not match.hits or match.hits[0].score < EXCLUDED_FIELD or len(match.groups) > EXCLUDED_WORDS:
+                continue  # a longer item ("fersk frukt og grønt") has qualifiers the field would not keep
             position = matcher.position[match.hits[0].field.id]
             if position == main:
                 continue

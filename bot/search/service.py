@@ -67,7 +67,7 @@ class SearchService:
     or "off" (tests that are not about it: no model, no vectors)."""
 
     def __init__(self, database: Any, *, check_interval: float = 5.0, start: bool = True,
-                 semantic: str = "background") -> None:
+                 semantic: str = "off") -> None:
         self.database = database
         self.check_interval = check_interval
         self._index: SearchIndex | None = None

@@ -28,10 +28,10 @@ class AnswerRules(BaseModel):
     """When the search says "this is the agreement", offers candidates, or says "none"."""
 
     strong: float = 0.62  # a best score from here on (and clear of rivals) is "the agreement"
-    weak: float = 0.35  # below this there is no candidate worth showing
+    weak: float = 0.3  # below this there is no candidate worth showing
     margin: float = 0.85  # clear: the best other-need rival scores below best × margin
     understood: float = 0.6  # … and at least this share of the question was understood
-    field_clear: float = 0.6  # a field of purchase this clear, with no active agreement in it → "none"
+    field_clear: float = 0.7  # a field of purchase this clear, with no active agreement in it → "none"
     field_link: float = 0.6  # an agreement linked to a field this strongly keeps it from reading "uncovered"
 
 

@@ -130,7 +130,8 @@ def search_service(services: Services) -> Any | None:
     module = optional_module("bot.search")
     if module is None or not hasattr(module, "SearchService"):
         return None
-    return services.get("search", lambda: module.SearchService(services.database))
+    mode = "background" if services.settings.search_semantic else "off"
+    return services.get("search", lambda: module.SearchService(services.database, semantic=mode))
 
 
 def search_answer(services: Services, user: User, query: str, state: dict[str, Any], *, asked: str = "") -> Answer:

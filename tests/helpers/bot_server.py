@@ -22,7 +22,9 @@ def bot_settings(**overrides: Any) -> Settings:
                               "scheduler_enabled": False, "migrate_on_start": False,
                               # anonymous mode answers only at allowed service URLs: the tests' fake
                               # Bot Connectors listen on random ports of 127.0.0.1
-                              "dev_service_urls": ["http://127.0.0.1:*"]}
+                              "dev_service_urls": ["http://127.0.0.1:*"],
+                              # the semantic model has tests of its own (test_search_semantic.py)
+                              "search_semantic": False}
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
