@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 
 from agreements_sync.fetch import FetchError, fetched
-from agreements_sync.knowledge import KnowledgeError, strings
+from agreements_sync.i18n import strings
+from agreements_sync.knowledge import KnowledgeError
 from agreements_sync.mapping import RegisterMapping, load_mapping
 from agreements_sync.models import Agreement, AgreementSupplier, AgreementVersion, IndexState, SyncRun
 from agreements_sync.readers import ReadError, read_table

@@ -2,7 +2,7 @@
 
 Every problem becomes a `RowError` with the line (or XLSX row) number, the source column, the
 field and a reason code; `RowError.message(lang)` words it in Norwegian or English from
-`knowledge/strings/sync.yaml`. Records are plain tuples in `CONTENT_FIELDS` order, so that a
+the `sync` message catalog (`knowledge/locale/`). Records are plain tuples in `CONTENT_FIELDS` order, so that a
 100 000-row export stays small in memory; each carries the hash of its content for diffing.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from agreements_sync.mapping import RegisterMapping, normalise
 from agreements_sync.models import Agreement, AgreementSupplier
 from agreements_sync.readers import Table

@@ -28,7 +28,7 @@ class User:
 
     @property
     def lang(self) -> str:
-        from agreements_sync.knowledge import language_of
+        from agreements_sync.i18n import language_of
 
         return language_of(self.locale)
 

@@ -253,7 +253,7 @@ def test_snooze_pauses_reminders_for_a_week(database: Database, settings) -> Non
     seed(database, "http://127.0.0.1:9/")
     scan(database, settings, dt.date(2026, 11, 1))
     answer = press(database, settings, dt.date(2026, 11, 10), "alert.snooze", KARI_USER)
-    assert "17.11.2026" in answer.text
+    assert "17. nov. 2026" in answer.text
     for day in range(11, 17):
         assert not [p for p in scan(database, settings, dt.date(2026, 11, day)).new if p.agreement_id == "LK-T-001"]
     resumed = [p for p in scan(database, settings, dt.date(2026, 11, 17)).new if p.agreement_id == "LK-T-001"]
@@ -371,7 +371,7 @@ def test_overview_digest_and_exports(database: Database, settings) -> None:
     card = digest.activity["attachments"][0]["content"]
     texts = [b["text"] for b in card["body"]]
     assert texts[0].startswith("Avtalefrister de neste 12")
-    assert "12.2026" in texts and "01.2027" in texts and "02.2027" in texts and "11.2027" in texts
+    assert "Desember 2026" in texts and "Januar 2027" in texts and "Februar 2027" in texts and "November 2027" in texts
     assert any("LK-T-001" in t and "besluttet" in t for t in texts)
     assert weekly_digest(database, settings, dt.date(2026, 12, 2)).new == []  # once a week
 

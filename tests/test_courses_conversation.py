@@ -100,7 +100,7 @@ def test_other_questions_are_left_to_other_areas(database: Database, course_ids:
 def test_sign_up_by_text_confirms_and_carries_the_calendar_invitation(database: Database, course_ids: list[int]) -> None:
     answer = conversation.try_answer(make_services(database), user(1), "meld meg på grunnkurset i innkjøpsregler", {})
     assert answer is not None and answer.data["outcome"] == "confirmed"
-    assert "Du er påmeldt «Grunnkurs i innkjøpsregler» 03.12.2026 kl. 09.00–12.00" in answer.text
+    assert "Du er påmeldt «Grunnkurs i innkjøpsregler» 3. des. 2026 kl. 09:00–12:00" in answer.text
     download = [a for a in _actions(answer.card) if a["type"] == "Action.OpenUrl" and a["url"].startswith("data:text/calendar")]
     assert len(download) == 1
     ics_bytes = base64.b64decode(download[0]["url"].split(",", 1)[1])

@@ -98,7 +98,7 @@ def test_card_for_a_hit(synced: Database) -> None:
     card = answer.card
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
     dumped = json.dumps(card, ensure_ascii=False)
-    for expected in ("Snøtjenester Nord AS", "Vintervei Entreprenør AS", "14.10.2028", "Maks sluttdato",
+    for expected in ("Snøtjenester Nord AS", "Vintervei Entreprenør AS", "14. okt. 2028", "Maks sluttdato",
                      "Avtaleeier", "Innkjøpsrådgiver", "avtaledokument.pdf", "Hvorfor", "parallelle avtaler"):
         assert expected in dumped, expected
     verbs = [a.get("data", {}).get("verb") for a in card["actions"]]

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agreements_sync.knowledge import language_of
+from agreements_sync.i18n import language_of
 from bot.alerts import cards
 from bot.alerts.index import load_facts
 from bot.alerts.milestones import AgreementFacts, Milestone, all_milestones

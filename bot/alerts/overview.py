@@ -89,7 +89,7 @@ def to_ics(rows: list[dict[str, Any]], lang: str = "nb") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Innkjøpsbot//avtalefrister//NB")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Avtalefrister" if lang == "nb" else "Agreement deadlines")
+    calendar.add("x-wr-calname", t("calendar_name", lang))
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     for row in rows:
         event = Event()

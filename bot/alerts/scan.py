@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from agreements_sync.knowledge import language_of
+from agreements_sync.i18n import language_of
 from bot.alerts import cards
 from bot.alerts.config import AlertConfig, load_config
 from bot.alerts.index import load_facts

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.announcements.models import Announcement
 from bot.courses.cards import card
 

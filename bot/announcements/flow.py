@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.announcements import cards, service
 from bot.announcements.audience import AudienceError, parse_audience, resolve
 from bot.answer import Answer

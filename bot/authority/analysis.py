@@ -37,7 +37,7 @@ class AgreementRef:
 
 @dataclass
 class Step:
-    key: str  # a text key "step.<key>" in knowledge/strings/authority.yaml
+    key: str  # a text key "step.<key>" in the authority message catalog
     values: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

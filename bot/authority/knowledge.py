@@ -32,9 +32,12 @@ class Strict(BaseModel):
 class Text(Strict):
     nb: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    nn: str | None = Field(default=None, min_length=1)  # nynorsk; the bokmål text where it reads the same
 
     def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.nb
+        if lang == "en":
+            return self.en
+        return (self.nn or self.nb) if lang == "nn" else self.nb
 
 
 class Document(Strict):

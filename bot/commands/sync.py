@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from agreements_sync.knowledge import language_of, strings
+from agreements_sync.i18n import language_of, strings
 from agreements_sync.sync import SyncReport, agreement_versions, is_url, sync_export
 from agreements_sync.sync import sync_history as list_runs
 from bot.cli import CliContext, Refused, global_options, pass_cli

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.courses.service import CourseView
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"

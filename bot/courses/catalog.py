@@ -19,9 +19,12 @@ class Category(BaseModel):
     key: str
     nb: str
     en: str
+    nn: str | None = None  # nynorsk; the bokmål label where it reads the same
 
     def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.nb
+        if lang == "en":
+            return self.en
+        return (self.nn or self.nb) if lang == "nn" else self.nb
 
 
 class Categories(BaseModel):

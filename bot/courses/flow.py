@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.answer import Answer
 from bot.courses import cards, ics, service
 from bot.courses.service import CourseView, Outcome, Participant
@@ -79,7 +79,7 @@ def _conversation_ref_id(session: Session, aad_object_id: str) -> int | None:
 def recipient_lang(session: Session, aad_object_id: str) -> str:
     """The language of a proactive message: the recipient's Teams locale from their stored
     conversation, bokmål when the bot has none."""
-    from agreements_sync.knowledge import language_of
+    from agreements_sync.i18n import language_of
     from bot.conversations.store import find_by_aad_id
 
     ref = find_by_aad_id(session, aad_object_id)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.courses import cards, flow, service
 from bot.courses.models import Course
 from bot.services import Services, User

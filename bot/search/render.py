@@ -1,6 +1,6 @@
 """A `SearchResult` as the bot shows it: plain text plus an Adaptive Card 1.5 (nb or en).
 
-Every text comes from `knowledge/strings/search.yaml`. Buttons:
+Every text comes from the `search` message catalog (`knowledge/locale/`). Buttons:
 - "show all agreements in the category": Action.Submit {"verb": "search.category", "category": …}
 - "contact the adviser": Action.OpenUrl mailto:
 - "was this helpful": Action.Submit {"verb": "feedback", "helpful": true/false, "query", "agreement_ids"}
@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import format_date, strings
 from bot.answer import Answer
 from bot.search.models import Hit, SearchResult
 
@@ -27,7 +27,7 @@ def _t(key: str, lang: str, **values: Any) -> str:
 def _date(value: dt.date | None, lang: str) -> str:
     if value is None:
         return "–"
-    return value.strftime("%d.%m.%Y") if lang == "nb" else value.isoformat()
+    return format_date(value, lang)
 
 
 def _suppliers(hit: Hit) -> str:

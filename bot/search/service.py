@@ -59,7 +59,9 @@ class SearchService:
     def index(self) -> SearchIndex:
         if self._index is None:
             self._start_worker(force=True)
-            self._first_build.wait(timeout=120)
+            worker = self._worker
+            if worker is not None:  # the first build; a failed one ends the wait at once (no 120 s hang)
+                worker.join(timeout=120)
             if self._index is None:
                 self.refresh()  # the worker failed: try in this thread and let the error show
         assert self._index is not None

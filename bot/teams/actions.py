@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import format_date, strings
 from agreements_sync.models import Agreement, AgreementSupplier
 from bot.answer import Answer
 from bot.card_actions import ActionContext, register
@@ -154,4 +154,4 @@ def _status(row: Agreement, as_of: dt.date) -> str:
 
 
 def _date(value: dt.date, lang: str) -> str:
-    return value.strftime("%d.%m.%Y") if lang == "nb" else value.isoformat()
+    return format_date(value, lang)

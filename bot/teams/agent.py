@@ -33,7 +33,7 @@ from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnC
 from microsoft_agents.hosting.core.app._routes import RouteRank
 from microsoft_agents.hosting.core.authorization import Connections
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.answer import Answer
 from bot.card_actions import split_submit_value
 from bot.conversations.store import ReferenceInfo

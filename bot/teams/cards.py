@@ -1,6 +1,6 @@
 """Adaptive Card 1.5 building blocks of the bot's own answers (help, welcome, feedback, category).
 
-Cards are plain dicts; every text comes from `knowledge/strings/bot.yaml`. `decorate` adds the
+Cards are plain dicts; every text comes from the `bot` message catalog (`knowledge/locale/`). `decorate` adds the
 bot's standard actions (feedback; all agreements in the category; contact the adviser) to an
 area's answer card.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.answer import Answer
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"

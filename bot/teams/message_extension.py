@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import format_date, strings
 from bot.services import Services
 from bot.teams import cards
 from bot.teams.respond import search_service
@@ -110,7 +110,7 @@ def hit_attachment(view: dict[str, Any], lang: str) -> dict[str, Any]:
     subtitle = s.get("msgext_subtitle", lang, suppliers=suppliers, status=status)
     end = view.get("end_date")
     if isinstance(end, dt.date):
-        end_text = end.strftime("%d.%m.%Y") if lang == "nb" else end.isoformat()
+        end_text = format_date(end, lang)
         subtitle += f" · {end_text}"
     facts = [{"title": "ID", "value": view["id"]}]
     if view["category"]:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.answer import Answer
 from bot.db import utcnow
 from bot.services import Services, User

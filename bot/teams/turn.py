@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.answer import Answer
 from bot.card_actions import ActionContext, UnknownAction, dispatch
 from bot.conversations import store
