@@ -1,6 +1,6 @@
 """The services one server (or one CLI invocation) shares, built once from validated settings.
 
-`create_app(settings)` in `bot/app.py` and the CLI both build a `Services`; domain functions take
+`create_app(settings)` in `bot/teams/server.py` and the CLI both build a `Services`; domain functions take
 the pieces they need (a database, a date, a search function) as plain arguments.
 """
 

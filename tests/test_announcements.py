@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.announcements import audience, jobs, service
 from bot.announcements.audience import AudienceError, parse_audience, record_category_interest
 from bot.announcements.models import Announcement
-from bot.card_actions import ActionContext, handler_for, load_area_actions
+from bot.conversation.card_actions import ActionContext, handler_for, load_area_actions
 from bot.cli import cli
 from bot.conversations.store import ReferenceInfo, upsert_reference
 from bot.courses import conversation

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from bot.card_actions import ActionContext, handler_for, load_area_actions
+from bot.conversation.card_actions import ActionContext, handler_for, load_area_actions
 from bot.cli import cli
 from bot.conversations.store import ReferenceInfo, upsert_reference
 from bot.courses import conversation, flow, jobs, service

@@ -12,7 +12,7 @@ from bot.alerts import cards
 from bot.alerts.decisions import DECISIONS, Actor, card_after, decide
 from bot.alerts.scan import Context
 from bot.answer import Answer
-from bot.card_actions import ActionContext, register
+from bot.conversation.card_actions import ActionContext, register
 
 
 def handle(ctx: ActionContext) -> Answer:

@@ -26,7 +26,7 @@ def ask(cli: CliContext, questions: tuple[str, ...], locale: str | None) -> None
     """Print the answer the bot gives to a message (the card as JSON with --json).
 
     Several QUESTIONS are asked in turn in one conversation, so follow-ups work exactly as in
-    Teams. The answer comes from the same function the bot calls (bot.teams.respond), so the
+    Teams. The answer comes from the same function the bot calls (bot.conversation.respond), so the
     two can never disagree.
 
     \b
@@ -38,8 +38,8 @@ def ask(cli: CliContext, questions: tuple[str, ...], locale: str | None) -> None
       innkjopsbot ask --locale en-US "who can sign a contract of 3 million?"
     """
     from bot.services import User
-    from bot.teams.respond import respond
-    from bot.teams.turn import decorated
+    from bot.conversation.respond import respond
+    from bot.conversation.turn import decorated
 
     services = _services(cli)
     user = User(name="CLI", locale=locale or cli.settings.default_locale)
@@ -75,7 +75,7 @@ def serve(cli: CliContext, port: int | None, host: str | None) -> None:
     """
     from aiohttp import web
 
-    from bot.app import create_app
+    from bot.teams.server import create_app
     from bot.services import Services
 
     settings = cli.settings

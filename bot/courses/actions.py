@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.answer import Answer
-from bot.card_actions import ActionContext, register
+from bot.conversation.card_actions import ActionContext, register
 from bot.courses import flow
 
 

@@ -173,7 +173,7 @@ def token_provider_from_services(services: Any) -> TokenProvider | None:
     """A token provider from the Agents SDK connection manager, or None (anonymous).
 
     Uses `services.extras["connection_manager"]` when the server put one there; otherwise, with
-    bot credentials configured, builds one from the settings (bot.app.connection_manager_for)
+    bot credentials configured, builds one from the settings (bot.teams.server.connection_manager_for)
     and keeps it there.
     """
     settings = getattr(services, "settings", None)
@@ -182,7 +182,7 @@ def token_provider_from_services(services: Any) -> TokenProvider | None:
     extras = getattr(services, "extras", None)
     manager = extras.get("connection_manager") if extras is not None else None
     if manager is None and settings is not None and extras is not None:
-        from bot.app import connection_manager_for
+        from bot.teams.server import connection_manager_for
 
         manager = extras["connection_manager"] = connection_manager_for(settings)
     if manager is None:

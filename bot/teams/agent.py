@@ -1,8 +1,8 @@
 """The Agents SDK layer: one `AgentApplication` with its handlers as decorated functions.
 
-`build_agent(services, metrics, connection_manager)` is called by `bot.app.create_app`; nothing
+`build_agent(services, metrics, connection_manager)` is called by `bot.teams.server.create_app`; nothing
 is built at import time. Handlers only translate between activities and plain values — the
-work happens in `bot.teams.turn` (database, `respond`) and `bot.teams.message_extension`.
+work happens in `bot.conversation.turn` (database, `respond`) and `bot.teams.message_extension`.
 
 Routes (the SDK orders them by invoke-ness and rank, not by registration — the catch-alls
 carry `RouteRank.LAST`):
@@ -35,12 +35,13 @@ from microsoft_agents.hosting.core.authorization import Connections
 
 from agreements_sync.i18n import strings
 from bot.answer import Answer
-from bot.card_actions import split_submit_value
+from bot.conversation.card_actions import split_submit_value
 from bot.conversations.store import ReferenceInfo
 from bot.logging import pseudonym
 from bot.metrics import Metrics
 from bot.services import Services, User
-from bot.teams import cards, message_extension, turn
+from bot.conversation import cards, turn
+from bot.teams import message_extension
 
 logger = logging.getLogger("bot.teams")
 MEMBER_LOOKUP_TIMEOUT_S = 3.0

@@ -13,8 +13,8 @@ from typing import Any
 
 from agreements_sync.i18n import format_date, strings
 from bot.services import Services
-from bot.teams import cards
-from bot.teams.respond import search_service
+from bot.conversation import cards
+from bot.conversation.respond import search_service
 
 COMMAND_ID = "searchAgreements"
 PARAMETER = "query"

@@ -1,4 +1,4 @@
-"""Run the bot (`bot.app.create_app`) on a real port of 127.0.0.1 inside a test or benchmark."""
+"""Run the bot (`bot.teams.server.create_app`) on a real port of 127.0.0.1 inside a test or benchmark."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.app import create_app
+from bot.teams.server import create_app
 from bot.db import Database
 from bot.services import Services
 from bot.settings import Settings

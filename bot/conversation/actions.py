@@ -1,6 +1,6 @@
 """The bot's own card actions: all agreements in a category, feedback, authority follow-ups.
 
-Registered through `bot.card_actions.register`; loaded by `create_app` like every area's actions.
+Registered through `bot.conversation.card_actions.register`; loaded by `create_app` like every area's actions.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from sqlmodel import col, select
 from agreements_sync.i18n import format_date, strings
 from agreements_sync.models import Agreement, AgreementSupplier
 from bot.answer import Answer
-from bot.card_actions import ActionContext, register
+from bot.conversation.card_actions import ActionContext, register
 from bot.conversations import store
-from bot.teams import cards
-from bot.teams.respond import authority_answer, optional_module, respond, search_service
+from bot.conversation import cards
+from bot.conversation.respond import authority_answer, optional_module, respond, search_service
 
 MAX_CATEGORY_ITEMS = 25
 

@@ -36,16 +36,16 @@ from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase,
 from microsoft_agents.hosting.core.authorization.connection_manager import ConnectionManager
 from pydantic import ValidationError
 
-from bot.card_actions import load_area_actions
+from bot.conversation.card_actions import load_area_actions
 from bot.db import Database
 from bot.logging import configure_logging, pseudonym
 from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import Settings
 from bot.teams.agent import build_agent
-from bot.teams.respond import optional_module, search_service
+from bot.conversation.respond import optional_module, search_service
 
-logger = logging.getLogger("bot.app")
+logger = logging.getLogger("bot.server")
 
 SERVICES_KEY = web.AppKey("services", Services)
 METRICS_KEY = web.AppKey("metrics", Metrics)

@@ -3,7 +3,7 @@
 - `begin_message` / `finish_message` (= `message_turn`): store the reference and read the
   conversation state; `respond`; save the state, log a "no agreement" question, decorate the card.
 - `install_turn` / `uninstall_turn`: store or delete the conversation's references.
-- `action_turn`: a card action (Action.Execute or Action.Submit) through `bot.card_actions`.
+- `action_turn`: a card action (Action.Execute or Action.Submit) through `bot.conversation.card_actions`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 
 from agreements_sync.i18n import strings
 from bot.answer import Answer
-from bot.card_actions import ActionContext, UnknownAction, dispatch
+from bot.conversation.card_actions import ActionContext, UnknownAction, dispatch
 from bot.conversations import store
 from bot.conversations.store import ReferenceInfo
 from bot.services import Services, User
-from bot.teams import cards
-from bot.teams.respond import NO_AGREEMENT_KINDS, respond
+from bot.conversation import cards
+from bot.conversation.respond import NO_AGREEMENT_KINDS, respond
 
 logger = logging.getLogger(__name__)
 NO_AGREEMENT = "no_agreement"

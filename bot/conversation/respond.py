@@ -24,7 +24,7 @@ from agreements_sync.i18n import strings
 from bot.answer import Answer
 from bot.db import utcnow
 from bot.services import Services, User
-from bot.teams import cards, recognise
+from bot.conversation import cards, recognise
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ with `value`; the answer is posted as a new message).
 
 Areas register handlers in `bot/<area>/actions.py`::
 
-    from bot.card_actions import ActionContext, register
+    from bot.conversation.card_actions import ActionContext, register
 
     @register("alerts")            # handles "alerts", "alerts.snooze", "alerts.stop" …
     async def alerts_action(ctx: ActionContext) -> Answer | None:
@@ -45,7 +45,7 @@ class ActionContext:
     data            the button's data (without "verb"/"msteams"), plus any card inputs
     conversation_id the conversation the card is in
     activity_id     the id of the card's message (replyToId), to update or delete it
-    state           the conversation's follow-up memory (bot.teams.respond); saved after the handler
+    state           the conversation's follow-up memory (bot.conversation.respond); saved after the handler
     kind            "execute" (Action.Execute) or "submit" (Action.Submit)
     """
 
@@ -61,7 +61,7 @@ class ActionContext:
 
 Handler = Callable[[ActionContext], "Answer | None | Awaitable[Answer | None]"]
 _HANDLERS: dict[str, Handler] = {}
-AREA_ACTION_MODULES = ("bot.teams.actions", "bot.alerts.actions", "bot.courses.actions", "bot.announcements.actions")
+AREA_ACTION_MODULES = ("bot.conversation.actions", "bot.alerts.actions", "bot.courses.actions", "bot.announcements.actions")
 
 
 def register(prefix: str) -> Callable[[Handler], Handler]:
