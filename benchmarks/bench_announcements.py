@@ -130,7 +130,7 @@ class LimitedConnector:
 
 def add_recipients(database: Any, service_url: str, count: int, prefix: str = "user") -> None:
     """`count` users with an installed personal chat (conversation references), in bulk."""
-    from bot.conversations.models import ConversationRef
+    from bot.conversation.models import ConversationRef
 
     now = dt.datetime.now(dt.UTC)
     with database.session() as session:

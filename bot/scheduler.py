@@ -1,6 +1,7 @@
 """Scheduled jobs that run once per schedule across every server instance.
 
-Each instance runs an APScheduler 3 `AsyncIOScheduler` with the same job table (`JOBS`). When a
+Each instance runs an APScheduler 3 `AsyncIOScheduler` with the same job table (the jobs the
+areas declare, `services.areas.jobs`). When a
 job fires, the instance works out the *tick* (the scheduled time the firing belongs to: the
 latest fire time of the job's trigger, in UTC) and tries to take the lease for (job, tick) by
 INSERTing a row into `job_lease`; the unique constraint on (job, tick) lets exactly one insert
@@ -9,9 +10,9 @@ records the outcome and summary on the row; the others skip that tick. A lease w
 without finishing can be taken over after it expires (a conditional UPDATE), and a job whose
 previous run is still going (unfinished, unexpired lease of another tick) is not started again.
 
-Jobs are plain functions `job(services) -> dict` provided by the areas, imported lazily when they
-fire; a missing module is logged as a warning and skipped. Async functions are awaited on the
-server's event loop, plain functions run in a worker thread.
+Jobs are plain functions `job(services) -> dict`, each declared by its area as a `JobSpec`
+(bot/area.py). Async functions are awaited on the server's event loop, plain functions run in a
+worker thread.
 
 Schedules: a 5-field cron expression in `settings.timezone` ("15 2 * * *"), "every 30s" /
 "every 5m" / "every 1h" (aligned to the clock, so every instance has the same ticks), or "off".
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import inspect
 import json
 import logging
@@ -42,6 +42,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint, and_, select, updat
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
+from bot.area import JobSpec
 from bot.db import Database, utcnow
 from bot.logging import log
 
@@ -77,72 +78,12 @@ class JobLease(SQLModel, table=True):
 # --- the job table ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class JobSpec:
-    """A scheduled job: its name, the function (`module:attribute`) and its default schedule."""
-
-    name: str
-    target: str | Callable[..., Any]  # "module:function" (imported when it fires) or the function
-    schedule: str | Callable[["Settings"], str]
-    lease_seconds: int = 30 * 60  # after this an unfinished run is presumed dead and may be taken over
-    enabled: Callable[["Settings"], bool] = field(default=lambda _settings: True)
-    description: str = ""
-
-    def schedule_for(self, settings: "Settings") -> str:
-        override = settings.job_schedules.get(self.name)
-        if override is not None:
-            return override.strip()
-        return self.schedule(settings) if callable(self.schedule) else self.schedule
-
-
-JOBS: tuple[JobSpec, ...] = (
-    JobSpec(
-        "register_sync",
-        "bot.commands.sync:scheduled_sync",
-        lambda s: s.sync_cron,
-        lease_seconds=2 * 60 * 60,
-        enabled=lambda s: bool(s.sync_source),
-        description="sync the agreement register from INNKJOPSBOT_SYNC_SOURCE",
-    ),
-    JobSpec("alerts.daily_scan", "bot.alerts.jobs:daily_scan", "0 6 * * *", description="expiry scan and alerts"),
-    JobSpec("alerts.weekly_digest", "bot.alerts.jobs:weekly_digest", "0 7 * * mon", description="weekly digest"),
-    # reminders for tomorrow's courses; hourly in office hours catches late confirmations (idempotent keys)
-    JobSpec("courses.send_reminders", "bot.courses.jobs:send_reminders", "0 9-17 * * *", description="course reminders"),
-    JobSpec("announcements.send_due", "bot.announcements.jobs:send_due", "every 1m", lease_seconds=10 * 60,
-            description="announcements whose time has come"),
-    # only when the server does not run the outbox sender loop itself (INNKJOPSBOT_OUTBOX_SENDER_IN_SERVER)
-    JobSpec("outbox.drain", "bot.outbox.jobs:drain", "every 20s", lease_seconds=5 * 60,
-            enabled=lambda s: not getattr(s, "outbox_sender_in_server", False),
-            description="deliver proactive messages"),
-    JobSpec("privacy.retention", "bot.privacy.retention:run_retention", "30 3 * * *",
-            description="delete personal data older than the retention period"),
-)
-
-
-def job_spec(name: str, jobs: tuple[JobSpec, ...] | None = None) -> JobSpec:
-    for spec in jobs or JOBS:
+def job_spec(name: str, jobs: tuple[JobSpec, ...]) -> JobSpec:
+    for spec in jobs:
         if spec.name == name:
             return spec
-    known = ", ".join(spec.name for spec in jobs or JOBS)
+    known = ", ".join(spec.name for spec in jobs)
     raise KeyError(f"unknown job '{name}' (known: {known})")
-
-
-def load_job(spec: JobSpec) -> Callable[..., Any] | None:
-    """Import the job's function; None (with a warning) when its module is not there."""
-    if callable(spec.target):
-        return spec.target
-    module_name, _, attribute = spec.target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            log(logger, logging.WARNING, "job module missing", job=spec.name, module=module_name)
-            return None
-        raise
-    func = getattr(module, attribute, None)
-    if func is None:
-        log(logger, logging.WARNING, "job function missing", job=spec.name, target=spec.target)
-    return func
 
 
 # --- triggers and ticks -------------------------------------------------------------------------
@@ -298,12 +239,10 @@ def run_job_once(
     An async job function is run to completion with `asyncio.run` (so call this outside an event
     loop, or use `Scheduler.fire` inside one).
     """
-    spec = job_spec(name, jobs)
+    spec = job_spec(name, jobs if jobs is not None else services.areas.jobs)
     key = tick_key(tick)
     holder = holder or new_holder()
-    func = load_job(spec)
-    if func is None:
-        return JobRun(spec.name, key, False, "missing", f"{spec.target} is not available", holder)
+    func = spec.run
     acquired, reason = acquire_lease(services.database, spec.name, key, holder, spec.lease_seconds)
     if not acquired:
         return JobRun(spec.name, key, False, "skipped", reason, holder)
@@ -329,12 +268,10 @@ async def run_job_once_async(
     jobs: tuple[JobSpec, ...] | None = None,
 ) -> JobRun:
     """The same as `run_job_once` on a running event loop: database work and plain jobs in a thread."""
-    spec = job_spec(name, jobs)
+    spec = job_spec(name, jobs if jobs is not None else services.areas.jobs)
     key = tick_key(tick)
     holder = holder or new_holder()
-    func = load_job(spec)
-    if func is None:
-        return JobRun(spec.name, key, False, "missing", f"{spec.target} is not available", holder)
+    func = spec.run
     acquired, reason = await asyncio.to_thread(
         acquire_lease, services.database, spec.name, key, holder, spec.lease_seconds
     )
@@ -383,7 +320,7 @@ class Scheduler:
 
     def __init__(self, services: "Services", jobs: tuple[JobSpec, ...] | None = None, holder: str | None = None):
         self.services = services
-        self.jobs = jobs if jobs is not None else JOBS
+        self.jobs = jobs if jobs is not None else services.areas.jobs
         self.holder = holder or new_holder()
         self.runs: list[JobRun] = []  # the runs this instance did (newest last, bounded)
         self._apscheduler: Any = None
@@ -424,8 +361,6 @@ class Scheduler:
         if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
         for job in self.scheduled:
-            if load_job(job.spec) is None:
-                continue
             scheduler.add_job(
                 self.fire,
                 job.trigger,
@@ -471,7 +406,7 @@ def _lookback(trigger: Any) -> dt.timedelta:
 def start_scheduler(services: "Services", jobs: tuple[JobSpec, ...] | None = None) -> Scheduler:
     """Build the job table and start it (unless INNKJOPSBOT_SCHEDULER_ENABLED=false). Call on the loop."""
     scheduler = Scheduler(services, jobs)
-    services.extras["scheduler"] = scheduler
+    services.scheduler = scheduler
     if services.settings.scheduler_enabled:
         scheduler.start()
     else:
@@ -489,7 +424,7 @@ def start_outbox_sender(services: "Services") -> tuple[Any, Any] | None:
     except ImportError:
         log(logger, logging.WARNING, "outbox sender not available", module="bot.outbox.jobs")
         return None
-    if "outbox_sender" in services.extras:  # someone already runs one in this process
+    if services.outbox_sender is not None:  # someone already runs one in this process
         return None
     log(logger, logging.INFO, "outbox sender started in the server")
     return start_background(services)

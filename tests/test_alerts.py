@@ -22,7 +22,7 @@ from bot.alerts.models import AlertDecision, AlertMilestone
 from bot.alerts.overview import overview, to_csv, to_ics
 from bot.alerts.scan import scan
 from bot.conversation.card_actions import ActionContext
-from bot.conversations.models import ConversationRef
+from bot.conversation.models import ConversationRef
 from bot.db import Database
 from bot.outbox import ConnectorClient, OutboxRow, Sender, Window
 from bot.services import Services, User

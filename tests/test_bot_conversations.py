@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import inspect
 
-from bot.conversations import store
-from bot.conversations.store import ReferenceInfo
+from bot.conversation import store
+from bot.conversation.store import ReferenceInfo
 from bot.db import Database
 
 
@@ -93,7 +93,7 @@ def test_negative_feedback_goes_to_the_question_log_without_identity(database: D
         assert all("aad-1" not in str(q.detail) for q in logged)
         from sqlmodel import select
 
-        from bot.conversations.models import Feedback
+        from bot.conversation.models import Feedback
 
         rows = session.exec(select(Feedback)).all()
         assert len(rows) == 2 and all(r.user_hash and r.user_hash != "aad-1" for r in rows)

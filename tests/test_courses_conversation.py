@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from bot.conversation.card_actions import ActionContext, handler_for, load_area_actions
+from bot.conversation.card_actions import ActionContext
 from bot.cli import cli
-from bot.conversations.store import ReferenceInfo, upsert_reference
+from bot.conversation.store import ReferenceInfo, upsert_reference
 from bot.courses import conversation, flow, jobs, service
 from bot.db import Database
 from bot.outbox import OutboxRow
@@ -32,7 +32,7 @@ def make_services(database: Database, now: dt.datetime = NOW) -> Services:
     settings = load_settings(database_url="sqlite:///unused.db", procurement_email="innkjop@lorenskog.example",
                              admin_emails=["admin@lorenskog.example"])
     services = Services(settings=settings, database=database, as_of=now.date())
-    services.extras["clock"] = lambda: now
+    services.clock = lambda: now
     return services
 
 
@@ -135,8 +135,7 @@ def test_teams_meeting_course_has_url_in_the_invitation(database: Database, cour
 
 
 def _press(services: Services, who: User, verb: str, course_id: int):  # type: ignore[no-untyped-def]
-    load_area_actions()
-    handler = handler_for(verb)
+    handler = services.areas.card_action(verb)
     assert handler is not None
     ctx = ActionContext(services=services, user=who, verb=verb, data={"course_id": course_id})
     result = handler(ctx)

@@ -151,13 +151,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve_available() -> bool:
-    from bot.cli import COMMANDS
-
-    module = COMMANDS["serve"].split(":")[0]
-    return importlib.util.find_spec(module) is not None
-
-
 def _wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> int:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -204,8 +197,6 @@ def _run_entrypoint(tmp_path: Path, url: str, **extra_env: str) -> tuple[int, st
 
 
 def test_entrypoint_migrates_and_serves_healthz(tmp_path: Path) -> None:
-    if not _serve_available():
-        pytest.skip("`innkjopsbot serve` is not available yet")
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     status, _log = _run_entrypoint(tmp_path, url)
     assert status == 200
@@ -213,8 +204,6 @@ def test_entrypoint_migrates_and_serves_healthz(tmp_path: Path) -> None:
 
 
 def test_entrypoint_honours_migrate_on_start_false(tmp_path: Path) -> None:
-    if not _serve_available():
-        pytest.skip("`innkjopsbot serve` is not available yet")
     url = f"sqlite:///{tmp_path / 'no-migrate.db'}"
     status, log = _run_entrypoint(tmp_path, url, INNKJOPSBOT_MIGRATE_ON_START="false")
     assert status == 200  # alive; readiness would report the missing schema

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlmodel import select
 
-from bot.conversations.models import ConversationRef, Feedback, QuestionLog
+from bot.conversation.models import ConversationRef, Feedback, QuestionLog
 from bot.db import Database
 from conftest import AS_OF, make_test_database
 from helpers import activities as A

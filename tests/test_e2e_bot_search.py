@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from agreements_sync.sync import sync_export
-from bot.conversations.models import QuestionLog
+from bot.conversation.models import QuestionLog
 from bot.db import Database
 from conftest import AS_OF
 from helpers import activities as A

@@ -364,7 +364,7 @@ async def test_stopping_the_drain_command_with_sigterm_then_restarting_loses_and
 
 
 def test_a_reference_whose_bot_was_uninstalled_is_unreachable(database: Database) -> None:
-    from bot.conversations.models import ConversationRef
+    from bot.conversation.models import ConversationRef
 
     with database.session() as session:
         ref = ConversationRef(aad_object_id="a1", email="ola@example.no", service_url="https://smba.example/",
@@ -415,12 +415,12 @@ async def test_tokens_come_from_the_sdk_connection_manager(database: Database) -
             return Connection()
 
     secret = Settings(_env_file=None, app_id="00000000-0000-0000-0000-00000000000a", app_password="x")  # type: ignore[call-arg]
-    services = Services(settings=secret, database=database, extras={"connection_manager": Manager()})
+    services = Services(settings=secret, database=database, connection_manager=Manager())  # type: ignore[arg-type]
     provider = token_provider_from_services(services)
     assert provider is not None and await provider() == "sdk-token" and asked[0][1] == [BOT_FRAMEWORK_SCOPE]
-    # without one in extras, it is built from the credentials (MSAL; nothing fetched until used)
+    # without one, it is built from the credentials (MSAL; nothing fetched until used)
     built = Services(settings=secret, database=database)
-    assert token_provider_from_services(built) is not None and "connection_manager" in built.extras
+    assert token_provider_from_services(built) is not None and built.connection_manager is not None
     anonymous = Services(settings=Settings(_env_file=None, app_id="", app_password=""), database=database)  # type: ignore[call-arg]
     assert token_provider_from_services(anonymous) is None
 

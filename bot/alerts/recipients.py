@@ -26,7 +26,7 @@ def personal_reference(session: Session, email: str) -> Any | None:
     """The installed personal-chat conversation reference of this e-mail, or None."""
     if not email:
         return None
-    from bot.conversations.store import find_by_email
+    from bot.conversation.store import find_by_email
 
     return find_by_email(session, email)
 
@@ -35,7 +35,7 @@ def reference_by_name(session: Session, name: str) -> Any | None:
     """A personal reference whose display name is `name` (case-insensitive) — for advisers named without e-mail."""
     if not name:
         return None
-    from bot.conversations.models import ConversationRef
+    from bot.conversation.models import ConversationRef
 
     return session.execute(
         select(ConversationRef)
@@ -54,7 +54,7 @@ def channel_target(session: Session, settings: Any) -> dict[str, str] | None:
     service_url = getattr(settings, "procurement_channel_service_url", "") or ""
     tenant_id = getattr(settings, "app_tenant_id", "") or ""
     if not service_url:
-        from bot.conversations.models import ConversationRef
+        from bot.conversation.models import ConversationRef
 
         ref = session.execute(
             select(ConversationRef).where(ConversationRef.conversation_id == conversation_id).order_by(desc(ConversationRef.updated_at))

@@ -94,7 +94,7 @@ def _unreachable(key: str, reason: str, **values: str) -> Recipient:
 
 
 def _by_aad_ids(session: Session, aad_ids: list[str], why_missing: str) -> list[Recipient]:
-    from bot.conversations.store import personal_refs
+    from bot.conversation.store import personal_refs
 
     newest: dict[str, Any] = {}
     for ref in personal_refs(session):  # oldest first: the newest reference wins
@@ -105,8 +105,8 @@ def _by_aad_ids(session: Session, aad_ids: list[str], why_missing: str) -> list[
 
 def resolve(session: Session, audience: Audience) -> list[Recipient]:
     """Everyone the audience names, reachable or not (those not reachable say why)."""
-    from bot.conversations.models import ConversationRef
-    from bot.conversations.store import find_by_email, personal_refs
+    from bot.conversation.models import ConversationRef
+    from bot.conversation.store import find_by_email, personal_refs
 
     recipients: list[Recipient]
     if audience.kind == "all":

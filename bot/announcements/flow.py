@@ -39,7 +39,7 @@ def can_announce(services: Services, user: User) -> bool:
         return False
     from sqlmodel import select
 
-    from bot.conversations.models import ConversationRef
+    from bot.conversation.models import ConversationRef
 
     with services.database.session() as session:
         return session.exec(
@@ -113,7 +113,7 @@ def create_and_maybe_send(services: Services, actor: service.Actor, *, title: st
 
 
 def _wake_sender(services: Services) -> None:
-    sender = services.extras.get("outbox_sender")
+    sender = services.outbox_sender
     if sender is not None:
         sender.notify()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
 
 @click.group()

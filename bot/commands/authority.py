@@ -12,7 +12,7 @@ import click
 import yaml
 
 from agreements_sync.knowledge import KnowledgeError
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "authority" / "questions.yaml"
 FIELDS = ("value_nok_excl_vat", "kind", "band", "framework_agreement", "approver", "performed_by", "signer",

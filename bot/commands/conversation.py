@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
 
 def _services(cli: CliContext) -> Any:
@@ -109,7 +109,7 @@ def insights(cli: CliContext, since: str | None, kind: str | None) -> None:
       innkjopsbot insights --since 2026-11-01 --kind no_agreement
       innkjopsbot --json insights
     """
-    from bot.conversations import store
+    from bot.conversation import store
 
     since_at = None
     if since:

@@ -15,7 +15,7 @@ import click
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 from bot.services import Services
 
 

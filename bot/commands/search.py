@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "queries-dev.csv"
 

@@ -5,34 +5,22 @@ A button is either `{"type": "Action.Execute", "verb": "<area>.<action>", "data"
 `{"type": "Action.Submit", "data": {"verb": "<area>.<action>", ...}}` (Teams sends a message
 with `value`; the answer is posted as a new message).
 
-Areas register handlers in `bot/<area>/actions.py`::
-
-    from bot.conversation.card_actions import ActionContext, register
-
-    @register("alerts")            # handles "alerts", "alerts.snooze", "alerts.stop" …
-    async def alerts_action(ctx: ActionContext) -> Answer | None:
-        ...
-
-The longest registered prefix matching the verb wins ("authority.clarify" before "authority").
-A handler returns an `Answer` (shown as the updated card / a new message) or None (nothing to
-show; an Action.Execute then keeps the card as it was). Handlers may be sync (run in a worker
-thread, so they may use the database) or async.
+Each area declares its handlers in its `area.py` (`card_actions={"alert": alert_action}`);
+`services.areas.card_action(verb)` finds the one whose prefix matches the verb best
+("authority.clarify" before "authority"). A handler returns an `Answer` (shown as the updated
+card / a new message) or None (nothing to show; an Action.Execute then keeps the card as it
+was). Handlers may be sync (run in a worker thread, so they may use the database) or async.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
-import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answer import Answer
 from bot.services import Services, User
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,63 +47,13 @@ class ActionContext:
     kind: str = "execute"
 
 
-Handler = Callable[[ActionContext], "Answer | None | Awaitable[Answer | None]"]
-_HANDLERS: dict[str, Handler] = {}
-AREA_ACTION_MODULES = ("bot.conversation.actions", "bot.alerts.actions", "bot.courses.actions", "bot.announcements.actions")
-
-
-def register(prefix: str) -> Callable[[Handler], Handler]:
-    """Register `handler` for verbs equal to `prefix` or starting with `prefix + "."`."""
-    if not prefix or prefix != prefix.strip():
-        raise ValueError(f"invalid card-action prefix {prefix!r}")
-
-    def decorate(handler: Handler) -> Handler:
-        existing = _HANDLERS.get(prefix)
-        if existing is not None and existing is not handler and _qualname(existing) != _qualname(handler):
-            raise ValueError(f"card-action prefix {prefix!r} is already registered by {_qualname(existing)}")
-        _HANDLERS[prefix] = handler
-        return handler
-
-    return decorate
-
-
-def _qualname(handler: Handler) -> str:
-    return f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', '?')}"
-
-
-def handler_for(verb: str) -> Handler | None:
-    best: str | None = None
-    for prefix in _HANDLERS:
-        if verb == prefix or verb.startswith(prefix + "."):
-            if best is None or len(prefix) > len(best):
-                best = prefix
-    return _HANDLERS.get(best) if best else None
-
-
-def registered_prefixes() -> list[str]:
-    return sorted(_HANDLERS)
-
-
-def load_area_actions() -> list[str]:
-    """Import every area's actions module that exists (they register themselves); returns those loaded."""
-    loaded = []
-    for name in AREA_ACTION_MODULES:
-        try:
-            importlib.import_module(name)
-            loaded.append(name)
-        except ModuleNotFoundError as exc:
-            if not (exc.name and (name == exc.name or name.startswith(exc.name + "."))):
-                raise
-    return loaded
-
-
 class UnknownAction(LookupError):
     """No handler for the verb."""
 
 
 async def dispatch(ctx: ActionContext) -> Answer | None:
-    """Run the handler for `ctx.verb`; raises UnknownAction when nobody registered it."""
-    handler = handler_for(ctx.verb)
+    """Run the handler for `ctx.verb`; raises UnknownAction when no area declares it."""
+    handler = ctx.services.areas.card_action(ctx.verb)
     if handler is None:
         raise UnknownAction(ctx.verb)
     if inspect.iscoroutinefunction(handler):
@@ -124,7 +62,7 @@ async def dispatch(ctx: ActionContext) -> Answer | None:
         result = await asyncio.to_thread(handler, ctx)
     if inspect.isawaitable(result):
         result = await result
-    return result  # type: ignore[return-value]
+    return result
 
 
 def split_submit_value(value: Any) -> tuple[str, dict[str, Any]] | None:

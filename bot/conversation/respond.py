@@ -4,46 +4,33 @@
 conversation's memory (a JSON-able dict, stored in the `conversation_state` table by the bot,
 kept in memory by the CLI); `respond` reads it for follow-ups and updates it in place.
 
-Routing, in order: empty → hint; help/greeting → help card; each area's
-`try_answer(services, user, text, state)` (bot.alerts.conversation, bot.courses.conversation,
-imported lazily: an area that is not installed is skipped); an authority question (or an
-amount follow-up to one) → bot.authority; everything else → the agreement search (with a short
-follow-up refining the previous search).
+Routing, in order: empty → hint; help/greeting → help card; each area's conversation handler
+(`services.areas.answerers`, declared in the areas' `area.py`: alerts, courses); an authority
+question (or an amount follow-up to one) → bot.authority; everything else → the agreement search
+(with a short follow-up refining the previous search).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 from agreements_sync.i18n import strings
+from bot.announcements.audience import record_category_interest
 from bot.answer import Answer
-from bot.db import utcnow
-from bot.services import Services, User
+from bot.authority.analysis import analyse
+from bot.authority.render import authority_answer as render_authority_answer
 from bot.conversation import cards, recognise
+from bot.db import utcnow
+from bot.search.models import SearchResult
+from bot.search.render import search_answer as render_search_answer
+from bot.services import Services, User
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 1000  # a question longer than this is cut (Teams allows ~28 KB; nobody asks that much)
-AREA_MODULES = ("bot.alerts.conversation", "bot.courses.conversation")
-_MISSING: set[str] = set()
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """Import an area's module if it exists; None (remembered) when the area is not installed."""
-    if name in _MISSING:
-        return None
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-            _MISSING.add(name)
-            return None
-        raise
 
 
 def respond(services: Services, user: User, text: str, state: dict[str, Any]) -> Answer:
@@ -55,11 +42,7 @@ def respond(services: Services, user: User, text: str, state: dict[str, Any]) ->
     if recognise.is_help(text) or recognise.is_greeting(text):
         return cards.help_answer(lang, services.settings.procurement_email)
 
-    for module_name in AREA_MODULES:
-        module = optional_module(module_name)
-        try_answer = getattr(module, "try_answer", None) if module else None
-        if try_answer is None:
-            continue
+    for try_answer in services.areas.answerers:
         answer = try_answer(services, user, text, state)
         if answer is not None:
             _remember(state, last_kind=answer.kind, last_text=text)
@@ -119,26 +102,9 @@ def _remember(state: dict[str, Any], **values: Any) -> None:
 # --- the areas ---------------------------------------------------------------------------------
 
 
-def search_service(services: Services) -> Any | None:
-    module = optional_module("bot.search")
-    if module is None or not hasattr(module, "SearchService"):
-        return None
-    return services.get("search", lambda: module.SearchService(services.database))
-
-
 def search_answer(services: Services, user: User, query: str, state: dict[str, Any], *, asked: str = "") -> Answer:
-    lang = user.lang
-    service = search_service(services)
-    render = optional_module("bot.search.render")
-    if service is None or render is None:
-        return Answer(
-            text=strings("bot").get("search_unavailable", lang, email=services.settings.procurement_email),
-            kind="unavailable",
-        )
-    result = service.search(query, services.today(), limit=5)
-    answer: Answer = render.search_answer(
-        result, lang, services.today(), procurement_email=services.settings.procurement_email
-    )
+    result = services.search().search(query, services.today(), limit=5)
+    answer = render_search_answer(result, user.lang, services.today(), procurement_email=services.settings.procurement_email)
     ids = _agreement_ids(answer, result)
     _remember(state, last_kind=answer.kind, last_query=query, last_text=asked or query, last_result_ids=ids)
     answer.data.setdefault("query", query)
@@ -149,26 +115,24 @@ def search_answer(services: Services, user: User, query: str, state: dict[str, A
 
 def _record_interest(services: Services, user: User, category: str) -> None:
     """Remember the category a user asked about: announcements can go to 'users who asked about X'."""
-    audience = optional_module("bot.announcements.audience")
-    if audience is None or not user.aad_object_id or not category:
+    if not user.aad_object_id or not category:
         return
     try:
         with services.database.session() as session:
-            audience.record_category_interest(session, user, category)
+            record_category_interest(session, user, category)
     except Exception:  # noqa: BLE001 - an audience hint must never cost the user the answer
         logger.warning("could not record category interest", exc_info=True)
+
+
+AgreementFinder = Callable[[str, "dt.date | None"], SearchResult]
 
 
 def authority_answer(
     services: Services, user: User, question: str, state: dict[str, Any], *, previous: Any = None
 ) -> Answer | None:
     """The authority answer; `previous` (an earlier result's JSON) completes a short follow-up."""
-    module = optional_module("bot.authority")
-    render = optional_module("bot.authority.render")
-    if module is None or render is None:
-        return None
-    result = module.analyse(question, services.today(), find_agreements=agreement_finder(services), previous=previous)
-    answer: Answer = render.authority_answer(result, user.lang)
+    result = analyse(question, services.today(), find_agreements=agreement_finder(services), previous=previous)
+    answer = render_authority_answer(result, user.lang)
     _remember(
         state, last_kind=answer.kind if answer.kind in AUTHORITY_KINDS else "authority",
         authority_question=getattr(result, "question", question), authority_previous=result.to_json(),
@@ -178,14 +142,11 @@ def authority_answer(
     return answer
 
 
-def agreement_finder(services: Services) -> Callable[..., Any] | None:
+def agreement_finder(services: Services) -> AgreementFinder:
     """What bot.authority uses to check rule 0 (an active framework agreement covers it)."""
-    service = search_service(services)
-    if service is None:
-        return None
 
-    def find(query: str, as_of: dt.date | None = None) -> Any:
-        return service.search(query, as_of or services.today(), limit=5)
+    def find(query: str, as_of: dt.date | None = None) -> SearchResult:
+        return services.search().search(query, as_of or services.today(), limit=5)
 
     return find
 

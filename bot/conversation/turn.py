@@ -17,8 +17,8 @@ from typing import Any
 from agreements_sync.i18n import strings
 from bot.answer import Answer
 from bot.conversation.card_actions import ActionContext, UnknownAction, dispatch
-from bot.conversations import store
-from bot.conversations.store import ReferenceInfo
+from bot.conversation import store
+from bot.conversation.store import ReferenceInfo
 from bot.services import Services, User
 from bot.conversation import cards
 from bot.conversation.respond import NO_AGREEMENT_KINDS, respond

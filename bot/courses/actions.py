@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.answer import Answer
-from bot.conversation.card_actions import ActionContext, register
+from bot.conversation.card_actions import ActionContext
 from bot.courses import flow
 
 
@@ -15,7 +15,6 @@ def _course_id(ctx: ActionContext) -> int | None:
         return None
 
 
-@register("course")
 def course_action(ctx: ActionContext) -> Answer | None:
     course_id = _course_id(ctx)
     if ctx.verb == "course.signup" and course_id is not None:

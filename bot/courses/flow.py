@@ -29,10 +29,9 @@ def _s(key: str, lang: str, **values: Any) -> str:
 
 
 def current_time(services: Services) -> dt.datetime:
-    """Now (aware UTC). With a fixed as-of date: noon local time that day; tests may set extras["clock"]."""
-    clock = services.extras.get("clock")
-    if clock is not None:
-        return clock()
+    """Now (aware UTC). With a fixed as-of date: noon local time that day; tests may set services.clock."""
+    if services.clock is not None:
+        return services.clock()
     if services.as_of is not None:
         local = dt.datetime.combine(services.as_of, dt.time(12, 0), tzinfo=ZoneInfo(services.settings.timezone))
         return local.astimezone(dt.UTC)
@@ -70,7 +69,7 @@ def message_activity(text: str, card: dict[str, Any], attachments: Sequence[dict
 
 
 def _conversation_ref_id(session: Session, aad_object_id: str) -> int | None:
-    from bot.conversations.store import find_by_aad_id
+    from bot.conversation.store import find_by_aad_id
 
     ref = find_by_aad_id(session, aad_object_id)
     return ref.id if ref is not None else None
@@ -80,7 +79,7 @@ def recipient_lang(session: Session, aad_object_id: str) -> str:
     """The language of a proactive message: the recipient's Teams locale from their stored
     conversation, bokmål when the bot has none."""
     from agreements_sync.i18n import language_of
-    from bot.conversations.store import find_by_aad_id
+    from bot.conversation.store import find_by_aad_id
 
     ref = find_by_aad_id(session, aad_object_id)
     return language_of(ref.locale if ref is not None else None)

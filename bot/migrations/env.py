@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
-from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401 - registers every table on SQLModel.metadata (for autogenerate)
+from bot.models import metadata
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = metadata()
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]

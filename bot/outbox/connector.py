@@ -172,21 +172,18 @@ def _result(status: int, retry_after: str | None, raw: bytes) -> ConnectorResult
 def token_provider_from_services(services: Any) -> TokenProvider | None:
     """A token provider from the Agents SDK connection manager, or None (anonymous).
 
-    Uses `services.extras["connection_manager"]` when the server put one there; otherwise, with
-    bot credentials configured, builds one from the settings (bot.teams.server.connection_manager_for)
+    Uses `services.connection_manager` when the server put one there; otherwise, with bot
+    credentials configured, builds one from the settings (bot.teams.server.connection_manager_for)
     and keeps it there.
     """
-    settings = getattr(services, "settings", None)
-    if settings is not None and getattr(settings, "anonymous", False):
+    settings = services.settings
+    if settings.anonymous:
         return None
-    extras = getattr(services, "extras", None)
-    manager = extras.get("connection_manager") if extras is not None else None
-    if manager is None and settings is not None and extras is not None:
-        from bot.teams.server import connection_manager_for
+    if services.connection_manager is None:
+        from bot.teams.server import connection_manager_for  # the SDK's, only when a token is needed
 
-        manager = extras["connection_manager"] = connection_manager_for(settings)
-    if manager is None:
-        return None
+        services.connection_manager = connection_manager_for(settings)
+    manager = services.connection_manager
 
     async def provide() -> str | None:
         connection = manager.get_default_connection()

@@ -28,11 +28,10 @@ logger = logging.getLogger("innkjopsbot.privacy")
 
 
 def metadata() -> MetaData:
-    """Every table of the application (importing bot.models registers them)."""
-    import bot.models  # noqa: F401
-    from sqlmodel import SQLModel
+    """Every table of the application."""
+    from bot.models import metadata as every_table  # bot.models imports the areas, this one among them
 
-    return SQLModel.metadata
+    return every_table()
 
 
 def table_for(entry: PersonalData, meta: MetaData) -> Table | None:

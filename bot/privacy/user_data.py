@@ -92,7 +92,7 @@ def _lower_in(*pairs: tuple[Any, set[str]]) -> ColumnElement[bool]:
 
 def _feedback_hashes(aad_ids: set[str]) -> set[str]:
     try:
-        from bot.conversations.store import user_hash
+        from bot.conversation.store import user_hash
     except ImportError:
         return set()
     return {user_hash(aad_id) for aad_id in aad_ids}

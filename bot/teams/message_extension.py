@@ -14,7 +14,6 @@ from typing import Any
 from agreements_sync.i18n import format_date, strings
 from bot.services import Services
 from bot.conversation import cards
-from bot.conversation.respond import search_service
 
 COMMAND_ID = "searchAgreements"
 PARAMETER = "query"
@@ -40,10 +39,7 @@ def query_response(services: Services, lang: str, query: str, *, limit: int = MA
     s = strings("bot")
     if not query:
         return _message(s.get("msgext_hint", lang))
-    service = search_service(services)
-    if service is None:
-        return _message(s.get("search_unavailable", lang, email=services.settings.procurement_email))
-    result = service.search(query, services.today(), limit=limit)
+    result = services.search().search(query, services.today(), limit=limit)
     hits = list(getattr(result, "hits", None) or [])
     attachments = [hit_attachment(_view(hit), lang) for hit in hits[:limit]]
     if not attachments:

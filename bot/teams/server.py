@@ -36,14 +36,13 @@ from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase,
 from microsoft_agents.hosting.core.authorization.connection_manager import ConnectionManager
 from pydantic import ValidationError
 
-from bot.conversation.card_actions import load_area_actions
 from bot.db import Database
 from bot.logging import configure_logging, pseudonym
 from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import Settings
 from bot.teams.agent import build_agent
-from bot.conversation.respond import optional_module, search_service
+from bot.scheduler import scheduler_cleanup_ctx
 
 logger = logging.getLogger("bot.server")
 
@@ -52,7 +51,6 @@ METRICS_KEY = web.AppKey("metrics", Metrics)
 WARMUP_KEY = web.AppKey("warmup", asyncio.Task)
 ACTIVITY_KEY = web.RequestKey("activity", Activity)
 KNOWN_ACTIVITY_TYPES = frozenset(t.value for t in ActivityTypes)
-SEARCH_READY = "search_ready"
 
 ProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
 
@@ -96,7 +94,6 @@ def create_app(
     if services is None:
         services = Services(settings=settings, database=Database(settings.database_url))
     metrics = Metrics()
-    load_area_actions()
     connection_manager = connection_manager_for(settings, token_provider_factory)
     agent_app, adapter = build_agent(services, metrics, connection_manager)
 
@@ -126,9 +123,7 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
-    courses_web = optional_module("bot.courses.web")
-    if courses_web is not None:  # /courses/<id>.ics: the calendar invitation behind the card's button
-        courses_web.add_routes(app, services)
+    services.areas.add_web_routes(app, services)  # e.g. /courses/<id>.ics, the course card's invitation
 
     async def on_startup(_app: web.Application) -> None:
         if settings.anonymous:
@@ -150,10 +145,8 @@ def create_app(
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
-    scheduler = optional_module("bot.scheduler") if with_scheduler else None
-    if scheduler is not None and hasattr(scheduler, "scheduler_cleanup_ctx"):
-        # scheduled jobs (sync, alerts, reminders, outbox); off with INNKJOPSBOT_SCHEDULER_ENABLED=false
-        app.cleanup_ctx.append(scheduler.scheduler_cleanup_ctx(services))
+    if with_scheduler:  # scheduled jobs (sync, alerts, reminders, outbox); off with INNKJOPSBOT_SCHEDULER_ENABLED=false
+        app.cleanup_ctx.append(scheduler_cleanup_ctx(services))
     return app
 
 
@@ -277,10 +270,9 @@ def _error(status: int, message: str) -> web.Response:
 async def _warm_up(services: Services) -> None:
     """Build the search index in the background so the first question does not wait for it."""
     try:
-        service = await asyncio.to_thread(search_service, services)
-        if service is not None:
-            await asyncio.to_thread(service.search, "kontorrekvisita", services.today(), limit=1)
-            services.extras[SEARCH_READY] = True
+        service = await asyncio.to_thread(services.search)
+        await asyncio.to_thread(service.search, "kontorrekvisita", services.today(), limit=1)
+        services.search_ready = True
     except Exception:  # noqa: BLE001 - readiness reports it
         logger.exception("search index could not be loaded")
 
@@ -292,7 +284,7 @@ async def _healthz(_request: web.Request) -> web.Response:
 async def _readyz(request: web.Request) -> web.Response:
     services = request.app[SERVICES_KEY]
     database = await asyncio.to_thread(services.database.ping)
-    index = bool(services.extras.get(SEARCH_READY))
+    index = services.search_ready
     ready = database and index
     return web.json_response({"status": "ready" if ready else "not ready", "database": database, "search_index": index},
                              status=200 if ready else 503)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.conversations.models import ConversationRef, ConversationState, Feedback, QuestionLog
+from bot.conversation.models import ConversationRef, ConversationState, Feedback, QuestionLog
 from bot.db import utcnow
 
 PERSONAL = "personal"
