@@ -76,7 +76,7 @@ def overview(cli: CliContext, months: int) -> None:
 @alerts.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "ics"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="File to write (default: stdout).")
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Language of calendar texts.")
+@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Language of calendar texts.")
 @global_options
 @pass_cli
 def export(cli: CliContext, fmt: str, out: Path | None, lang: str) -> None:

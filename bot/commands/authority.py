@@ -50,7 +50,7 @@ def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None
 
 @click.command("authority")
 @click.argument("question", nargs=-1, required=True)
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Answer language.")
+@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Answer language.")
 @click.option("--no-search", is_flag=True, help="Do not check for a framework agreement (rule 0).")
 @global_options
 @pass_cli

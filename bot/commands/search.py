@@ -69,7 +69,7 @@ def _human(result: Any, lang: str, cli: CliContext) -> str:
 @click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True, help="Most agreements to return.")
 @click.option("--batch", is_flag=True, help="Read one question per line on stdin; write one JSON line per question.")
 @click.option("--register", metavar="FILE", help="If the database is empty, search this register export (synced into a temporary SQLite).")
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Language of the human answer.")
+@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Language of the human answer.")
 @global_options
 @pass_cli
 def search(cli: CliContext, question: str | None, limit: int, batch: bool, register: str | None, lang: str) -> None:

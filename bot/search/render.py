@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
-from agreements_sync.i18n import format_date, strings
+from agreements_sync.i18n import Language, format_date, strings
 from bot.answer import Answer
 from bot.search.models import Hit, SearchResult
 
@@ -127,7 +127,7 @@ def _feedback_actions(result: SearchResult, lang: str, ids: list[str]) -> list[d
 
 def search_answer(result: SearchResult, lang: str = "nb", as_of: dt.date | None = None, *, procurement_email: str = "") -> Answer:
     """The answer to one search: the best agreement(s), or "no (active) agreement"."""
-    lang = lang if lang in ("nb", "en") else "nb"
+    lang = Language.parse(lang)
     if result.no_active_agreement:
         return _no_active_answer(result, lang, procurement_email)
     hits = result.hits
@@ -211,7 +211,7 @@ def _no_active_answer(result: SearchResult, lang: str, procurement_email: str) -
 
 def category_answer(service: Any, category: str, as_of: dt.date, lang: str = "nb") -> Answer:
     """Every active agreement of a category (the "show all in the category" button)."""
-    lang = lang if lang in ("nb", "en") else "nb"
+    lang = Language.parse(lang)
     hits: list[Hit] = service.category(category, as_of)
     if not hits:
         text = _t("category_empty", lang, category=category)
