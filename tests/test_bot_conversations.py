@@ -27,7 +27,7 @@ def test_migration_creates_the_bot_tables(database: Database) -> None:
     assert {"conversation_ref", "conversation_state", "feedback", "question_log"} <= tables
     columns = {c["name"] for c in inspect(database.engine).get_columns("conversation_ref")}
     assert columns == {
-        "id", "aad_object_id", "user_id", "name", "email", "tenant_id", "locale", "channel_id", "service_url",
+        "id", "aad_object_id", "user_id", "name", "email", "tenant_id", "locale", "language", "channel_id", "service_url",
         "conversation_id", "conversation_type", "team_id", "bot_id", "reference", "installed", "created_at",
         "updated_at",
     }

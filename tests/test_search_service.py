@@ -102,13 +102,9 @@ def test_card_for_a_hit(synced: Database) -> None:
                      "Avtaleeier", "Innkjøpsrådgiver", "avtaledokument.pdf", "Hvorfor", "parallelle avtaler"):
         assert expected in dumped, expected
     verbs = [a.get("data", {}).get("verb") for a in card["actions"]]
-    assert verbs.count("feedback") == 2 and "search.category" in verbs
+    assert "search.category" in verbs and "feedback" not in verbs  # the conversation adds "was this helpful?"
     category_action = next(a for a in card["actions"] if a.get("data", {}).get("verb") == "search.category")
     assert category_action["type"] == "Action.Submit" and category_action["data"]["category"] == "Vinterdrift"
-    feedback = [a["data"] for a in card["actions"] if a.get("data", {}).get("verb") == "feedback"]
-    assert {f["helpful"] for f in feedback} == {True, False}
-    assert feedback[0]["query"] == "brøyting av kommunale veier" and set(feedback[0]["agreement_ids"]) >= {"LK-2023-084", "LK-2023-095"}
-    assert any(a["type"] == "Action.OpenUrl" and a["url"].startswith("mailto:") for a in card["actions"])
     english = search_answer(service.search("office chairs", AS_OF), "en", AS_OF)
     assert "Final end date" in json.dumps(english.card) and "Kontormøbler" in english.text
     listing = category_answer(service, "Vinterdrift", AS_OF, "nb")

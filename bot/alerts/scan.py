@@ -22,6 +22,7 @@ from bot.alerts.index import load_facts
 from bot.alerts.milestones import AgreementFacts, Milestone, all_milestones
 from bot.alerts.models import AlertMilestone
 from bot.alerts.recipients import channel_target, current_owner, delivery_problem, personal_reference
+from bot.conversation.store import language_for
 from bot.db import Database, utcnow
 from bot.outbox import enqueue
 from bot.outbox.models import OutboxRow
@@ -116,7 +117,7 @@ class Context:
     def owner_alert(self, agreement: AgreementFacts, milestone: Milestone, owner_email: str, owner_name: str,
                     series: int, number: int, reason: str) -> tuple[Planned, Any]:
         ref = personal_reference(self.session, owner_email)
-        lang = language_of(getattr(ref, "locale", None) or getattr(self.settings, "default_locale", "nb-NO"))
+        lang = language_for(ref, self.settings.default_locale)
         card = cards.alert_card(agreement, milestone, self.config, lang, reminder_no=number, as_of=self.as_of)
         summary = cards.headline(milestone, lang, self.as_of)
         kind = "alert" if number == 0 else "reminder"

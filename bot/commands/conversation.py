@@ -19,7 +19,7 @@ def _services(cli: CliContext) -> Any:
 @click.command()
 @click.argument("questions", nargs=-1, required=True)
 @click.option("--locale", default=None, metavar="LOCALE",
-              help="The user's Teams locale: nb-NO (default) or en-US/en-GB for English answers.")
+              help="The user's Teams locale: nb-NO (default), nn-NO for nynorsk, en-US/en-GB for English.")
 @global_options
 @pass_cli
 def ask(cli: CliContext, questions: tuple[str, ...], locale: str | None) -> None:

@@ -17,7 +17,8 @@ def search_action(ctx: ActionContext) -> Answer | None:
     if ctx.verb == "search.category":
         category = str(ctx.data.get("category") or "").strip()
         if category:
-            return category_answer(ctx.services.search(), category, ctx.services.today(), ctx.user.lang)
+            return category_answer(ctx.services.search(), category, ctx.services.today(), ctx.user.lang,
+                                   procurement_email=ctx.services.settings.procurement_email)
     if ctx.verb == "search.query":
         query = str(ctx.data.get("q") or ctx.data.get("query") or "").strip()
         if query:
@@ -25,30 +26,26 @@ def search_action(ctx: ActionContext) -> Answer | None:
     return None
 
 
-def feedback_action(ctx: ActionContext) -> Answer | None:
+def feedback_action(ctx: ActionContext) -> Answer:
+    """Record the rating and say thanks. Never answers the question again: with Action.Execute the
+    rated card (remembered when it was sent) comes back as it was, the thanks in place of the
+    buttons; without it, Teams keeps the card and shows the thanks."""
     helpful = _as_bool(ctx.data.get("helpful"))
-    query = str(ctx.data.get("q") or "")
-    kind = str(ctx.data.get("kind") or "")
     ids = [str(i) for i in ctx.data.get("ids") or [] if isinstance(i, str | int)]
     with ctx.services.database.session() as session:
         store.record_feedback(
-            session, helpful=helpful, query=query, kind=kind, agreement_ids=ids,
-            comment=str(ctx.data.get("comment") or ""), aad_object_id=ctx.user.aad_object_id,
+            session, helpful=helpful, query=str(ctx.data.get("q") or ""), kind=str(ctx.data.get("kind") or ""),
+            agreement_ids=ids, comment=str(ctx.data.get("comment") or ""), aad_object_id=ctx.user.aad_object_id,
             as_of=ctx.services.today(),
         )
     s = strings("bot")
     lang = ctx.user.lang
     thanks = s.get("feedback_thanks", lang) if helpful else s.get("feedback_sorry", lang,
                                                                    email=ctx.services.settings.procurement_email)
-    if ctx.kind == "execute" and query:
-        # Re-render the rated answer (deterministic) with the thanks in place of the buttons.
-        answer = respond(ctx.services, ctx.user, query, {})
-        if answer.card is not None:
-            answer.card.setdefault("body", []).append(cards.text_block(thanks, isSubtle=True, separator=True))
-            answer.card.setdefault("fallbackText", answer.text)
-            answer.kind = "feedback"
-            return answer
-    return cards.text_answer(thanks, "feedback")
+    remembered = (ctx.state.get("cards") or {}).get(str(ctx.data.get("card") or ""))
+    if ctx.kind == "execute" and isinstance(remembered, dict):
+        return Answer(text=thanks, card=cards.rated(remembered, thanks), kind="feedback")
+    return Answer(text=thanks, kind="feedback")
 
 
 def authority_action(ctx: ActionContext) -> Answer | None:

@@ -7,7 +7,9 @@ area's answer card.
 
 from __future__ import annotations
 
+import copy
 import urllib.parse
+import uuid
 from typing import Any
 
 from agreements_sync.i18n import strings
@@ -86,6 +88,10 @@ def text_answer(text: str, kind: str) -> Answer:
 # --- decorating an area's answer ---------------------------------------------------------------
 
 FEEDBACK_KINDS = {"agreement", "no_agreement", "no_active_agreement", "agreements", "authority", "category"}
+FEEDBACK_QUESTION_ID = "feedback-question"
+FEEDBACK_ACTIONS_ID = "feedback-actions"
+FEEDBACK_THANKS_ID = "feedback-thanks"
+REMEMBERED_CARDS = 5
 
 
 def decorate(answer: Answer, lang: str, *, query: str = "", ids: list[str] | None = None) -> Answer:
@@ -110,29 +116,48 @@ def decorate(answer: Answer, lang: str, *, query: str = "", ids: list[str] | Non
                       for a in present)
     if adviser_email and not has_contact:
         actions.append(chat_link(s.get("action_contact_adviser", lang), adviser_email, query))
-    if "feedback" in verbs:  # the area's card asks already
-        if not actions:
-            answer.card.pop("actions", None)
-        return answer
+    card_id = uuid.uuid4().hex[:12]
     feedback = {
         "q": (query or answer.data.get("query") or "")[:MAX_QUERY_IN_ACTION],
         "kind": answer.kind,
         "ids": list(ids or [])[:10],
+        "card": card_id,
     }
+    answer.card["body"].append(text_block(s.get("feedback_question", lang), id=FEEDBACK_QUESTION_ID, isSubtle=True,
+                                          size="Small", separator=True))
     answer.card["body"].append({
         "type": "ActionSet",
-        "separator": True,
-        "spacing": "Medium",
+        "id": FEEDBACK_ACTIONS_ID,
+        "spacing": "Small",
         "actions": [
             execute(s.get("feedback_yes", lang), "feedback", {**feedback, "helpful": True}),
             execute(s.get("feedback_no", lang), "feedback", {**feedback, "helpful": False}),
         ],
     })
-    answer.card["body"].insert(len(answer.card["body"]) - 1, text_block(s.get("feedback_question", lang), isSubtle=True,
-                                                                         size="Small", separator=True))
+    answer.data["card_id"] = card_id
     if not actions:
         answer.card.pop("actions", None)
     return answer
+
+
+def rated(card: dict[str, Any], thanks: str) -> dict[str, Any]:
+    """The rated answer's card as it was, with the thanks in place of "was this helpful?" and its buttons."""
+    updated = copy.deepcopy(card)
+    updated["body"] = [item for item in updated.get("body", [])
+                       if item.get("id") not in (FEEDBACK_QUESTION_ID, FEEDBACK_ACTIONS_ID)]
+    updated["body"].append(text_block(thanks, id=FEEDBACK_THANKS_ID, isSubtle=True, separator=True))
+    return updated
+
+
+def remember_card(state: dict[str, Any], answer: Answer) -> None:
+    """Keep the card of an answer that asks for feedback (the last few), so that a rating can
+    update exactly that card in place without answering the question again."""
+    card_id = answer.data.get("card_id")
+    if not card_id or answer.card is None:
+        return
+    remembered = dict(state.get("cards") or {})
+    remembered[str(card_id)] = answer.card
+    state["cards"] = dict(list(remembered.items())[-REMEMBERED_CARDS:])
 
 
 def _all_actions(content: Any) -> list[dict[str, Any]]:

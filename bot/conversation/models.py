@@ -31,7 +31,8 @@ class ConversationRef(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=320, index=True)  # e-mail or UPN, lower-case
     tenant_id: str = Field(default="", max_length=64)
-    locale: str = Field(default="", max_length=16)
+    locale: str = Field(default="", max_length=16)  # the Teams locale
+    language: str = Field(default="", max_length=2)  # the user's choice ("skriv nynorsk"): nb | nn | en; "" = the locale
     channel_id: str = Field(default="msteams", max_length=32)
     service_url: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     conversation_id: str = Field(max_length=300, index=True)

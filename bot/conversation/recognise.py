@@ -6,16 +6,20 @@ Plain functions on strings; no SDK, no database.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
+from agreements_sync.i18n import Language
 from agreements_sync.knowledge import load_model
 
 
 class Routing(BaseModel):
     help_words: list[str]
     greeting_words: list[str] = Field(default_factory=list)
+    thanks_words: list[str] = Field(default_factory=list)
+    language_commands: dict[Language, list[str]] = Field(default_factory=dict)
     authority_cues: list[str]
     buy_words: list[str] = Field(default_factory=list)
     refine_prefixes: list[str] = Field(default_factory=list)
@@ -64,6 +68,36 @@ def is_help(text: str) -> bool:
 def is_greeting(text: str) -> bool:
     lowered = text.lower().strip(" !.")
     return lowered in {w.lower() for w in routing().greeting_words}
+
+
+def _bare(text: str) -> str:
+    """Lower-case words only: "Takk skal du ha!!" → "takk skal du ha"."""
+    return " ".join(_words(text))
+
+
+def is_thanks(text: str) -> bool:
+    """Thanks, "ok", goodbye: a whole message of them (emoji allowed: "takk! 👍")."""
+    bare = _bare(text)
+    return bool(bare) and bare in {_bare(w) for w in routing().thanks_words}
+
+
+def has_words(text: str) -> bool:
+    """At least one letter or digit: "." "?!" "👍" have none."""
+    return any(ch.isalnum() for ch in text)
+
+
+def has_emoji(text: str) -> bool:
+    """A pictograph (👍 😀 🙏 …) or another symbol character."""
+    return any(unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF for ch in text)
+
+
+def language_choice(text: str) -> Language | None:
+    """The language a message asks the bot to write ("skriv nynorsk" → nn), or None."""
+    bare = _bare(text)
+    for language, commands in routing().language_commands.items():
+        if bare in {_bare(c) for c in commands}:
+            return language
+    return None
 
 
 def has_amount(text: str) -> bool:

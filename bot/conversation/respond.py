@@ -4,10 +4,13 @@
 conversation's memory (a JSON-able dict, stored in the `conversation_state` table by the bot,
 kept in memory by the CLI); `respond` reads it for follow-ups and updates it in place.
 
-Routing, in order: empty → hint; help/greeting → help card; each area's conversation handler
-(`services.areas.answerers`, declared in the areas' `area.py`: alerts, courses); an authority
+Routing, in order: empty → hint; "skriv nynorsk" → the user's language from now on; help/greeting
+→ help card; thanks → "you're welcome"; no words at all ("👍", ".") → a short reply; each area's
+conversation handler (`services.areas.answerers`, declared in the areas' `area.py`: alerts,
+courses); an authority
 question (or an amount follow-up to one) → bot.authority; everything else → the agreement search
-(with a short follow-up refining the previous search).
+(with a short follow-up refining the previous search; a message without one recognisable word,
+"asdfgh", gets "I didn't understand" rather than "no agreement").
 """
 
 from __future__ import annotations
@@ -35,12 +38,22 @@ MAX_TEXT = 1000  # a question longer than this is cut (Teams allows ~28 KB; nobo
 
 def respond(services: Services, user: User, text: str, state: dict[str, Any]) -> Answer:
     """The bot's answer to one message; updates `state` for follow-ups."""
-    lang = user.lang
     text = recognise.normalise(text)[:MAX_TEXT]
     if not text:
-        return Answer(text=strings("bot").get("empty_message", lang), kind="empty")
+        return Answer(text=strings("bot").get("empty_message", user.lang), kind="empty")
+    chosen = recognise.language_choice(text)
+    if chosen is not None:  # "skriv nynorsk": from now on, whatever the Teams locale says
+        user.language = chosen
+        state["language"] = chosen.value
+        return cards.text_answer(strings("bot").get("language_set", chosen), "language")
+    lang = user.lang
     if recognise.is_help(text) or recognise.is_greeting(text):
         return cards.help_answer(lang, services.settings.procurement_email)
+    if recognise.is_thanks(text):
+        return cards.text_answer(strings("bot").get("smalltalk_thanks", lang), "small_talk")
+    if not recognise.has_words(text):  # "👍", ".", "?!"
+        key = "smalltalk_reaction" if recognise.has_emoji(text) else "smalltalk_unclear"
+        return cards.text_answer(strings("bot").get(key, lang), "small_talk")
 
     for try_answer in services.areas.answerers:
         answer = try_answer(services, user, text, state)
@@ -103,7 +116,11 @@ def _remember(state: dict[str, Any], **values: Any) -> None:
 
 
 def search_answer(services: Services, user: User, query: str, state: dict[str, Any], *, asked: str = "") -> Answer:
-    result = services.search().search(query, services.today(), limit=5)
+    search = services.search()
+    result = search.search(query, services.today(), limit=5)
+    if not result.hits and not result.inactive_matches and not search.understands(query):
+        # "asdfgh": not a purchase the municipality lacks an agreement for, just not words
+        return cards.text_answer(strings("bot").get("smalltalk_unclear", user.lang), "unclear")
     answer = render_search_answer(result, user.lang, services.today(), procurement_email=services.settings.procurement_email)
     ids = _agreement_ids(answer, result)
     _remember(state, last_kind=answer.kind, last_query=query, last_text=asked or query, last_result_ids=ids)

@@ -15,6 +15,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from agreements_sync.i18n import Language, language_of
 from bot.conversation.models import ConversationRef, ConversationState, Feedback, QuestionLog
 from bot.db import utcnow
 
@@ -137,6 +138,31 @@ def personal_refs(session: Session) -> list[ConversationRef]:
             .order_by(col(ConversationRef.id))
         ).all()
     )
+
+
+def language_for(ref: ConversationRef | None, default_locale: str = "") -> Language:
+    """The language to write to the person behind a stored reference: their own choice
+    ("skriv nynorsk"), else their Teams locale, else `default_locale` (bokmål when none)."""
+    if ref is None:
+        return language_of(default_locale)
+    return language_of(ref.locale or default_locale, ref.language)
+
+
+def set_language(session: Session, aad_object_id: str, conversation_id: str, language: str) -> int:
+    """Store a user's choice of language on all their references (or this conversation's, without
+    an Entra id); returns how many rows changed. "" means: follow the Teams locale again."""
+    query = select(ConversationRef)
+    if aad_object_id:
+        query = query.where(ConversationRef.aad_object_id == aad_object_id)
+    else:
+        query = query.where(ConversationRef.conversation_id == conversation_id, ConversationRef.aad_object_id == "")
+    changed = 0
+    for row in session.exec(query).all():
+        if row.language != language:
+            row.language = language
+            session.add(row)
+            changed += 1
+    return changed
 
 
 # --- conversation state (follow-ups) -------------------------------------------------------------

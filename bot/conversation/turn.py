@@ -39,32 +39,38 @@ def remember_reference(services: Services, info: ReferenceInfo | None) -> str:
 class TurnStart:
     email: str  # the e-mail already stored for this user and conversation ("" = look it up)
     state: dict[str, Any]
+    language: str = ""  # the user's own choice of language ("skriv nynorsk"), "" = the Teams locale
 
 
 def begin_message(services: Services, info: ReferenceInfo) -> TurnStart:
     """One transaction before answering: store/refresh the reference, read the conversation state."""
     with services.database.session() as session:
-        email = store.upsert_reference(session, info).email if info.service_url else ""
+        row = store.upsert_reference(session, info) if info.service_url else None
         state = store.load_state(session, info.conversation_id)
-    return TurnStart(email=email, state=state)
+    return TurnStart(email=row.email if row else "", state=state, language=row.language if row else "")
 
 
 def finish_message(services: Services, user: User, text: str, conversation_id: str, state: dict[str, Any],
                    looked_up: ReferenceInfo | None = None) -> Answer:
-    """Answer (`respond`), then one transaction: the state, the question log, a looked-up e-mail."""
+    """Answer (`respond`), then one transaction: the state (with the card, for feedback), the
+    question log, a looked-up e-mail, a new choice of language."""
+    user.language = user.language or str(state.get("language") or "")
     before = dict(state)
-    answer = respond(services, user, text, state)
+    answer = decorated(respond(services, user, text, state), user, state, text)
     changed = _state_changed(before, state)
+    language_chosen = state.get("language") != before.get("language")
     if changed or answer.kind in NO_AGREEMENT_KINDS or looked_up is not None:
         with services.database.session() as session:
             if looked_up is not None:
                 store.upsert_reference(session, looked_up)
             if changed:
                 store.save_state(session, conversation_id, state)
+            if language_chosen:  # proactive messages (alerts, reminders) follow the choice too
+                store.set_language(session, user.aad_object_id, conversation_id, str(state.get("language") or ""))
             if answer.kind in NO_AGREEMENT_KINDS:
                 store.log_question(session, answer.data.get("query") or text, NO_AGREEMENT, services.today(),
                                    {"locale": user.locale[:16]})
-    return decorated(answer, user, state, text)
+    return answer
 
 
 STATE_TOUCH_AFTER = dt.timedelta(minutes=5)
@@ -88,13 +94,17 @@ def message_turn(services: Services, user: User, text: str, conversation_id: str
     """The whole message turn without a member lookup (tools, tests)."""
     start = begin_message(services, info or ReferenceInfo(conversation_id=conversation_id, service_url=""))
     user.email = user.email or start.email
+    user.language = user.language or start.language
     return finish_message(services, user, text, conversation_id, start.state)
 
 
 def decorated(answer: Answer, user: User, state: dict[str, Any], text: str) -> Answer:
-    """The answer as the bot sends it: card with fallback text, feedback and standard actions."""
-    return cards.decorate(answer, user.lang, query=str(answer.data.get("query") or text),
-                          ids=list(state.get("last_result_ids") or []))
+    """The answer as the bot sends it: card with fallback text, feedback and standard actions; a
+    card that asks for feedback is remembered in `state` so that the rating can update it in place."""
+    answer = cards.decorate(answer, user.lang, query=str(answer.data.get("query") or text),
+                            ids=list(state.get("last_result_ids") or []))
+    cards.remember_card(state, answer)
+    return answer
 
 
 def install_turn(services: Services, user: User, info: ReferenceInfo, *, team: bool) -> Answer | None:
@@ -103,9 +113,10 @@ def install_turn(services: Services, user: User, info: ReferenceInfo, *, team: b
     with services.database.session() as session:
         row, created = store.store_reference(session, info)
         locale = user.locale or row.locale or services.settings.default_locale
+        language = row.language
     if not created:
         return None
-    lang = User(locale=locale).lang
+    lang = User(locale=locale, language=language).lang
     return cards.welcome_answer(lang, user.name if not team else "", team=team)
 
 
@@ -117,6 +128,7 @@ def uninstall_turn(services: Services, conversation_id: str, team_id: str = "") 
 async def action_turn(services: Services, user: User, verb: str, data: dict[str, Any], *, conversation_id: str,
                       activity_id: str = "", kind: str = "execute") -> Answer:
     state = await asyncio.to_thread(_load_state, services, conversation_id)
+    user.language = user.language or str(state.get("language") or "")
     ctx = ActionContext(services=services, user=user, verb=verb, data=data, conversation_id=conversation_id,
                         activity_id=activity_id, state=state, kind=kind)
     try:
@@ -124,13 +136,12 @@ async def action_turn(services: Services, user: User, verb: str, data: dict[str,
     except UnknownAction:
         logger.info("card action without handler", extra={"fields": {"verb": verb[:64]}})
         return cards.text_answer(strings("bot").get("action_unknown", user.lang), "unknown_action")
-    await asyncio.to_thread(_save_state, services, conversation_id, ctx.state)
-    if answer is None:
-        return Answer(text="", kind="none")
-    if answer.kind != "feedback":
+    if answer is not None and answer.kind != "feedback":
         answer = cards.decorate(answer, user.lang, query=str(answer.data.get("query") or ""),
                                 ids=list(ctx.state.get("last_result_ids") or []) if answer.kind != "authority" else [])
-    return answer
+        cards.remember_card(ctx.state, answer)
+    await asyncio.to_thread(_save_state, services, conversation_id, ctx.state)
+    return answer if answer is not None else Answer(text="", kind="none")
 
 
 def _load_state(services: Services, conversation_id: str) -> dict[str, Any]:

@@ -78,11 +78,9 @@ def _conversation_ref_id(session: Session, aad_object_id: str) -> int | None:
 def recipient_lang(session: Session, aad_object_id: str) -> str:
     """The language of a proactive message: the recipient's Teams locale from their stored
     conversation, bokmål when the bot has none."""
-    from agreements_sync.i18n import language_of
-    from bot.conversation.store import find_by_aad_id
+    from bot.conversation.store import find_by_aad_id, language_for
 
-    ref = find_by_aad_id(session, aad_object_id)
-    return language_of(ref.locale if ref is not None else None)
+    return language_for(find_by_aad_id(session, aad_object_id))
 
 
 def _enqueue(session: Session, *, key: str, kind: str, course_id: int, person: Participant, activity: dict[str, Any]) -> bool:

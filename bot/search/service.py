@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from typing import Any
 
+import simplemma
+
 from agreements_sync.index import current_index_version, load_agreements
-from bot.search.engine import search_index
+from bot.search.engine import analyse, search_index
 from bot.search.index import SearchIndex, build_index, category_key
 from bot.search.models import AgreementDoc, Hit, SearchResult, doc_from
 from bot.search.text import Analyzer
 from bot.search.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
+DICTIONARIES = ("nb", "nn", "en")
 
 
 def build_from_database(database: Any, vocabulary: Vocabulary | None = None, analyzer: Analyzer | None = None) -> SearchIndex:
@@ -122,6 +126,17 @@ class SearchService:
         index = self.index
         self._maybe_check()
         return search_index(index, query, as_of, limit)
+
+    def understands(self, text: str) -> bool:
+        """Whether `text` has a recognisable word: one the index or its vocabulary knows (spelling
+        variants, compound parts and typos included) or one of the bokmål, nynorsk or English
+        dictionaries. "asdfgh" has none; "kjøpe drone" has, though no agreement covers drones."""
+        index = self.index
+        if any(index.has(keyset) or keyset & index.known
+               for group in analyse(index, text) for alt in group.alts for keyset in alt.keysets):
+            return True
+        words = re.findall(r"[^\W\d_]{2,}", text.lower())
+        return any(simplemma.is_known(word, lang=lang) for word in words for lang in DICTIONARIES)
 
     def category(self, category: str, as_of: dt.date) -> list[Hit]:
         """Every active agreement of a category (the card's "show all in the category")."""

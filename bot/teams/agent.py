@@ -195,6 +195,7 @@ def build_agent(
             elif len(lookups_failed) < 10_000:  # not again for this user and conversation (this process)
                 lookups_failed.add(lookup_key)
         user.email = start.email or (looked_up.email if looked_up else "")
+        user.language = start.language
         answer = await asyncio.to_thread(
             turn.finish_message, services, user, activity.text or "", activity.conversation.id, start.state, looked_up
         )
