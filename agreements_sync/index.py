@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.orm import Session
 
 from agreements_sync.models import Agreement, AgreementStatus, AgreementSupplier, IndexState
 from agreements_sync.status import status_as_of
@@ -90,6 +94,16 @@ def _engine(engine_or_database: Any) -> Engine:
     return getattr(engine_or_database, "engine", engine_or_database)
 
 
+@contextmanager
+def _connection(source: Any) -> Iterator[Connection]:
+    """A connection of a Session (inside its transaction), or a new one of an engine / Database."""
+    if isinstance(source, Session):
+        yield source.connection()
+        return
+    with _engine(source).connect() as connection:
+        yield connection
+
+
 def _record(row: dict[str, Any], suppliers: list[tuple[str, str]]) -> AgreementRecord:
     values = dict(row)
     values["keywords"] = tuple(values.get("keywords") or ())
@@ -98,9 +112,9 @@ def _record(row: dict[str, Any], suppliers: list[tuple[str, str]]) -> AgreementR
     return AgreementRecord(**values)
 
 
-def load_agreements(engine: Any, ids: list[str] | None = None) -> list[AgreementRecord]:
-    """Every agreement of the index (or those with the given ids), ordered by id."""
-    engine = _engine(engine)
+def load_agreements(source: Any, ids: list[str] | None = None) -> list[AgreementRecord]:
+    """Every agreement of the index (or those with the given ids), ordered by id. `source` is an
+    engine, a `bot.db.Database` or a Session (read inside its transaction)."""
     agreement = Agreement.__table__
     supplier = AgreementSupplier.__table__
     query = select(agreement).order_by(agreement.c.id)
@@ -110,7 +124,7 @@ def load_agreements(engine: Any, ids: list[str] | None = None) -> list[Agreement
     if ids is not None:
         query = query.where(agreement.c.id.in_(ids))
         supplier_query = supplier_query.where(supplier.c.agreement_id.in_(ids))
-    with engine.connect() as connection:
+    with _connection(source) as connection:
         rows = connection.execute(query).mappings().all()
         suppliers: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for agreement_id, name, org in connection.execute(supplier_query):
@@ -118,8 +132,8 @@ def load_agreements(engine: Any, ids: list[str] | None = None) -> list[Agreement
     return [_record(row, suppliers.get(row["id"], [])) for row in rows]
 
 
-def get_agreement(engine: Any, agreement_id: str) -> AgreementRecord | None:
-    found = load_agreements(engine, [agreement_id])
+def get_agreement(source: Any, agreement_id: str) -> AgreementRecord | None:
+    found = load_agreements(source, [agreement_id])
     return found[0] if found else None
 
 

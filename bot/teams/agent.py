@@ -9,7 +9,7 @@ carry `RouteRank.LAST`):
 - conversationUpdate membersAdded / membersRemoved, installationUpdate: references + welcome;
 - adaptiveCard/action (Action.Execute) → the updated card as the invoke response;
 - message with a `value` holding a verb (Action.Submit) → the answer as a new message;
-- composeExtension/query, composeExtension/selectItem → result attachments;
+- composeExtension/query → result attachments (choosing one inserts its card; no selectItem);
 - any other invoke → 400 (unsupported); any other message → `respond`.
 """
 
@@ -159,13 +159,6 @@ def build_agent(
         lang = user_of(activity, services.settings.default_locale).lang
         body = await asyncio.to_thread(message_extension.query_response, services, lang, query)
         metrics.answers.labels("compose_extension").inc()
-        await _invoke_response(context, HTTPStatus.OK, body)
-
-    @agent_app.invoke("composeExtension/selectItem")
-    async def on_compose_select(context: TurnContext, _state: TurnState) -> None:
-        activity = context.activity
-        lang = user_of(activity, services.settings.default_locale).lang
-        body = await asyncio.to_thread(message_extension.select_item_response, services, lang, activity.value)
         await _invoke_response(context, HTTPStatus.OK, body)
 
     @agent_app.invoke(rank=RouteRank.LAST)
