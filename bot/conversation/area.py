@@ -10,7 +10,7 @@ from bot.conversation.models import ConversationRef, ConversationState, Feedback
 AREA = Area(
     name="conversation",
     commands=(ask, serve, insights, teams_package),
-    card_actions={"feedback": actions.feedback_action, "search": actions.search_action,
+    card_actions={"ask": actions.ask_action, "feedback": actions.feedback_action, "search": actions.search_action,
                   "authority": actions.authority_action},
     models=(ConversationRef, ConversationState, Feedback, QuestionLog),
 )

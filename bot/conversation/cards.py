@@ -14,10 +14,10 @@ from typing import Any
 
 from agreements_sync.i18n import strings
 from bot.answer import Answer
+from bot.conversation import payloads
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-MAX_QUERY_IN_ACTION = 500
 
 
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None, fallback: str = "") -> dict[str, Any]:
@@ -33,9 +33,11 @@ def text_block(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def im_back(title: str) -> dict[str, Any]:
-    """A button that sends `title` as if the user typed it (Teams imBack)."""
-    return {"type": "Action.Submit", "title": title, "data": {"msteams": {"type": "imBack", "value": title}}}
+def ask_button(question: str) -> dict[str, Any]:
+    """A button that asks `question` as if the user typed it. Plain Action.Submit data, not
+    Teams' `msteams: {type: imBack}`: the M365 Agents Playground fails on any Submit data holding
+    `msteams` ("Cannot add property msTeams, object is not extensible") and sends nothing."""
+    return {"type": "Action.Submit", "title": question, "data": {"verb": "ask", **payloads.Ask(q=question).model_dump()}}
 
 
 def execute(title: str, verb: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -57,7 +59,7 @@ def welcome_answer(lang: str, name: str = "", *, team: bool = False) -> Answer:
     body = [text_block(title, size="Large", weight="Bolder"), text_block(intro)]
     return Answer(
         text=text,
-        card=card(body, [im_back(q) for q in questions], fallback=text),
+        card=card(body, [ask_button(q) for q in questions], fallback=text),
         kind="welcome",
         suggested_actions=questions,
     )
@@ -77,7 +79,7 @@ def help_answer(lang: str, email: str) -> Answer:
         text_block(footer, isSubtle=True, size="Small"),
     ]
     questions = suggestions(lang)
-    return Answer(text=text, card=card(body, [im_back(q) for q in questions], fallback=text), kind="help",
+    return Answer(text=text, card=card(body, [ask_button(q) for q in questions], fallback=text), kind="help",
                   suggested_actions=questions)
 
 
@@ -117,12 +119,8 @@ def decorate(answer: Answer, lang: str, *, query: str = "", ids: list[str] | Non
     if adviser_email and not has_contact:
         actions.append(chat_link(s.get("action_contact_adviser", lang), adviser_email, query))
     card_id = uuid.uuid4().hex[:12]
-    feedback = {
-        "q": (query or answer.data.get("query") or "")[:MAX_QUERY_IN_ACTION],
-        "kind": answer.kind,
-        "ids": list(ids or [])[:10],
-        "card": card_id,
-    }
+    feedback = payloads.Feedback(helpful=True, q=(query or str(answer.data.get("query") or ""))[:payloads.MAX_QUERY],
+                                 kind=answer.kind, ids=list(ids or [])[:10], card=card_id).model_dump(exclude={"helpful", "comment"})
     answer.card["body"].append(text_block(s.get("feedback_question", lang), id=FEEDBACK_QUESTION_ID, isSubtle=True,
                                           size="Small", separator=True))
     answer.card["body"].append({

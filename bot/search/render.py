@@ -151,10 +151,7 @@ def search_answer(result: SearchResult, lang: str = "nb", as_of: dt.date | None 
         {"type": "Action.Submit", "title": _t("button_category", lang),
          "data": {"verb": "search.category", "category": lead[0].category}},
     ]
-    contact = _contact(lead[0], lang, procurement_email)
-    if contact is not None:
-        actions.append(contact)
-    data = {**result.to_json(), "lang": lang}
+    data = {**result.to_json(), "lang": lang}  # each agreement's container has its own contact button
     return Answer(text="\n\n".join(text_parts), card=_card(body, actions), kind="agreement", data=data)
 
 
