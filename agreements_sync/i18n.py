@@ -208,7 +208,7 @@ class Messages:
         language = Language.parse(lang)
         if language is Language.NB:
             return source
-        return self.translations[language].pgettext(key, source)
+        return str(self.translations[language].pgettext(key, source))
 
     def get(self, key: str, lang: str | Language = DEFAULT_LANGUAGE, **values: Any) -> str:
         """The text of `key` in `lang` with its placeholders filled in."""

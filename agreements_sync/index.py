@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session
 
-from agreements_sync.models import Agreement, AgreementStatus, AgreementSupplier, IndexState
+from agreements_sync.models import Agreement, AgreementStatus, AgreementSupplier, IndexState, table_of
 from agreements_sync.status import status_as_of
 
 
@@ -87,7 +86,7 @@ class AgreementRecord:
         return data
 
 
-AGREEMENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in Agreement.__table__.columns)
+AGREEMENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in table_of(Agreement).columns)
 
 
 def _engine(engine_or_database: Any) -> Engine:
@@ -115,8 +114,8 @@ def _record(row: dict[str, Any], suppliers: list[tuple[str, str]]) -> AgreementR
 def load_agreements(source: Any, ids: list[str] | None = None) -> list[AgreementRecord]:
     """Every agreement of the index (or those with the given ids), ordered by id. `source` is an
     engine, a `bot.db.Database` or a Session (read inside its transaction)."""
-    agreement = Agreement.__table__
-    supplier = AgreementSupplier.__table__
+    agreement = table_of(Agreement)
+    supplier = table_of(AgreementSupplier)
     query = select(agreement).order_by(agreement.c.id)
     supplier_query = select(supplier.c.agreement_id, supplier.c.name, supplier.c.org_number).order_by(
         supplier.c.agreement_id, supplier.c.position, supplier.c.id
@@ -129,7 +128,7 @@ def load_agreements(source: Any, ids: list[str] | None = None) -> list[Agreement
         suppliers: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for agreement_id, name, org in connection.execute(supplier_query):
             suppliers[agreement_id].append((name, org))
-    return [_record(row, suppliers.get(row["id"], [])) for row in rows]
+    return [_record(dict(row), suppliers.get(row["id"], [])) for row in rows]
 
 
 def get_agreement(source: Any, agreement_id: str) -> AgreementRecord | None:
@@ -141,7 +140,7 @@ def current_index_version(engine: Any) -> int:
     """IndexState.version: 0 before the first sync, +1 each time a sync changes the index."""
     engine = _engine(engine)
     with engine.connect() as connection:
-        value = connection.execute(select(IndexState.__table__.c.version).where(IndexState.__table__.c.id == 1)).scalar()
+        value = connection.execute(select(table_of(IndexState).c.version).where(table_of(IndexState).c.id == 1)).scalar()
     return int(value or 0)
 
 
@@ -154,6 +153,6 @@ def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
     dump: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as connection:
         for table in INDEX_TABLES:
-            rows = connection.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 - fixed names
+            rows = connection.execute(text(f"SELECT * FROM {table}")).all()
             dump[table] = sorted((tuple(row) for row in rows), key=repr)
     return dump

@@ -8,6 +8,7 @@ the `sync` message catalog (`knowledge/locale/`). Records are plain tuples in `C
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -93,7 +94,7 @@ class RowError:
     code: str
     value: str = ""
     agreement_id: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def reason(self, lang: str = "nb") -> str:
         return strings("sync").get(f"error_{self.code}", lang, value=self.value, column=self.column, **self.details)
@@ -173,11 +174,11 @@ def check_columns(
     errors: list[RowError] = []
     available = ", ".join(h for h in headers if h)
     for name, column in mapping.columns.mapped().items():
-        index = positions.get(normalise(column))
-        if index is None:
+        position = positions.get(normalise(column))
+        if position is None:
             errors.append(RowError(1, column, name, "missing_column", details={"available": available}))
         else:
-            found[name] = index
+            found[name] = position
     known = {normalise(c) for c in mapping.columns.mapped().values()}
     for header in headers:
         if header and normalise(header) not in known:

@@ -68,7 +68,7 @@ class LimitedConnector:
     over_limit: int = 0  # requests that broke a limit (or came during a Retry-After pause)
     requests: int = 0
 
-    async def __aenter__(self) -> "LimitedConnector":
+    async def __aenter__(self) -> LimitedConnector:
         self._rng = random.Random(self.seed)
         self._ids = itertools.count(1)
         self._app = _Log(self.app_windows)

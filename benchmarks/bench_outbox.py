@@ -47,7 +47,7 @@ class Connector:
         self.accepted_at: collections.deque[float] = collections.deque()
         self.times: list[float] = []
 
-    async def __aenter__(self) -> "Connector":
+    async def __aenter__(self) -> Connector:
         app = web.Application()
         app.router.add_post("/v3/conversations/{conv}/activities", self.handle)
         self.runner = web.AppRunner(app, access_log=None)

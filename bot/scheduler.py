@@ -40,15 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint, and_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from bot.area import JobSpec
-from bot.db import Database, utcnow
+from bot.db import Database, rowcount, utcnow
 from bot.logging import log
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.services import Services
-    from bot.settings import Settings
 
 logger = logging.getLogger("innkjopsbot.scheduler")
 
@@ -149,11 +148,11 @@ def acquire_lease(
     expires = now + dt.timedelta(seconds=lease_seconds)
     with database.session() as session:
         running = session.execute(
-            select(JobLease.tick, JobLease.holder).where(
-                JobLease.job == job,
-                JobLease.tick != tick,
-                JobLease.finished_at.is_(None),  # type: ignore[union-attr]
-                JobLease.expires_at > now,
+            select(col(JobLease.tick), col(JobLease.holder)).where(
+                col(JobLease.job) == job,
+                col(JobLease.tick) != tick,
+                col(JobLease.finished_at).is_(None),
+                col(JobLease.expires_at) > now,
             ).limit(1)
         ).first()
     if running is not None:
@@ -170,15 +169,15 @@ def acquire_lease(
             update(JobLease)
             .where(
                 and_(
-                    JobLease.job == job,
-                    JobLease.tick == tick,
-                    JobLease.finished_at.is_(None),  # type: ignore[union-attr]
-                    JobLease.expires_at < now,
+                    col(JobLease.job) == job,
+                    col(JobLease.tick) == tick,
+                    col(JobLease.finished_at).is_(None),
+                    col(JobLease.expires_at) < now,
                 )
             )
             .values(holder=holder, acquired_at=now, expires_at=expires, outcome="running", error="")
         )
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             return True, "took over an expired lease"
     return False, "another instance has this tick"
 
@@ -187,7 +186,7 @@ def finish_lease(database: Database, job: str, tick: str, holder: str, outcome: 
     with database.session() as session:
         session.execute(
             update(JobLease)
-            .where(and_(JobLease.job == job, JobLease.tick == tick, JobLease.holder == holder))
+            .where(and_(col(JobLease.job) == job, col(JobLease.tick) == tick, col(JobLease.holder) == holder))
             .values(finished_at=utcnow(), outcome=outcome, summary=_json_safe(summary), error=error[:2000])
         )
 
@@ -227,7 +226,7 @@ def _error_text(exc: BaseException) -> str:
 
 
 def run_job_once(
-    services: "Services",
+    services: Services,
     name: str,
     tick: dt.datetime | str,
     *,
@@ -260,7 +259,7 @@ async def _await(awaitable: Any) -> Any:
 
 
 async def run_job_once_async(
-    services: "Services",
+    services: Services,
     name: str,
     tick: dt.datetime | str,
     *,
@@ -290,7 +289,7 @@ async def run_job_once_async(
 
 
 def _record_success(
-    services: "Services", spec: JobSpec, key: str, holder: str, result: Any, reason: str = ""
+    services: Services, spec: JobSpec, key: str, holder: str, result: Any, reason: str = ""
 ) -> JobRun:
     summary = _json_safe(result)
     finish_lease(services.database, spec.name, key, holder, "ok", summary)
@@ -298,7 +297,7 @@ def _record_success(
     return JobRun(spec.name, key, True, "ok", reason, holder, summary)
 
 
-def _record_failure(services: "Services", spec: JobSpec, key: str, holder: str, exc: BaseException) -> JobRun:
+def _record_failure(services: Services, spec: JobSpec, key: str, holder: str, exc: BaseException) -> JobRun:
     logger.exception("job failed", extra={"fields": {"job": spec.name, "tick": key}})
     finish_lease(services.database, spec.name, key, holder, "error", {}, _error_text(exc))
     return JobRun(spec.name, key, True, "error", _error_text(exc), holder)
@@ -318,7 +317,7 @@ class ScheduledJob:
 class Scheduler:
     """The job table of one instance on an APScheduler `AsyncIOScheduler`."""
 
-    def __init__(self, services: "Services", jobs: tuple[JobSpec, ...] | None = None, holder: str | None = None):
+    def __init__(self, services: Services, jobs: tuple[JobSpec, ...] | None = None, holder: str | None = None):
         self.services = services
         self.jobs = jobs if jobs is not None else services.areas.jobs
         self.holder = holder or new_holder()
@@ -352,7 +351,7 @@ class Scheduler:
     def running(self) -> bool:
         return bool(self._apscheduler is not None and self._apscheduler.running)
 
-    def start(self) -> "Scheduler":
+    def start(self) -> Scheduler:
         """Start on the running event loop (call from an aiohttp on_startup handler)."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -403,7 +402,7 @@ def _lookback(trigger: Any) -> dt.timedelta:
     return dt.timedelta(seconds=60)
 
 
-def start_scheduler(services: "Services", jobs: tuple[JobSpec, ...] | None = None) -> Scheduler:
+def start_scheduler(services: Services, jobs: tuple[JobSpec, ...] | None = None) -> Scheduler:
     """Build the job table and start it (unless INNKJOPSBOT_SCHEDULER_ENABLED=false). Call on the loop."""
     scheduler = Scheduler(services, jobs)
     services.scheduler = scheduler
@@ -414,7 +413,7 @@ def start_scheduler(services: "Services", jobs: tuple[JobSpec, ...] | None = Non
     return scheduler
 
 
-def start_outbox_sender(services: "Services") -> tuple[Any, Any] | None:
+def start_outbox_sender(services: Services) -> tuple[Any, Any] | None:
     """The outbox's continuous sender loop on the running event loop, or None when not wanted/available."""
     settings = services.settings
     if not (settings.scheduler_enabled and getattr(settings, "outbox_sender_in_server", False)):
@@ -430,20 +429,20 @@ def start_outbox_sender(services: "Services") -> tuple[Any, Any] | None:
     return start_background(services)
 
 
-async def stop_outbox_sender(sender: tuple[Any, Any] | None, timeout: float = 30.0) -> None:
+async def stop_outbox_sender(sender: tuple[Any, Any] | None, grace_seconds: float = 30.0) -> None:
     if sender is None:
         return
     task, stop = sender
     stop.set()
     try:
-        await asyncio.wait_for(task, timeout)
-    except (asyncio.TimeoutError, asyncio.CancelledError):
+        await asyncio.wait_for(task, grace_seconds)
+    except (TimeoutError, asyncio.CancelledError):
         task.cancel()
-    except Exception:  # noqa: BLE001 - shutting down: log, do not raise
+    except Exception:
         logger.exception("outbox sender stopped with an error")
 
 
-def scheduler_cleanup_ctx(services: "Services") -> Callable[[Any], AsyncIterator[None]]:
+def scheduler_cleanup_ctx(services: Services) -> Callable[[Any], AsyncIterator[None]]:
     """For aiohttp: `app.cleanup_ctx.append(scheduler_cleanup_ctx(services))`.
 
     Starts the scheduled jobs and, with INNKJOPSBOT_OUTBOX_SENDER_IN_SERVER (the default), the

@@ -15,8 +15,8 @@ from sqlmodel import select
 from bot.announcements import audience, jobs, service
 from bot.announcements.audience import AudienceError, parse_audience, record_category_interest
 from bot.announcements.models import Announcement
-from bot.conversation.card_actions import ActionContext
 from bot.cli import cli
+from bot.conversation.card_actions import ActionContext
 from bot.conversation.store import ReferenceInfo, upsert_reference
 from bot.courses import conversation
 from bot.db import Database

@@ -259,4 +259,4 @@ def test_feedback_thanks_follow_the_users_language(services: Services) -> None:
     [down] = [b for b in buttons(answer.card, "feedback") if b["data"]["helpful"] is False]
     rated = press(services, "feedback", down["data"], "nn-NO")
     assert rated.card["body"][-1]["text"].startswith("Takk – innkjøpsseksjonen ser på spørsmål vi ikkje svarer")
-    assert cards.FEEDBACK_THANKS_ID == rated.card["body"][-1]["id"]
+    assert rated.card["body"][-1]["id"] == cards.FEEDBACK_THANKS_ID

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from bot.conversation.card_actions import ActionContext
 from bot.cli import cli
+from bot.conversation.card_actions import ActionContext
 from bot.conversation.store import ReferenceInfo, upsert_reference
 from bot.courses import conversation, flow, jobs, service
 from bot.db import Database

@@ -8,7 +8,6 @@ the environment example lists every setting, and deploy/entrypoint.sh really mig
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
 import os
 import re
 import shlex

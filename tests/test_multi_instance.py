@@ -19,8 +19,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 

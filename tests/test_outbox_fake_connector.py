@@ -47,7 +47,7 @@ class FakeConnector:
     _per_conversation: dict[str, int] = field(default_factory=dict)
     _recent: deque[float] = field(default_factory=deque)
 
-    async def __aenter__(self) -> "FakeConnector":
+    async def __aenter__(self) -> FakeConnector:
         app = web.Application()
         app.router.add_route("POST", "/v3/conversations/{conv}/activities", self._handle)
         app.router.add_route("PUT", "/v3/conversations/{conv}/activities/{aid}", self._handle)
@@ -108,8 +108,9 @@ class FakeConnector:
 async def test_the_fake_connector_records_and_answers() -> None:
     import aiohttp
 
-    async with FakeConnector() as fake, aiohttp.ClientSession() as http:
-        async with http.post(fake.url + "v3/conversations/a:1/activities", json={"type": "message", "text": "hei"}) as r:
-            assert r.status == 201
-            assert (await r.json())["id"] == "act-1"
+    async with FakeConnector() as fake, aiohttp.ClientSession() as http, http.post(
+        fake.url + "v3/conversations/a:1/activities", json={"type": "message", "text": "hei"}
+    ) as r:
+        assert r.status == 201
+        assert (await r.json())["id"] == "act-1"
     assert fake.texts() == ["hei"]

@@ -15,7 +15,6 @@ by deploy/playground/package.json and package-lock.json.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import json
@@ -140,7 +139,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     skip_if_command_missing(sync, "sync")
     assert sync.returncode == 0, sync.stderr
     port = free_port()
-    log = open(folder / "serve.log", "w+")
+    log = open(folder / "serve.log", "w+")  # noqa: SIM115 - the server writes to it until the module ends
     process = subprocess.Popen([*BOT_CLI, "serve", "--port", str(port)], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -232,7 +231,7 @@ class Chat:
                 raise AssertionError(f"no matching bot reply within {timeout:.0f} s; got {json.dumps(seen, ensure_ascii=False)[:3000]}")
             try:
                 frame = await self.websocket.receive(timeout=remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if frame.type != aiohttp.WSMsgType.TEXT:
                 raise AssertionError(f"the Playground's WebSocket closed ({frame.type}); got {seen}")

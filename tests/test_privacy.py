@@ -18,14 +18,14 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import select
 
-from bot.models import metadata
-from bot.announcements.models import AdminLog, Announcement, AnnouncementRecipient, CategoryInterest
 from bot.alerts.models import AlertDecision, AlertOwner
+from bot.announcements.models import AdminLog, Announcement, AnnouncementRecipient, CategoryInterest
 from bot.conversation import store
 from bot.conversation.models import ConversationRef, ConversationState, Feedback, QuestionLog
 from bot.courses import service as courses
 from bot.courses.models import Enrolment
 from bot.db import Database
+from bot.models import metadata
 from bot.outbox import store as outbox
 from bot.outbox.models import OutboxRow
 from bot.privacy.models import PrivacyLog

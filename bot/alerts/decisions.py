@@ -19,8 +19,8 @@ from bot.alerts.index import load_facts
 from bot.alerts.milestones import AgreementFacts, Milestone, all_milestones
 from bot.alerts.models import AlertDecision, AlertOwner
 from bot.alerts.recipients import current_owner, personal_reference, reference_by_name
-from bot.conversation.store import language_for
 from bot.alerts.scan import Context, Planned, plan_milestone, queue
+from bot.conversation.store import language_for
 from bot.db import utcnow
 
 DECISIONS = ("use_option", "new_competition", "let_expire", "reassign", "snooze")

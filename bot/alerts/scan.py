@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from agreements_sync.i18n import language_of
 from bot.alerts import cards
@@ -95,9 +95,9 @@ class Context:
     def state(self, milestone: Milestone, create: bool) -> AlertMilestone:
         row = self.session.execute(
             select(AlertMilestone).where(
-                AlertMilestone.agreement_id == milestone.agreement_id,
-                AlertMilestone.milestone == milestone.kind,
-                AlertMilestone.due_date == milestone.due,
+                col(AlertMilestone.agreement_id) == milestone.agreement_id,
+                col(AlertMilestone.milestone) == milestone.kind,
+                col(AlertMilestone.due_date) == milestone.due,
             )
         ).scalars().first()
         if row is None:
@@ -218,7 +218,7 @@ def queue(session: Session, planned: list[Planned], *, write: bool, merged_into:
 
 
 def already_queued(session: Session, key: str) -> bool:
-    return session.execute(select(OutboxRow.id).where(OutboxRow.idempotency_key == key)).first() is not None
+    return session.execute(select(col(OutboxRow.id)).where(col(OutboxRow.idempotency_key) == key)).first() is not None
 
 
 COMBINED_KINDS = ("unreachable", "escalation")

@@ -104,7 +104,7 @@ def create_and_maybe_send(services: Services, actor: service.Actor, *, title: st
         announcement = service.create(session, title=title, text=text, audience=audience, actor=actor, now=now,
                                       send_at=send_at, request_key=request_key)
         summary = None
-        if announcement.send_at <= now and announcement.status == "scheduled":
+        if announcement.send_at <= now and announcement.status == "scheduled" and announcement.id is not None:
             summary = service.send(session, announcement.id, lambda a: cards.announcement_activity(a, timezone), now)
             service.log_action(session, actor, "announcement.send", f"announcement:{announcement.id}", now,
                                recipients=summary.recipients, not_reachable=summary.not_reachable)

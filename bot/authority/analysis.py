@@ -72,7 +72,7 @@ class AuthorityResult:
     facts: Facts = field(default_factory=Facts)
     # With rule 0: the procedure that applies if the agreement the search found does not in fact
     # cover the need (the search matches words; the employee knows the need).
-    otherwise: "AuthorityResult | None" = None
+    otherwise: AuthorityResult | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,6 +11,7 @@ naming the file and the field.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -263,7 +264,7 @@ class Matrix(Strict):
         for i, row in enumerate(self.thresholds):
             by_id.setdefault(row.id, []).append((i, row))
         for tid, rows in by_id.items():
-            for (_, a), (j, b) in zip(rows, rows[1:]):
+            for (_, a), (j, b) in itertools.pairwise(rows):
                 if b.valid_from <= a.valid_from:
                     problems.append(
                         f"thresholds.{j}.valid_from: rows of '{tid}' must be in date order without repeats "
@@ -306,8 +307,8 @@ class Matrix(Strict):
             for kid in band.regulation_by_kind:
                 need_kind(f"{where}.regulation_by_kind", kid)
             need_role(f"{where}.performed_by", band.performed_by)
-            for j, row in enumerate(band.signer):
-                need_role(f"{where}.signer.{j}.role", row.role)
+            for j, signer_row in enumerate(band.signer):
+                need_role(f"{where}.signer.{j}.role", signer_row.role)
             for rid in band.requirements:
                 need_requirement(f"{where}.requirements", rid)
 
@@ -320,13 +321,13 @@ class Matrix(Strict):
         for i, override in enumerate(self.signer_overrides):
             need_role(f"signer_overrides.{i}.role", override.role)
         need_role("call_off.performed_by", self.call_off.performed_by)
-        for i, row in enumerate(self.call_off.approval):
-            need_role(f"call_off.approval.{i}.role", row.role)
+        for i, approval_row in enumerate(self.call_off.approval):
+            need_role(f"call_off.approval.{i}.role", approval_row.role)
         need_role("call_off.mini_competition.performed_by", self.call_off.mini_competition.performed_by)
         need_requirement("call_off.mini_competition.requirement", self.call_off.mini_competition.requirement)
-        for i, row in enumerate(self.lead_times.bands):
-            if row.band not in band_ids:
-                problems.append(f"lead_times.bands.{i}.band: unknown band '{row.band}'")
+        for i, lead_row in enumerate(self.lead_times.bands):
+            if lead_row.band not in band_ids:
+                problems.append(f"lead_times.bands.{i}.band: unknown band '{lead_row.band}'")
 
         if not problems:
             problems.extend(self._band_order_problems())

@@ -123,7 +123,9 @@ def evaluate(items: list[dict[str, Any]], default_as_of: dt.date, finder: Callab
     for item in items:
         as_of = dt.date.fromisoformat(str(item["as_of"])) if item.get("as_of") else default_as_of
         previous = None
-        for earlier in item.get("previous", []) if isinstance(item.get("previous"), list) else [item.get("previous")] if item.get("previous") else []:
+        earlier_questions: list[str] = item["previous"] if isinstance(item.get("previous"), list) else (
+            [str(item["previous"])] if item.get("previous") else [])
+        for earlier in earlier_questions:
             previous = analyse(earlier, as_of, find_agreements=finder, previous=previous)
         got = analyse(item["q"], as_of, find_agreements=finder, previous=previous).to_json()
         all_ok = True

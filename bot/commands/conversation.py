@@ -37,9 +37,9 @@ def ask(cli: CliContext, questions: tuple[str, ...], locale: str | None) -> None
       innkjopsbot ask "hvem kan signere en kontrakt på 800 000 kr?" "og for 2 mill?"
       innkjopsbot ask --locale en-US "who can sign a contract of 3 million?"
     """
-    from bot.services import User
     from bot.conversation.respond import respond
     from bot.conversation.turn import decorated
+    from bot.services import User
 
     services = _services(cli)
     user = User(name="CLI", locale=locale or cli.settings.default_locale)
@@ -75,8 +75,8 @@ def serve(cli: CliContext, port: int | None, host: str | None) -> None:
     """
     from aiohttp import web
 
-    from bot.teams.server import create_app
     from bot.services import Services
+    from bot.teams.server import create_app
 
     settings = cli.settings
     host = host or settings.host

@@ -34,10 +34,10 @@ def _service(cli: CliContext, register: str | None) -> Any:
 def _is_empty(database: Any) -> bool:
     from sqlalchemy import func, select
 
-    from agreements_sync.models import Agreement
+    from agreements_sync.models import Agreement, table_of
 
     with database.engine.connect() as connection:
-        return not connection.execute(select(func.count()).select_from(Agreement.__table__)).scalar()
+        return not connection.execute(select(func.count()).select_from(table_of(Agreement))).scalar()
 
 
 def _temporary_database(cli: CliContext, register: str) -> Any:

@@ -137,7 +137,7 @@ def _record_interest(services: Services, user: User, category: str) -> None:
     try:
         with services.database.session() as session:
             record_category_interest(session, user, category)
-    except Exception:  # noqa: BLE001 - an audience hint must never cost the user the answer
+    except Exception:
         logger.warning("could not record category interest", exc_info=True)
 
 

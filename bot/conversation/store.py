@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from agreements_sync.i18n import Language, language_of
 from bot.conversation.models import ConversationRef, ConversationState, Feedback, QuestionLog
-from bot.db import utcnow
+from bot.db import rowcount, utcnow
 
 PERSONAL = "personal"
 
@@ -88,8 +88,8 @@ def store_reference(session: Session, info: ReferenceInfo) -> tuple[Conversation
 def _find(session: Session, info: ReferenceInfo) -> ConversationRef | None:
     return session.exec(
         select(ConversationRef).where(
-            ConversationRef.aad_object_id == info.aad_object_id,
-            ConversationRef.conversation_id == info.conversation_id,
+            col(ConversationRef.aad_object_id) == info.aad_object_id,
+            col(ConversationRef.conversation_id) == info.conversation_id,
         )
     ).first()
 
@@ -98,33 +98,32 @@ def remove_references(session: Session, *, conversation_id: str = "", team_id: s
     """Delete every reference of a conversation (personal/group chat) or of a whole team."""
     conditions = []
     if conversation_id:
-        conditions.append(ConversationRef.conversation_id == conversation_id)
+        conditions.append(col(ConversationRef.conversation_id) == conversation_id)
     if team_id:
-        conditions.append(ConversationRef.team_id == team_id)
+        conditions.append(col(ConversationRef.team_id) == team_id)
     if not conditions:
         return 0
-    result = session.exec(delete(ConversationRef).where(or_(*conditions)))  # type: ignore[call-overload]
-    return int(result.rowcount or 0)
+    return rowcount(session.execute(delete(ConversationRef).where(or_(*conditions))))
 
 
 def find_by_email(session: Session, email: str) -> ConversationRef | None:
     """The user's installed personal-chat reference by e-mail/UPN (case-insensitive), newest first."""
     if not email:
         return None
-    return _best(session, ConversationRef.email == email.strip().lower())
+    return _best(session, col(ConversationRef.email) == email.strip().lower())
 
 
 def find_by_aad_id(session: Session, aad_id: str) -> ConversationRef | None:
     """The user's installed personal-chat reference by Entra object id, newest first."""
     if not aad_id:
         return None
-    return _best(session, ConversationRef.aad_object_id == aad_id)
+    return _best(session, col(ConversationRef.aad_object_id) == aad_id)
 
 
 def _best(session: Session, condition: Any) -> ConversationRef | None:
     return session.exec(
         select(ConversationRef)
-        .where(condition, ConversationRef.installed == True, ConversationRef.conversation_type == PERSONAL)  # noqa: E712
+        .where(condition, col(ConversationRef.installed) == True, col(ConversationRef.conversation_type) == PERSONAL)  # noqa: E712
         .order_by(col(ConversationRef.updated_at).desc(), col(ConversationRef.id).desc())
     ).first()
 
@@ -134,7 +133,7 @@ def personal_refs(session: Session) -> list[ConversationRef]:
     return list(
         session.exec(
             select(ConversationRef)
-            .where(ConversationRef.installed == True, ConversationRef.conversation_type == PERSONAL)  # noqa: E712
+            .where(col(ConversationRef.installed) == True, col(ConversationRef.conversation_type) == PERSONAL)  # noqa: E712
             .order_by(col(ConversationRef.id))
         ).all()
     )
@@ -153,9 +152,9 @@ def set_language(session: Session, aad_object_id: str, conversation_id: str, lan
     an Entra id); returns how many rows changed. "" means: follow the Teams locale again."""
     query = select(ConversationRef)
     if aad_object_id:
-        query = query.where(ConversationRef.aad_object_id == aad_object_id)
+        query = query.where(col(ConversationRef.aad_object_id) == aad_object_id)
     else:
-        query = query.where(ConversationRef.conversation_id == conversation_id, ConversationRef.aad_object_id == "")
+        query = query.where(col(ConversationRef.conversation_id) == conversation_id, col(ConversationRef.aad_object_id) == "")
     changed = 0
     for row in session.exec(query).all():
         if row.language != language:
@@ -245,5 +244,5 @@ def insights(session: Session, since: dt.datetime | None = None) -> list[Questio
     """Logged questions (no agreement, negative feedback), newest first."""
     query = select(QuestionLog)
     if since is not None:
-        query = query.where(QuestionLog.created_at >= since)
+        query = query.where(col(QuestionLog.created_at) >= since)
     return list(session.exec(query.order_by(col(QuestionLog.created_at).desc(), col(QuestionLog.id).desc())).all())

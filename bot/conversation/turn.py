@@ -16,12 +16,11 @@ from typing import Any
 
 from agreements_sync.i18n import strings
 from bot.answer import Answer
+from bot.conversation import cards, store
 from bot.conversation.card_actions import ActionContext, UnknownAction, dispatch
-from bot.conversation import store
+from bot.conversation.respond import NO_AGREEMENT_KINDS, respond
 from bot.conversation.store import ReferenceInfo
 from bot.services import Services, User
-from bot.conversation import cards
-from bot.conversation.respond import NO_AGREEMENT_KINDS, respond
 
 logger = logging.getLogger(__name__)
 NO_AGREEMENT = "no_agreement"
@@ -78,7 +77,7 @@ STATE_TOUCH_AFTER = dt.timedelta(minutes=5)
 
 def _state_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """Worth a write: the content changed, or its timestamp ("at") is more than 5 minutes old."""
-    strip = lambda d: {k: v for k, v in d.items() if k != "at"}  # noqa: E731
+    strip = lambda d: {k: v for k, v in d.items() if k != "at"}
     if strip(before) != strip(after):
         return True
     if before.get("at") == after.get("at"):

@@ -44,7 +44,7 @@ class CourseSpec(BaseModel):
     signup_deadline: dt.datetime | None = None
 
     @model_validator(mode="after")
-    def _where(self) -> "CourseSpec":
+    def _where(self) -> CourseSpec:
         if not self.place and not self.meeting_url:
             raise ValueError("give a place or a meeting_url")
         return self

@@ -121,7 +121,7 @@ def _list_card(session: Session, services: Services, user: User, *, message: str
         if status == "waiting":
             enrolment = service.enrolment_of(session, course_id, user.aad_object_id)
             if enrolment is not None:
-                waiting_numbers[course_id] = service._waiting_number(session, enrolment)  # noqa: SLF001
+                waiting_numbers[course_id] = service._waiting_number(session, enrolment)
     card = cards.course_list_card(courses, statuses, user.lang, services.settings.timezone, now, message=message,
                                   message_color=color, waiting_numbers=waiting_numbers, extra_actions=extra_actions,
                                   admin=services.is_admin(user))

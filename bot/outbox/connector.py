@@ -11,7 +11,6 @@ manager the Teams layer puts in `services.extras["connection_manager"]`.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email.utils
 import json
@@ -86,7 +85,7 @@ class ConnectorClient:
         self._session = session
         self._own_session = session is None
 
-    async def __aenter__(self) -> "ConnectorClient":
+    async def __aenter__(self) -> ConnectorClient:
         await self.start()
         return self
 
@@ -143,7 +142,7 @@ class ConnectorClient:
             async with self._session.request(method, url, json=body, headers=headers) as response:
                 raw = await response.read()
                 return _result(response.status, response.headers.get("Retry-After"), raw)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return ConnectorResult(0, error=f"timeout after {self.timeout:g} s")
         except aiohttp.ClientError as exc:
             return ConnectorResult(0, error=f"connection error: {type(exc).__name__}: {exc}")

@@ -395,8 +395,8 @@ def search_index(index: SearchIndex, query: str, as_of: dt.date, limit: int = 5)
         result.no_active_agreement = True
         return result
     count = min(CANDIDATES, index.size)
-    top = np.argpartition(-scores, count - 1)[:count] if index.size > count else np.arange(index.size)
-    top = sorted((int(i) for i in top if scores[i] > 0), key=lambda i: (-float(scores[i]), index.docs[i].id))
+    candidates = np.argpartition(-scores, count - 1)[:count] if index.size > count else np.arange(index.size)
+    top = sorted((int(i) for i in candidates if scores[i] > 0), key=lambda i: (-float(scores[i]), index.docs[i].id))
     main_keys, all_keys = _query_keys(groups)
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []

@@ -381,8 +381,8 @@ def build_index(
     concepts: list[ConceptEntry] = []
     concepts_by_key: dict[str, list[int]] = {}
     for concept in vocabulary.concepts:
-        means = tuple(_means_template(m, analyzer, known) for m in concept.means)
-        means = tuple(m for m in means if m is not None)
+        templates = (_means_template(m, analyzer, known) for m in concept.means)
+        means = tuple(m for m in templates if m is not None)
         if not means:
             continue
         for term in concept.terms:

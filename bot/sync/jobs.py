@@ -29,7 +29,7 @@ def scheduled_sync(services: Services) -> dict[str, Any]:
             trigger="schedule",
             max_removal_share=settings.sync_max_removal_share,
         )
-    except Exception as exc:  # noqa: BLE001 - the scheduler must keep running
+    except Exception as exc:
         log.exception("scheduled sync of %s failed", source)
         return {"outcome": "failed", "ok": False, "source": source, "message": f"{type(exc).__name__}: {exc}"}
     summary = report.to_dict("en")

@@ -35,12 +35,12 @@ from microsoft_agents.hosting.core.authorization import Connections
 
 from agreements_sync.i18n import strings
 from bot.answer import Answer
+from bot.conversation import cards, turn
 from bot.conversation.card_actions import split_submit_value
 from bot.conversation.store import ReferenceInfo
 from bot.logging import pseudonym
 from bot.metrics import Metrics
 from bot.services import Services, User
-from bot.conversation import cards, turn
 from bot.teams import message_extension
 
 logger = logging.getLogger("bot.teams")

@@ -36,7 +36,7 @@ def query_text(value: Any) -> str | None:
                 return ""
             return str(parameter.get("value") or "").strip()
     # a client that does not name the parameter (the Playground without the manifest): the only value
-    values = [p.get("value") for p in parameters if isinstance(p, dict) and isinstance(p.get("value"), str)]
+    values = [str(p["value"]) for p in parameters if isinstance(p, dict) and isinstance(p.get("value"), str)]
     return values[0].strip() if len(values) == 1 else ""
 
 

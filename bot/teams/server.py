@@ -39,10 +39,10 @@ from pydantic import ValidationError
 from bot.db import Database
 from bot.logging import configure_logging, pseudonym
 from bot.metrics import Metrics
+from bot.scheduler import scheduler_cleanup_ctx
 from bot.services import Services
 from bot.settings import Settings
 from bot.teams.agent import build_agent
-from bot.scheduler import scheduler_cleanup_ctx
 
 logger = logging.getLogger("bot.server")
 
@@ -273,7 +273,7 @@ async def _warm_up(services: Services) -> None:
         service = await asyncio.to_thread(services.search)
         await asyncio.to_thread(service.search, "kontorrekvisita", services.today(), limit=1)
         services.search_ready = True
-    except Exception:  # noqa: BLE001 - readiness reports it
+    except Exception:
         logger.exception("search index could not be loaded")
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.teams.server import create_app
 from bot.db import Database
 from bot.services import Services
 from bot.settings import Settings
+from bot.teams.server import create_app
 
 
 def bot_settings(**overrides: Any) -> Settings:

@@ -103,16 +103,15 @@ async def open_page(url: str) -> AsyncIterator[Page]:
                     assert time.monotonic() < deadline, "Chromium did not open its DevTools port"
                     await asyncio.sleep(0.2)
             target = next(t for t in targets if t.get("type") == "page")
-            async with aiohttp.ClientSession() as session:
-                async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as websocket:
-                    page = Page(websocket)
-                    try:
-                        await page.call("Runtime.enable")
-                        await page.call("Page.enable")
-                        await page.call("Page.navigate", url=url)
-                        yield page
-                    finally:
-                        page.close()
+            async with aiohttp.ClientSession() as session, session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as websocket:
+                page = Page(websocket)
+                try:
+                    await page.call("Runtime.enable")
+                    await page.call("Page.enable")
+                    await page.call("Page.navigate", url=url)
+                    yield page
+                finally:
+                    page.close()
         finally:
             process.terminate()
             try:

@@ -194,7 +194,7 @@ class FakeConnector:
             conversation_id=request.match_info.get("cid", ""),
             activity_id=request.match_info.get("aid", ""),
             body=body,
-            headers={k: v for k, v in request.headers.items()},
+            headers=dict(request.headers.items()),
         )
         canned = None
         if operation in self.ACTIVITY_OPERATIONS:
