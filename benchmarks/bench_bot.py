@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import aiohttp  # noqa: E402
 
+from benchmarks.fake_connector import FakeConnector  # noqa: E402
 from bot.db import Database, scratch_database  # noqa: E402
 from helpers import activities as A  # noqa: E402
 from helpers.bot_server import RunningBot, bot_settings, running_bot  # noqa: E402
-from helpers.fake_connector import FakeConnector  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 24)
 REFERENCE_REGISTER = ROOT.parent / "shared" / "data" / "avtaleregister.csv"

@@ -15,6 +15,7 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from agreements_sync.models import Agreement, AgreementSupplier
+from benchmarks.fake_connector import FakeConnector, Recorded
 from bot.alerts import jobs
 from bot.alerts.actions import handle
 from bot.alerts.digest import weekly_digest
@@ -27,7 +28,6 @@ from bot.db import Database
 from bot.outbox import ConnectorClient, OutboxRow, Sender, Window
 from bot.services import Services, User
 from bot.settings import load_settings
-from test_outbox_fake_connector import FakeConnector, Received
 
 CHANNEL_ID = "19:innkjop@thread.tacv2"
 KARI, OLA, PER, RITA, NY = (
@@ -118,7 +118,7 @@ def seed(database: Database, service_url: str) -> None:
         ))
 
 
-def blocked_per(request: Received, n: int):
+def blocked_per(request: Recorded, n: int):
     if request.conversation_id == "a:per.blokk":
         return 403, {}, {"error": {"code": "ConversationBlockedByUser", "message": "User blocked the conversation with the bot."}}
     return None

@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlmodel import select
 
+from benchmarks.fake_connector import FakeConnector
 from bot.conversation.models import ConversationRef, Feedback, QuestionLog
 from bot.db import Database
 from conftest import AS_OF, make_test_database
 from helpers import activities as A
 from helpers.agreements import seed_agreements
 from helpers.bot_server import RunningBot, bot_settings, running_bot
-from helpers.fake_connector import FakeConnector
 
 CARD = "application/vnd.microsoft.card.adaptive"
 

@@ -10,12 +10,12 @@ import pytest
 from sqlmodel import select
 
 from agreements_sync.sync import sync_export
+from benchmarks.fake_connector import FakeConnector
 from bot.conversation.models import QuestionLog
 from bot.db import Database
 from conftest import AS_OF
 from helpers import activities as A
 from helpers.bot_server import RunningBot, bot_settings, running_bot
-from helpers.fake_connector import FakeConnector
 
 CARD = "application/vnd.microsoft.card.adaptive"
 

@@ -28,6 +28,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
+from benchmarks.fake_connector import FakeConnector
 from bot.db import Database
 from bot.outbox import store as outbox
 from bot.outbox.models import OutboxRow
@@ -35,7 +36,6 @@ from bot.privacy.models import PrivacyLog
 from bot.scheduler import JobLease
 from conftest import DEMO_REGISTER, POSTGRES_URL, make_test_database, postgres_url_for
 from helpers import activities as A
-from helpers.fake_connector import FakeConnector
 
 BIN = Path(sys.executable).parent
 QUESTION = "har vi avtale på journalsystem?"

@@ -10,11 +10,11 @@ import threading
 import pytest
 from sqlmodel import select
 
+from benchmarks.fake_connector import FakeConnector, Recorded
 from bot.db import Database
 from bot.outbox import ConnectorClient, OutboxRow, Sender, Window, enqueue, status_counts
 from bot.outbox.connector import parse_retry_after
 from bot.outbox.limits import TEAMS_APP_WINDOWS, TEAMS_CONVERSATION_WINDOWS, DeliveryLimiter
-from test_outbox_fake_connector import FakeConnector, Received
 
 FAST_CONVERSATION = (Window(1000, 1.0),)
 FAST_APP = (Window(10_000, 1.0),)
@@ -97,7 +97,7 @@ async def test_every_row_is_delivered_exactly_once(database: Database) -> None:
 
 
 async def test_429_retry_after_is_honoured(database: Database) -> None:
-    def throttle_first(request: Received, n: int):  # the first request of each conversation
+    def throttle_first(request: Recorded, n: int):  # the first request of each conversation
         return (429, {"Retry-After": "1"}, {"error": {"code": "Throttled"}}) if n == 1 else None
 
     async with FakeConnector(script=throttle_first) as fake:
@@ -115,7 +115,7 @@ async def test_429_retry_after_is_honoured(database: Database) -> None:
 
 
 async def test_403_blocked_is_never_retried_and_404_fails(database: Database) -> None:
-    def answer(request: Received, n: int):
+    def answer(request: Recorded, n: int):
         if request.conversation_id == "a:conv-0":
             return 403, {}, {"error": {"code": "ConversationBlockedByUser", "message": "User blocked the conversation with the bot."}}
         if request.conversation_id == "a:conv-1":
@@ -135,7 +135,7 @@ async def test_403_blocked_is_never_retried_and_404_fails(database: Database) ->
 
 
 async def test_5xx_and_timeouts_are_retried_with_backoff_then_given_up(database: Database) -> None:
-    def answer(request: Received, n: int):
+    def answer(request: Recorded, n: int):
         if request.conversation_id == "a:conv-0" and n <= 2:
             return 503, {}, None
         if request.conversation_id == "a:conv-1":
