@@ -38,12 +38,13 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# After editing bokmål texts in knowledge/locale/*.pot: carry the change into the nynorsk and English
-# catalogs (changed texts are marked fuzzy until translated; tests/test_i18n.py insists on it).
+# After editing bokmål texts in knowledge/locale/*.pot or the authority matrix: carry the change into the
+# nynorsk and English catalogs (changed texts are marked fuzzy until translated; tests/test_i18n.py insists on it).
 translations: $(BIN)/.installed
-	for pot in knowledge/locale/*.pot; do \
-	  domain=$$(basename $$pot .pot); \
-	  for lang in nn en; do $(BIN)/pybabel update -w 100 -i $$pot -d knowledge/locale -D $$domain -l $$lang; done; \
+	$(BIN)/python scripts/extract_data_texts.py
+	for po in knowledge/locale/*/LC_MESSAGES/*.po; do \
+	  domain=$$(basename $$po .po); lang=$$(basename $$(dirname $$(dirname $$po))); \
+	  $(BIN)/pybabel update -w 100 -i knowledge/locale/$$domain.pot -d knowledge/locale -D $$domain -l $$lang; \
 	done
 
 bench: $(BIN)/.installed

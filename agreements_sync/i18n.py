@@ -253,3 +253,30 @@ def strings(domain: str) -> Messages:
 
 
 DOMAINS = ("bot", "search", "authority", "alerts", "courses", "sync")
+
+
+# --- data texts ---------------------------------------------------------------------------------
+# Knowledge files (the authority matrix) hold their texts in bokmål and English. Their nynorsk is
+# a catalog of its own in the plain gettext form, the bokmål text as msgid (no key):
+# `knowledge/locale/nn/LC_MESSAGES/<domain>.po`, template `<domain>.pot` (scripts/extract_data_texts.py).
+
+DATA_DOMAINS = ("authority-matrix",)
+
+
+@lru_cache(maxsize=16)
+def _data_catalog(domain: str, lang: Language, stamp: int) -> Translations:
+    catalog = read_catalog(catalog_path(domain, lang), lang, domain)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(fp=compiled, domain=domain)
+
+
+def translate_data(domain: str, text: str, lang: str | Language) -> str:
+    """A knowledge file's bokmål `text` in `lang` from the domain's catalog; the text itself when
+    the language has no catalog or no translation of it."""
+    language = Language.parse(lang)
+    path = catalog_path(domain, language)
+    if language is Language.NB or not path.exists():
+        return text
+    return str(_data_catalog(domain, language, path.stat().st_mtime_ns).gettext(text))

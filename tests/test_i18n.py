@@ -49,6 +49,23 @@ def test_every_message_is_translated_with_the_same_placeholders(domain: str) -> 
             assert placeholders(str(message.string)) == placeholders(source), f"{where}: placeholders differ"
 
 
+def test_every_text_of_the_authority_matrix_has_its_nynorsk() -> None:
+    """The matrix's bokmål texts are the msgids of their own catalog (scripts/extract_data_texts.py)."""
+    import sys
+
+    sys.path.insert(0, str(knowledge_dir().parent))
+    from scripts.extract_data_texts import matrix_texts
+
+    template = i18n.read_catalog(i18n.template_path("authority-matrix"))
+    assert [str(m.id) for m in template if m.id] == matrix_texts(), "run `make translations` after editing the matrix"
+    catalog = i18n.read_catalog(i18n.catalog_path("authority-matrix", Language.NN), Language.NN)
+    untranslated = [str(m.id) for m in catalog if m.id and (not m.string or m.fuzzy)]
+    assert untranslated == [] and {str(m.id) for m in catalog if m.id} == set(matrix_texts())
+    assert i18n.translate_data("authority-matrix", "enhetslederen", "nn") == "einingsleiaren"
+    assert i18n.translate_data("authority-matrix", "enhetslederen", "nb") == "enhetslederen"
+    assert i18n.translate_data("authority-matrix", "ikke i matrisen", "nn") == "ikke i matrisen"  # untranslated: as is
+
+
 def test_nynorsk_is_written_in_nynorsk_not_bokmal() -> None:
     bot = strings("bot")
     assert bot.get("welcome_title", "nn", name="") == "Hei! Eg er Innkjøpsbot 👋"

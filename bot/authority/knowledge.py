@@ -18,10 +18,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agreements_sync.i18n import translate_data
 from agreements_sync.knowledge import KnowledgeError, load_model
 
 MATRIX_FILE = "authority/matrix.yaml"
 LANGUAGE_FILE = "authority/language.yaml"
+MATRIX_TEXTS = "authority-matrix"  # the gettext domain of the matrix's nynorsk texts
 
 _ID = r"^[a-z][a-z0-9_]*$"
 
@@ -38,7 +40,9 @@ class Text(Strict):
     def get(self, lang: str) -> str:
         if lang == "en":
             return self.en
-        return (self.nn or self.nb) if lang == "nn" else self.nb
+        if lang == "nn":  # written here, or translated in the matrix's nynorsk catalog
+            return self.nn or translate_data(MATRIX_TEXTS, self.nb, "nn")
+        return self.nb
 
 
 class Document(Strict):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from agreements_sync.i18n import format_date, format_number, strings
+from agreements_sync.i18n import format_date, format_number, strings, translate_data
 from bot.answer import Answer
 from bot.authority import matrix as mx
 from bot.authority.analysis import AuthorityResult
+from bot.authority.knowledge import MATRIX_TEXTS
+from bot.authority.matrix import ThresholdInForce
 
 DETAILS_ID = "authority-details"
 CLARIFY_VERB = "authority.clarify"
@@ -33,6 +35,12 @@ def plain_nok(value: float | int) -> str:
 
 def fmt_date(day: Any, lang: str) -> str:
     return format_date(day, lang)
+
+
+def threshold_name(threshold: ThresholdInForce, lang: str) -> str:
+    if lang == "en":
+        return threshold.name_en
+    return translate_data(MATRIX_TEXTS, threshold.name_nb, lang)
 
 
 def role_name(role_id: str | None, lang: str) -> str:
@@ -122,7 +130,7 @@ def _details(result: AuthorityResult, lang: str) -> list[dict[str, Any]]:
     if result.thresholds_used:
         items.append(_text(_s("details_thresholds", lang, date=fmt_date(result.as_of, lang)), weight="Bolder"))
         items.extend(
-            _text("- " + _s("threshold_line", lang, name=(t.name_en if lang == "en" else t.name_nb),
+            _text("- " + _s("threshold_line", lang, name=threshold_name(t, lang),
                             value=fmt_nok(t.value, lang), valid_from=fmt_date(t.valid_from, lang), source=t.source),
                   spacing="None")
             for t in result.thresholds_used
