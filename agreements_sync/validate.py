@@ -21,7 +21,7 @@ from typing import Any
 
 from agreements_sync.i18n import strings
 from agreements_sync.mapping import RegisterMapping, normalise
-from agreements_sync.models import Agreement, AgreementSupplier
+from agreements_sync.models import Agreement, AgreementSupplier, table_of
 from agreements_sync.readers import Table
 from agreements_sync.values import (
     ValueProblem,
@@ -71,11 +71,11 @@ def _column_widths() -> dict[str, int]:
     """The width of every bounded text column of the index, read from the models themselves, so
     validation can never drift from the schema; longer values are row errors."""
     widths = {
-        column.name: column.type.length
-        for column in Agreement.__table__.columns  # type: ignore[attr-defined]
+        column.name: int(getattr(column.type, "length", 0))
+        for column in table_of(Agreement).columns
         if getattr(column.type, "length", None) and column.name in CONTENT_FIELDS
     }
-    widths["suppliers"] = AgreementSupplier.__table__.columns["name"].type.length  # type: ignore[attr-defined]
+    widths["suppliers"] = int(getattr(table_of(AgreementSupplier).columns["name"].type, "length", 0))
     return widths
 
 

@@ -176,7 +176,7 @@ async def _served(database: Database) -> AsyncIterator[RunningBot]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("innkjopsbot serve did not become ready")
                 await asyncio.sleep(0.2)
-            yield RunningBot(base, None, session)  # type: ignore[arg-type]
+            yield RunningBot(base, None, session)
     finally:
         process.terminate()
         try:

@@ -157,8 +157,8 @@ class FakeConnector:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
         self._changed = asyncio.Event()
         return self
 

@@ -49,7 +49,7 @@ def add_ref(database: Database, n: int, *, team_id: str = "", conversation_type:
         ))
 
 
-def press(services: Services, who: User, verb: str, data: dict):  # type: ignore[no-untyped-def]
+def press(services: Services, who: User, verb: str, data: dict):
     handler = services.areas.card_action(verb)
     assert handler is not None, verb
     result = handler(ActionContext(services=services, user=who, verb=verb, data=data))

@@ -31,7 +31,7 @@ def finder(*ids: str):
                  "active" if rows[i]["Status"] == "Aktiv" else rows[i]["Status"]) for i in ids]
 
     calls: list[tuple[str, dt.date]] = []
-    find.calls = calls  # type: ignore[attr-defined]
+    find.calls = calls
     return find
 
 

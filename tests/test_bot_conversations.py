@@ -19,7 +19,7 @@ def _info(**overrides: object) -> ReferenceInfo:
         reference={"conversation": {"id": "a:1conv"}, "serviceUrl": "https://smba.example/emea/"},
     )
     values.update(overrides)
-    return ReferenceInfo(**values)  # type: ignore[arg-type]
+    return ReferenceInfo(**values)
 
 
 def test_migration_creates_the_bot_tables(database: Database) -> None:

@@ -61,7 +61,7 @@ def course_ids(database: Database) -> list[int]:
             ends_at=START + dt.timedelta(days=40, hours=2), now=NOW,
             meeting_url="https://teams.microsoft.com/l/meetup-join/demo", capacity=50, category="ehandel",
         )
-        return [grunnkurs.id, ehandel.id]  # type: ignore[list-item]
+        return [grunnkurs.id, ehandel.id]
 
 
 def _actions(card: dict) -> list[dict]:
@@ -134,7 +134,7 @@ def test_teams_meeting_course_has_url_in_the_invitation(database: Database, cour
     assert str(event["location"]) == "Microsoft Teams"
 
 
-def _press(services: Services, who: User, verb: str, course_id: int):  # type: ignore[no-untyped-def]
+def _press(services: Services, who: User, verb: str, course_id: int):
     handler = services.areas.card_action(verb)
     assert handler is not None
     ctx = ActionContext(services=services, user=who, verb=verb, data={"course_id": course_id})
@@ -251,7 +251,7 @@ def test_cancelling_a_course_tells_everyone_signed_up_or_waiting(database: Datab
     assert _press(services, user(3), "course.signup", course_ids[0]).data["outcome"] == "course_cancelled"
 
 
-async def test_calendar_link_over_https_with_a_public_address(database: Database, course_ids: list[int], aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+async def test_calendar_link_over_https_with_a_public_address(database: Database, course_ids: list[int], aiohttp_client) -> None:
     from aiohttp import web
 
     from bot.courses.web import add_routes

@@ -88,7 +88,7 @@ def test_env_example_is_a_valid_configuration(monkeypatch: pytest.MonkeyPatch) -
     for name in list(os.environ):
         if name.startswith(("INNKJOPSBOT_", "MICROSOFT_APP_")):
             monkeypatch.delenv(name)
-    settings = Settings(_env_file=ENV_EXAMPLE)  # type: ignore[call-arg]
+    settings = Settings(_env_file=ENV_EXAMPLE)
     assert settings.database_url.startswith("postgresql://")
     assert settings.app_id and settings.app_password and settings.app_tenant_id
     assert settings.sync_cron == "15 2 * * *"

@@ -187,7 +187,7 @@ async def test_each_scheduled_job_runs_once_per_tick_across_both(
     def finished() -> list[JobLease]:
         with shared_database.session() as session:
             return list(session.exec(select(JobLease).where(JobLease.job == "privacy.retention",
-                                                            JobLease.finished_at.is_not(None))))  # type: ignore[union-attr]
+                                                            JobLease.finished_at.is_not(None))))
 
     deadline = time.monotonic() + 40
     while len(await asyncio.to_thread(finished)) < 3 and time.monotonic() < deadline:
@@ -252,7 +252,7 @@ def test_two_instances_migrating_an_empty_database_at_once_both_succeed(tmp_path
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)
         ]
-        results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in processes]  # type: ignore[union-attr]
+        results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in processes]
         for code, _out, err in results:
             assert code == 0, err
         outputs = [json.loads(out) for _code, out, _err in results]

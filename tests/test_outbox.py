@@ -25,7 +25,7 @@ def fast_sender(database: Database, client: ConnectorClient, **kwargs: object) -
     kwargs.setdefault("conversation_windows", FAST_CONVERSATION)
     kwargs.setdefault("app_windows", FAST_APP)
     kwargs.setdefault("backoff_base", 0.05)
-    return Sender(database, client, **kwargs)  # type: ignore[arg-type]
+    return Sender(database, client, **kwargs)
 
 
 def queue(database: Database, url: str, n: int, conversations: int = 5, kind: str = "alert") -> list[str]:
@@ -414,14 +414,14 @@ async def test_tokens_come_from_the_sdk_connection_manager(database: Database) -
         def get_default_connection(self) -> Connection:
             return Connection()
 
-    secret = Settings(_env_file=None, app_id="00000000-0000-0000-0000-00000000000a", app_password="x")  # type: ignore[call-arg]
-    services = Services(settings=secret, database=database, connection_manager=Manager())  # type: ignore[arg-type]
+    secret = Settings(_env_file=None, app_id="00000000-0000-0000-0000-00000000000a", app_password="x")
+    services = Services(settings=secret, database=database, connection_manager=Manager())
     provider = token_provider_from_services(services)
     assert provider is not None and await provider() == "sdk-token" and asked[0][1] == [BOT_FRAMEWORK_SCOPE]
     # without one, it is built from the credentials (MSAL; nothing fetched until used)
     built = Services(settings=secret, database=database)
     assert token_provider_from_services(built) is not None and built.connection_manager is not None
-    anonymous = Services(settings=Settings(_env_file=None, app_id="", app_password=""), database=database)  # type: ignore[call-arg]
+    anonymous = Services(settings=Settings(_env_file=None, app_id="", app_password=""), database=database)
     assert token_provider_from_services(anonymous) is None
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from bot.announcements.audience import AudienceError, parse_audience, resolve
 from bot.announcements.models import AdminLog, Announcement, AnnouncementRecipient, AnnouncementStatus
+from bot.db import rowcount
 
 KIND = "announcement"
 MAX_TITLE = 200
@@ -115,7 +116,7 @@ def send(session: Session, announcement_id: int, build_activity: ActivityBuilder
     announcement = session.get(Announcement, announcement_id, populate_existing=True)
     if announcement is None:
         raise AnnouncementError(f"no announcement with id {announcement_id}")
-    if claimed.rowcount == 0:  # type: ignore[attr-defined]
+    if rowcount(claimed) == 0:
         return SendSummary(announcement_id, announcement.recipients, 0, announcement.not_reachable, already_sent=True)
     summary = SendSummary(announcement_id)
     activity = build_activity(announcement)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,24 +22,14 @@ SEARCH_FIELDS = {"band", "framework_agreement", "approver", "performed_by", "sig
 
 
 def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None, str]:
-    """The agreement search for rule 0, if bot.search exists and the index holds agreements."""
-    try:
-        module = importlib.import_module("bot.search")
-    except ModuleNotFoundError as exc:
-        if exc.name and "bot.search".startswith(exc.name):
-            return None, "the agreement search (bot.search) is not installed: rule 0 was not checked"
-        raise
-    if not hasattr(module, "SearchService"):
-        return None, "bot.search has no SearchService yet: rule 0 was not checked"
-    database = cli.database()
-    try:
-        from agreements_sync.index import load_agreements
+    """The agreement search for rule 0, when the index holds agreements."""
+    from agreements_sync.index import current_index_version
+    from bot.search.service import SearchService
 
-        if not load_agreements(database.engine):
-            return None, "the agreement index is empty (run `innkjopsbot sync FILE`): rule 0 was not checked"
-    except ImportError:
-        pass
-    service = module.SearchService(database)
+    database = cli.database()
+    if not current_index_version(database.engine):
+        return None, "the agreement index is empty (run `innkjopsbot sync FILE`): rule 0 was not checked"
+    service = SearchService(database)
 
     def find(text: str, as_of: dt.date) -> Any:
         return service.search(text, as_of, limit=3)

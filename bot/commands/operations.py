@@ -209,7 +209,7 @@ def jobs(ctx: click.Context, cli: CliContext) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from bot.scheduler import JobLease, Scheduler
 
@@ -219,7 +219,7 @@ def jobs(ctx: click.Context, cli: CliContext) -> None:
     with services.database.session() as session:
         for spec in services.areas.jobs:
             last = session.exec(
-                select(JobLease).where(JobLease.job == spec.name).order_by(JobLease.acquired_at.desc()).limit(1)  # type: ignore[attr-defined]
+                select(JobLease).where(col(JobLease.job) == spec.name).order_by(col(JobLease.acquired_at).desc()).limit(1)
             ).first()
             rows.append({
                 "job": spec.name, "schedule": planned.get(spec.name, "off"), "function": f"{spec.run.__module__}.{spec.run.__qualname__}",

@@ -10,7 +10,7 @@ from bot.courses import flow
 
 def _course_id(ctx: ActionContext) -> int | None:
     try:
-        return int(ctx.data.get("course_id"))  # type: ignore[arg-type]
+        return int(str(ctx.data.get("course_id")))
     except (TypeError, ValueError):
         return None
 

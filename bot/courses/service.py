@@ -21,6 +21,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.courses.models import Course, Enrolment, EnrolmentStatus
+from bot.db import rowcount
 from bot.services import User
 
 
@@ -214,7 +215,7 @@ def _lock_course(session: Session, course_id: int) -> Course:
     result = session.execute(
         update(Course).where(col(Course.id) == course_id).values(lock_version=col(Course.lock_version) + 1)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if rowcount(result) == 0:
         raise CourseNotFound(f"no course with id {course_id}")
     course = session.get(Course, course_id, populate_existing=True)
     assert course is not None

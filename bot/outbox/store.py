@@ -13,10 +13,11 @@ from sqlalchemy import Engine, and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from agreements_sync.models import table_of
 from bot.db import rowcount, utcnow
 from bot.outbox.models import OutboxOperation, OutboxRow, OutboxStatus
 
-TABLE = OutboxRow.__table__  # type: ignore[attr-defined]
+TABLE = table_of(OutboxRow)
 
 
 class OutboxError(ValueError):

@@ -21,7 +21,7 @@ def bot_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {"app_id": "", "app_password": "", "app_tenant_id": "", "log_json": True,
                               "scheduler_enabled": False, "migrate_on_start": False}
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 class RunningBot:
@@ -65,7 +65,7 @@ async def running_bot(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = site._server.sockets[0].getsockname()[1]
     try:
         async with aiohttp.ClientSession() as session:
             yield RunningBot(f"http://127.0.0.1:{port}", app, session)
