@@ -264,3 +264,21 @@ def test_feedback_thanks_follow_the_users_language(services: Services) -> None:
     rated = press(services, "feedback", down["data"], "nn-NO")
     assert rated.card["body"][-1]["text"].startswith("Takk – innkjøpsseksjonen ser på spørsmål vi ikkje svarer")
     assert rated.card["body"][-1]["id"] == cards.FEEDBACK_THANKS_ID
+
+
+# --- the welcome's example buttons -----------------------------------------------------------------
+
+
+def test_the_welcome_buttons_ask_their_question_without_teams_only_data(services: Services) -> None:
+    welcome = install_turn(services, kari(), reference(), team=False)
+    assert welcome is not None
+    buttons_ = welcome.card["actions"]
+    assert [b["type"] for b in buttons_] == ["Action.Submit"] * 3
+    assert all("msteams" not in b["data"] for b in buttons_)  # the Playground's page fails on msteams data
+    asked = asyncio.run(action_turn(services, kari(), buttons_[0]["data"]["verb"],
+                                    {k: v for k, v in buttons_[0]["data"].items() if k != "verb"},
+                                    conversation_id=CONVERSATION, kind="submit"))
+    assert asked.kind == "agreement" and "Kontormøbler" in asked.text
+    assert buttons(asked.card, "feedback")  # an answer like any other, ready to be rated in place
+    broken = asyncio.run(action_turn(services, kari(), "ask", {"q": ""}, conversation_id=CONVERSATION, kind="submit"))
+    assert broken.kind == "none"  # bad button data is ignored, never an error
