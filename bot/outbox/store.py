@@ -245,4 +245,4 @@ def status_counts(engine: Engine, kind: str | None = None, subject_id: str | Non
     if subject_id is not None:
         stmt = stmt.where(TABLE.c.subject_id == subject_id)
     with Session(engine) as session:
-        return dict(session.execute(stmt).tuples().all())
+        return {status: count for status, count in session.execute(stmt).all()}  # noqa: C416 - rows, not pairs
