@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 PORT   ?= 3978
 UV_VERSION := 0.13.9
 
-.PHONY: run test bench playground teams-package lock clean help
+.PHONY: run test lint bench playground teams-package translations lock clean help
 
 help:
 	@echo "make run            set up, load the demo register and run the bot on http://127.0.0.1:$(PORT)/api/messages"
 	@echo "make test           set up and run every test (PostgreSQL too when TEST_DATABASE_URL is set)"
+	@echo "make lint           ruff (style, imports, common bugs) and mypy (types)"
 	@echo "make bench          benchmarks: sync, search, bot throughput, announcement delivery"
 	@echo "make playground     run the bot and the M365 Agents Playground (Teams emulator) side by side"
 	@echo "make teams-package  build deploy/build/innkjopsbot-teams.zip for upload to Teams"
@@ -32,6 +33,19 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# After editing bokmål texts in knowledge/locale/*.pot or the authority matrix: carry the change into the
+# nynorsk and English catalogs (changed texts are marked fuzzy until translated; tests/test_i18n.py insists on it).
+translations: $(BIN)/.installed
+	$(BIN)/python scripts/extract_data_texts.py
+	for po in knowledge/locale/*/LC_MESSAGES/*.po; do \
+	  domain=$$(basename $$po .po); lang=$$(basename $$(dirname $$(dirname $$po))); \
+	  $(BIN)/pybabel update -w 100 -i knowledge/locale/$$domain.pot -d knowledge/locale -D $$domain -l $$lang; \
+	done
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks $(BENCH)

@@ -46,7 +46,7 @@ def fetched(source: str | Path) -> Iterator[Path]:
 def download(url: str, target: Path) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "innkjopsbot-sync/1"})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response, target.open("wb") as out:  # noqa: S310 - scheme checked
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response, target.open("wb") as out:
             copied = 0
             while chunk := response.read(1 << 20):
                 copied += len(chunk)

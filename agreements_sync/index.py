@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.orm import Session
 
-from agreements_sync.models import Agreement, AgreementStatus, AgreementSupplier, IndexState
+from agreements_sync.models import Agreement, AgreementStatus, AgreementSupplier, IndexState, table_of
 from agreements_sync.status import status_as_of
 
 
@@ -84,11 +87,21 @@ class AgreementRecord:
         return data
 
 
-AGREEMENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in Agreement.__table__.columns)
+AGREEMENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in table_of(Agreement).columns)
 
 
 def _engine(engine_or_database: Any) -> Engine:
     return getattr(engine_or_database, "engine", engine_or_database)
+
+
+@contextmanager
+def _connection(source: Any) -> Iterator[Connection]:
+    """A connection of a Session (inside its transaction), or a new one of an engine / Database."""
+    if isinstance(source, Session):
+        yield source.connection()
+        return
+    with _engine(source).connect() as connection:
+        yield connection
 
 
 def _record(row: dict[str, Any], suppliers: list[tuple[str, str]]) -> AgreementRecord:
@@ -99,11 +112,11 @@ def _record(row: dict[str, Any], suppliers: list[tuple[str, str]]) -> AgreementR
     return AgreementRecord(**values)
 
 
-def load_agreements(engine: Any, ids: list[str] | None = None) -> list[AgreementRecord]:
-    """Every agreement of the index (or those with the given ids), ordered by id."""
-    engine = _engine(engine)
-    agreement = Agreement.__table__
-    supplier = AgreementSupplier.__table__
+def load_agreements(source: Any, ids: list[str] | None = None) -> list[AgreementRecord]:
+    """Every agreement of the index (or those with the given ids), ordered by id. `source` is an
+    engine, a `bot.db.Database` or a Session (read inside its transaction)."""
+    agreement = table_of(Agreement)
+    supplier = table_of(AgreementSupplier)
     query = select(agreement).order_by(agreement.c.id)
     supplier_query = select(supplier.c.agreement_id, supplier.c.name, supplier.c.org_number).order_by(
         supplier.c.agreement_id, supplier.c.position, supplier.c.id
@@ -111,16 +124,16 @@ def load_agreements(engine: Any, ids: list[str] | None = None) -> list[Agreement
     if ids is not None:
         query = query.where(agreement.c.id.in_(ids))
         supplier_query = supplier_query.where(supplier.c.agreement_id.in_(ids))
-    with engine.connect() as connection:
+    with _connection(source) as connection:
         rows = connection.execute(query).mappings().all()
         suppliers: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for agreement_id, name, org in connection.execute(supplier_query):
             suppliers[agreement_id].append((name, org))
-    return [_record(row, suppliers.get(row["id"], [])) for row in rows]
+    return [_record(dict(row), suppliers.get(row["id"], [])) for row in rows]
 
 
-def get_agreement(engine: Any, agreement_id: str) -> AgreementRecord | None:
-    found = load_agreements(engine, [agreement_id])
+def get_agreement(source: Any, agreement_id: str) -> AgreementRecord | None:
+    found = load_agreements(source, [agreement_id])
     return found[0] if found else None
 
 
@@ -128,7 +141,7 @@ def current_index_version(engine: Any) -> int:
     """IndexState.version: 0 before the first sync, +1 each time a sync changes the index."""
     engine = _engine(engine)
     with engine.connect() as connection:
-        value = connection.execute(select(IndexState.__table__.c.version).where(IndexState.__table__.c.id == 1)).scalar()
+        value = connection.execute(select(table_of(IndexState).c.version).where(table_of(IndexState).c.id == 1)).scalar()
     return int(value or 0)
 
 
@@ -141,6 +154,6 @@ def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
     dump: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as connection:
         for table in INDEX_TABLES:
-            rows = connection.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 - fixed names
+            rows = connection.execute(text(f"SELECT * FROM {table}")).all()
             dump[table] = sorted((tuple(row) for row in rows), key=repr)
     return dump

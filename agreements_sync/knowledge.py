@@ -19,9 +19,6 @@ from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T", bound=BaseModel)
 
-SUPPORTED_LANGUAGES = ("nb", "en")
-
-
 class KnowledgeError(Exception):
     """A knowledge file is missing or invalid."""
 
@@ -66,47 +63,3 @@ def load_model(relative: str | Path, model: type[T]) -> T:
             f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
         )
         raise KnowledgeError(f"{relative}: {problems}") from None
-
-
-def language_of(locale: str | None) -> str:
-    """'en' for English Teams locales (en-US, en-GB …), else Norwegian bokmål 'nb'."""
-    if locale and locale.lower().startswith("en"):
-        return "en"
-    return "nb"
-
-
-class Strings:
-    """UI strings of one area, `knowledge/strings/<area>.yaml`: ``key: {nb: "...", en: "..."}``.
-
-    Every key must have both languages; `str.format` placeholders fill in values.
-    """
-
-    def __init__(self, area: str) -> None:
-        self.area = area
-        data = load_yaml(f"strings/{area}.yaml")
-        if not isinstance(data, dict):
-            raise KnowledgeError(f"strings/{area}.yaml: expected a mapping of keys to {{nb, en}} texts")
-        for key, texts in data.items():
-            if not isinstance(texts, dict) or any(
-                not isinstance(texts.get(lang), str) for lang in SUPPORTED_LANGUAGES
-            ):
-                raise KnowledgeError(f"strings/{area}.yaml: '{key}' needs both an 'nb' and an 'en' text")
-        self._data: dict[str, dict[str, str]] = data
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._data
-
-    def get(self, key: str, lang: str = "nb", **values: Any) -> str:
-        try:
-            template = self._data[key][lang if lang in SUPPORTED_LANGUAGES else "nb"]
-        except KeyError:
-            raise KnowledgeError(f"strings/{self.area}.yaml: no text '{key}'") from None
-        return template.format(**values) if values else template
-
-    def keys(self) -> list[str]:
-        return list(self._data)
-
-
-@lru_cache(maxsize=64)
-def strings(area: str) -> Strings:
-    return Strings(area)

@@ -175,7 +175,7 @@ class PartyKinds(_Strict):
     empty: Literal["own", "cooperation", "state", "other_public"] = "own"
 
     @model_validator(mode="after")
-    def _regexes_compile(self) -> "PartyKinds":
+    def _regexes_compile(self) -> PartyKinds:
         for kind in ("own", "cooperation", "state", "other_public"):
             for value in getattr(self, kind):
                 if value.startswith("re:"):
@@ -238,7 +238,7 @@ class RegisterMapping(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _required_are_mapped(self) -> "RegisterMapping":
+    def _required_are_mapped(self) -> RegisterMapping:
         mapped = self.columns.mapped()
         missing = [name for name in self.required if name not in mapped]
         if missing:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Numeric, Text
+from sqlalchemy import JSON, Column, Numeric, Table, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -125,3 +125,9 @@ class IndexState(SQLModel, table=True):
     version: int = 0
     updated_at: dt.datetime | None = None
     last_sync_run_id: int | None = None
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class (SQLModel sets `__table__` but does not declare it)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table

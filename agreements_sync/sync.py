@@ -28,9 +28,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 
 from agreements_sync.fetch import FetchError, fetched
-from agreements_sync.knowledge import KnowledgeError, strings
+from agreements_sync.i18n import strings
+from agreements_sync.knowledge import KnowledgeError
 from agreements_sync.mapping import RegisterMapping, load_mapping
-from agreements_sync.models import Agreement, AgreementSupplier, AgreementVersion, IndexState, SyncRun
+from agreements_sync.models import Agreement, AgreementSupplier, AgreementVersion, IndexState, SyncRun, table_of
 from agreements_sync.readers import ReadError, read_table
 from agreements_sync.status import is_active
 from agreements_sync.validate import CONTENT_FIELDS, ParsedAgreement, RowError, validate_table
@@ -41,11 +42,11 @@ SYNC_LOCK_KEY = 7_236_114_002  # PostgreSQL advisory lock key of the sync
 _CHUNK = 500  # ids per IN (…) clause
 _BATCH = 5000  # rows per executemany
 
-AGREEMENT = Agreement.__table__
-SUPPLIER = AgreementSupplier.__table__
-VERSION = AgreementVersion.__table__
-RUN = SyncRun.__table__
-STATE = IndexState.__table__
+AGREEMENT = table_of(Agreement)
+SUPPLIER = table_of(AgreementSupplier)
+VERSION = table_of(AgreementVersion)
+RUN = table_of(SyncRun)
+STATE = table_of(IndexState)
 
 Progress = Callable[[int], Any]
 
@@ -253,7 +254,7 @@ def sync_export(
         with locked_transaction(engine) as connection:
             _diff_and_apply(connection, report, result.records, result.invalid_ids, source, as_of, dry_run,
                             max_removal_share, allow_mass_removal, started_at, clock)
-    except Exception as exc:  # noqa: BLE001 - recorded as a failed run; the transaction rolled back
+    except Exception as exc:
         log.exception("sync of %s failed", source)
         report.outcome, report.reason, report.reason_text = "failed", "exception", f"{type(exc).__name__}: {exc}"
         return _record_only(engine, report, started_at, clock)
@@ -351,7 +352,7 @@ def _diff_and_apply(
         connection.execute(delete(AGREEMENT).where(AGREEMENT.c.id.in_(chunk)))
     meta = {"source": source, "synced_at": now, "sync_run_id": run_id}
     if changed:
-        columns = [c for c in AGREEMENT.columns.keys() if c != "id"]
+        columns = [c for c in AGREEMENT.columns.keys() if c != "id"]  # noqa: SIM118 - a ColumnCollection, not a dict
         statement = (
             update(AGREEMENT)
             .where(AGREEMENT.c.id == bindparam("b_id"))

@@ -2,12 +2,13 @@
 
 Every problem becomes a `RowError` with the line (or XLSX row) number, the source column, the
 field and a reason code; `RowError.message(lang)` words it in Norwegian or English from
-`knowledge/strings/sync.yaml`. Records are plain tuples in `CONTENT_FIELDS` order, so that a
+the `sync` message catalog (`knowledge/locale/`). Records are plain tuples in `CONTENT_FIELDS` order, so that a
 100 000-row export stays small in memory; each carries the hash of its content for diffing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -18,9 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from agreements_sync.mapping import RegisterMapping, normalise
-from agreements_sync.models import Agreement, AgreementSupplier
+from agreements_sync.models import Agreement, AgreementSupplier, table_of
 from agreements_sync.readers import Table
 from agreements_sync.values import (
     ValueProblem,
@@ -71,11 +72,11 @@ def _column_widths() -> dict[str, int]:
     """The width of every bounded text column of the index, read from the models themselves, so
     validation can never drift from the schema; longer values are row errors."""
     widths = {
-        column.name: column.type.length
-        for column in Agreement.__table__.columns  # type: ignore[attr-defined]
+        column.name: int(getattr(column.type, "length", 0))
+        for column in table_of(Agreement).columns
         if getattr(column.type, "length", None) and column.name in CONTENT_FIELDS
     }
-    widths["suppliers"] = AgreementSupplier.__table__.columns["name"].type.length  # type: ignore[attr-defined]
+    widths["suppliers"] = int(getattr(table_of(AgreementSupplier).columns["name"].type, "length", 0))
     return widths
 
 
@@ -94,7 +95,7 @@ class RowError:
     code: str
     value: str = ""
     agreement_id: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def reason(self, lang: str = "nb") -> str:
         return strings("sync").get(f"error_{self.code}", lang, value=self.value, column=self.column, **self.details)
@@ -178,11 +179,11 @@ def check_columns(
     errors: list[RowError] = []
     available = ", ".join(h for h in headers if h)
     for name, column in mapping.columns.mapped().items():
-        index = positions.get(normalise(column))
-        if index is None:
+        position = positions.get(normalise(column))
+        if position is None:
             errors.append(RowError(1, column, name, "missing_column", details={"available": available}))
         else:
-            found[name] = index
+            found[name] = position
     known = {normalise(c) for c in mapping.columns.mapped().values()}
     for header in headers:
         if header and normalise(header) not in known:

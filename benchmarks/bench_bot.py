@@ -12,30 +12,29 @@ picks the database (default: a temporary SQLite file).
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 import datetime as dt
 import logging
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import aiohttp  # noqa: E402
+
+from benchmarks.fake_connector import FakeConnector  # noqa: E402
+from bot.db import Database, scratch_database  # noqa: E402
 from helpers import activities as A  # noqa: E402
 from helpers.bot_server import RunningBot, bot_settings, running_bot  # noqa: E402
-from helpers.fake_connector import FakeConnector  # noqa: E402
-
-from bot.db import Database, scratch_database  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 24)
 REFERENCE_REGISTER = ROOT.parent / "shared" / "data" / "avtaleregister.csv"
@@ -178,7 +177,7 @@ async def _served(database: Database) -> AsyncIterator[RunningBot]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("innkjopsbot serve did not become ready")
                 await asyncio.sleep(0.2)
-            yield RunningBot(base, None, session)  # type: ignore[arg-type]
+            yield RunningBot(base, None, session)
     finally:
         process.terminate()
         try:

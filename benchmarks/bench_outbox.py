@@ -19,64 +19,18 @@ import collections
 import datetime as dt
 import json
 import os
-import random
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
+from benchmarks.fake_connector import FakeConnector
 from bot.db import Database
 from bot.outbox import ConnectorClient, Sender, Window, enqueue
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_REGISTER = ROOT.parent / "shared" / "data" / "avtaleregister.csv"
 
-
-class Connector:
-    """A minimal fake Bot Connector: records POSTs, enforces 50/s per app, can answer a share with 429."""
-
-    def __init__(self, app_rate: int | None = None, share_429: float = 0.0, seed: int = 7) -> None:
-        self.app_rate = app_rate
-        self.share_429 = share_429
-        self.rng = random.Random(seed)
-        self.texts: collections.Counter[str] = collections.Counter()
-        self.requests = 0
-        self.answered_429 = 0
-        self.accepted_at: collections.deque[float] = collections.deque()
-        self.times: list[float] = []
-
-    async def __aenter__(self) -> "Connector":
-        app = web.Application()
-        app.router.add_post("/v3/conversations/{conv}/activities", self.handle)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.runner.cleanup()
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.requests += 1
-        body = await request.json()
-        now = time.monotonic()
-        if self.app_rate is not None:
-            while self.accepted_at and self.accepted_at[0] <= now - 1.0:
-                self.accepted_at.popleft()
-            if len(self.accepted_at) >= self.app_rate:
-                self.answered_429 += 1
-                return web.json_response({"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": "1"})
-        if self.share_429 and self.rng.random() < self.share_429:
-            self.answered_429 += 1
-            return web.json_response({"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": "1"})
-        self.accepted_at.append(now)
-        self.times.append(now)
-        self.texts[body["text"]] += 1
-        return web.json_response({"id": f"a{self.requests}"}, status=201)
 
 
 def fill(database: Database, url: str, n: int, conversations: int, prefix: str) -> float:
@@ -90,7 +44,8 @@ def fill(database: Database, url: str, n: int, conversations: int, prefix: str) 
 
 async def run(database: Database, n: int, conversations: int, prefix: str, *, app_rate: int | None, share_429: float = 0.0,
               raised: bool = False) -> dict[str, Any]:
-    async with Connector(app_rate=app_rate, share_429=share_429) as fake:
+    app_windows = (Window(app_rate, 1.0),) if app_rate is not None else ()
+    async with FakeConnector(app_windows=app_windows, throttle_share=share_429) as fake:
         enqueue_s = fill(database, fake.url, n, conversations, prefix)
         kwargs: dict[str, Any] = {}
         if raised:
@@ -99,12 +54,14 @@ async def run(database: Database, n: int, conversations: int, prefix: str, *, ap
             started = time.perf_counter()
             report = await Sender(database, client, **kwargs).drain()
             seconds = time.perf_counter() - started
-        duplicates = sum(c - 1 for c in fake.texts.values() if c > 1)
+        texts = collections.Counter(fake.texts())
+        times = [r.at for r in fake.accepted]
+        duplicates = sum(c - 1 for c in texts.values() if c > 1)
         return {
             "messages": n, "conversations": conversations, "enqueue_s": round(enqueue_s, 2), "deliver_s": round(seconds, 2),
-            "per_s": round(n / seconds, 1), "delivered": len(fake.texts), "duplicates": duplicates,
-            "requests": fake.requests, "answered_429": fake.answered_429, "sent": report.sent,
-            "first_30s": sum(1 for t in fake.times if t - fake.times[0] < 30.0) if fake.times else 0,
+            "per_s": round(n / seconds, 1), "delivered": len(texts), "duplicates": duplicates,
+            "requests": len(fake.received), "answered_429": fake.answered_429, "sent": report.sent,
+            "first_30s": sum(1 for t in times if t - times[0] < 30.0) if times else 0,
         }
 
 

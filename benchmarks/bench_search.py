@@ -26,7 +26,7 @@ from agreements_sync.sync import sync_export
 from bot.db import Database
 from bot.search.engine import search_index
 from bot.search.evaluate import read_questions
-from bot.search.index import SearchIndex, build_index
+from bot.search.index import SearchIndex
 from bot.search.models import AgreementDoc, Supplier
 from bot.search.service import build_from_database, build_search_index
 from bot.search.text import Analyzer

@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 from agreements_sync.index import current_index_version
 from agreements_sync.sync import sync_export
 from bot.db import Database, scratch_database

@@ -14,13 +14,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -202,3 +202,8 @@ def scratch_database(url: str, *, prefix: str = "scratch_") -> tuple[Database, C
         drop_scratch_schema(url, schema)
 
     return database, drop
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (`Session.execute` is typed to return a plain Result)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

@@ -21,7 +21,8 @@ _CONFIGURED_MARK = "_innkjopsbot_handler"
 class JsonFormatter(logging.Formatter):
     """`{"ts", "level", "logger", "event", ...fields}`; exceptions as `exc` (type and message)."""
 
-    converter = time.gmtime  # "ts" is UTC, whatever the server's time zone
+    def converter(self, timestamp: float | None) -> time.struct_time:
+        return time.gmtime(timestamp)  # "ts" is UTC, whatever the server's time zone
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {

@@ -1,6 +1,7 @@
 """Scheduled jobs that run once per schedule across every server instance.
 
-Each instance runs an APScheduler 3 `AsyncIOScheduler` with the same job table (`JOBS`). When a
+Each instance runs an APScheduler 3 `AsyncIOScheduler` with the same job table (the jobs the
+areas declare, `services.areas.jobs`). When a
 job fires, the instance works out the *tick* (the scheduled time the firing belongs to: the
 latest fire time of the job's trigger, in UTC) and tries to take the lease for (job, tick) by
 INSERTing a row into `job_lease`; the unique constraint on (job, tick) lets exactly one insert
@@ -9,9 +10,9 @@ records the outcome and summary on the row; the others skip that tick. A lease w
 without finishing can be taken over after it expires (a conditional UPDATE), and a job whose
 previous run is still going (unfinished, unexpired lease of another tick) is not started again.
 
-Jobs are plain functions `job(services) -> dict` provided by the areas, imported lazily when they
-fire; a missing module is logged as a warning and skipped. Async functions are awaited on the
-server's event loop, plain functions run in a worker thread.
+Jobs are plain functions `job(services) -> dict`, each declared by its area as a `JobSpec`
+(bot/area.py). Async functions are awaited on the server's event loop, plain functions run in a
+worker thread.
 
 Schedules: a 5-field cron expression in `settings.timezone` ("15 2 * * *"), "every 30s" /
 "every 5m" / "every 1h" (aligned to the clock, so every instance has the same ticks), or "off".
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import inspect
 import json
 import logging
@@ -40,14 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint, and_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
-from bot.db import Database, utcnow
+from bot.area import JobSpec
+from bot.db import Database, rowcount, utcnow
 from bot.logging import log
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.services import Services
-    from bot.settings import Settings
 
 logger = logging.getLogger("innkjopsbot.scheduler")
 
@@ -77,72 +77,12 @@ class JobLease(SQLModel, table=True):
 # --- the job table ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class JobSpec:
-    """A scheduled job: its name, the function (`module:attribute`) and its default schedule."""
-
-    name: str
-    target: str | Callable[..., Any]  # "module:function" (imported when it fires) or the function
-    schedule: str | Callable[["Settings"], str]
-    lease_seconds: int = 30 * 60  # after this an unfinished run is presumed dead and may be taken over
-    enabled: Callable[["Settings"], bool] = field(default=lambda _settings: True)
-    description: str = ""
-
-    def schedule_for(self, settings: "Settings") -> str:
-        override = settings.job_schedules.get(self.name)
-        if override is not None:
-            return override.strip()
-        return self.schedule(settings) if callable(self.schedule) else self.schedule
-
-
-JOBS: tuple[JobSpec, ...] = (
-    JobSpec(
-        "register_sync",
-        "bot.commands.sync:scheduled_sync",
-        lambda s: s.sync_cron,
-        lease_seconds=2 * 60 * 60,
-        enabled=lambda s: bool(s.sync_source),
-        description="sync the agreement register from INNKJOPSBOT_SYNC_SOURCE",
-    ),
-    JobSpec("alerts.daily_scan", "bot.alerts.jobs:daily_scan", "0 6 * * *", description="expiry scan and alerts"),
-    JobSpec("alerts.weekly_digest", "bot.alerts.jobs:weekly_digest", "0 7 * * mon", description="weekly digest"),
-    # reminders for tomorrow's courses; hourly in office hours catches late confirmations (idempotent keys)
-    JobSpec("courses.send_reminders", "bot.courses.jobs:send_reminders", "0 9-17 * * *", description="course reminders"),
-    JobSpec("announcements.send_due", "bot.announcements.jobs:send_due", "every 1m", lease_seconds=10 * 60,
-            description="announcements whose time has come"),
-    # only when the server does not run the outbox sender loop itself (INNKJOPSBOT_OUTBOX_SENDER_IN_SERVER)
-    JobSpec("outbox.drain", "bot.outbox.jobs:drain", "every 20s", lease_seconds=5 * 60,
-            enabled=lambda s: not getattr(s, "outbox_sender_in_server", False),
-            description="deliver proactive messages"),
-    JobSpec("privacy.retention", "bot.privacy.retention:run_retention", "30 3 * * *",
-            description="delete personal data older than the retention period"),
-)
-
-
-def job_spec(name: str, jobs: tuple[JobSpec, ...] | None = None) -> JobSpec:
-    for spec in jobs or JOBS:
+def job_spec(name: str, jobs: tuple[JobSpec, ...]) -> JobSpec:
+    for spec in jobs:
         if spec.name == name:
             return spec
-    known = ", ".join(spec.name for spec in jobs or JOBS)
+    known = ", ".join(spec.name for spec in jobs)
     raise KeyError(f"unknown job '{name}' (known: {known})")
-
-
-def load_job(spec: JobSpec) -> Callable[..., Any] | None:
-    """Import the job's function; None (with a warning) when its module is not there."""
-    if callable(spec.target):
-        return spec.target
-    module_name, _, attribute = spec.target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            log(logger, logging.WARNING, "job module missing", job=spec.name, module=module_name)
-            return None
-        raise
-    func = getattr(module, attribute, None)
-    if func is None:
-        log(logger, logging.WARNING, "job function missing", job=spec.name, target=spec.target)
-    return func
 
 
 # --- triggers and ticks -------------------------------------------------------------------------
@@ -208,11 +148,11 @@ def acquire_lease(
     expires = now + dt.timedelta(seconds=lease_seconds)
     with database.session() as session:
         running = session.execute(
-            select(JobLease.tick, JobLease.holder).where(
-                JobLease.job == job,
-                JobLease.tick != tick,
-                JobLease.finished_at.is_(None),  # type: ignore[union-attr]
-                JobLease.expires_at > now,
+            select(col(JobLease.tick), col(JobLease.holder)).where(
+                col(JobLease.job) == job,
+                col(JobLease.tick) != tick,
+                col(JobLease.finished_at).is_(None),
+                col(JobLease.expires_at) > now,
             ).limit(1)
         ).first()
     if running is not None:
@@ -229,15 +169,15 @@ def acquire_lease(
             update(JobLease)
             .where(
                 and_(
-                    JobLease.job == job,
-                    JobLease.tick == tick,
-                    JobLease.finished_at.is_(None),  # type: ignore[union-attr]
-                    JobLease.expires_at < now,
+                    col(JobLease.job) == job,
+                    col(JobLease.tick) == tick,
+                    col(JobLease.finished_at).is_(None),
+                    col(JobLease.expires_at) < now,
                 )
             )
             .values(holder=holder, acquired_at=now, expires_at=expires, outcome="running", error="")
         )
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             return True, "took over an expired lease"
     return False, "another instance has this tick"
 
@@ -246,7 +186,7 @@ def finish_lease(database: Database, job: str, tick: str, holder: str, outcome: 
     with database.session() as session:
         session.execute(
             update(JobLease)
-            .where(and_(JobLease.job == job, JobLease.tick == tick, JobLease.holder == holder))
+            .where(and_(col(JobLease.job) == job, col(JobLease.tick) == tick, col(JobLease.holder) == holder))
             .values(finished_at=utcnow(), outcome=outcome, summary=_json_safe(summary), error=error[:2000])
         )
 
@@ -286,7 +226,7 @@ def _error_text(exc: BaseException) -> str:
 
 
 def run_job_once(
-    services: "Services",
+    services: Services,
     name: str,
     tick: dt.datetime | str,
     *,
@@ -298,12 +238,10 @@ def run_job_once(
     An async job function is run to completion with `asyncio.run` (so call this outside an event
     loop, or use `Scheduler.fire` inside one).
     """
-    spec = job_spec(name, jobs)
+    spec = job_spec(name, jobs if jobs is not None else services.areas.jobs)
     key = tick_key(tick)
     holder = holder or new_holder()
-    func = load_job(spec)
-    if func is None:
-        return JobRun(spec.name, key, False, "missing", f"{spec.target} is not available", holder)
+    func = spec.run
     acquired, reason = acquire_lease(services.database, spec.name, key, holder, spec.lease_seconds)
     if not acquired:
         return JobRun(spec.name, key, False, "skipped", reason, holder)
@@ -321,7 +259,7 @@ async def _await(awaitable: Any) -> Any:
 
 
 async def run_job_once_async(
-    services: "Services",
+    services: Services,
     name: str,
     tick: dt.datetime | str,
     *,
@@ -329,12 +267,10 @@ async def run_job_once_async(
     jobs: tuple[JobSpec, ...] | None = None,
 ) -> JobRun:
     """The same as `run_job_once` on a running event loop: database work and plain jobs in a thread."""
-    spec = job_spec(name, jobs)
+    spec = job_spec(name, jobs if jobs is not None else services.areas.jobs)
     key = tick_key(tick)
     holder = holder or new_holder()
-    func = load_job(spec)
-    if func is None:
-        return JobRun(spec.name, key, False, "missing", f"{spec.target} is not available", holder)
+    func = spec.run
     acquired, reason = await asyncio.to_thread(
         acquire_lease, services.database, spec.name, key, holder, spec.lease_seconds
     )
@@ -353,7 +289,7 @@ async def run_job_once_async(
 
 
 def _record_success(
-    services: "Services", spec: JobSpec, key: str, holder: str, result: Any, reason: str = ""
+    services: Services, spec: JobSpec, key: str, holder: str, result: Any, reason: str = ""
 ) -> JobRun:
     summary = _json_safe(result)
     finish_lease(services.database, spec.name, key, holder, "ok", summary)
@@ -361,7 +297,7 @@ def _record_success(
     return JobRun(spec.name, key, True, "ok", reason, holder, summary)
 
 
-def _record_failure(services: "Services", spec: JobSpec, key: str, holder: str, exc: BaseException) -> JobRun:
+def _record_failure(services: Services, spec: JobSpec, key: str, holder: str, exc: BaseException) -> JobRun:
     logger.exception("job failed", extra={"fields": {"job": spec.name, "tick": key}})
     finish_lease(services.database, spec.name, key, holder, "error", {}, _error_text(exc))
     return JobRun(spec.name, key, True, "error", _error_text(exc), holder)
@@ -381,9 +317,9 @@ class ScheduledJob:
 class Scheduler:
     """The job table of one instance on an APScheduler `AsyncIOScheduler`."""
 
-    def __init__(self, services: "Services", jobs: tuple[JobSpec, ...] | None = None, holder: str | None = None):
+    def __init__(self, services: Services, jobs: tuple[JobSpec, ...] | None = None, holder: str | None = None):
         self.services = services
-        self.jobs = jobs if jobs is not None else JOBS
+        self.jobs = jobs if jobs is not None else services.areas.jobs
         self.holder = holder or new_holder()
         self.runs: list[JobRun] = []  # the runs this instance did (newest last, bounded)
         self._apscheduler: Any = None
@@ -415,7 +351,7 @@ class Scheduler:
     def running(self) -> bool:
         return bool(self._apscheduler is not None and self._apscheduler.running)
 
-    def start(self) -> "Scheduler":
+    def start(self) -> Scheduler:
         """Start on the running event loop (call from an aiohttp on_startup handler)."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -424,8 +360,6 @@ class Scheduler:
         if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
         for job in self.scheduled:
-            if load_job(job.spec) is None:
-                continue
             scheduler.add_job(
                 self.fire,
                 job.trigger,
@@ -468,10 +402,10 @@ def _lookback(trigger: Any) -> dt.timedelta:
     return dt.timedelta(seconds=60)
 
 
-def start_scheduler(services: "Services", jobs: tuple[JobSpec, ...] | None = None) -> Scheduler:
+def start_scheduler(services: Services, jobs: tuple[JobSpec, ...] | None = None) -> Scheduler:
     """Build the job table and start it (unless INNKJOPSBOT_SCHEDULER_ENABLED=false). Call on the loop."""
     scheduler = Scheduler(services, jobs)
-    services.extras["scheduler"] = scheduler
+    services.scheduler = scheduler
     if services.settings.scheduler_enabled:
         scheduler.start()
     else:
@@ -479,7 +413,7 @@ def start_scheduler(services: "Services", jobs: tuple[JobSpec, ...] | None = Non
     return scheduler
 
 
-def start_outbox_sender(services: "Services") -> tuple[Any, Any] | None:
+def start_outbox_sender(services: Services) -> tuple[Any, Any] | None:
     """The outbox's continuous sender loop on the running event loop, or None when not wanted/available."""
     settings = services.settings
     if not (settings.scheduler_enabled and getattr(settings, "outbox_sender_in_server", False)):
@@ -489,26 +423,26 @@ def start_outbox_sender(services: "Services") -> tuple[Any, Any] | None:
     except ImportError:
         log(logger, logging.WARNING, "outbox sender not available", module="bot.outbox.jobs")
         return None
-    if "outbox_sender" in services.extras:  # someone already runs one in this process
+    if services.outbox_sender is not None:  # someone already runs one in this process
         return None
     log(logger, logging.INFO, "outbox sender started in the server")
     return start_background(services)
 
 
-async def stop_outbox_sender(sender: tuple[Any, Any] | None, timeout: float = 30.0) -> None:
+async def stop_outbox_sender(sender: tuple[Any, Any] | None, grace_seconds: float = 30.0) -> None:
     if sender is None:
         return
     task, stop = sender
     stop.set()
     try:
-        await asyncio.wait_for(task, timeout)
-    except (asyncio.TimeoutError, asyncio.CancelledError):
+        await asyncio.wait_for(task, grace_seconds)
+    except (TimeoutError, asyncio.CancelledError):
         task.cancel()
-    except Exception:  # noqa: BLE001 - shutting down: log, do not raise
+    except Exception:
         logger.exception("outbox sender stopped with an error")
 
 
-def scheduler_cleanup_ctx(services: "Services") -> Callable[[Any], AsyncIterator[None]]:
+def scheduler_cleanup_ctx(services: Services) -> Callable[[Any], AsyncIterator[None]]:
     """For aiohttp: `app.cleanup_ctx.append(scheduler_cleanup_ctx(services))`.
 
     Starts the scheduled jobs and, with INNKJOPSBOT_OUTBOX_SENDER_IN_SERVER (the default), the

@@ -187,7 +187,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _credentials_together(self) -> "Settings":
+    def _credentials_together(self) -> Settings:
         if bool(self.app_id) != bool(self.app_password):
             raise ValueError("MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together (or both left empty)")
         return self

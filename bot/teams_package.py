@@ -2,8 +2,8 @@
 
 The template and the texts live in `deploy/teams/` (data, not code): `manifest.template.json`
 holds the manifest with the Norwegian (bokmål, the default language) texts and `${NAME}`
-placeholders for everything that comes from configuration; `en.template.json` holds the English
-texts (a Teams localization file). The ids, version, developer and valid domains come from the
+placeholders for everything that comes from configuration; `en.template.json` and
+`nn.template.json` hold the English and nynorsk texts (Teams localization files). The ids, version, developer and valid domains come from the
 settings (`INNKJOPSBOT_TEAMS_*`, `MICROSOFT_APP_ID`).
 
 The manifest schema is vendored in `deploy/teams/schema/` (see its SOURCE.md), so the manifest
@@ -30,11 +30,11 @@ from urllib.parse import urlsplit
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "deploy" / "teams"
 MANIFEST_TEMPLATE = "manifest.template.json"
-LOCALIZATION_TEMPLATES = {"en": "en.template.json"}
+LOCALIZATION_TEMPLATES = {"en": "en.template.json", "nn": "nn.template.json"}
 ICONS = {"color": ("color.png", 192), "outline": ("outline.png", 32)}
 MANIFEST_SCHEMA = "schema/MicrosoftTeams.schema.json"
 LOCALIZATION_SCHEMA = "schema/MicrosoftTeams.Localization.schema.json"
-PACKAGE_FILES = ("manifest.json", "en.json", "color.png", "outline.png")
+PACKAGE_FILES = ("manifest.json", "en.json", "nn.json", "color.png", "outline.png")
 DEFAULT_OUT = Path("deploy/build/innkjopsbot-teams.zip")
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")

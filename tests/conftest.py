@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from bot.db import Database, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,19 +15,19 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from agreements_sync.models import Agreement, AgreementSupplier
+from benchmarks.fake_connector import FakeConnector, Recorded
 from bot.alerts import jobs
 from bot.alerts.actions import handle
 from bot.alerts.digest import weekly_digest
 from bot.alerts.models import AlertDecision, AlertMilestone
 from bot.alerts.overview import overview, to_csv, to_ics
 from bot.alerts.scan import scan
-from bot.card_actions import ActionContext
-from bot.conversations.models import ConversationRef
+from bot.conversation.card_actions import ActionContext
+from bot.conversation.models import ConversationRef
 from bot.db import Database
 from bot.outbox import ConnectorClient, OutboxRow, Sender, Window
 from bot.services import Services, User
 from bot.settings import load_settings
-from test_outbox_fake_connector import FakeConnector, Received
 
 CHANNEL_ID = "19:innkjop@thread.tacv2"
 KARI, OLA, PER, RITA, NY = (
@@ -118,7 +118,7 @@ def seed(database: Database, service_url: str) -> None:
         ))
 
 
-def blocked_per(request: Received, n: int):
+def blocked_per(request: Recorded, n: int):
     if request.conversation_id == "a:per.blokk":
         return 403, {}, {"error": {"code": "ConversationBlockedByUser", "message": "User blocked the conversation with the bot."}}
     return None
@@ -253,7 +253,7 @@ def test_snooze_pauses_reminders_for_a_week(database: Database, settings) -> Non
     seed(database, "http://127.0.0.1:9/")
     scan(database, settings, dt.date(2026, 11, 1))
     answer = press(database, settings, dt.date(2026, 11, 10), "alert.snooze", KARI_USER)
-    assert "17.11.2026" in answer.text
+    assert "17. nov. 2026" in answer.text
     for day in range(11, 17):
         assert not [p for p in scan(database, settings, dt.date(2026, 11, day)).new if p.agreement_id == "LK-T-001"]
     resumed = [p for p in scan(database, settings, dt.date(2026, 11, 17)).new if p.agreement_id == "LK-T-001"]
@@ -371,7 +371,7 @@ def test_overview_digest_and_exports(database: Database, settings) -> None:
     card = digest.activity["attachments"][0]["content"]
     texts = [b["text"] for b in card["body"]]
     assert texts[0].startswith("Avtalefrister de neste 12")
-    assert "12.2026" in texts and "01.2027" in texts and "02.2027" in texts and "11.2027" in texts
+    assert "Desember 2026" in texts and "Januar 2027" in texts and "Februar 2027" in texts and "November 2027" in texts
     assert any("LK-T-001" in t and "besluttet" in t for t in texts)
     assert weekly_digest(database, settings, dt.date(2026, 12, 2)).new == []  # once a week
 

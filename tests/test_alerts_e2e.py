@@ -11,13 +11,13 @@ from decimal import Decimal
 from sqlmodel import select
 
 from agreements_sync.models import Agreement
+from benchmarks.fake_connector import FakeConnector
 from bot.alerts.models import AlertDecision
 from bot.alerts.scan import scan
 from bot.db import Database
 from bot.outbox import ConnectorClient, OutboxRow, Sender, Window
 from helpers import activities as A
 from helpers.bot_server import bot_settings, running_bot
-from helpers.fake_connector import FakeConnector
 
 OWNER = "kari.nordmann@lorenskog.kommune.no"
 

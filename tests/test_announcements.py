@@ -15,9 +15,9 @@ from sqlmodel import select
 from bot.announcements import audience, jobs, service
 from bot.announcements.audience import AudienceError, parse_audience, record_category_interest
 from bot.announcements.models import Announcement
-from bot.card_actions import ActionContext, handler_for, load_area_actions
 from bot.cli import cli
-from bot.conversations.store import ReferenceInfo, upsert_reference
+from bot.conversation.card_actions import ActionContext
+from bot.conversation.store import ReferenceInfo, upsert_reference
 from bot.courses import conversation
 from bot.db import Database
 from bot.outbox import OutboxRow
@@ -34,7 +34,7 @@ def make_services(database: Database, now: dt.datetime = NOW) -> Services:
     settings = load_settings(database_url="sqlite:///unused.db", admin_emails=["Admin@lorenskog.example"],
                              admin_aad_ids=["00000000-AAAA-bbbb-cccc-000000000001"])
     services = Services(settings=settings, database=database, as_of=now.date())
-    services.extras["clock"] = lambda: now
+    services.clock = lambda: now
     return services
 
 
@@ -49,9 +49,8 @@ def add_ref(database: Database, n: int, *, team_id: str = "", conversation_type:
         ))
 
 
-def press(services: Services, who: User, verb: str, data: dict):  # type: ignore[no-untyped-def]
-    load_area_actions()
-    handler = handler_for(verb)
+def press(services: Services, who: User, verb: str, data: dict):
+    handler = services.areas.card_action(verb)
     assert handler is not None, verb
     result = handler(ActionContext(services=services, user=who, verb=verb, data=data))
     return asyncio.run(result) if asyncio.iscoroutine(result) else result

@@ -1,14 +1,16 @@
-"""Announcements end to end through the outbox Sender and a fake Bot Connector that enforces
-Teams' limits (scaled up for test speed; the same limits configured on both sides) and answers a
-share of requests with 429 + Retry-After: delivered exactly once each; corrected and withdrawn
-wherever delivered; the delivery report per recipient."""
+"""Announcements end to end through the outbox Sender and the fake Bot Connector enforcing
+Teams' limits (scaled up for test speed; the same limits configured on both sides) and answering a
+share of requests with 429 + Retry-After: corrected and withdrawn wherever delivered; the delivery
+report per recipient. Delivery to thousands of recipients, exactly once each, is in `make bench
+BENCH=announcements`."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from benchmarks.bench_announcements import LimitedConnector, add_recipients, drain, queue_announcement
+from benchmarks.bench_announcements import add_recipients, drain, queue_announcement
+from benchmarks.fake_connector import FakeConnector, Recorded
 from bot.announcements import cards, service
 from bot.db import Database, utcnow
 from bot.outbox import Window
@@ -19,30 +21,8 @@ APP = (Window(1000, 1.0),)
 ADMIN = service.Actor(name="innkjop@lorenskog.example")
 
 
-async def test_5000_recipients_each_get_the_announcement_exactly_once(database: Database) -> None:
-    async with LimitedConnector(conversation_windows=CONVERSATION, app_windows=APP, throttle_share=0.03,
-                                retry_after=0.05, seed=11) as fake:
-        add_recipients(database, fake.url, 5000)
-        announcement, summary = queue_announcement(database, title="Nytt kurs i e-handel", text="Meld deg på i boten.")
-        assert (summary.recipients, summary.queued, summary.not_reachable) == (5000, 5000, 0)
-        # queueing the same announcement again adds nothing
-        with database.session() as session:
-            again = service.send(session, announcement.id, cards.announcement_activity, utcnow())
-        assert again.already_sent and again.queued == 0
-
-        report = await drain(database, conversation_windows=CONVERSATION, app_windows=APP, concurrency=64)
-
-    assert fake.answered_429 > 0 and report.retried >= fake.answered_429
-    assert len(fake.posts) == 5000
-    assert all(len(posts) == 1 for posts in fake.posts.values())
-    assert {posts[0]["summary"] for posts in fake.posts.values()} == {"Nytt kurs i e-handel"}
-    with database.session() as session:
-        rep = service.report(session, announcement.id)
-    assert rep.totals == {"sent": 5000}
-
-
 async def test_correction_updates_every_delivered_card_and_withdraw_deletes_them(database: Database) -> None:
-    async with LimitedConnector(conversation_windows=CONVERSATION, app_windows=APP, throttle_share=0.05,
+    async with FakeConnector(conversation_windows=CONVERSATION, app_windows=APP, throttle_share=0.05,
                                 retry_after=0.05, seed=3) as fake:
         add_recipients(database, fake.url, 200)
         announcement, _ = queue_announcement(database, title="Kurs 3. desember", text="Grunnkurs kl. 09.")
@@ -56,14 +36,14 @@ async def test_correction_updates_every_delivered_card_and_withdraw_deletes_them
         assert fake.updates == 200
         for posts in fake.posts.values():
             assert len(posts) == 1  # updated in place, never sent again
-        texts = {a["attachments"][0]["content"]["body"][2]["text"] for a in fake.activities.values()}
+        texts = {a["attachments"][0]["content"]["body"][2]["text"] for a in fake.current.values()}
         assert texts == {"Grunnkurs kl. 10."}
 
         with database.session() as session:
             assert service.withdraw(session, announcement.id, actor=ADMIN, now=utcnow()) == 200
             assert service.withdraw(session, announcement.id, actor=ADMIN, now=utcnow()) == 0
         await drain(database, conversation_windows=CONVERSATION, app_windows=APP)
-        assert fake.deleted == set(fake.activities)
+        assert fake.deleted == set(fake.current)
 
     with database.session() as session:
         rep = service.report(session, announcement.id)
@@ -75,16 +55,16 @@ async def test_correction_updates_every_delivered_card_and_withdraw_deletes_them
     assert len(rows) == 200 and rows[0]["status"] == "sent" and rows[0]["withdrawal"] == "sent"
 
 
-def _script(method: str, conversation: str) -> tuple[int, str] | None:
-    if conversation.endswith("00001"):
-        return 403, "ConversationBlockedByUser"  # the user blocked the bot
-    if conversation.endswith("00002"):
-        return 404, "ConversationNotFound"
+def _script(request: Recorded, _n: int) -> tuple[int, dict[str, str], dict] | None:
+    if request.conversation_id.endswith("00001"):  # the user blocked the bot
+        return 403, {}, {"error": {"code": "ConversationBlockedByUser", "message": "blocked"}}
+    if request.conversation_id.endswith("00002"):
+        return 404, {}, {"error": {"code": "ConversationNotFound", "message": "not found"}}
     return None
 
 
 async def test_report_shows_sent_blocked_failed_and_not_reachable(database: Database) -> None:
-    async with LimitedConnector(conversation_windows=CONVERSATION, app_windows=APP, script=_script) as fake:
+    async with FakeConnector(conversation_windows=CONVERSATION, app_windows=APP, script=_script) as fake:
         add_recipients(database, fake.url, 3)
         announcement, summary = queue_announcement(
             database, audience="emails:user00000@lorenskog.example,user00001@lorenskog.example,"

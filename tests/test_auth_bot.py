@@ -15,11 +15,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from benchmarks.fake_connector import FakeConnector
 from conftest import AS_OF, make_test_database
 from helpers import activities as A
 from helpers.auth import BOT_FRAMEWORK_ISSUER, OUTBOUND_TOKEN, FakeTokenProvider, LocalOpenIdServer, new_key, use_local_jwks
 from helpers.bot_server import RunningBot, bot_settings, running_bot
-from helpers.fake_connector import FakeConnector
 
 APP_ID = "00000000-0000-4000-8000-00000000b075"
 

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from benchmarks.fake_connector import FakeConnector
 from bot.authentication import dev_service_url_allowed, origin
 from conftest import AS_OF, make_test_database
 from helpers import activities as A
 from helpers.bot_server import RunningBot, bot_settings, running_bot
-from helpers.fake_connector import FakeConnector
 
 
 def test_origins_compare_scheme_host_and_port() -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from bot.authority.intent import recognise
+from bot.conversation import recognise as routing
+from bot.conversation.respond import respond
 from bot.db import Database
 from bot.services import Services, User
-from bot.teams import recognise as routing
-from bot.teams.respond import respond
 from conftest import AS_OF
 from helpers.agreements import seed_agreements
 from helpers.bot_server import bot_settings

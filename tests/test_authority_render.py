@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.authority import analyse
 from bot.authority.render import CLARIFY_VERB, DETAILS_ID, authority_answer
 from bot.cli import cli
@@ -37,7 +37,7 @@ def test_band_answer_short_first_with_details_on_request() -> None:
     details = next(n for n in _walk(card) if n.get("id") == DETAILS_ID)
     assert details["isVisible"] is False
     detail_text = json.dumps(details, ensure_ascii=False)
-    assert "Nasjonal terskelverdi" in detail_text and "gyldig fra 06.04.2018" in detail_text and "FOA § 5-1" in detail_text
+    assert "Nasjonal terskelverdi" in detail_text and "gyldig fra 6. apr. 2018" in detail_text and "FOA § 5-1" in detail_text
     toggle = card["actions"][0]
     assert toggle == {"type": "Action.ToggleVisibility", "title": "Vis detaljer", "targetElements": [DETAILS_ID]}
     assert answer.data["band"] == "C"

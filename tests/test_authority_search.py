@@ -1,27 +1,16 @@
-"""Rule 0 through the real agreement search over the reference register (runs once bot.search
-provides SearchService; skipped before)."""
+"""Rule 0 through the real agreement search over the reference register."""
 
 from __future__ import annotations
 
-import importlib
-
-import pytest
-
+from agreements_sync.sync import sync_export
 from bot.authority import analyse
+from bot.search.service import SearchService
 from tests.conftest import AS_OF
 
 
 def _search_service(database, reference_register):
-    try:
-        module = importlib.import_module("bot.search")
-    except ModuleNotFoundError:
-        pytest.skip("bot.search is not installed")
-    if not hasattr(module, "SearchService"):
-        pytest.skip("bot.search has no SearchService yet")
-    from agreements_sync.sync import sync_export
-
     sync_export(database.engine, reference_register, as_of=AS_OF)
-    return module.SearchService(database)
+    return SearchService(database)
 
 
 def test_rule0_with_the_real_search(database, reference_register) -> None:

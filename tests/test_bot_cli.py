@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.conversations import store
+from bot.conversation import store
 from bot.db import Database
 from conftest import AS_OF, postgres_url_for
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import inspect
 
-from bot.conversations import store
-from bot.conversations.store import ReferenceInfo
+from bot.conversation import store
+from bot.conversation.store import ReferenceInfo
 from bot.db import Database
 
 
@@ -19,7 +19,7 @@ def _info(**overrides: object) -> ReferenceInfo:
         reference={"conversation": {"id": "a:1conv"}, "serviceUrl": "https://smba.example/emea/"},
     )
     values.update(overrides)
-    return ReferenceInfo(**values)  # type: ignore[arg-type]
+    return ReferenceInfo(**values)
 
 
 def test_migration_creates_the_bot_tables(database: Database) -> None:
@@ -27,7 +27,7 @@ def test_migration_creates_the_bot_tables(database: Database) -> None:
     assert {"conversation_ref", "conversation_state", "feedback", "question_log"} <= tables
     columns = {c["name"] for c in inspect(database.engine).get_columns("conversation_ref")}
     assert columns == {
-        "id", "aad_object_id", "user_id", "name", "email", "tenant_id", "locale", "channel_id", "service_url",
+        "id", "aad_object_id", "user_id", "name", "email", "tenant_id", "locale", "language", "channel_id", "service_url",
         "conversation_id", "conversation_type", "team_id", "bot_id", "reference", "installed", "created_at",
         "updated_at",
     }
@@ -93,7 +93,7 @@ def test_negative_feedback_goes_to_the_question_log_without_identity(database: D
         assert all("aad-1" not in str(q.detail) for q in logged)
         from sqlmodel import select
 
-        from bot.conversations.models import Feedback
+        from bot.conversation.models import Feedback
 
         rows = session.exec(select(Feedback)).all()
         assert len(rows) == 2 and all(r.user_hash and r.user_hash != "aad-1" for r in rows)

@@ -144,20 +144,19 @@ def test_attendee_csv(database: Database) -> None:
 
 def test_two_sign_ups_for_the_last_seat_never_both_get_it(database: Database) -> None:
     """Eight threads race for one seat, five times: exactly one gets it (PostgreSQL row lock / SQLite write lock)."""
+    def attempt(n: int, course_id: int, barrier: threading.Barrier, outcomes: list[Outcome], errors: list[BaseException]) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(sign_up(database, course_id, person(n)).outcome)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
     for _round in range(5):
         course_id = make_course(database, capacity=1)
         barrier = threading.Barrier(8)
         outcomes: list[Outcome] = []
         errors: list[BaseException] = []
-
-        def attempt(n: int) -> None:
-            try:
-                barrier.wait()
-                outcomes.append(sign_up(database, course_id, person(n)).outcome)
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
+        threads = [threading.Thread(target=attempt, args=(n, course_id, barrier, outcomes, errors)) for n in range(8)]
         for t in threads:
             t.start()
         for t in threads:

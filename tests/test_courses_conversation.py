@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from bot.card_actions import ActionContext, handler_for, load_area_actions
 from bot.cli import cli
-from bot.conversations.store import ReferenceInfo, upsert_reference
+from bot.conversation.card_actions import ActionContext
+from bot.conversation.store import ReferenceInfo, upsert_reference
 from bot.courses import conversation, flow, jobs, service
 from bot.db import Database
 from bot.outbox import OutboxRow
@@ -32,7 +32,7 @@ def make_services(database: Database, now: dt.datetime = NOW) -> Services:
     settings = load_settings(database_url="sqlite:///unused.db", procurement_email="innkjop@lorenskog.example",
                              admin_emails=["admin@lorenskog.example"])
     services = Services(settings=settings, database=database, as_of=now.date())
-    services.extras["clock"] = lambda: now
+    services.clock = lambda: now
     return services
 
 
@@ -61,7 +61,7 @@ def course_ids(database: Database) -> list[int]:
             ends_at=START + dt.timedelta(days=40, hours=2), now=NOW,
             meeting_url="https://teams.microsoft.com/l/meetup-join/demo", capacity=50, category="ehandel",
         )
-        return [grunnkurs.id, ehandel.id]  # type: ignore[list-item]
+        return [grunnkurs.id, ehandel.id]
 
 
 def _actions(card: dict) -> list[dict]:
@@ -100,7 +100,7 @@ def test_other_questions_are_left_to_other_areas(database: Database, course_ids:
 def test_sign_up_by_text_confirms_and_carries_the_calendar_invitation(database: Database, course_ids: list[int]) -> None:
     answer = conversation.try_answer(make_services(database), user(1), "meld meg på grunnkurset i innkjøpsregler", {})
     assert answer is not None and answer.data["outcome"] == "confirmed"
-    assert "Du er påmeldt «Grunnkurs i innkjøpsregler» 03.12.2026 kl. 09.00–12.00" in answer.text
+    assert "Du er påmeldt «Grunnkurs i innkjøpsregler» 3. des. 2026 kl. 09:00–12:00" in answer.text
     download = [a for a in _actions(answer.card) if a["type"] == "Action.OpenUrl" and a["url"].startswith("data:text/calendar")]
     assert len(download) == 1
     ics_bytes = base64.b64decode(download[0]["url"].split(",", 1)[1])
@@ -134,9 +134,8 @@ def test_teams_meeting_course_has_url_in_the_invitation(database: Database, cour
     assert str(event["location"]) == "Microsoft Teams"
 
 
-def _press(services: Services, who: User, verb: str, course_id: int):  # type: ignore[no-untyped-def]
-    load_area_actions()
-    handler = handler_for(verb)
+def _press(services: Services, who: User, verb: str, course_id: int):
+    handler = services.areas.card_action(verb)
     assert handler is not None
     ctx = ActionContext(services=services, user=who, verb=verb, data={"course_id": course_id})
     result = handler(ctx)
@@ -252,7 +251,7 @@ def test_cancelling_a_course_tells_everyone_signed_up_or_waiting(database: Datab
     assert _press(services, user(3), "course.signup", course_ids[0]).data["outcome"] == "course_cancelled"
 
 
-async def test_calendar_link_over_https_with_a_public_address(database: Database, course_ids: list[int], aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+async def test_calendar_link_over_https_with_a_public_address(database: Database, course_ids: list[int], aiohttp_client) -> None:
     from aiohttp import web
 
     from bot.courses.web import add_routes

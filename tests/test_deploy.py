@@ -8,7 +8,6 @@ the environment example lists every setting, and deploy/entrypoint.sh really mig
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
 import os
 import re
 import shlex
@@ -89,7 +88,7 @@ def test_env_example_is_a_valid_configuration(monkeypatch: pytest.MonkeyPatch) -
     for name in list(os.environ):
         if name.startswith(("INNKJOPSBOT_", "MICROSOFT_APP_")):
             monkeypatch.delenv(name)
-    settings = Settings(_env_file=ENV_EXAMPLE)  # type: ignore[call-arg]
+    settings = Settings(_env_file=ENV_EXAMPLE)
     assert settings.database_url.startswith("postgresql://")
     assert settings.app_id and settings.app_password and settings.app_tenant_id
     assert settings.sync_cron == "15 2 * * *"
@@ -151,13 +150,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve_available() -> bool:
-    from bot.cli import COMMANDS
-
-    module = COMMANDS["serve"].split(":")[0]
-    return importlib.util.find_spec(module) is not None
-
-
 def _wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> int:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -204,8 +196,6 @@ def _run_entrypoint(tmp_path: Path, url: str, **extra_env: str) -> tuple[int, st
 
 
 def test_entrypoint_migrates_and_serves_healthz(tmp_path: Path) -> None:
-    if not _serve_available():
-        pytest.skip("`innkjopsbot serve` is not available yet")
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     status, _log = _run_entrypoint(tmp_path, url)
     assert status == 200
@@ -213,8 +203,6 @@ def test_entrypoint_migrates_and_serves_healthz(tmp_path: Path) -> None:
 
 
 def test_entrypoint_honours_migrate_on_start_false(tmp_path: Path) -> None:
-    if not _serve_available():
-        pytest.skip("`innkjopsbot serve` is not available yet")
     url = f"sqlite:///{tmp_path / 'no-migrate.db'}"
     status, log = _run_entrypoint(tmp_path, url, INNKJOPSBOT_MIGRATE_ON_START="false")
     assert status == 200  # alive; readiness would report the missing schema

@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlmodel import select
 
-from bot.conversations.models import ConversationRef, Feedback, QuestionLog
+from benchmarks.fake_connector import FakeConnector
+from bot.conversation.models import ConversationRef, Feedback, QuestionLog
 from bot.db import Database
 from conftest import AS_OF, make_test_database
 from helpers import activities as A
 from helpers.agreements import seed_agreements
 from helpers.bot_server import RunningBot, bot_settings, running_bot
-from helpers.fake_connector import FakeConnector
 
 CARD = "application/vnd.microsoft.card.adaptive"
 
@@ -147,18 +147,54 @@ async def test_authority_question_and_amount_follow_up(bot: RunningBot, connecto
     assert len(feedback) == 2
 
 
-async def test_action_execute_feedback_updates_the_card_and_is_stored(
+async def test_action_execute_feedback_updates_the_rated_card_in_place_and_is_stored(
     bot: RunningBot, connector: FakeConnector, database: Database
 ) -> None:
-    status, body = await bot.post(A.execute("feedback", {"helpful": False, "q": "hjelp", "kind": "agreement",
-                                                         "ids": ["RA-101"]}, connector.url))
+    await bot.post(A.message("har vi avtale på kontorstoler?", connector.url))
+    [reply] = await connector.wait_for(1)
+    [no] = [a for a in _actions(reply.card, "Action.Execute") if a["verb"] == "feedback" and a["data"]["helpful"] is False]
+    status, body = await bot.post(A.execute("feedback", no["data"], connector.url))
     assert status == 200
     assert body["statusCode"] == 200 and body["type"] == CARD
-    assert body["value"]["version"] == "1.5" and "innkjøpsseksjonen" in _all_text(body["value"])
+    card = body["value"]
+    # the rated card, as it was: same answer, the thanks in place of the question and its buttons
+    assert [b for b in card["body"] if b.get("id") != "feedback-thanks"] == [
+        b for b in reply.card["body"] if b.get("id") not in ("feedback-question", "feedback-actions")]
+    assert "innkjøpsseksjonen" in card["body"][-1]["text"]
+    assert not [a for a in _actions(card, "Action.Execute") if a["verb"] == "feedback"]  # rated once
+    assert len(connector.activities) == 1  # acknowledged in place, no new message
     with database.session() as session:
         [fb] = session.exec(select(Feedback)).all()
-        assert (fb.helpful, fb.query, fb.agreement_ids) == (False, "hjelp", ["RA-101"])
+        assert (fb.helpful, fb.query) == (False, "har vi avtale på kontorstoler?") and fb.agreement_ids
         assert [q.kind for q in session.exec(select(QuestionLog)).all()] == ["negative_feedback"]
+
+
+async def test_feedback_on_a_card_the_bot_no_longer_remembers_keeps_the_card(
+    bot: RunningBot, connector: FakeConnector, database: Database
+) -> None:
+    status, body = await bot.post(A.execute("feedback", {"helpful": True, "q": "toner", "kind": "agreement",
+                                                         "ids": ["RA-101"], "card": "forgotten"}, connector.url))
+    assert status == 200 and body["type"] == "application/vnd.microsoft.activity.message"
+    assert body["value"] == "Takk for tilbakemeldingen!"
+    with database.session() as session:
+        assert [fb.helpful for fb in session.exec(select(Feedback)).all()] == [True]
+
+
+def _actions(card: dict, action_type: str) -> list[dict]:
+    found: list[dict] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == action_type:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
 
 
 async def test_action_execute_category_lists_the_agreements_in_place(bot: RunningBot, connector: FakeConnector) -> None:

@@ -19,8 +19,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +28,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
+from benchmarks.fake_connector import FakeConnector
 from bot.db import Database
 from bot.outbox import store as outbox
 from bot.outbox.models import OutboxRow
@@ -35,7 +36,6 @@ from bot.privacy.models import PrivacyLog
 from bot.scheduler import JobLease
 from conftest import DEMO_REGISTER, POSTGRES_URL, make_test_database, postgres_url_for
 from helpers import activities as A
-from helpers.fake_connector import FakeConnector
 
 BIN = Path(sys.executable).parent
 QUESTION = "har vi avtale på journalsystem?"
@@ -188,7 +188,7 @@ async def test_each_scheduled_job_runs_once_per_tick_across_both(
     def finished() -> list[JobLease]:
         with shared_database.session() as session:
             return list(session.exec(select(JobLease).where(JobLease.job == "privacy.retention",
-                                                            JobLease.finished_at.is_not(None))))  # type: ignore[union-attr]
+                                                            JobLease.finished_at.is_not(None))))
 
     deadline = time.monotonic() + 40
     while len(await asyncio.to_thread(finished)) < 3 and time.monotonic() < deadline:
@@ -253,7 +253,7 @@ def test_two_instances_migrating_an_empty_database_at_once_both_succeed(tmp_path
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)
         ]
-        results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in processes]  # type: ignore[union-attr]
+        results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in processes]
         for code, _out, err in results:
             assert code == 0, err
         outputs = [json.loads(out) for _code, out, _err in results]

@@ -10,11 +10,11 @@ import threading
 import pytest
 from sqlmodel import select
 
+from benchmarks.fake_connector import FakeConnector, Recorded
 from bot.db import Database
 from bot.outbox import ConnectorClient, OutboxRow, Sender, Window, enqueue, status_counts
 from bot.outbox.connector import parse_retry_after
 from bot.outbox.limits import TEAMS_APP_WINDOWS, TEAMS_CONVERSATION_WINDOWS, DeliveryLimiter
-from test_outbox_fake_connector import FakeConnector, Received
 
 FAST_CONVERSATION = (Window(1000, 1.0),)
 FAST_APP = (Window(10_000, 1.0),)
@@ -25,7 +25,7 @@ def fast_sender(database: Database, client: ConnectorClient, **kwargs: object) -
     kwargs.setdefault("conversation_windows", FAST_CONVERSATION)
     kwargs.setdefault("app_windows", FAST_APP)
     kwargs.setdefault("backoff_base", 0.05)
-    return Sender(database, client, **kwargs)  # type: ignore[arg-type]
+    return Sender(database, client, **kwargs)
 
 
 def queue(database: Database, url: str, n: int, conversations: int = 5, kind: str = "alert") -> list[str]:
@@ -97,7 +97,7 @@ async def test_every_row_is_delivered_exactly_once(database: Database) -> None:
 
 
 async def test_429_retry_after_is_honoured(database: Database) -> None:
-    def throttle_first(request: Received, n: int):  # the first request of each conversation
+    def throttle_first(request: Recorded, n: int):  # the first request of each conversation
         return (429, {"Retry-After": "1"}, {"error": {"code": "Throttled"}}) if n == 1 else None
 
     async with FakeConnector(script=throttle_first) as fake:
@@ -115,7 +115,7 @@ async def test_429_retry_after_is_honoured(database: Database) -> None:
 
 
 async def test_403_blocked_is_never_retried_and_404_fails(database: Database) -> None:
-    def answer(request: Received, n: int):
+    def answer(request: Recorded, n: int):
         if request.conversation_id == "a:conv-0":
             return 403, {}, {"error": {"code": "ConversationBlockedByUser", "message": "User blocked the conversation with the bot."}}
         if request.conversation_id == "a:conv-1":
@@ -135,7 +135,7 @@ async def test_403_blocked_is_never_retried_and_404_fails(database: Database) ->
 
 
 async def test_5xx_and_timeouts_are_retried_with_backoff_then_given_up(database: Database) -> None:
-    def answer(request: Received, n: int):
+    def answer(request: Recorded, n: int):
         if request.conversation_id == "a:conv-0" and n <= 2:
             return 503, {}, None
         if request.conversation_id == "a:conv-1":
@@ -364,7 +364,7 @@ async def test_stopping_the_drain_command_with_sigterm_then_restarting_loses_and
 
 
 def test_a_reference_whose_bot_was_uninstalled_is_unreachable(database: Database) -> None:
-    from bot.conversations.models import ConversationRef
+    from bot.conversation.models import ConversationRef
 
     with database.session() as session:
         ref = ConversationRef(aad_object_id="a1", email="ola@example.no", service_url="https://smba.example/",
@@ -414,14 +414,14 @@ async def test_tokens_come_from_the_sdk_connection_manager(database: Database) -
         def get_default_connection(self) -> Connection:
             return Connection()
 
-    secret = Settings(_env_file=None, app_id="00000000-0000-0000-0000-00000000000a", app_password="x")  # type: ignore[call-arg]
-    services = Services(settings=secret, database=database, extras={"connection_manager": Manager()})
+    secret = Settings(_env_file=None, app_id="00000000-0000-0000-0000-00000000000a", app_password="x")
+    services = Services(settings=secret, database=database, connection_manager=Manager())
     provider = token_provider_from_services(services)
     assert provider is not None and await provider() == "sdk-token" and asked[0][1] == [BOT_FRAMEWORK_SCOPE]
-    # without one in extras, it is built from the credentials (MSAL; nothing fetched until used)
+    # without one, it is built from the credentials (MSAL; nothing fetched until used)
     built = Services(settings=secret, database=database)
-    assert token_provider_from_services(built) is not None and "connection_manager" in built.extras
-    anonymous = Services(settings=Settings(_env_file=None, app_id="", app_password=""), database=database)  # type: ignore[call-arg]
+    assert token_provider_from_services(built) is not None and built.connection_manager is not None
+    anonymous = Services(settings=Settings(_env_file=None, app_id="", app_password=""), database=database)
     assert token_provider_from_services(anonymous) is None
 
 

@@ -1,10 +1,12 @@
 """The bot in the real Microsoft 365 Agents Playground (Teams emulator), driven over its HTTP API.
 
-No browser: the test reads the Playground's ids from `GET /_internal/v1/config`, posts the
-user's message with `POST /_conversation/v1/conversations/{chatId}/messages` and reads the bot's
-replies from the WebSocket `/_ws_conversation/v1/conversations/stream` (docs/teams.md describes
-the protocol as measured). The bot is the real `innkjopsbot serve` on a free port with its own
-SQLite database synced from the demo register.
+Most tests need no browser: they read the Playground's ids from `GET /_internal/v1/config`, post
+the user's message with `POST /_conversation/v1/conversations/{chatId}/messages` and read the
+bot's replies from the WebSocket `/_ws_conversation/v1/conversations/stream` (docs/teams.md
+describes the protocol as measured). What only the Playground's own page does — pressing a
+card's button, searching from the compose box — is driven in headless Chromium
+(tests/helpers/browser.py; skipped with the reason where Chromium is missing). The bot is the
+real `innkjopsbot serve` on a free port with its own SQLite database synced from the demo register.
 
 Skipped with the reason when node/npm are missing or the Playground cannot be installed. The
 npm install is cached in ~/.cache/innkjopsbot-playground (INNKJOPSBOT_PLAYGROUND_CACHE), pinned
@@ -13,7 +15,6 @@ by deploy/playground/package.json and package-lock.json.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import json
@@ -35,6 +36,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import AS_OF, DEMO_REGISTER, ROOT
+from tests.helpers.browser import chromium, open_page
 
 pytestmark = pytest.mark.playground
 
@@ -144,7 +146,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory, playground_port: int) -> Itera
     skip_if_command_missing(sync, "sync")
     assert sync.returncode == 0, sync.stderr
     port = free_port()
-    log = open(folder / "serve.log", "w+")
+    log = open(folder / "serve.log", "w+")  # noqa: SIM115 - the server writes to it until the module ends
     process = subprocess.Popen([*BOT_CLI, "serve", "--port", str(port)], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -236,7 +238,7 @@ class Chat:
                 raise AssertionError(f"no matching bot reply within {timeout:.0f} s; got {json.dumps(seen, ensure_ascii=False)[:3000]}")
             try:
                 frame = await self.websocket.receive(timeout=remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if frame.type != aiohttp.WSMsgType.TEXT:
                 raise AssertionError(f"the Playground's WebSocket closed ({frame.type}); got {seen}")
@@ -313,3 +315,48 @@ async def test_compose_box_search_finds_the_agreement(playground: str) -> None:
             result = await response.json()
     assert result["composeExtension"]["type"] == "result"
     assert mentions(result["composeExtension"]["attachments"], AGREEMENT_NAME)
+
+
+needs_chromium = pytest.mark.skipif(chromium() is None, reason="Chromium is needed to drive the Playground's page "
+                                                                 "(apt-get install chromium)")
+
+
+@needs_chromium
+async def test_the_welcome_cards_example_button_asks_its_question(playground: str) -> None:
+    """The example buttons used Teams' imBack data (`msteams`), on which the Playground's page
+    failed ("Cannot add property msTeams, object is not extensible") and sent nothing."""
+    english = json.loads((ROOT / "deploy" / "teams" / "en.template.json").read_text(encoding="utf-8"))
+    question = english["bots[0].commandLists[0].commands[0].title"]  # "Do we have an agreement for office chairs?"
+    async with open_chat(playground) as chat, open_page(playground) as page:
+        await page.wait_for("!!document.querySelector(\"button[aria-label='Send Message']\")")
+        await chat.say("help")  # the page shows what arrives while it is open; the help card has the example buttons
+        await chat.wait_for(lambda m: mentions(m, question))
+        await page.wait_for(f"Array.from(document.querySelectorAll('button')).some(b => b.innerText.trim() === {json.dumps(question)})")
+        await page.evaluate(f"Array.from(document.querySelectorAll('button'))"
+                            f".filter(b => b.innerText.trim() === {json.dumps(question)}).pop().click()")
+        replies = await chat.wait_for(lambda m: mentions(m, "Kontormøbler"))
+        assert page.exceptions == []
+    assert mentions(replies[-1], "office chairs")
+
+
+@needs_chromium
+async def test_compose_box_search_in_the_playgrounds_page_lists_the_agreement(playground: str) -> None:
+    """The page refused results whose preview had a tap action ("Unable to reach app") and sends
+    the query without the parameter's name."""
+    async with open_page(playground) as page:
+        await page.wait_for("!!document.querySelector(\"button[aria-label='Trigger Message Extension App']\")")
+        await page.evaluate("document.querySelector(\"button[aria-label='Trigger Message Extension App']\").click()")
+        await page.wait_for("Array.from(document.querySelectorAll('button,[role=menuitem]')).some(b => b.innerText.trim() === 'Search Command')")
+        await page.evaluate("Array.from(document.querySelectorAll('button,[role=menuitem]')).find(b => b.innerText.trim() === 'Search Command').click()")
+        await page.wait_for("!!document.querySelector(\"input[placeholder='Enter a search term']\")")
+        await page.evaluate(
+            "(() => { const input = document.querySelector(\"input[placeholder='Enter a search term']\");"
+            " Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, 'heiser');"
+            " input.dispatchEvent(new Event('input', {bubbles: true})); })()"
+        )
+        shown = await page.wait_for(
+            f"document.body.innerText.includes({json.dumps(AGREEMENT_NAME)}) || document.body.innerText.includes('Unable to reach app')"
+            f" ? document.body.innerText : ''"
+        )
+        assert AGREEMENT_NAME in shown and "Unable to reach app" not in shown
+        assert page.exceptions == []

@@ -16,16 +16,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
-import bot.models  # noqa: F401
-from bot.announcements.models import AdminLog, Announcement, AnnouncementRecipient, CategoryInterest
 from bot.alerts.models import AlertDecision, AlertOwner
-from bot.conversations import store
-from bot.conversations.models import ConversationRef, ConversationState, Feedback, QuestionLog
+from bot.announcements.models import AdminLog, Announcement, AnnouncementRecipient, CategoryInterest
+from bot.conversation import store
+from bot.conversation.models import ConversationRef, ConversationState, Feedback, QuestionLog
 from bot.courses import service as courses
 from bot.courses.models import Enrolment
 from bot.db import Database
+from bot.models import metadata
 from bot.outbox import store as outbox
 from bot.outbox.models import OutboxRow
 from bot.privacy.models import PrivacyLog
@@ -116,7 +116,7 @@ def populate(database: Database) -> dict[str, int]:
 
 
 def test_registry_names_real_tables_and_columns() -> None:
-    tables = SQLModel.metadata.tables
+    tables = metadata().tables
     for entry in REGISTRY:
         assert entry.table in tables, f"registry entry for unknown table {entry.table}"
         columns = set(tables[entry.table].c.keys())
@@ -137,7 +137,7 @@ OPERATOR_COLUMNS = {("privacy_log", "actor")}
 
 def test_every_table_with_personal_columns_is_in_the_registry() -> None:
     covered = {entry.table for entry in REGISTRY}
-    for name, table in SQLModel.metadata.tables.items():
+    for name, table in metadata().tables.items():
         personal = PERSONAL_COLUMNS & set(table.c.keys())
         if not personal or name in NOT_PERSONAL:
             continue

@@ -12,11 +12,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import select
 
+from bot.alerts import jobs as alert_jobs
+from bot.announcements import jobs as announcement_jobs
+from bot.area import JobSpec
+from bot.areas import AREAS
+from bot.courses import jobs as course_jobs
 from bot.db import Database, utcnow
+from bot.outbox import jobs as outbox_jobs
+from bot.privacy.retention import run_retention
 from bot.scheduler import (
-    JOBS,
     JobLease,
-    JobSpec,
     Scheduler,
     latest_tick,
     make_trigger,
@@ -25,6 +30,7 @@ from bot.scheduler import (
 )
 from bot.services import Services
 from bot.settings import load_settings
+from bot.sync.jobs import scheduled_sync
 from conftest import AS_OF, postgres_url_for
 
 
@@ -101,14 +107,14 @@ def test_job_table_follows_settings(tmp_path) -> None:
     assert "alerts.weekly_digest" not in schedules
     with pytest.raises(ValueError, match="job outbox.drain: schedule 'sometimes'.*INNKJOPSBOT_JOB_SCHEDULES"):
         Scheduler(services_for(database, outbox_sender_in_server=False, job_schedules={"outbox.drain": "sometimes"}))
-    assert {spec.target for spec in JOBS} >= {
-        "bot.commands.sync:scheduled_sync",
-        "bot.alerts.jobs:daily_scan",
-        "bot.alerts.jobs:weekly_digest",
-        "bot.courses.jobs:send_reminders",
-        "bot.announcements.jobs:send_due",
-        "bot.outbox.jobs:drain",
-        "bot.privacy.retention:run_retention",
+    assert {spec.name: spec.run for spec in AREAS.jobs} == {
+        "register_sync": scheduled_sync,
+        "alerts.daily_scan": alert_jobs.daily_scan,
+        "alerts.weekly_digest": alert_jobs.weekly_digest,
+        "courses.send_reminders": course_jobs.send_reminders,
+        "announcements.send_due": announcement_jobs.send_due,
+        "outbox.drain": outbox_jobs.drain,
+        "privacy.retention": run_retention,
     }
     database.dispose()
 
@@ -221,14 +227,6 @@ def test_a_job_still_running_is_not_started_again(database: Database) -> None:
     assert (run.ran, run.outcome) == (False, "skipped")
     assert "still going" in run.reason
     assert recorder.calls == []
-
-
-def test_missing_job_module_is_skipped_with_a_warning(database: Database, caplog) -> None:
-    jobs = (JobSpec("ghost", "bot.no_such_area.jobs:run", "every 1m"),)
-    run = run_job_once(services_for(database), "ghost", "2026-11-24T06:00:00+00:00", jobs=jobs)
-    assert (run.ran, run.outcome) == (False, "missing")
-    assert any("job module missing" in record.getMessage() for record in caplog.records)
-    assert leases(database) == []
 
 
 def test_jobs_command_lists_the_table_and_runs_one_now(tmp_path) -> None:

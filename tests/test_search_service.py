@@ -67,14 +67,14 @@ def test_index_is_rebuilt_in_the_background_after_a_sync(synced: Database, refer
     service = SearchService(synced, check_interval=0.0, start=False)
     service.refresh()
     old_version = service.version
-    assert service.search("akvarium", AS_OF).no_active_agreement
+    assert not service.search("akvarium", AS_OF).hits  # the register has no aquarium
 
     changed = _register_with_extra_agreement(reference_register, tmp_path / "register.csv")
     report = sync_export(synced.engine, changed, as_of=AS_OF)
     assert report.ok and report.added == 1
     # the question right after the sync is answered at once from the old index …
     first = service.search("akvarium", AS_OF)
-    assert first.index_version == old_version and first.no_active_agreement
+    assert first.index_version == old_version and not first.hits
     # … while the new index is built in the background and swapped in
     service.wait_idle()
     second = service.search("akvarium til barnehagen", AS_OF)
@@ -98,17 +98,13 @@ def test_card_for_a_hit(synced: Database) -> None:
     card = answer.card
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
     dumped = json.dumps(card, ensure_ascii=False)
-    for expected in ("Snøtjenester Nord AS", "Vintervei Entreprenør AS", "14.10.2028", "Maks sluttdato",
+    for expected in ("Snøtjenester Nord AS", "Vintervei Entreprenør AS", "14. okt. 2028", "Maks sluttdato",
                      "Avtaleeier", "Innkjøpsrådgiver", "avtaledokument.pdf", "Hvorfor", "parallelle avtaler"):
         assert expected in dumped, expected
     verbs = [a.get("data", {}).get("verb") for a in card["actions"]]
-    assert verbs.count("feedback") == 2 and "search.category" in verbs
+    assert "search.category" in verbs and "feedback" not in verbs  # the conversation adds "was this helpful?"
     category_action = next(a for a in card["actions"] if a.get("data", {}).get("verb") == "search.category")
     assert category_action["type"] == "Action.Submit" and category_action["data"]["category"] == "Vinterdrift"
-    feedback = [a["data"] for a in card["actions"] if a.get("data", {}).get("verb") == "feedback"]
-    assert {f["helpful"] for f in feedback} == {True, False}
-    assert feedback[0]["query"] == "brøyting av kommunale veier" and set(feedback[0]["agreement_ids"]) >= {"LK-2023-084", "LK-2023-095"}
-    assert any(a["type"] == "Action.OpenUrl" and a["url"].startswith("mailto:") for a in card["actions"])
     english = search_answer(service.search("office chairs", AS_OF), "en", AS_OF)
     assert "Final end date" in json.dumps(english.card) and "Kontormøbler" in english.text
     listing = category_answer(service, "Vinterdrift", AS_OF, "nb")
@@ -125,7 +121,7 @@ def test_card_for_no_active_agreement(synced: Database) -> None:
     assert "innkjop@kommune.example" in answer.text
     what_now = next(a for a in answer.card["actions"] if a.get("data", {}).get("verb") == "authority.start")
     assert what_now["title"] == "Hva gjør jeg nå?" and what_now["data"]["query"] == "bedriftshelsetjeneste"
-    nothing = search_answer(service.search("kjøpe en hest", AS_OF), "en", AS_OF, procurement_email="p@k.example")
+    nothing = search_answer(service.search("tannlegetjenester", AS_OF), "en", AS_OF, procurement_email="p@k.example")
     assert nothing.kind == "no_agreement" and "no active agreement" in nothing.text
     assert any(a.get("data", {}).get("verb") == "authority.start" for a in nothing.card["actions"])
 

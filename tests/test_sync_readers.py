@@ -85,7 +85,7 @@ def _english_workbook(path: Path, reference_register: Path, *, serial_text_row: 
         "Owner", "Owner e-mail", "Procurement adviser", "E-procurement", "How to order",
         "Estimated annual value (NOK)", "CPV", "Document", "Internal note",
     ])
-    date = lambda text: dt.datetime.strptime(text, "%d.%m.%Y")  # noqa: E731 - a real date cell
+    date = lambda text: dt.datetime.strptime(text, "%d.%m.%Y")
     for index, row in enumerate(rows):
         ehandel = {"Ja": "Yes", "Nei": "No"}.get(row[col["E-handel"]], "Yes (IT only)")
         end: object = date(row[col["Sluttdato"]])

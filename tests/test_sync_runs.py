@@ -17,10 +17,10 @@ from agreements_sync.index import current_index_version, get_agreement, load_agr
 from agreements_sync.models import AgreementVersion, SyncRun
 from agreements_sync.sync import agreement_versions, sync_export, sync_history
 from bot.cli import cli
-from bot.commands.sync import scheduled_sync
 from bot.db import Database
 from bot.services import Services
 from bot.settings import load_settings
+from bot.sync.jobs import scheduled_sync
 from tests.conftest import AS_OF, postgres_url_for
 from tests.test_sync import reference_table, set_cell, write_csv
 

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agreements_sync.knowledge import KnowledgeError
+from agreements_sync.knowledge import KnowledgeError, knowledge_path
 from bot.search.fields import FieldMatcher
 from bot.taxonomy.knowledge import CPV_FILE, KINDS, load_taxonomy, load_taxonomy_from, read_cpv
-from agreements_sync.knowledge import knowledge_path
 
 
 @pytest.fixture(scope="module")

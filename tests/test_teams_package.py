@@ -64,10 +64,10 @@ def build(tmp_path: Path, *extra: str) -> tuple[Path, dict, dict]:
         return out, json.loads(archive.read("manifest.json")), json.loads(archive.read("en.json"))
 
 
-def test_zip_holds_exactly_the_four_files_at_its_root(tmp_path: Path) -> None:
+def test_zip_holds_exactly_the_five_files_at_its_root(tmp_path: Path) -> None:
     out, _manifest, _en = build(tmp_path, "--app-id", APP_ID)
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == sorted(["manifest.json", "en.json", "color.png", "outline.png"])
+        assert sorted(archive.namelist()) == sorted(["manifest.json", "en.json", "nn.json", "color.png", "outline.png"])
         assert archive.testzip() is None
         assert archive.read("color.png") == (TEMPLATE_DIR / "color.png").read_bytes()
         assert archive.read("outline.png") == (TEMPLATE_DIR / "outline.png").read_bytes()
@@ -108,7 +108,7 @@ def test_manifest_carries_the_bot_the_message_extension_and_the_ids(tmp_path: Pa
     assert command["parameters"][0]["title"] and command["parameters"][0]["description"]
     assert manifest["localizationInfo"] == {
         "defaultLanguageTag": "nb",
-        "additionalLanguages": [{"languageTag": "en", "file": "en.json"}],
+        "additionalLanguages": [{"languageTag": "en", "file": "en.json"}, {"languageTag": "nn", "file": "nn.json"}],
     }
 
 
@@ -134,17 +134,21 @@ def test_a_separate_teams_app_id_leaves_the_bot_id_alone(tmp_path: Path, monkeyp
     assert manifest["version"] == "1.0.7"
 
 
-def test_english_file_translates_every_user_facing_string_and_nothing_else(tmp_path: Path) -> None:
-    _out, manifest, en = build(tmp_path, "--app-id", APP_ID)
+def test_english_and_nynorsk_files_translate_every_user_facing_string_and_nothing_else(tmp_path: Path) -> None:
+    out, manifest, en = build(tmp_path, "--app-id", APP_ID)
+    with zipfile.ZipFile(out) as archive:
+        nn = json.loads(archive.read("nn.json"))
     wanted = localizable_strings(manifest)
-    assert set(en) - {"$schema"} == set(wanted)
+    assert set(en) - {"$schema"} == set(wanted) == set(nn) - {"$schema"}
     assert "composeExtensions[0].commands[0].parameters[0].title" in wanted
-    assert en["description.short"] != manifest["description"]["short"]  # really translated
-    assert localization_problems(manifest, {"en.json": en}) == []
+    assert en["description.short"] != manifest["description"]["short"] != nn["description.short"]  # really translated
+    assert localization_problems(manifest, {"en.json": en, "nn.json": nn}) == []
+    assert localization_problems(manifest, {"en.json": en}) == [
+        "localizationInfo declares ['en.json', 'nn.json'] but the package has ['en.json']"]
     broken = dict(en)
     del broken["bots[0].commandLists[0].commands[1].title"]
     broken["bots[0].commandLists[0].commands[9].title"] = "extra"
-    assert localization_problems(manifest, {"en.json": broken}) == [
+    assert localization_problems(manifest, {"en.json": broken, "nn.json": nn}) == [
         "en.json: no translation for bots[0].commandLists[0].commands[1].title",
         "en.json: bots[0].commandLists[0].commands[9].title does not exist in the manifest",
     ]
@@ -287,3 +291,14 @@ def test_template_with_an_unknown_placeholder_is_refused(tmp_path: Path) -> None
     (template_dir / "manifest.template.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(PackageError, match="unknown placeholder.*MPN_ID"):
         build_package(PackageConfig(bot_id=APP_ID), tmp_path / "x.zip", template_dir)
+
+
+def test_the_nynorsk_file_matches_the_bots_own_nynorsk(tmp_path: Path) -> None:
+    """The app's example questions are the ones the welcome card offers a nynorsk user."""
+    from agreements_sync.i18n import strings
+
+    out, _manifest, _en = build(tmp_path, "--app-id", APP_ID)
+    with zipfile.ZipFile(out) as archive:
+        nynorsk = json.loads(archive.read("nn.json"))
+    titles = [nynorsk[f"bots[0].commandLists[0].commands[{i}].title"] for i in range(3)]
+    assert titles == [strings("bot").get(f"suggestion_{i}", "nn") for i in (1, 2, 3)]

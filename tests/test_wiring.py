@@ -10,12 +10,12 @@ from sqlmodel import select
 
 from bot.announcements.audience import parse_audience, resolve
 from bot.announcements.models import CategoryInterest
-from bot.app import create_app
+from bot.conversation.respond import respond
 from bot.courses import service as courses
 from bot.courses.web import ics_url
 from bot.db import Database
 from bot.services import Services, User
-from bot.teams.respond import respond
+from bot.teams.server import create_app
 from conftest import AS_OF
 from helpers.agreements import seed_agreements
 from helpers.bot_server import bot_settings

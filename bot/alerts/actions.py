@@ -12,7 +12,7 @@ from bot.alerts import cards
 from bot.alerts.decisions import DECISIONS, Actor, card_after, decide
 from bot.alerts.scan import Context
 from bot.answer import Answer
-from bot.card_actions import ActionContext, register
+from bot.conversation.card_actions import ActionContext
 
 
 def handle(ctx: ActionContext) -> Answer:
@@ -47,12 +47,11 @@ def handle(ctx: ActionContext) -> Answer:
     )
 
 
-@register("alert")
 async def alert_action(ctx: ActionContext) -> Answer:
     import asyncio
 
     answer = await asyncio.to_thread(handle, ctx)
-    sender = ctx.services.extras.get("outbox_sender")
+    sender = ctx.services.outbox_sender
     if sender is not None and answer.data.get("queued"):
         sender.notify()  # deliver the adviser/new-owner message now rather than at the next poll
     return answer

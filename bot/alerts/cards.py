@@ -1,12 +1,12 @@
 """Adaptive Cards (1.5) of the alerts: the owner's alert card, messages to the procurement
-channel, and the weekly digest. Texts come from knowledge/strings/alerts.yaml."""
+channel, and the weekly digest. Texts come from the alerts message catalog (knowledge/locale/)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import format_date, format_number, strings
 from bot.alerts.config import AlertConfig
 from bot.alerts.milestones import AgreementFacts, Milestone
 
@@ -18,8 +18,8 @@ def t(key: str, lang: str, **values: Any) -> str:
     return strings("alerts").get(key, lang, **values)
 
 
-def money(value: Any) -> str:
-    return f"{int(value):,}".replace(",", " ")
+def money(value: Any, lang: str) -> str:
+    return format_number(int(value), lang)
 
 
 def headline(milestone: Milestone, lang: str, as_of: dt.date | None = None) -> str:
@@ -37,7 +37,7 @@ def why(milestone: Milestone, config: AlertConfig, lang: str) -> str:
             return t("why.competition_unknown", lang, band=milestone.band, months=milestone.months_before, basis=milestone.basis)
         years = f"{config.standard_period_years:g}"
         return t(
-            "why.competition", lang, value=money(milestone.estimated_value), years=years, kind=milestone.purchase_kind.replace("_", " "),
+            "why.competition", lang, value=money(milestone.estimated_value, lang), years=years, kind=milestone.purchase_kind.replace("_", " "),
             band=milestone.band, months=milestone.months_before, basis=milestone.basis,
         )
     return t("why.expiry", lang)
@@ -70,7 +70,7 @@ def _text(text: str, **extra: Any) -> dict[str, Any]:
 def _date(value: dt.date | None, lang: str) -> str:
     if value is None:
         return t("none", lang)
-    return value.strftime("%d.%m.%Y") if lang == "nb" else value.isoformat()
+    return format_date(value, lang)
 
 
 def agreement_facts(agreement: AgreementFacts, lang: str, owner: str | None = None) -> dict[str, Any]:
@@ -82,7 +82,7 @@ def agreement_facts(agreement: AgreementFacts, lang: str, owner: str | None = No
         (t("fact_adviser", lang), agreement.adviser or t("none", lang)),
         (
             t("fact_value", lang),
-            t("value_kr", lang, value=money(agreement.annual_value)) if agreement.annual_value is not None else t("none", lang),
+            t("value_kr", lang, value=money(agreement.annual_value, lang)) if agreement.annual_value is not None else t("none", lang),
         ),
     ]
     if owner:

@@ -47,7 +47,7 @@ class AlertConfig(BaseModel):
     channel_combine_over: int = Field(5, ge=0)
 
     @model_validator(mode="after")
-    def _all_milestones(self) -> "AlertConfig":
+    def _all_milestones(self) -> AlertConfig:
         missing = [k for k in MILESTONE_KINDS if k not in self.milestones]
         if missing:
             raise ValueError(f"milestones: missing {', '.join(missing)}")

@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agreements_sync.knowledge import language_of
 from bot.alerts import cards
 from bot.alerts.index import load_facts
 from bot.alerts.milestones import AgreementFacts, Milestone, all_milestones
 from bot.alerts.models import AlertDecision, AlertOwner
 from bot.alerts.recipients import current_owner, personal_reference, reference_by_name
 from bot.alerts.scan import Context, Planned, plan_milestone, queue
+from bot.conversation.store import language_for
 from bot.db import utcnow
 
 DECISIONS = ("use_option", "new_competition", "let_expire", "reassign", "snooze")
@@ -153,7 +153,7 @@ def decide(
 def _tell_adviser(ctx: Context, agreement: AgreementFacts, milestone: Milestone, actor: Actor, lang: str,
                   result: DecisionResult) -> Planned:
     ref = personal_reference(ctx.session, agreement.adviser_email) or reference_by_name(ctx.session, agreement.adviser)
-    target_lang = language_of(getattr(ref, "locale", None)) if ref is not None else ctx.channel_lang
+    target_lang = language_for(ref) if ref is not None else ctx.channel_lang
     title = cards.t("adviser_title", target_lang, agreement_id=agreement.id, title=agreement.title)
     card = cards.channel_card(
         title,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from agreements_sync.knowledge import language_of
+from agreements_sync.i18n import language_of
 from bot.alerts import cards
 from bot.alerts.config import AlertConfig, load_config
 from bot.alerts.overview import overview
-from bot.alerts.scan import CHANNEL, Planned, ScanReport, queue
 from bot.alerts.recipients import channel_target
+from bot.alerts.scan import CHANNEL, Planned, ScanReport, queue
 from bot.db import Database
 
 

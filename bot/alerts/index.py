@@ -1,62 +1,39 @@
-"""The agreements the alerts look at, read from the agreement index as plain `AgreementFacts`."""
+"""The agreements the alerts look at: the index's read model (agreements_sync.index) as plain
+`AgreementFacts`, with the index's status rule (agreements_sync.status)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from agreements_sync.models import Agreement, AgreementSupplier
+from agreements_sync.index import AgreementRecord, get_agreement, load_agreements
 from bot.alerts.milestones import AgreementFacts
 
 
-def status_on(agreement: Any, as_of: dt.date) -> str:
-    """The agreement's status on `as_of` (agreements_sync.status when present)."""
-    try:
-        from agreements_sync.status import status_as_of
-    except ImportError:  # pragma: no cover - the sync area provides it
-        status_as_of = None
-    if status_as_of is not None:
-        value = status_as_of(agreement, as_of)
-        return str(getattr(value, "value", value))
-    final = agreement.final_end_date or agreement.end_date
-    if final is not None and final < as_of:
-        return "expired"
-    if agreement.start_date is not None and agreement.start_date > as_of:
-        return "not_started"
-    return agreement.status or "active"
+def facts_of(record: AgreementRecord, as_of: dt.date) -> AgreementFacts:
+    return AgreementFacts(
+        id=record.id,
+        title=record.title,
+        end_date=record.end_date,
+        final_end_date=record.final_end_date,
+        options=record.options,
+        status=record.status_on(as_of).value,
+        owner_name=record.owner_name,
+        owner_email=(record.owner_email or "").strip().lower(),
+        adviser=record.adviser,
+        adviser_email=(record.adviser_email or "").strip().lower(),
+        annual_value=record.annual_value,
+        cpv_codes=record.cpv_codes,
+        category=record.category,
+        suppliers=record.supplier_names,
+    )
 
 
 def load_facts(session: Session, as_of: dt.date) -> list[AgreementFacts]:
-    suppliers: dict[str, list[str]] = {}
-    for row in session.exec(select(AgreementSupplier).order_by(col(AgreementSupplier.agreement_id), col(AgreementSupplier.position))):
-        suppliers.setdefault(row.agreement_id, []).append(row.name)
-    facts = []
-    for a in session.exec(select(Agreement).order_by(col(Agreement.id))):
-        facts.append(
-            AgreementFacts(
-                id=a.id,
-                title=a.title,
-                end_date=a.end_date,
-                final_end_date=a.final_end_date,
-                options=a.options,
-                status=status_on(a, as_of),
-                owner_name=a.owner_name,
-                owner_email=(a.owner_email or "").strip().lower(),
-                adviser=a.adviser,
-                adviser_email=(a.adviser_email or "").strip().lower(),
-                annual_value=a.annual_value,
-                cpv_codes=tuple(a.cpv_codes or ()),
-                category=a.category,
-                suppliers=tuple(suppliers.get(a.id, ())),
-            )
-        )
-    return facts
+    return [facts_of(record, as_of) for record in load_agreements(session)]
 
 
 def load_one(session: Session, agreement_id: str, as_of: dt.date) -> AgreementFacts | None:
-    for facts in load_facts(session, as_of):
-        if facts.id == agreement_id:
-            return facts
-    return None
+    record = get_agreement(session, agreement_id)
+    return facts_of(record, as_of) if record is not None else None

@@ -8,7 +8,7 @@ from bot.alerts import digest, scan
 
 
 def _wake_sender(services: Any) -> None:
-    sender = getattr(services, "extras", {}).get("outbox_sender")
+    sender = services.outbox_sender
     if sender is not None:
         sender.notify()
 

@@ -62,7 +62,7 @@ def overview(session: Session, as_of: dt.date, months: int | None = None, config
         rows.append(
             {
                 "agreement_id": a.id, "title": a.title, "milestone": m.kind, "due": m.due, "status": status,
-                "decision": state.decision if decided else "", "decided_by": state.decided_by if decided else "",
+                "decision": state.decision if state and decided else "", "decided_by": state.decided_by if state and decided else "",
                 "owner": owner_name, "owner_email": owner_email, "owner_reachable": reachable[owner_email],
                 "adviser": a.adviser, "end_date": a.end_date, "final_end_date": a.final_end_date, "band": m.band,
                 "estimated_value": m.estimated_value, "months_before": m.months_before,
@@ -89,7 +89,7 @@ def to_ics(rows: list[dict[str, Any]], lang: str = "nb") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Innkjøpsbot//avtalefrister//NB")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Avtalefrister" if lang == "nb" else "Agreement deadlines")
+    calendar.add("x-wr-calname", t("calendar_name", lang))
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     for row in rows:
         event = Event()

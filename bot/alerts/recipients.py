@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import desc, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.alerts.milestones import AgreementFacts
 from bot.alerts.models import AlertOwner
@@ -26,7 +26,7 @@ def personal_reference(session: Session, email: str) -> Any | None:
     """The installed personal-chat conversation reference of this e-mail, or None."""
     if not email:
         return None
-    from bot.conversations.store import find_by_email
+    from bot.conversation.store import find_by_email
 
     return find_by_email(session, email)
 
@@ -35,14 +35,14 @@ def reference_by_name(session: Session, name: str) -> Any | None:
     """A personal reference whose display name is `name` (case-insensitive) — for advisers named without e-mail."""
     if not name:
         return None
-    from bot.conversations.models import ConversationRef
+    from bot.conversation.models import ConversationRef
 
     return session.execute(
         select(ConversationRef)
-        .where(func.lower(ConversationRef.name) == name.strip().lower())
-        .where(ConversationRef.installed == True)  # noqa: E712
-        .where(ConversationRef.conversation_type == "personal")
-        .order_by(desc(ConversationRef.updated_at))
+        .where(func.lower(col(ConversationRef.name)) == name.strip().lower())
+        .where(col(ConversationRef.installed) == True)  # noqa: E712
+        .where(col(ConversationRef.conversation_type) == "personal")
+        .order_by(desc(col(ConversationRef.updated_at)))
     ).scalars().first()
 
 
@@ -54,16 +54,16 @@ def channel_target(session: Session, settings: Any) -> dict[str, str] | None:
     service_url = getattr(settings, "procurement_channel_service_url", "") or ""
     tenant_id = getattr(settings, "app_tenant_id", "") or ""
     if not service_url:
-        from bot.conversations.models import ConversationRef
+        from bot.conversation.models import ConversationRef
 
         ref = session.execute(
-            select(ConversationRef).where(ConversationRef.conversation_id == conversation_id).order_by(desc(ConversationRef.updated_at))
+            select(ConversationRef).where(col(ConversationRef.conversation_id) == conversation_id).order_by(desc(col(ConversationRef.updated_at)))
         ).scalars().first()
         if ref is None:
             # a channel thread id ("19:…;messageid=…") may be stored under the bare channel id
             bare = conversation_id.split(";")[0]
             ref = session.execute(
-                select(ConversationRef).where(ConversationRef.conversation_id.startswith(bare)).order_by(desc(ConversationRef.updated_at))
+                select(ConversationRef).where(col(ConversationRef.conversation_id).startswith(bare)).order_by(desc(col(ConversationRef.updated_at)))
             ).scalars().first()
         if ref is None:
             return None
@@ -77,9 +77,9 @@ def delivery_problem(session: Session, email: str) -> tuple[str, str] | None:
         return None
     row = session.execute(
         select(OutboxRow)
-        .where(OutboxRow.recipient == email, OutboxRow.kind.in_(ALERT_KINDS))
-        .where(OutboxRow.status.in_(("sent", "blocked", "failed")))
-        .order_by(desc(OutboxRow.last_attempt_at), desc(OutboxRow.id))
+        .where(col(OutboxRow.recipient) == email, col(OutboxRow.kind).in_(ALERT_KINDS))
+        .where(col(OutboxRow.status).in_(("sent", "blocked", "failed")))
+        .order_by(desc(col(OutboxRow.last_attempt_at)), desc(col(OutboxRow.id)))
     ).scalars().first()
     if row is None or row.status == "sent":
         return None

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from agreements_sync.knowledge import language_of
+from agreements_sync.i18n import language_of
 from bot.alerts import cards
 from bot.alerts.config import AlertConfig, load_config
 from bot.alerts.index import load_facts
 from bot.alerts.milestones import AgreementFacts, Milestone, all_milestones
 from bot.alerts.models import AlertMilestone
 from bot.alerts.recipients import channel_target, current_owner, delivery_problem, personal_reference
+from bot.conversation.store import language_for
 from bot.db import Database, utcnow
 from bot.outbox import enqueue
 from bot.outbox.models import OutboxRow
@@ -94,9 +95,9 @@ class Context:
     def state(self, milestone: Milestone, create: bool) -> AlertMilestone:
         row = self.session.execute(
             select(AlertMilestone).where(
-                AlertMilestone.agreement_id == milestone.agreement_id,
-                AlertMilestone.milestone == milestone.kind,
-                AlertMilestone.due_date == milestone.due,
+                col(AlertMilestone.agreement_id) == milestone.agreement_id,
+                col(AlertMilestone.milestone) == milestone.kind,
+                col(AlertMilestone.due_date) == milestone.due,
             )
         ).scalars().first()
         if row is None:
@@ -116,7 +117,7 @@ class Context:
     def owner_alert(self, agreement: AgreementFacts, milestone: Milestone, owner_email: str, owner_name: str,
                     series: int, number: int, reason: str) -> tuple[Planned, Any]:
         ref = personal_reference(self.session, owner_email)
-        lang = language_of(getattr(ref, "locale", None) or getattr(self.settings, "default_locale", "nb-NO"))
+        lang = language_for(ref, self.settings.default_locale)
         card = cards.alert_card(agreement, milestone, self.config, lang, reminder_no=number, as_of=self.as_of)
         summary = cards.headline(milestone, lang, self.as_of)
         kind = "alert" if number == 0 else "reminder"
@@ -217,7 +218,7 @@ def queue(session: Session, planned: list[Planned], *, write: bool, merged_into:
 
 
 def already_queued(session: Session, key: str) -> bool:
-    return session.execute(select(OutboxRow.id).where(OutboxRow.idempotency_key == key)).first() is not None
+    return session.execute(select(col(OutboxRow.id)).where(col(OutboxRow.idempotency_key) == key)).first() is not None
 
 
 COMBINED_KINDS = ("unreachable", "escalation")

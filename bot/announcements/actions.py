@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from bot.announcements import flow
 from bot.answer import Answer
-from bot.card_actions import ActionContext, register
+from bot.conversation.card_actions import ActionContext
 
 
-@register("announce")
 def announce_action(ctx: ActionContext) -> Answer | None:
     if ctx.verb == "announce.preview":
         return flow.preview_answer(ctx.services, ctx.user, ctx.data)

@@ -89,12 +89,12 @@ def _ref_recipient(ref: Any) -> Recipient:
     return Recipient(key=key, aad_object_id=ref.aad_object_id, email=ref.email, name=ref.name, conversation_ref_id=ref.id)
 
 
-def _unreachable(key: str, reason: str, **values: str) -> Recipient:
-    return Recipient(key=key, reachable=False, reason=reason, **values)
+def _unreachable(key: str, reason: str, *, email: str = "", aad_object_id: str = "") -> Recipient:
+    return Recipient(key=key, reachable=False, reason=reason, email=email, aad_object_id=aad_object_id)
 
 
 def _by_aad_ids(session: Session, aad_ids: list[str], why_missing: str) -> list[Recipient]:
-    from bot.conversations.store import personal_refs
+    from bot.conversation.store import personal_refs
 
     newest: dict[str, Any] = {}
     for ref in personal_refs(session):  # oldest first: the newest reference wins
@@ -105,12 +105,13 @@ def _by_aad_ids(session: Session, aad_ids: list[str], why_missing: str) -> list[
 
 def resolve(session: Session, audience: Audience) -> list[Recipient]:
     """Everyone the audience names, reachable or not (those not reachable say why)."""
-    from bot.conversations.models import ConversationRef
-    from bot.conversations.store import find_by_email, personal_refs
+    from bot.conversation.models import ConversationRef
+    from bot.conversation.store import find_by_email, personal_refs
 
     recipients: list[Recipient]
     if audience.kind == "all":
         newest: dict[str, Any] = {}
+        ref: ConversationRef | None
         for ref in personal_refs(session):
             newest[ref.aad_object_id or ref.email or ref.conversation_id] = ref
         recipients = [_ref_recipient(ref) for ref in newest.values()]

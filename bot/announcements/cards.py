@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.announcements.models import Announcement
 from bot.courses.cards import card
 
@@ -67,7 +67,7 @@ def form_card(lang: str, values: Mapping[str, str] | None = None, problem: str =
 
 def preview_card(lang: str, fields: Mapping[str, str], request_key: str, recipients: int, unreachable: int) -> dict[str, Any]:
     data = {**fields, "request_key": request_key}
-    body = [{"type": "TextBlock", "text": _s("announce_preview_heading", lang, recipients=recipients, unreachable=unreachable),
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": _s("announce_preview_heading", lang, recipients=recipients, unreachable=unreachable),
              "wrap": True, "weight": "Bolder"},
             {"type": "Container", "style": "emphasis", "items": announcement_body(fields["title"], fields["text"], lang)}]
     facts = [{"title": _s("announce_field_audience", lang), "value": fields["audience"]}]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.announcements import cards, service
 from bot.announcements.audience import AudienceError, parse_audience, resolve
 from bot.answer import Answer
@@ -39,7 +39,7 @@ def can_announce(services: Services, user: User) -> bool:
         return False
     from sqlmodel import select
 
-    from bot.conversations.models import ConversationRef
+    from bot.conversation.models import ConversationRef
 
     with services.database.session() as session:
         return session.exec(
@@ -104,7 +104,7 @@ def create_and_maybe_send(services: Services, actor: service.Actor, *, title: st
         announcement = service.create(session, title=title, text=text, audience=audience, actor=actor, now=now,
                                       send_at=send_at, request_key=request_key)
         summary = None
-        if announcement.send_at <= now and announcement.status == "scheduled":
+        if announcement.send_at <= now and announcement.status == "scheduled" and announcement.id is not None:
             summary = service.send(session, announcement.id, lambda a: cards.announcement_activity(a, timezone), now)
             service.log_action(session, actor, "announcement.send", f"announcement:{announcement.id}", now,
                                recipients=summary.recipients, not_reachable=summary.not_reachable)
@@ -113,7 +113,7 @@ def create_and_maybe_send(services: Services, actor: service.Actor, *, title: st
 
 
 def _wake_sender(services: Services) -> None:
-    sender = services.extras.get("outbox_sender")
+    sender = services.outbox_sender
     if sender is not None:
         sender.notify()
 

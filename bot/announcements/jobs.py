@@ -28,7 +28,7 @@ def send_due(services: Services) -> dict[str, Any]:
         summary["announcements"].append(announcement_id)
         summary["recipients"] += sent.recipients
         summary["not_reachable"] += sent.not_reachable
-    sender = services.extras.get("outbox_sender")
+    sender = services.outbox_sender
     if sender is not None and summary["announcements"]:
         sender.notify()
     return summary

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from bot.announcements.audience import AudienceError, parse_audience, resolve
 from bot.announcements.models import AdminLog, Announcement, AnnouncementRecipient, AnnouncementStatus
+from bot.db import rowcount
 
 KIND = "announcement"
 MAX_TITLE = 200
@@ -70,7 +71,7 @@ def create(
 ) -> Announcement:
     """Store an announcement (scheduled for `send_at`, default now). Same request_key = same announcement."""
     if request_key:
-        existing = session.exec(select(Announcement).where(Announcement.request_key == request_key)).first()
+        existing = session.exec(select(Announcement).where(col(Announcement.request_key) == request_key)).first()
         if existing is not None:
             return existing
     problems = validate(title, text, audience)
@@ -115,7 +116,7 @@ def send(session: Session, announcement_id: int, build_activity: ActivityBuilder
     announcement = session.get(Announcement, announcement_id, populate_existing=True)
     if announcement is None:
         raise AnnouncementError(f"no announcement with id {announcement_id}")
-    if claimed.rowcount == 0:  # type: ignore[attr-defined]
+    if rowcount(claimed) == 0:
         return SendSummary(announcement_id, announcement.recipients, 0, announcement.not_reachable, already_sent=True)
     summary = SendSummary(announcement_id)
     activity = build_activity(announcement)
@@ -144,10 +145,10 @@ def send(session: Session, announcement_id: int, build_activity: ActivityBuilder
 
 
 def due_ids(session: Session, now: dt.datetime) -> list[int]:
-    return list(session.exec(
-        select(Announcement.id).where(Announcement.status == AnnouncementStatus.SCHEDULED, Announcement.send_at <= now)
-        .order_by(Announcement.send_at, Announcement.id)
-    ).all())
+    return [ident for ident in session.exec(
+        select(col(Announcement.id)).where(col(Announcement.status) == AnnouncementStatus.SCHEDULED, col(Announcement.send_at) <= now)
+        .order_by(col(Announcement.send_at), col(Announcement.id))
+    ).all() if ident is not None]
 
 
 def get(session: Session, announcement_id: int) -> Announcement:
@@ -164,8 +165,8 @@ def _delivered_sends(session: Session, announcement_id: int) -> list[tuple[Annou
     rows = session.exec(
         select(AnnouncementRecipient, OutboxRow)
         .join(OutboxRow, col(OutboxRow.id) == col(AnnouncementRecipient.outbox_id))
-        .where(AnnouncementRecipient.announcement_id == announcement_id)
-        .order_by(AnnouncementRecipient.id)
+        .where(col(AnnouncementRecipient.announcement_id) == announcement_id)
+        .order_by(col(AnnouncementRecipient.id))
     ).all()
     return [(r, o) for r, o in rows if o.status in ("sent", "pending", "claimed")]
 
@@ -273,11 +274,11 @@ def report(session: Session, announcement_id: int) -> Report:
     announcement = get(session, announcement_id)
     outbox = {
         row.idempotency_key: row
-        for row in session.exec(select(OutboxRow).where(OutboxRow.kind == KIND, OutboxRow.subject_id == str(announcement_id))).all()
+        for row in session.exec(select(OutboxRow).where(col(OutboxRow.kind) == KIND, col(OutboxRow.subject_id) == str(announcement_id))).all()
     }
     result = Report(announcement)
     recipients = session.exec(
-        select(AnnouncementRecipient).where(AnnouncementRecipient.announcement_id == announcement_id).order_by(AnnouncementRecipient.id)
+        select(AnnouncementRecipient).where(col(AnnouncementRecipient.announcement_id) == announcement_id).order_by(col(AnnouncementRecipient.id))
     ).all()
     for recipient in recipients:
         row = outbox.get(send_key(announcement_id, recipient.recipient_key))

@@ -108,7 +108,8 @@ def find_amounts(text: str, lang: Language, english: bool = False) -> list[Amoun
         if m_after and m_after.group("mult") == "'" and re.match(r"'\d", after):
             m_after = None
         m_before = mult_before.search(before) if not m_after else None
-        mult = (m_after or m_before).group("mult") if (m_after or m_before) else None
+        multiplier = m_after or m_before
+        mult = multiplier.group("mult") if multiplier else None
         tail = after[m_after.end():] if m_after else after
         currency_before = bool(cur_before.search(before[: m_before.start()] if m_before else before))
         c_after = cur_after.match(tail)
@@ -132,8 +133,8 @@ def find_amounts(text: str, lang: Language, english: bool = False) -> list[Amoun
             stop += c_after.end()
         elif dashed:
             stop += dashed.end()
-        first = start if not (currency_before or m_before) else (m_before.start() if m_before else
-                                                                cur_before.search(before).start())
+        currency_at = cur_before.search(before)
+        first = m_before.start() if m_before else (currency_at.start() if currency_before and currency_at else start)
         out.append(Amount(nok=value, text=text[first:stop].strip(), start=first))
     _ranges(out, text, lang)
     for amount in out:
@@ -173,7 +174,7 @@ def _scale_like(low: float, upper: Amount) -> float:
     number = re.search(r"\d[\d.,' ]*", upper.text)
     written = read_number(number.group(0).strip(" .,'")) if number else None
     low *= upper.nok / written if written else 1  # the upper's multiplier ("mill")
-    while 0 < low and low * 10 <= upper.nok:  # the upper's digits ("300 000")
+    while low > 0 and low * 10 <= upper.nok:  # the upper's digits ("300 000")
         low *= 10
     return low
 

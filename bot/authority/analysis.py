@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.authority import dates
 from bot.authority import matrix as mx
 from bot.authority.knowledge import Matrix
-from bot.authority import dates
 from bot.authority.parse import Facts, compile_pattern, excl_vat, language, normalise, parse
 
 FindAgreements = Callable[[str, dt.date], Any]
@@ -38,7 +38,7 @@ class AgreementRef:
 
 @dataclass
 class Step:
-    key: str  # a text key "step.<key>" in knowledge/strings/authority.yaml
+    key: str  # a text key "step.<key>" in the authority message catalog
     values: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -74,7 +74,7 @@ class AuthorityResult:
     facts: Facts = field(default_factory=Facts)
     # With rule 0: the procedure that applies if the agreement the search found does not in fact
     # cover the need (the search matches words; the employee knows the need).
-    otherwise: "AuthorityResult | None" = None
+    otherwise: AuthorityResult | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -66,9 +66,9 @@ def find_date(text: str, today: dt.date, lang: Language) -> tuple[dt.date, str] 
                 found.append((dt.date(year, 7, 1), m.group(0)))
     if not found:
         for phrase, years_back in words.relative_years.items():
-            m = re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", text)
-            if m:
-                found.append((dt.date(today.year - years_back, 7, 1), m.group(0)))
+            said = re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", text)
+            if said:
+                found.append((dt.date(today.year - years_back, 7, 1), said.group(0)))
                 break
     past = [(day, words_) for day, words_ in found if day < today]
     return min(past) if past else None

@@ -23,13 +23,14 @@ Where the classifier is not installed, or finds nothing sure enough, the kind wo
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import bot.taxonomy
 from bot.authority.knowledge import Language
+from bot.taxonomy import load_taxonomy
 
 Classify = Callable[[str], Sequence[Any]]
 
@@ -46,21 +47,13 @@ class KindReading:
 
 
 def classifier() -> Classify | None:
-    """`bot.taxonomy.classify` when the taxonomy provides it, else None."""
-    try:
-        module = importlib.import_module("bot.taxonomy")
-    except ModuleNotFoundError:  # pragma: no cover - the taxonomy is part of the project
-        return None
-    return getattr(module, "classify", None)
+    """The taxonomy's classifier (`bot.taxonomy.classify`, looked up when called)."""
+    return bot.taxonomy.classify
 
 
 def taxonomy_gives_flags() -> bool:
     """True once the taxonomy marks requirement triggers (some field has a flag): from then on the
     cues it maps (`taxonomy.flag_cues`) come from the taxonomy alone, not from cue words."""
-    if classifier() is None:
-        return False
-    from bot.taxonomy import load_taxonomy
-
     return any(f.flags for f in load_taxonomy().fields)
 
 
@@ -91,6 +84,13 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
                           scores={h.field.id: round(float(h.score), 3) for h in close})
     flags = {flag for h in close for flag in h.field.flags}  # any equally good reading: no requirement missed
     reading.cues = sorted({settings.flag_cues[f] for f in flags if f in settings.flag_cues})
+    tied_kinds = {h.field.kind for h in close}
+    if len(tied_kinds) > 1 and not best.field.also:  # fields of different kinds fit equally well: the kind words decide
+        from bot.authority.parse import find_kind
+
+        worded, _scores, _words = find_kind(text, lang)
+        if worded in tied_kinds:
+            best = next(h for h in close if h.field.kind == worded)
     candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
     if len(candidates) == 1:
         reading.kind = candidates[0]

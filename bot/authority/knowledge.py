@@ -11,16 +11,19 @@ naming the file and the field.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agreements_sync.i18n import translate_data
 from agreements_sync.knowledge import KnowledgeError, load_model
 
 MATRIX_FILE = "authority/matrix.yaml"
 LANGUAGE_FILE = "authority/language.yaml"
+MATRIX_TEXTS = "authority-matrix"  # the gettext domain of the matrix's nynorsk texts
 
 _ID = r"^[a-z][a-z0-9_]*$"
 
@@ -32,9 +35,14 @@ class Strict(BaseModel):
 class Text(Strict):
     nb: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    nn: str | None = Field(default=None, min_length=1)  # nynorsk; the bokmål text where it reads the same
 
     def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.nb
+        if lang == "en":
+            return self.en
+        if lang == "nn":  # written here, or translated in the matrix's nynorsk catalog
+            return self.nn or translate_data(MATRIX_TEXTS, self.nb, "nn")
+        return self.nb
 
 
 class Document(Strict):
@@ -261,7 +269,7 @@ class Matrix(Strict):
         for i, row in enumerate(self.thresholds):
             by_id.setdefault(row.id, []).append((i, row))
         for tid, rows in by_id.items():
-            for (_, a), (j, b) in zip(rows, rows[1:]):
+            for (_, a), (j, b) in itertools.pairwise(rows):
                 if b.valid_from <= a.valid_from:
                     problems.append(
                         f"thresholds.{j}.valid_from: rows of '{tid}' must be in date order without repeats "
@@ -304,8 +312,8 @@ class Matrix(Strict):
             for kid in band.regulation_by_kind:
                 need_kind(f"{where}.regulation_by_kind", kid)
             need_role(f"{where}.performed_by", band.performed_by)
-            for j, row in enumerate(band.signer):
-                need_role(f"{where}.signer.{j}.role", row.role)
+            for j, signer_row in enumerate(band.signer):
+                need_role(f"{where}.signer.{j}.role", signer_row.role)
             for rid in band.requirements:
                 need_requirement(f"{where}.requirements", rid)
 
@@ -318,13 +326,13 @@ class Matrix(Strict):
         for i, override in enumerate(self.signer_overrides):
             need_role(f"signer_overrides.{i}.role", override.role)
         need_role("call_off.performed_by", self.call_off.performed_by)
-        for i, row in enumerate(self.call_off.approval):
-            need_role(f"call_off.approval.{i}.role", row.role)
+        for i, approval_row in enumerate(self.call_off.approval):
+            need_role(f"call_off.approval.{i}.role", approval_row.role)
         need_role("call_off.mini_competition.performed_by", self.call_off.mini_competition.performed_by)
         need_requirement("call_off.mini_competition.requirement", self.call_off.mini_competition.requirement)
-        for i, row in enumerate(self.lead_times.bands):
-            if row.band not in band_ids:
-                problems.append(f"lead_times.bands.{i}.band: unknown band '{row.band}'")
+        for i, lead_row in enumerate(self.lead_times.bands):
+            if lead_row.band not in band_ids:
+                problems.append(f"lead_times.bands.{i}.band: unknown band '{lead_row.band}'")
 
         if not problems:
             problems.extend(self._band_order_problems())

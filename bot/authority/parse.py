@@ -310,7 +310,7 @@ def _read_kind(facts: Facts, text: str, lang: Language) -> kinds.KindReading | N
         facts.kind, facts.kind_scores, facts.kind_words = find_kind(text, lang)
         return None
     facts.kind, facts.kind_choices, facts.kind_words = reading.kind, reading.choices, reading.words
-    facts.kind_scores = {k: 1 for k in ([reading.kind] if reading.kind else reading.choices)}
+    facts.kind_scores = dict.fromkeys([reading.kind] if reading.kind else reading.choices, 1)
     facts.fields, facts.kind_source = reading.fields, "taxonomy"
     return reading
 

@@ -1,6 +1,6 @@
 """The authority answer as text and an Adaptive Card 1.5: short and plain first, details on request.
 
-Every sentence comes from `knowledge/strings/authority.yaml` or from the matrix data (role names,
+Every sentence comes from the `authority` message catalog (`knowledge/locale/`) or from the matrix data (role names,
 requirement texts, regulation, thresholds with source and valid-from); nothing is stated that the
 matrix does not contain. A result with `missing` becomes a follow-up question with choices.
 """
@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import format_date, format_number, strings, translate_data
 from bot.answer import Answer
 from bot.authority import matrix as mx
 from bot.authority.analysis import AuthorityResult
+from bot.authority.knowledge import MATRIX_TEXTS
+from bot.authority.matrix import ThresholdInForce
 
 DETAILS_ID = "authority-details"
 CLARIFY_VERB = "authority.clarify"
@@ -24,12 +26,22 @@ def _s(key: str, lang: str, **values: Any) -> str:
 
 
 def fmt_nok(value: float | int, lang: str) -> str:
-    text = f"{int(round(value)):,}"
-    return text.replace(",", " ") if lang != "en" else text
+    return format_number(int(round(value)), lang)
+
+
+def plain_nok(value: float | int) -> str:
+    """An amount as the user would type it (a choice's value, read back by the parser)."""
+    return f"{int(round(value)):,}".replace(",", " ")
 
 
 def fmt_date(day: Any, lang: str) -> str:
-    return day.isoformat() if lang == "en" else day.strftime("%d.%m.%Y")
+    return format_date(day, lang)
+
+
+def threshold_name(threshold: ThresholdInForce, lang: str) -> str:
+    if lang == "en":
+        return threshold.name_en
+    return translate_data(MATRIX_TEXTS, threshold.name_nb, lang)
 
 
 def role_name(role_id: str | None, lang: str) -> str:
@@ -121,7 +133,7 @@ def _details(result: AuthorityResult, lang: str) -> list[dict[str, Any]]:
     if result.thresholds_used:
         items.append(_text(_s("details_thresholds", lang, date=fmt_date(result.as_of, lang)), weight="Bolder"))
         items.extend(
-            _text("- " + _s("threshold_line", lang, name=(t.name_en if lang == "en" else t.name_nb),
+            _text("- " + _s("threshold_line", lang, name=threshold_name(t, lang),
                             value=fmt_nok(t.value, lang), valid_from=fmt_date(t.valid_from, lang), source=t.source),
                   spacing="None")
             for t in result.thresholds_used
@@ -306,9 +318,9 @@ def value_ranges(result: AuthorityResult, lang: str) -> list[tuple[str, str]]:
     for bound in bounds:
         title = (_s("range_under", lang, upper=fmt_nok(bound, lang)) if lower == 0
                  else _s("range_between", lang, lower=fmt_nok(lower, lang), upper=fmt_nok(bound - 1, lang)))
-        out.append((title, f"{fmt_nok(lower, 'nb')}–{fmt_nok(bound - 1, 'nb')} kr"))
+        out.append((title, f"{plain_nok(lower)}–{plain_nok(bound - 1)} kr"))
         lower = bound
-    out.append((_s("range_over", lang, lower=fmt_nok(lower, lang)), f"{fmt_nok(lower, 'nb')} kr"))
+    out.append((_s("range_over", lang, lower=fmt_nok(lower, lang)), f"{plain_nok(lower)} kr"))
     return out
 
 

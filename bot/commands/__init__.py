@@ -1,1 +1,1 @@
-"""One module per area; `bot.cli.COMMANDS` names which command lives where."""
+"""The commands of `innkjopsbot`, one module per area; each area declares its commands in its `area.py`."""

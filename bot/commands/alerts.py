@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import click
 
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
 
 @click.group()
@@ -66,7 +67,8 @@ def overview(cli: CliContext, months: int) -> None:
     Example:
       innkjopsbot alerts overview --months 6 --as-of 2026-11-24
     """
-    from bot.alerts.overview import overview as rows_of, overview_text
+    from bot.alerts.overview import overview as rows_of
+    from bot.alerts.overview import overview_text
 
     with cli.database().session() as session:
         rows = rows_of(session, cli.today, months)
@@ -76,7 +78,7 @@ def overview(cli: CliContext, months: int) -> None:
 @alerts.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "ics"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="File to write (default: stdout).")
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Language of calendar texts.")
+@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Language of calendar texts.")
 @global_options
 @pass_cli
 def export(cli: CliContext, fmt: str, out: Path | None, lang: str) -> None:
@@ -87,7 +89,8 @@ def export(cli: CliContext, fmt: str, out: Path | None, lang: str) -> None:
       innkjopsbot alerts export --format csv --out frister.csv
       innkjopsbot alerts export --format ics --out frister.ics
     """
-    from bot.alerts.overview import overview as rows_of, to_csv, to_ics
+    from bot.alerts.overview import overview as rows_of
+    from bot.alerts.overview import to_csv, to_ics
 
     with cli.database().session() as session:
         rows = rows_of(session, cli.today)
@@ -138,7 +141,8 @@ def decide(cli: CliContext, agreement_id: str, milestone: str, due: str, decisio
     """
     import datetime as dt
 
-    from bot.alerts.decisions import Actor, decide as run_decide
+    from bot.alerts.decisions import Actor
+    from bot.alerts.decisions import decide as run_decide
     from bot.alerts.scan import Context
 
     try:
@@ -179,28 +183,29 @@ def status(cli: CliContext, kind: str | None, subject: str | None, problems: boo
       innkjopsbot outbox status --kind alert --problems
     """
     from sqlalchemy import func, select
+    from sqlmodel import col
 
     from bot.outbox.models import OutboxRow
 
     database = cli.database()
     with database.session() as session:
-        stmt = select(OutboxRow.kind, OutboxRow.status, func.count()).group_by(OutboxRow.kind, OutboxRow.status)
+        stmt = select(col(OutboxRow.kind), col(OutboxRow.status), func.count()).group_by(col(OutboxRow.kind), col(OutboxRow.status))
         if kind:
-            stmt = stmt.where(OutboxRow.kind == kind)
+            stmt = stmt.where(col(OutboxRow.kind) == kind)
         if subject:
-            stmt = stmt.where(OutboxRow.subject_id == subject)
+            stmt = stmt.where(col(OutboxRow.subject_id) == subject)
         counts = [{"kind": k, "status": s, "count": n} for k, s, n in session.execute(stmt).all()]
         listed = []
         if problems:
-            q = select(OutboxRow).where(OutboxRow.status.in_(("failed", "blocked", "unreachable")))
+            q = select(OutboxRow).where(col(OutboxRow.status).in_(("failed", "blocked", "unreachable")))
             if kind:
-                q = q.where(OutboxRow.kind == kind)
+                q = q.where(col(OutboxRow.kind) == kind)
             if subject:
-                q = q.where(OutboxRow.subject_id == subject)
+                q = q.where(col(OutboxRow.subject_id) == subject)
             listed = [
                 {"id": r.id, "kind": r.kind, "subject_id": r.subject_id, "recipient": r.recipient, "status": r.status,
                  "attempts": r.attempts, "last_status_code": r.last_status_code, "last_error": r.last_error}
-                for r in session.execute(q.order_by(OutboxRow.id)).scalars()
+                for r in session.execute(q.order_by(col(OutboxRow.id))).scalars()
             ]
 
     def human() -> str:
@@ -247,10 +252,8 @@ async def _drain_until_signal(services, max_seconds: float, wait: bool):
     task = asyncio.ensure_future(drain_async(services, max_seconds=max_seconds, wait_for_retries=wait))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform
             loop.add_signal_handler(sig, task.cancel)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
-            pass
     try:
         return await task
     except asyncio.CancelledError:

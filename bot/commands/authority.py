@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import click
 import yaml
 
 from agreements_sync.knowledge import KnowledgeError
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "authority" / "questions.yaml"
 FIELDS = ("value_nok_excl_vat", "kind", "band", "framework_agreement", "approver", "performed_by", "signer",
@@ -23,24 +22,14 @@ SEARCH_FIELDS = {"band", "framework_agreement", "approver", "performed_by", "sig
 
 
 def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None, str]:
-    """The agreement search for rule 0, if bot.search exists and the index holds agreements."""
-    try:
-        module = importlib.import_module("bot.search")
-    except ModuleNotFoundError as exc:
-        if exc.name and "bot.search".startswith(exc.name):
-            return None, "the agreement search (bot.search) is not installed: rule 0 was not checked"
-        raise
-    if not hasattr(module, "SearchService"):
-        return None, "bot.search has no SearchService yet: rule 0 was not checked"
-    database = cli.database()
-    try:
-        from agreements_sync.index import load_agreements
+    """The agreement search for rule 0, when the index holds agreements."""
+    from agreements_sync.index import current_index_version
+    from bot.search.service import SearchService
 
-        if not load_agreements(database.engine):
-            return None, "the agreement index is empty (run `innkjopsbot sync FILE`): rule 0 was not checked"
-    except ImportError:
-        pass
-    service = module.SearchService(database, semantic="sync" if cli.settings.search_semantic else "off")
+    database = cli.database()
+    if not current_index_version(database.engine):
+        return None, "the agreement index is empty (run `innkjopsbot sync FILE`): rule 0 was not checked"
+    service = SearchService(database, semantic="sync" if cli.settings.search_semantic else "off")
 
     def find(text: str, as_of: dt.date) -> Any:
         return service.search(text, as_of, limit=3)
@@ -50,7 +39,7 @@ def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None
 
 @click.command("authority")
 @click.argument("question", nargs=-1, required=True)
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Answer language.")
+@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Answer language.")
 @click.option("--no-search", is_flag=True, help="Do not check for a framework agreement (rule 0).")
 @global_options
 @pass_cli
@@ -123,7 +112,9 @@ def evaluate(items: list[dict[str, Any]], default_as_of: dt.date, finder: Callab
     for item in items:
         as_of = dt.date.fromisoformat(str(item["as_of"])) if item.get("as_of") else default_as_of
         previous = None
-        for earlier in item.get("previous", []) if isinstance(item.get("previous"), list) else [item.get("previous")] if item.get("previous") else []:
+        earlier_questions: list[str] = item["previous"] if isinstance(item.get("previous"), list) else (
+            [str(item["previous"])] if item.get("previous") else [])
+        for earlier in earlier_questions:
             previous = analyse(earlier, as_of, find_agreements=finder, previous=previous)
         got = analyse(item["q"], as_of, find_agreements=finder, previous=previous).to_json()
         all_ok = True

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
 
 def _services(cli: CliContext) -> Any:
@@ -19,14 +19,14 @@ def _services(cli: CliContext) -> Any:
 @click.command()
 @click.argument("questions", nargs=-1, required=True)
 @click.option("--locale", default=None, metavar="LOCALE",
-              help="The user's Teams locale: nb-NO (default) or en-US/en-GB for English answers.")
+              help="The user's Teams locale: nb-NO (default), nn-NO for nynorsk, en-US/en-GB for English.")
 @global_options
 @pass_cli
 def ask(cli: CliContext, questions: tuple[str, ...], locale: str | None) -> None:
     """Print the answer the bot gives to a message (the card as JSON with --json).
 
     Several QUESTIONS are asked in turn in one conversation, so follow-ups work exactly as in
-    Teams. The answer comes from the same function the bot calls (bot.teams.respond), so the
+    Teams. The answer comes from the same function the bot calls (bot.conversation.respond), so the
     two can never disagree.
 
     \b
@@ -37,9 +37,9 @@ def ask(cli: CliContext, questions: tuple[str, ...], locale: str | None) -> None
       innkjopsbot ask "hvem kan signere en kontrakt på 800 000 kr?" "og for 2 mill?"
       innkjopsbot ask --locale en-US "who can sign a contract of 3 million?"
     """
+    from bot.conversation.respond import respond
+    from bot.conversation.turn import decorated
     from bot.services import User
-    from bot.teams.respond import respond
-    from bot.teams.turn import decorated
 
     services = _services(cli)
     user = User(name="CLI", locale=locale or cli.settings.default_locale)
@@ -75,8 +75,8 @@ def serve(cli: CliContext, port: int | None, host: str | None) -> None:
     """
     from aiohttp import web
 
-    from bot.app import create_app
     from bot.services import Services
+    from bot.teams.server import create_app
 
     settings = cli.settings
     host = host or settings.host
@@ -111,7 +111,7 @@ def insights(cli: CliContext, since: str | None, kind: str | None) -> None:
       innkjopsbot insights --since 2026-11-01 --kind no_agreement
       innkjopsbot --json insights
     """
-    from bot.conversations import store
+    from bot.conversation import store
 
     since_at = None
     if since:

@@ -15,7 +15,7 @@ import click
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 from bot.services import Services
 
 
@@ -122,12 +122,12 @@ def courses_add(cli: CliContext, file_: str | None, title: str | None, descripti
     now = current_time(services)
     added = []
     with services.database.session() as session:
-        for number, spec in enumerate(specs, 1):
+        for number, values in enumerate(specs, 1):
             where = f"{file_}: course {number}" if file_ else "course"
-            if spec["category"] and spec["category"] not in known:
-                raise Refused(f"{where}: category '{spec['category']}' is not one of {', '.join(sorted(known))}")
+            if values["category"] and values["category"] not in known:
+                raise Refused(f"{where}: category '{values['category']}' is not one of {', '.join(sorted(known))}")
             try:
-                course = service.create_course(session, now=now, created_by=who.name, **spec)
+                course = service.create_course(session, now=now, created_by=who.name, **values)
             except ValueError as exc:
                 raise Refused(f"{where}: {exc}") from None
             log_action(session, who, "course.add", f"course:{course.id}", now, title=course.title)

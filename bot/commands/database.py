@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import CliContext, global_options, pass_cli
+from bot.commands.common import CliContext, global_options, pass_cli
 
 
 @click.command()

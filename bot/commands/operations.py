@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from bot.cli import CliContext, Refused, _json_default, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, json_default, pass_cli
 
 
 def _actor() -> str:
@@ -61,7 +61,7 @@ def export_command(cli: CliContext, email: str | None, aad_id: str | None, out: 
 
     _who(email, aad_id)
     payload = export_user_data(cli.database(), email=email, aad_id=aad_id, actor=_actor())
-    text = json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default)
+    text = json.dumps(payload, ensure_ascii=False, indent=2, default=json_default)
     rows = sum(len(section["rows"]) for section in payload["tables"].values())
     if out is not None:
         try:
@@ -209,21 +209,20 @@ def jobs(ctx: click.Context, cli: CliContext) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from sqlmodel import select
+    from sqlmodel import col, select
 
-    from bot.scheduler import JOBS, JobLease, Scheduler
-    from bot.services import Services
+    from bot.scheduler import JobLease, Scheduler
 
-    services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
+    services = cli.services()
     planned = {job.spec.name: job.schedule for job in Scheduler(services).scheduled}
     rows = []
     with services.database.session() as session:
-        for spec in JOBS:
+        for spec in services.areas.jobs:
             last = session.exec(
-                select(JobLease).where(JobLease.job == spec.name).order_by(JobLease.acquired_at.desc()).limit(1)  # type: ignore[attr-defined]
+                select(JobLease).where(col(JobLease.job) == spec.name).order_by(col(JobLease.acquired_at).desc()).limit(1)
             ).first()
             rows.append({
-                "job": spec.name, "schedule": planned.get(spec.name, "off"), "function": spec.target,
+                "job": spec.name, "schedule": planned.get(spec.name, "off"), "function": f"{spec.run.__module__}.{spec.run.__qualname__}",
                 "last_tick": last.tick if last else None, "last_outcome": last.outcome if last else None,
                 "last_holder": last.holder if last else None, "last_error": (last.error if last else "") or None,
             })
@@ -251,12 +250,12 @@ def jobs_run(cli: CliContext, name: str) -> None:
       innkjopsbot jobs run privacy.retention
     """
     from bot.db import utcnow
-    from bot.scheduler import JOBS, run_job_once
-    from bot.services import Services
+    from bot.scheduler import run_job_once
 
-    if name not in {spec.name for spec in JOBS}:
-        raise click.BadParameter(f"unknown job '{name}' (known: {', '.join(s.name for s in JOBS)})", param_hint="NAME")
-    services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
+    services = cli.services()
+    known = [spec.name for spec in services.areas.jobs]
+    if name not in known:
+        raise click.BadParameter(f"unknown job '{name}' (known: {', '.join(known)})", param_hint="NAME")
     run = run_job_once(services, name, f"manual:{utcnow().replace(microsecond=0).isoformat()}")
     cli.emit(run.to_json(), lambda: f"{run.job}: {run.outcome}" + (f" ({run.reason})" if run.reason else "")
              + ("\n" + json.dumps(run.summary, ensure_ascii=False, indent=2, default=str) if run.summary else ""))

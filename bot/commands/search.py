@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "queries-dev.csv"
 
@@ -34,10 +34,10 @@ def _service(cli: CliContext, register: str | None) -> Any:
 def _is_empty(database: Any) -> bool:
     from sqlalchemy import func, select
 
-    from agreements_sync.models import Agreement
+    from agreements_sync.models import Agreement, table_of
 
     with database.engine.connect() as connection:
-        return not connection.execute(select(func.count()).select_from(Agreement.__table__)).scalar()
+        return not connection.execute(select(func.count()).select_from(table_of(Agreement))).scalar()
 
 
 def _temporary_database(cli: CliContext, register: str) -> Any:
@@ -69,7 +69,7 @@ def _human(result: Any, lang: str, cli: CliContext) -> str:
 @click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True, help="Most agreements to return.")
 @click.option("--batch", is_flag=True, help="Read one question per line on stdin; write one JSON line per question.")
 @click.option("--register", metavar="FILE", help="If the database is empty, search this register export (synced into a temporary SQLite).")
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Language of the human answer.")
+@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Language of the human answer.")
 @global_options
 @pass_cli
 def search(cli: CliContext, question: str | None, limit: int, batch: bool, register: str | None, lang: str) -> None:
@@ -166,7 +166,8 @@ def teach(cli: CliContext, question: str | None, agreement: str | None, retire_i
       innkjopsbot teach --retire 12
     """
     from agreements_sync.models import Agreement
-    from bot.search.learning import retire, teach as store
+    from bot.search.learning import retire
+    from bot.search.learning import teach as store
 
     database = cli.database()
     if retire_id is not None:

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from agreements_sync.knowledge import language_of, strings
+from agreements_sync.i18n import language_of, strings
 from agreements_sync.sync import SyncReport, agreement_versions, is_url, sync_export
 from agreements_sync.sync import sync_history as list_runs
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
 log = logging.getLogger(__name__)
 
@@ -211,31 +211,3 @@ def _when(value: Any) -> str:
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d %H:%M")
     return str(value)[:16]
-
-
-def scheduled_sync(services: Any) -> dict[str, Any]:
-    """The scheduler's job: sync settings.sync_source with settings.sync_mapping (trigger
-    "schedule"). Never raises: a bad file, a failed download or an error is in the summary."""
-    settings = services.settings
-    source = (settings.sync_source or "").strip()
-    if not source:
-        return {"outcome": "skipped", "ok": True, "message": "no sync source configured (INNKJOPSBOT_SYNC_SOURCE)"}
-    try:
-        report = sync_export(
-            services.database.engine,
-            source,
-            settings.sync_mapping or None,
-            as_of=services.today(),
-            trigger="schedule",
-            max_removal_share=settings.sync_max_removal_share,
-        )
-    except Exception as exc:  # noqa: BLE001 - the scheduler must keep running
-        log.exception("scheduled sync of %s failed", source)
-        return {"outcome": "failed", "ok": False, "source": source, "message": f"{type(exc).__name__}: {exc}"}
-    summary = report.to_dict("en")
-    summary["errors"] = summary["errors"][:20]
-    for key in ("added", "changed", "removed"):
-        summary["diff"][key] = summary["diff"][key][:50]
-    if not report.ok:
-        log.warning("scheduled sync: %s", summary["message"])
-    return summary

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, global_options, pass_cli
 from bot.settings import Settings, SettingsError, load_settings
 from bot.teams_package import DEFAULT_OUT, TEMPLATE_DIR, PackageError, PackageReport, build_package, config_from_settings
 

@@ -4,18 +4,17 @@
 from __future__ import annotations
 
 from bot.answer import Answer
-from bot.card_actions import ActionContext, register
+from bot.conversation.card_actions import ActionContext
 from bot.courses import flow
 
 
 def _course_id(ctx: ActionContext) -> int | None:
     try:
-        return int(ctx.data.get("course_id"))  # type: ignore[arg-type]
+        return int(str(ctx.data.get("course_id")))
     except (TypeError, ValueError):
         return None
 
 
-@register("course")
 def course_action(ctx: ActionContext) -> Answer | None:
     course_id = _course_id(ctx)
     if ctx.verb == "course.signup" and course_id is not None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.courses.service import CourseView
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -124,7 +124,7 @@ def course_list_card(
 
 def course_message_card(course: CourseView, text: str, lang: str, timezone: str, *, ics_uri: str = "") -> dict[str, Any]:
     """A proactive message about one course (moved up from the waiting list, reminder)."""
-    body = [
+    body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": text, "wrap": True, "weight": "Bolder"},
         {"type": "TextBlock", "text": course.title, "size": "Medium", "wrap": True},
         {"type": "FactSet", "facts": _facts(course, lang, timezone)[:2]},

@@ -19,9 +19,12 @@ class Category(BaseModel):
     key: str
     nb: str
     en: str
+    nn: str | None = None  # nynorsk; the bokmål label where it reads the same
 
     def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.nb
+        if lang == "en":
+            return self.en
+        return (self.nn or self.nb) if lang == "nn" else self.nb
 
 
 class Categories(BaseModel):
@@ -41,7 +44,7 @@ class CourseSpec(BaseModel):
     signup_deadline: dt.datetime | None = None
 
     @model_validator(mode="after")
-    def _where(self) -> "CourseSpec":
+    def _where(self) -> CourseSpec:
         if not self.place and not self.meeting_url:
             raise ValueError("give a place or a meeting_url")
         return self

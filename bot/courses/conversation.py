@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
-from agreements_sync.knowledge import load_model, strings
+from agreements_sync.i18n import strings
+from agreements_sync.knowledge import load_model
 from bot.answer import Answer
 from bot.courses import catalog, flow, service
 from bot.services import Services, User

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.answer import Answer
 from bot.courses import cards, ics, service
 from bot.courses.service import CourseView, Outcome, Participant
@@ -29,10 +29,9 @@ def _s(key: str, lang: str, **values: Any) -> str:
 
 
 def current_time(services: Services) -> dt.datetime:
-    """Now (aware UTC). With a fixed as-of date: noon local time that day; tests may set extras["clock"]."""
-    clock = services.extras.get("clock")
-    if clock is not None:
-        return clock()
+    """Now (aware UTC). With a fixed as-of date: noon local time that day; tests may set services.clock."""
+    if services.clock is not None:
+        return services.clock()
     if services.as_of is not None:
         local = dt.datetime.combine(services.as_of, dt.time(12, 0), tzinfo=ZoneInfo(services.settings.timezone))
         return local.astimezone(dt.UTC)
@@ -70,7 +69,7 @@ def message_activity(text: str, card: dict[str, Any], attachments: Sequence[dict
 
 
 def _conversation_ref_id(session: Session, aad_object_id: str) -> int | None:
-    from bot.conversations.store import find_by_aad_id
+    from bot.conversation.store import find_by_aad_id
 
     ref = find_by_aad_id(session, aad_object_id)
     return ref.id if ref is not None else None
@@ -79,11 +78,9 @@ def _conversation_ref_id(session: Session, aad_object_id: str) -> int | None:
 def recipient_lang(session: Session, aad_object_id: str) -> str:
     """The language of a proactive message: the recipient's Teams locale from their stored
     conversation, bokmål when the bot has none."""
-    from agreements_sync.knowledge import language_of
-    from bot.conversations.store import find_by_aad_id
+    from bot.conversation.store import find_by_aad_id, language_for
 
-    ref = find_by_aad_id(session, aad_object_id)
-    return language_of(ref.locale if ref is not None else None)
+    return language_for(find_by_aad_id(session, aad_object_id))
 
 
 def _enqueue(session: Session, *, key: str, kind: str, course_id: int, person: Participant, activity: dict[str, Any]) -> bool:
@@ -124,7 +121,7 @@ def _list_card(session: Session, services: Services, user: User, *, message: str
         if status == "waiting":
             enrolment = service.enrolment_of(session, course_id, user.aad_object_id)
             if enrolment is not None:
-                waiting_numbers[course_id] = service._waiting_number(session, enrolment)  # noqa: SLF001
+                waiting_numbers[course_id] = service._waiting_number(session, enrolment)
     card = cards.course_list_card(courses, statuses, user.lang, services.settings.timezone, now, message=message,
                                   message_color=color, waiting_numbers=waiting_numbers, extra_actions=extra_actions,
                                   admin=services.is_admin(user))

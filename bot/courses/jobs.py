@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.courses import cards, flow, service
 from bot.courses.models import Course
 from bot.services import Services, User
@@ -47,7 +47,7 @@ def send_reminders(services: Services) -> dict[str, Any]:
                 )
                 invitation = flow.calendar_link(services, course, User(name=person.name, email=person.email))
                 card = cards.course_message_card(course, text, lang, timezone, ics_uri=invitation)
-                queued = flow._enqueue(  # noqa: SLF001 - same area
+                queued = flow._enqueue(
                     session, key=f"course:{course.id}:reminder:{person.aad_object_id}", kind="course_reminder",
                     course_id=course.id, person=person, activity=flow.message_activity(text, card),
                 )

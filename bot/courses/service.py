@@ -21,6 +21,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.courses.models import Course, Enrolment, EnrolmentStatus
+from bot.db import rowcount
 from bot.services import User
 
 
@@ -149,9 +150,9 @@ def _counts(session: Session, course_ids: Sequence[int]) -> dict[int, dict[str, 
     if not course_ids:
         return counts
     rows = session.exec(
-        select(Enrolment.course_id, Enrolment.status, func.count())
+        select(col(Enrolment.course_id), col(Enrolment.status), func.count())
         .where(col(Enrolment.course_id).in_(list(course_ids)))
-        .group_by(Enrolment.course_id, Enrolment.status)
+        .group_by(col(Enrolment.course_id), col(Enrolment.status))
     ).all()
     for course_id, status, n in rows:
         counts[course_id][status] = n
@@ -177,23 +178,23 @@ def course_view(session: Session, course_id: int) -> CourseView:
 
 
 def upcoming_courses(session: Session, now: dt.datetime, *, include_cancelled: bool = False) -> list[CourseView]:
-    query = select(Course).where(Course.starts_at > now).order_by(Course.starts_at, Course.id)
+    query = select(Course).where(col(Course.starts_at) > now).order_by(col(Course.starts_at), col(Course.id))
     if not include_cancelled:
-        query = query.where(Course.cancelled == False)  # noqa: E712 - SQL expression
+        query = query.where(col(Course.cancelled) == False)  # noqa: E712 - SQL expression
     courses = list(session.exec(query).all())
     counts = _counts(session, [c.id for c in courses if c.id is not None])
     return [_view(c, counts[c.id]) for c in courses if c.id is not None]
 
 
 def all_courses(session: Session) -> list[CourseView]:
-    courses = list(session.exec(select(Course).order_by(Course.starts_at, Course.id)).all())
+    courses = list(session.exec(select(Course).order_by(col(Course.starts_at), col(Course.id))).all())
     counts = _counts(session, [c.id for c in courses if c.id is not None])
     return [_view(c, counts[c.id]) for c in courses if c.id is not None]
 
 
 def enrolment_of(session: Session, course_id: int, aad_object_id: str) -> Enrolment | None:
     return session.exec(
-        select(Enrolment).where(Enrolment.course_id == course_id, Enrolment.aad_object_id == aad_object_id)
+        select(Enrolment).where(col(Enrolment.course_id) == course_id, col(Enrolment.aad_object_id) == aad_object_id)
     ).first()
 
 
@@ -202,11 +203,11 @@ def statuses_of(session: Session, aad_object_id: str, course_ids: Sequence[int])
     if not aad_object_id or not course_ids:
         return {}
     rows = session.exec(
-        select(Enrolment.course_id, Enrolment.status).where(
-            Enrolment.aad_object_id == aad_object_id, col(Enrolment.course_id).in_(list(course_ids))
+        select(col(Enrolment.course_id), col(Enrolment.status)).where(
+            col(Enrolment.aad_object_id) == aad_object_id, col(Enrolment.course_id).in_(list(course_ids))
         )
     ).all()
-    return {cid: status for cid, status in rows}
+    return dict(rows)
 
 
 def _lock_course(session: Session, course_id: int) -> Course:
@@ -214,7 +215,7 @@ def _lock_course(session: Session, course_id: int) -> Course:
     result = session.execute(
         update(Course).where(col(Course.id) == course_id).values(lock_version=col(Course.lock_version) + 1)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if rowcount(result) == 0:
         raise CourseNotFound(f"no course with id {course_id}")
     course = session.get(Course, course_id, populate_existing=True)
     assert course is not None
@@ -223,21 +224,21 @@ def _lock_course(session: Session, course_id: int) -> Course:
 
 def _count(session: Session, course_id: int, status: EnrolmentStatus) -> int:
     return session.exec(
-        select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course_id, Enrolment.status == status)
+        select(func.count()).select_from(Enrolment).where(col(Enrolment.course_id) == course_id, col(Enrolment.status) == status)
     ).one()
 
 
 def _next_position(session: Session, course_id: int) -> int:
-    current = session.exec(select(func.max(Enrolment.position)).where(Enrolment.course_id == course_id)).one()
+    current = session.exec(select(func.max(col(Enrolment.position))).where(col(Enrolment.course_id) == course_id)).one()
     return (current or 0) + 1
 
 
 def _waiting_number(session: Session, enrolment: Enrolment) -> int:
     ahead = session.exec(
         select(func.count()).select_from(Enrolment).where(
-            Enrolment.course_id == enrolment.course_id,
-            Enrolment.status == EnrolmentStatus.WAITING,
-            Enrolment.position < enrolment.position,
+            col(Enrolment.course_id) == enrolment.course_id,
+            col(Enrolment.status) == EnrolmentStatus.WAITING,
+            col(Enrolment.position) < enrolment.position,
         )
     ).one()
     return ahead + 1
@@ -262,8 +263,8 @@ def _fill_seats(session: Session, course: Course, now: dt.datetime) -> list[Part
         return []
     waiting = session.exec(
         select(Enrolment)
-        .where(Enrolment.course_id == course.id, Enrolment.status == EnrolmentStatus.WAITING)
-        .order_by(Enrolment.position)
+        .where(col(Enrolment.course_id) == course.id, col(Enrolment.status) == EnrolmentStatus.WAITING)
+        .order_by(col(Enrolment.position))
         .limit(free)
     ).all()
     moved = []
@@ -365,7 +366,7 @@ def participants(session: Session, course_id: int, *, include_cancelled: bool = 
     """Confirmed first (in sign-up order), then the waiting list in order, then (optionally) cancelled."""
     if session.get(Course, course_id) is None:
         raise CourseNotFound(f"no course with id {course_id}")
-    rows = session.exec(select(Enrolment).where(Enrolment.course_id == course_id).order_by(Enrolment.position)).all()
+    rows = session.exec(select(Enrolment).where(col(Enrolment.course_id) == course_id).order_by(col(Enrolment.position))).all()
     order = {EnrolmentStatus.CONFIRMED: 0, EnrolmentStatus.WAITING: 1, EnrolmentStatus.CANCELLED: 2}
     result: list[Participant] = []
     waiting_number = 0

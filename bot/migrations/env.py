@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
-from sqlmodel import SQLModel
+from sqlalchemy import Connection, create_engine
 
-import bot.models  # noqa: F401 - registers every table on SQLModel.metadata (for autogenerate)
+from bot.models import metadata
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = metadata()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -11,7 +11,6 @@ manager the Teams layer puts in `services.extras["connection_manager"]`.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email.utils
 import json
@@ -86,7 +85,7 @@ class ConnectorClient:
         self._session = session
         self._own_session = session is None
 
-    async def __aenter__(self) -> "ConnectorClient":
+    async def __aenter__(self) -> ConnectorClient:
         await self.start()
         return self
 
@@ -143,7 +142,7 @@ class ConnectorClient:
             async with self._session.request(method, url, json=body, headers=headers) as response:
                 raw = await response.read()
                 return _result(response.status, response.headers.get("Retry-After"), raw)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return ConnectorResult(0, error=f"timeout after {self.timeout:g} s")
         except aiohttp.ClientError as exc:
             return ConnectorResult(0, error=f"connection error: {type(exc).__name__}: {exc}")
@@ -172,21 +171,18 @@ def _result(status: int, retry_after: str | None, raw: bytes) -> ConnectorResult
 def token_provider_from_services(services: Any) -> TokenProvider | None:
     """A token provider from the Agents SDK connection manager, or None (anonymous).
 
-    Uses `services.extras["connection_manager"]` when the server put one there; otherwise, with
-    bot credentials configured, builds one from the settings (bot.app.connection_manager_for)
+    Uses `services.connection_manager` when the server put one there; otherwise, with bot
+    credentials configured, builds one from the settings (bot.teams.server.connection_manager_for)
     and keeps it there.
     """
-    settings = getattr(services, "settings", None)
-    if settings is not None and getattr(settings, "anonymous", False):
+    settings = services.settings
+    if settings.anonymous:
         return None
-    extras = getattr(services, "extras", None)
-    manager = extras.get("connection_manager") if extras is not None else None
-    if manager is None and settings is not None and extras is not None:
-        from bot.app import connection_manager_for
+    if services.connection_manager is None:
+        from bot.teams.server import connection_manager_for  # the SDK's, only when a token is needed
 
-        manager = extras["connection_manager"] = connection_manager_for(settings)
-    if manager is None:
-        return None
+        services.connection_manager = connection_manager_for(settings)
+    manager = services.connection_manager
 
     async def provide() -> str | None:
         connection = manager.get_default_connection()

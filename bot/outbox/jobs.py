@@ -47,17 +47,17 @@ def start_background(services: Any, *, poll_seconds: float = 2.0) -> tuple[async
 
     Returns (task, stop); on shutdown set `stop` (or cancel the task) and await the task:
     requests on the wire finish and are recorded, rows not yet sent are given back.
-    The Sender is kept in services.extras["outbox_sender"] so enqueuers can `notify()` it.
+    The Sender is kept in services.outbox_sender so enqueuers can `notify()` it.
     """
     stop = asyncio.Event()
 
     async def run() -> None:
         async with ConnectorClient(token_provider_from_services(services)) as connector:
             sender: Sender = make_sender(services.database, connector, services.settings)
-            services.extras["outbox_sender"] = sender
+            services.outbox_sender = sender
             try:
                 await sender.run_forever(stop, poll_seconds=poll_seconds)
             finally:
-                services.extras.pop("outbox_sender", None)
+                services.outbox_sender = None
 
     return asyncio.create_task(run(), name="outbox-sender"), stop

@@ -181,12 +181,12 @@ class Sender:
                 await self.drain(wait_for_retries=False)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+            except Exception:
                 log.exception("outbox: drain failed; trying again")
             due = None
             try:
                 due = await asyncio.to_thread(store.next_due_at, self.database.engine)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("outbox: could not read the next due time")
             timeout = poll_seconds
             if due is not None:

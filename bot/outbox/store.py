@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from bot.db import utcnow
+from agreements_sync.models import table_of
+from bot.db import rowcount, utcnow
 from bot.outbox.models import OutboxOperation, OutboxRow, OutboxStatus
 
-TABLE = OutboxRow.__table__  # type: ignore[attr-defined]
+TABLE = table_of(OutboxRow)
 
 
 class OutboxError(ValueError):
@@ -178,7 +179,7 @@ def claim_due(engine: Engine, *, worker: str, limit: int, lease: dt.timedelta, n
         session.commit()
     claimed = [OutboxRow.model_validate(dict(row._mapping)) for row in rows]
     for row in claimed:
-        row.next_attempt_at = _aware(row.next_attempt_at)
+        row.next_attempt_at = _aware(row.next_attempt_at) or row.next_attempt_at
         row.claimed_until = _aware(row.claimed_until)
     return sorted(claimed, key=lambda r: (r.next_attempt_at, r.id or 0))
 
@@ -198,7 +199,7 @@ def record(engine: Engine, row_id: int, worker: str, **values: Any) -> bool:
             .values(**values)
         )
         session.commit()
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def release(engine: Engine, row_ids: list[int], worker: str, next_attempt_at: dt.datetime | None = None) -> int:
@@ -215,12 +216,12 @@ def release(engine: Engine, row_ids: list[int], worker: str, next_attempt_at: dt
             .values(**values)
         )
         session.commit()
-    return result.rowcount
+    return rowcount(result)
 
 
 def find_by_key(engine: Engine, idempotency_key: str) -> OutboxRow | None:
     with Session(engine, expire_on_commit=False) as session:
-        return session.exec(select(OutboxRow).where(OutboxRow.idempotency_key == idempotency_key)).scalars().first()  # type: ignore[attr-defined]
+        return session.execute(select(OutboxRow).where(col(OutboxRow.idempotency_key) == idempotency_key)).scalars().first()
 
 
 def next_due_at(engine: Engine) -> dt.datetime | None:
@@ -244,4 +245,4 @@ def status_counts(engine: Engine, kind: str | None = None, subject_id: str | Non
     if subject_id is not None:
         stmt = stmt.where(TABLE.c.subject_id == subject_id)
     with Session(engine) as session:
-        return {status: count for status, count in session.execute(stmt).all()}
+        return {status: count for status, count in session.execute(stmt).all()}  # noqa: C416 - rows, not pairs

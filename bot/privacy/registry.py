@@ -2,7 +2,7 @@
 
 Each `PersonalData` entry says
 - how to find one person's rows: `match` maps a column to an identity key — `email`, `aad_id`,
-  `feedback_hash` (the pseudonym `bot.conversations.store.user_hash` gives feedback),
+  `feedback_hash` (the pseudonym `bot.conversation.store.user_hash` gives feedback),
   `conversation_id` (the person's personal 1:1 conversations) or `conversation_ref_id`;
 - what erasure does with them: `erase="delete"`, a dict of columns to blank (anonymise: the row is
   a business record, e.g. a decision on an agreement, that stays without the person), or

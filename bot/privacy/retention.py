@@ -28,11 +28,10 @@ logger = logging.getLogger("innkjopsbot.privacy")
 
 
 def metadata() -> MetaData:
-    """Every table of the application (importing bot.models registers them)."""
-    import bot.models  # noqa: F401
-    from sqlmodel import SQLModel
+    """Every table of the application."""
+    from bot.models import metadata as every_table  # bot.models imports the areas, this one among them
 
-    return SQLModel.metadata
+    return every_table()
 
 
 def table_for(entry: PersonalData, meta: MetaData) -> Table | None:
@@ -51,7 +50,7 @@ def table_for(entry: PersonalData, meta: MetaData) -> Table | None:
     return table
 
 
-def retention_period(settings: "Settings", entry: PersonalData) -> int:
+def retention_period(settings: Settings, entry: PersonalData) -> int:
     """Days rows of this kind are kept."""
     override = settings.retention_overrides.get(entry.retention_kind)
     if override is not None:
@@ -59,7 +58,7 @@ def retention_period(settings: "Settings", entry: PersonalData) -> int:
     return entry.default_days or settings.retention_days
 
 
-def retention_now(services: "Services") -> dt.datetime:
+def retention_now(services: Services) -> dt.datetime:
     """'Now' for retention: the start of --as-of's day when given (previews, tests), else the clock."""
     if services.as_of is not None:
         return dt.datetime.combine(services.as_of, dt.time(), tzinfo=dt.UTC)
@@ -93,7 +92,7 @@ def _not_blank(table: Table, values: dict[str, Any]) -> ColumnElement[bool]:
 
 
 def apply_retention(
-    database: Database, settings: "Settings", now: dt.datetime, *, dry_run: bool = False
+    database: Database, settings: Settings, now: dt.datetime, *, dry_run: bool = False
 ) -> list[RetentionResult]:
     """Delete/anonymise what is older than its period; with dry_run only count it. One transaction."""
     meta = metadata()
@@ -127,7 +126,7 @@ def apply_retention(
     return results
 
 
-def run_retention(services: "Services", *, dry_run: bool = False, actor: str = "scheduler") -> dict[str, Any]:
+def run_retention(services: Services, *, dry_run: bool = False, actor: str = "scheduler") -> dict[str, Any]:
     """The scheduled job and `innkjopsbot retention run`: apply every rule, log the counts."""
     now = retention_now(services)
     results = apply_retention(services.database, services.settings, now, dry_run=dry_run)

@@ -77,10 +77,10 @@ def resolve_subject(session: Session, *, email: str | None = None, aad_id: str |
     refs = meta.tables.get("conversation_ref")
     if refs is not None:
         condition = _lower_in((refs.c.aad_object_id, aad_ids), (refs.c.email, emails))
-        rows = session.execute(select(refs.c.id, refs.c.conversation_id, refs.c.conversation_type).where(condition)).all()
-        subject.keys["conversation_ref_id"] = {row.id for row in rows}
+        refs_found = session.execute(select(refs.c.id, refs.c.conversation_id, refs.c.conversation_type).where(condition)).all()
+        subject.keys["conversation_ref_id"] = {row.id for row in refs_found}
         # only 1:1 conversations are the person's own; a channel's state belongs to the team
-        subject.keys["conversation_id"] = {row.conversation_id for row in rows if row.conversation_type == "personal"}
+        subject.keys["conversation_id"] = {row.conversation_id for row in refs_found if row.conversation_type == "personal"}
     return subject
 
 
@@ -92,7 +92,7 @@ def _lower_in(*pairs: tuple[Any, set[str]]) -> ColumnElement[bool]:
 
 def _feedback_hashes(aad_ids: set[str]) -> set[str]:
     try:
-        from bot.conversations.store import user_hash
+        from bot.conversation.store import user_hash
     except ImportError:
         return set()
     return {user_hash(aad_id) for aad_id in aad_ids}

@@ -452,8 +452,8 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     if index.size == 0 or not (groups or (match is not None and match.hits)):
         return _finish(result, UNKNOWN, ["not_understood" if index.size else "empty_index"])
     count = min(SHORTLIST, index.size)
-    top = np.argpartition(-scores, count - 1)[:count] if index.size > count else np.arange(index.size)
-    top = sorted((int(i) for i in top if scores[i] > 0), key=lambda i: (-float(scores[i]), index.docs[i].id))
+    shortlist = np.argpartition(-scores, count - 1)[:count] if index.size > count else np.arange(index.size)
+    top = sorted((int(i) for i in shortlist if scores[i] > 0), key=lambda i: (-float(scores[i]), index.docs[i].id))
     main_keys, all_keys = _query_keys(groups)
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []

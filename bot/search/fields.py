@@ -15,7 +15,9 @@ words that matched. Scores of different texts are comparable: the share of the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import numpy as np
 
@@ -26,7 +28,8 @@ from bot.search.text import Analyzer
 from bot.search.vocabulary import Vocabulary, load_vocabulary
 from bot.taxonomy.knowledge import Taxonomy, TaxonomyField, load_taxonomy
 
-
+CORE_TERMS = 2  # a field's first one-word terms are its core (title)
+FIELD_KEYWORD_WEIGHT = 0.9  # a field's other one-word terms, relative to its core
 FIELD_COMPOUND_PART = 0.6  # a key found in a compound part of a field's term counts this share
 SPECIFICITY_FLOOR = 0.25  # a word found in every field counts a quarter of a word found in one
 AMBIGUOUS_SHARE = 0.8  # a word's matches within this share of its best match make it ambiguous
@@ -37,7 +40,7 @@ DOMINATED_SHARE = 0.85  # a word's matches below this share of its best match ar
 class FieldHit:
     field: TaxonomyField
     score: float
-    matched: list[str] = field(default_factory=list)  # the text's words that matched
+    matched: list[str] = dataclass_field(default_factory=list)  # the text's words that matched
 
     @property
     def id(self) -> str:
@@ -108,19 +111,27 @@ class FieldMatch:
 
 
 def field_doc(item: TaxonomyField) -> AgreementDoc:
-    """A field of purchase as a document for the shared index machinery: one-word terms and trade
-    names are keywords (a full match); the words of longer phrases and situations count less
-    each (description), since each alone says less than the whole phrase."""
+    """A field of purchase as a document for the shared index machinery. The title is the field's
+    core: its names (without their parenthesised examples) and its first terms. One-word terms
+    and trade names are keywords (a little less than the core: "renhold" is cleaning services'
+    core, only a keyword of a staffing agency's); the words of longer phrases, the names' examples
+    and the situations count less each (description), since each alone says less than the whole."""
     words = [*item.terms, *item.nn, *item.en]
     single = [w for w in words if len(w.split()) == 1]
     phrases = [w for w in words if len(w.split()) > 1]
+    names = [item.name.nb, item.name.nn, item.name.en]
+    examples = [inner for name in names for inner in _PARENTHESES.findall(name)]
+    core = [_PARENTHESES.sub(" ", name).strip() for name in names] + [t for t in item.terms if len(t.split()) == 1][:CORE_TERMS]
     return AgreementDoc(
         id=item.id,
-        title=" / ".join(dict.fromkeys([item.name.nb, item.name.nn, item.name.en])),
-        keywords=tuple([*single, *item.brands]),
-        description=". ".join(s.rstrip(".!? ") for s in [*phrases, *item.situations]),
+        title=" / ".join(dict.fromkeys(core)),
+        keywords=(*single, *item.brands),
+        description=". ".join(s.rstrip(".!? ") for s in [*phrases, *examples, *item.situations]),
         cpv_codes=tuple(_full_code(code) for code in item.cpv),
     )
+
+
+_PARENTHESES = re.compile(r"\(([^)]*)\)")
 
 
 def _full_code(code: str) -> str:
@@ -134,7 +145,10 @@ class FieldMatcher:
         base = vocabulary or load_vocabulary()
         # a question word found only inside a longer term of a field ("hest" in "sengehest") is
         # weaker evidence of the field than in an agreement's own text
-        ranking = base.ranking.model_copy(update={"compound_part": FIELD_COMPOUND_PART})
+        ranking = base.ranking.model_copy(update={
+            "compound_part": FIELD_COMPOUND_PART,
+            "fields": {**base.ranking.fields, "keywords": FIELD_KEYWORD_WEIGHT},
+        })
         self.vocabulary = Vocabulary(ranking, base.cpv)
         self.analyzer = analyzer or Analyzer()
         self.fields: tuple[TaxonomyField, ...] = self.taxonomy.fields

@@ -1,10 +1,14 @@
-"""A `SearchResult` as the bot shows it: plain text plus an Adaptive Card 1.5 (nb or en).
+"""A `SearchResult` as the bot shows it: plain text plus an Adaptive Card 1.5 (nb, nn or en).
 
-Every text comes from `knowledge/strings/search.yaml`. Buttons:
+Every text comes from the `search` message catalog (`knowledge/locale/`). Buttons:
 - "show all agreements in the category": Action.Submit {"verb": "search.category", "category": …}
-- "contact the adviser": Action.OpenUrl mailto:
-- "was this helpful": Action.Submit {"verb": "feedback", "helpful": true/false, "query", "agreement_ids"}
+- "contact the procurement adviser": Action.OpenUrl mailto: the adviser, else the procurement section
 - on "no active agreement": "Hva gjør jeg nå?" Action.Submit {"verb": "authority.start", "query"}
+- on candidates ("probably one of these"): per candidate "Det er denne" Action.Submit
+  {"verb": "search.pick", "query", "id"} (recorded: the bot learns), and "Ingen av disse"
+  {"verb": "search.none_of_these", "query", "ids"} (to the procurement section's list)
+"Was this helpful?" is added by the conversation (bot/conversation/cards.py: decorate), as on
+every answer.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import Language, format_date, strings
 from bot.answer import Answer
 from bot.search.models import Hit, SearchResult
 
@@ -27,7 +31,7 @@ def _t(key: str, lang: str, **values: Any) -> str:
 def _date(value: dt.date | None, lang: str) -> str:
     if value is None:
         return "–"
-    return value.strftime("%d.%m.%Y") if lang == "nb" else value.isoformat()
+    return format_date(value, lang)
 
 
 def _suppliers(hit: Hit) -> str:
@@ -37,22 +41,34 @@ def _suppliers(hit: Hit) -> str:
     return ", ".join(names) or "–"
 
 
-def _scope_items(hit: Hit, lang: str) -> list[dict[str, Any]]:
-    """What the agreement covers and excludes, and notices (replaced, ending soon)."""
-    items: list[dict[str, Any]] = []
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _notices(hit: Hit, lang: str) -> list[str]:
+    """Replaced, or ending soon (with the successor or the competition under way)."""
+    lines = []
     if hit.replaces:
-        items.append({"type": "TextBlock", "text": _t("replaces", lang, old=hit.replaces), "wrap": True,
-                      "color": "Accent", "spacing": "Small"})
+        lines.append(_t("replaces", lang, old=hit.replaces))
     if hit.ends_soon:
         notice = hit.ends_soon
         end = _date(dt.date.fromisoformat(notice["end"]), lang)
         if notice.get("successor"):
-            text = _t("ends_soon_successor", lang, end=end, successor=notice["successor"])
+            lines.append("⚠️ " + _t("ends_soon_successor", lang, end=end, successor=notice["successor"]))
         elif notice.get("under_competition"):
-            text = _t("ends_soon_competition", lang, end=end, competition=notice["under_competition"])
+            lines.append("⚠️ " + _t("ends_soon_competition", lang, end=end, competition=notice["under_competition"]))
         else:
-            text = _t("ends_soon", lang, end=end)
-        items.append({"type": "TextBlock", "text": "⚠️ " + text, "wrap": True, "color": "Warning", "spacing": "Small"})
+            lines.append("⚠️ " + _t("ends_soon", lang, end=end))
+    return lines
+
+
+def _scope_items(hit: Hit, lang: str) -> list[dict[str, Any]]:
+    """What the agreement covers and excludes, and its notices (replaced, ending soon)."""
+    items: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": line, "wrap": True, "color": "Warning" if line.startswith("⚠️") else "Accent",
+         "spacing": "Small"} for line in _notices(hit, lang)
+    ]
     if hit.scope:
         items.append({"type": "TextBlock", "text": f"**{_t('label_covers', lang)}:** {_shorten(hit.scope, 400)}",
                       "wrap": True, "spacing": "Small"})
@@ -60,11 +76,6 @@ def _scope_items(hit: Hit, lang: str) -> list[dict[str, Any]]:
         items.append({"type": "TextBlock", "text": f"**{_t('label_excludes', lang)}:** {_shorten('; '.join(hit.excludes), 300)}",
                       "wrap": True, "spacing": "Small", "isSubtle": True})
     return items
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _ordering(hit: Hit, lang: str) -> str:
@@ -89,23 +100,34 @@ def _reasons(hit: Hit, lang: str) -> str:
     return "; ".join(seen)
 
 
-def _mailto(hit: Hit, lang: str) -> str | None:
-    email = hit.adviser_email or hit.owner_email
+def _contact(hit: Hit, lang: str, procurement_email: str) -> dict[str, Any] | None:
+    """The button that writes to the agreement's procurement adviser, or to the procurement
+    section when the register names no adviser e-mail (never to the agreement owner)."""
+    email = hit.adviser_email or procurement_email
     if not email:
         return None
     subject = quote(_t("mail_subject", lang, id=hit.id, title=hit.title))
-    return f"mailto:{email}?subject={subject}"
+    title = _t("button_contact_adviser" if hit.adviser_email else "button_contact_procurement", lang)
+    return {"type": "Action.OpenUrl", "title": title, "url": f"mailto:{email}?subject={subject}"}
 
 
-def _facts(hit: Hit, lang: str, *, with_reasons: bool = True) -> list[dict[str, str]]:
+def _person_markdown(name: str, email: str) -> str:
+    """A person in a card's fact: the name as a mail link, so a long address cannot clip the value column."""
+    if name and email:
+        return f"[{name}](mailto:{email})"
+    return name or email or "–"
+
+
+def _facts(hit: Hit, lang: str, *, with_reasons: bool = True, card: bool = False) -> list[dict[str, str]]:
+    person = _person_markdown if card else _person
     facts = [
         {"title": _t("label_ranking" if hit.ranked and len(hit.suppliers) > 1 else "label_suppliers", lang),
          "value": _suppliers(hit)},
         {"title": _t("label_period", lang), "value": _t("period_value", lang, start=_date(hit.start_date, lang), end=_date(hit.end_date, lang))},
         {"title": _t("label_final_end", lang), "value": _date(hit.final_end_date, lang)},
         {"title": _t("label_ordering", lang), "value": _ordering(hit, lang)},
-        {"title": _t("label_owner", lang), "value": _person(hit.owner_name, hit.owner_email)},
-        {"title": _t("label_adviser", lang), "value": _person(hit.adviser, hit.adviser_email)},
+        {"title": _t("label_owner", lang), "value": person(hit.owner_name, hit.owner_email)},
+        {"title": _t("label_adviser", lang), "value": person(hit.adviser, hit.adviser_email)},
     ]
     if hit.status != "active":
         facts.insert(0, {"title": _t("label_status", lang), "value": _t(f"status_{hit.status}", lang)})
@@ -116,10 +138,7 @@ def _facts(hit: Hit, lang: str, *, with_reasons: bool = True) -> list[dict[str, 
 
 def _hit_text(hit: Hit, lang: str) -> str:
     lines = [f"{hit.title} ({hit.id})"]
-    if hit.replaces:
-        lines.append("  " + _t("replaces", lang, old=hit.replaces))
-    if hit.ends_soon:
-        lines.append("  ⚠️ " + _t("ends_soon", lang, end=_date(dt.date.fromisoformat(hit.ends_soon["end"]), lang)))
+    lines += [f"  {line}" for line in _notices(hit, lang)]
     if hit.scope:
         lines.append(f"  {_t('label_covers', lang)}: {_shorten(hit.scope, 400)}")
     if hit.excludes:
@@ -130,12 +149,12 @@ def _hit_text(hit: Hit, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _hit_container(hit: Hit, lang: str, *, emphasis: bool) -> dict[str, Any]:
+def _hit_container(hit: Hit, lang: str, *, emphasis: bool, procurement_email: str) -> dict[str, Any]:
     items: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": f"{hit.title} ({hit.id})", "weight": "Bolder", "size": "Medium", "wrap": True},
         {"type": "TextBlock", "text": hit.category, "isSubtle": True, "spacing": "None", "wrap": True},
         *_scope_items(hit, lang),
-        {"type": "FactSet", "facts": _facts(hit, lang)},
+        {"type": "FactSet", "facts": _facts(hit, lang, card=True)},
     ]
     if len(hit.suppliers) > 1:
         items.append({"type": "TextBlock", "text": _t("parallel_in_agreement", lang, count=len(hit.suppliers)),
@@ -143,9 +162,9 @@ def _hit_container(hit: Hit, lang: str, *, emphasis: bool) -> dict[str, Any]:
     actions: list[dict[str, Any]] = []
     if hit.document_url:
         actions.append({"type": "Action.OpenUrl", "title": _t("button_document", lang), "url": hit.document_url})
-    mailto = _mailto(hit, lang)
-    if mailto:
-        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": mailto})
+    contact = _contact(hit, lang, procurement_email)
+    if contact is not None:
+        actions.append(contact)
     if actions:
         items.append({"type": "ActionSet", "actions": actions})
     return {"type": "Container", "style": "emphasis" if emphasis else "default", "items": items, "separator": True}
@@ -158,19 +177,9 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str
     return card
 
 
-def _feedback_actions(result: SearchResult, lang: str, ids: list[str]) -> list[dict[str, Any]]:
-    return [
-        {"type": "Action.Submit", "title": _t(f"button_helpful_{answer}", lang),
-         "data": {"verb": "feedback", "helpful": answer == "yes", "query": result.query, "agreement_ids": ids,
-                  # the same under the names the bot's feedback handler reads
-                  "q": result.query, "ids": ids, "kind": "no_agreement" if result.no_active_agreement else "agreement"}}
-        for answer in ("yes", "no")
-    ]
-
-
 def search_answer(result: SearchResult, lang: str = "nb", as_of: dt.date | None = None, *, procurement_email: str = "") -> Answer:
     """The answer to one search: the best agreement(s), or "no (active) agreement"."""
-    lang = lang if lang in ("nb", "en") else "nb"
+    lang = Language.parse(lang)
     if result.no_active_agreement:
         return _no_active_answer(result, lang, procurement_email)
     if not result.hits:
@@ -187,22 +196,16 @@ def search_answer(result: SearchResult, lang: str = "nb", as_of: dt.date | None 
         intro = _t("found_one", lang, query=result.query)
     text_parts = [intro, *(_hit_text(h, lang) for h in lead)]
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": intro, "wrap": True, "weight": "Bolder"}]
-    body += [_hit_container(h, lang, emphasis=True) for h in lead]
+    body += [_hit_container(h, lang, emphasis=True, procurement_email=procurement_email) for h in lead]
     if others:
         text_parts.append("\n".join([_t("alternatives", lang), *(f"- {h.title} ({h.id})" for h in others)]))
         body.append({"type": "TextBlock", "text": _t("alternatives", lang), "wrap": True, "weight": "Bolder", "separator": True})
-        body += [_hit_container(h, lang, emphasis=False) for h in others]
-    ids = [h.id for h in hits]
-    body.append({"type": "TextBlock", "text": _t("helpful_question", lang), "isSubtle": True, "wrap": True, "separator": True})
+        body += [_hit_container(h, lang, emphasis=False, procurement_email=procurement_email) for h in others]
     actions: list[dict[str, Any]] = [
         {"type": "Action.Submit", "title": _t("button_category", lang),
          "data": {"verb": "search.category", "category": lead[0].category}},
     ]
-    mailto = _mailto(lead[0], lang)
-    if mailto:
-        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": mailto})
-    actions += _feedback_actions(result, lang, ids)
-    data = {**result.to_json(), "lang": lang}
+    data = {**result.to_json(), "lang": lang}  # each agreement's container has its own contact button
     return Answer(text="\n\n".join(text_parts), card=_card(body, actions), kind="agreement", data=data)
 
 
@@ -247,8 +250,11 @@ def _candidates_answer(result: SearchResult, lang: str, procurement_email: str) 
 
 
 def _unknown_answer(result: SearchResult, lang: str, procurement_email: str) -> Answer:
-    """Nothing understood well enough to name an agreement — or to say that there is none."""
-    lines = [_t("unknown", lang, query=result.query)]
+    """Nothing matched well enough to name an agreement — or to say that there is none: "I found
+    none" when the words were understood (a real need, perhaps under another name), "I did not
+    understand" when none was."""
+    understood = result.understood > 0
+    lines = [_t("not_found" if understood else "unknown", lang, query=result.query)]
     if procurement_email:
         lines.append(_t("contact_procurement", lang, email=procurement_email))
     body = [{"type": "TextBlock", "text": line, "wrap": True} for line in lines]
@@ -256,19 +262,17 @@ def _unknown_answer(result: SearchResult, lang: str, procurement_email: str) -> 
         {"type": "Action.Submit", "title": _t("what_now", lang), "data": {"verb": "authority.start", "query": result.query}},
     ]
     data = {**result.to_json(), "lang": lang}
-    return Answer(text="\n".join(lines), card=_card(body, actions), kind="unknown", data=data)
+    return Answer(text="\n".join(lines), card=_card(body, actions), kind="no_agreement" if understood else "unknown",
+                  data=data)
 
 
-def pick_answer(hit: Hit, query: str, lang: str = "nb") -> Answer:
-    """The agreement an employee picked among the candidates: the full card."""
+def pick_answer(hit: Hit, query: str, lang: str = "nb", *, procurement_email: str = "") -> Answer:
+    """The agreement an employee picked among the candidates: its full card."""
+    lang = Language.parse(lang)
     intro = _t("picked", lang, query=query)
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": intro, "wrap": True, "weight": "Bolder"},
-                                  _hit_container(hit, lang, emphasis=True)]
-    actions: list[dict[str, Any]] = []
-    mailto = _mailto(hit, lang)
-    if mailto:
-        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": mailto})
-    return Answer(text="\n\n".join([intro, _hit_text(hit, lang)]), card=_card(body, actions), kind="agreement",
+                                  _hit_container(hit, lang, emphasis=True, procurement_email=procurement_email)]
+    return Answer(text="\n\n".join([intro, _hit_text(hit, lang)]), card=_card(body, []), kind="agreement",
                   data={"query": query, "ids": [hit.id], "hits": [hit.to_json()], "answer": "agreement", "why": ["picked"]})
 
 
@@ -306,25 +310,25 @@ def _no_active_answer(result: SearchResult, lang: str, procurement_email: str) -
         body.append({
             "type": "Container", "separator": True, "items": [
                 {"type": "TextBlock", "text": f"{hit.title} ({hit.id})", "weight": "Bolder", "wrap": True},
-                {"type": "FactSet", "facts": _facts(hit, lang, with_reasons=False)},
+                {"type": "FactSet", "facts": _facts(hit, lang, with_reasons=False, card=True)},
             ],
         })
     actions: list[dict[str, Any]] = [
         {"type": "Action.Submit", "title": _t("what_now", lang), "data": {"verb": "authority.start", "query": result.query}},
     ]
-    contact = next((h for h in ordered if _mailto(h, lang)), None)
+    contact = next((c for c in (_contact(h, lang, procurement_email) for h in ordered) if c is not None), None)
     if contact is not None:
-        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": _mailto(contact, lang)})
+        actions.append(contact)
     elif procurement_email:
-        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_adviser", lang), "url": f"mailto:{procurement_email}"})
-    actions += _feedback_actions(result, lang, [h.id for h in ordered])
+        actions.append({"type": "Action.OpenUrl", "title": _t("button_contact_procurement", lang),
+                        "url": f"mailto:{procurement_email}"})
     data = {**result.to_json(), "lang": lang}
     return Answer(text="\n".join(lines), card=_card(body, actions), kind=kind, data=data)
 
 
-def category_answer(service: Any, category: str, as_of: dt.date, lang: str = "nb") -> Answer:
+def category_answer(service: Any, category: str, as_of: dt.date, lang: str = "nb", *, procurement_email: str = "") -> Answer:
     """Every active agreement of a category (the "show all in the category" button)."""
-    lang = lang if lang in ("nb", "en") else "nb"
+    lang = Language.parse(lang)
     hits: list[Hit] = service.category(category, as_of)
     if not hits:
         text = _t("category_empty", lang, category=category)
@@ -332,7 +336,7 @@ def category_answer(service: Any, category: str, as_of: dt.date, lang: str = "nb
                       data={"category": category, "ids": []})
     title = _t("category_title", lang, category=category)
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True}]
-    body += [_hit_container(h, lang, emphasis=False) for h in hits]
+    body += [_hit_container(h, lang, emphasis=False, procurement_email=procurement_email) for h in hits]
     text = "\n\n".join([title, *(_hit_text(h, lang) for h in hits)])
     return Answer(text=text, card=_card(body, []), kind="category",
                   data={"category": category, "ids": [h.id for h in hits], "hits": [h.to_json() for h in hits]})

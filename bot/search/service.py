@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from typing import Any
 
+import simplemma
 from sqlmodel import Session
 
 from agreements_sync.index import current_index_version, load_agreements
 from bot.search.decide import mentions
-from bot.search.engine import search_index
+from bot.search.engine import analyse, search_index
 from bot.search.fields import FieldMatcher
 from bot.search.index import SearchIndex, attach_fields, build_index, category_key
 from bot.search.learning import TaughtIndex, taught_rows, taught_version
@@ -31,6 +33,7 @@ from bot.search.text import Analyzer
 from bot.search.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
+DICTIONARIES = ("nb", "nn", "en")
 
 
 def build_from_database(
@@ -98,7 +101,9 @@ class SearchService:
     def index(self) -> SearchIndex:
         if self._index is None:
             self._start_worker(force=True)
-            self._first_build.wait(timeout=120)
+            worker = self._worker
+            if worker is not None:  # the first build; a failed one ends the wait at once (no 120 s hang)
+                worker.join(timeout=120)
             if self._index is None:
                 self.refresh()  # the worker failed: try in this thread and let the error show
         assert self._index is not None
@@ -180,7 +185,7 @@ class SearchService:
             started = time.monotonic()
             made = store.fill(engine, self._stop)
             log.info("semantic vectors made", extra={"fields": {"vectors": made, "seconds": round(time.monotonic() - started, 1)}})
-        except Exception:  # noqa: BLE001 - the lexical search answers without them
+        except Exception:
             log.warning("semantic vectors could not be made", exc_info=True)
 
     def close(self) -> None:
@@ -229,6 +234,19 @@ class SearchService:
             return None
         doc = index.docs[position]
         return described(index, position, Hit.from_doc(doc, status_on(doc, as_of), 1.0, []), as_of)
+
+    def understands(self, text: str) -> bool:
+        """Whether `text` has a recognisable word: one the index or its vocabulary knows (spelling
+        variants, compound parts and typos included) or one of the bokmål, nynorsk or English
+        dictionaries (or the taxonomy of what municipalities buy). "asdfgh" has none; "kjøpe drone" has, though no agreement covers drones."""
+        index = self.index
+        if any(index.has(keyset) or keyset & index.known
+               for group in analyse(index, text) for alt in group.alts for keyset in alt.keysets):
+            return True
+        if self._field_matcher().match(text, limit=1).understood:  # a word of the taxonomy
+            return True
+        words = re.findall(r"[^\W\d_]{2,}", text.lower())
+        return any(simplemma.is_known(word, lang=lang) for word in words for lang in DICTIONARIES)
 
     def category(self, category: str, as_of: dt.date) -> list[Hit]:
         """Every active agreement of a category (the card's "show all in the category")."""

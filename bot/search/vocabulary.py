@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
-from agreements_sync.knowledge import KnowledgeError, knowledge_path, load_model
+from agreements_sync.knowledge import knowledge_path, load_model
 
 
 class MatchWeights(BaseModel):

@@ -1,15 +1,15 @@
 """The Agents SDK layer: one `AgentApplication` with its handlers as decorated functions.
 
-`build_agent(services, metrics, connection_manager)` is called by `bot.app.create_app`; nothing
+`build_agent(services, metrics, connection_manager)` is called by `bot.teams.server.create_app`; nothing
 is built at import time. Handlers only translate between activities and plain values — the
-work happens in `bot.teams.turn` (database, `respond`) and `bot.teams.message_extension`.
+work happens in `bot.conversation.turn` (database, `respond`) and `bot.teams.message_extension`.
 
 Routes (the SDK orders them by invoke-ness and rank, not by registration — the catch-alls
 carry `RouteRank.LAST`):
 - conversationUpdate membersAdded / membersRemoved, installationUpdate: references + welcome;
 - adaptiveCard/action (Action.Execute) → the updated card as the invoke response;
 - message with a `value` holding a verb (Action.Submit) → the answer as a new message;
-- composeExtension/query, composeExtension/selectItem → result attachments;
+- composeExtension/query → result attachments (choosing one inserts its card; no selectItem);
 - any other invoke → 400 (unsupported); any other message → `respond`.
 """
 
@@ -33,14 +33,15 @@ from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnC
 from microsoft_agents.hosting.core.app._routes import RouteRank
 from microsoft_agents.hosting.core.authorization import Connections
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import strings
 from bot.answer import Answer
-from bot.card_actions import split_submit_value
-from bot.conversations.store import ReferenceInfo
+from bot.conversation import cards, turn
+from bot.conversation.card_actions import split_submit_value
+from bot.conversation.store import ReferenceInfo
 from bot.logging import pseudonym
 from bot.metrics import Metrics
 from bot.services import Services, User
-from bot.teams import cards, message_extension, turn
+from bot.teams import message_extension
 
 logger = logging.getLogger("bot.teams")
 MEMBER_LOOKUP_TIMEOUT_S = 3.0
@@ -160,13 +161,6 @@ def build_agent(
         metrics.answers.labels("compose_extension").inc()
         await _invoke_response(context, HTTPStatus.OK, body)
 
-    @agent_app.invoke("composeExtension/selectItem")
-    async def on_compose_select(context: TurnContext, _state: TurnState) -> None:
-        activity = context.activity
-        lang = user_of(activity, services.settings.default_locale).lang
-        body = await asyncio.to_thread(message_extension.select_item_response, services, lang, activity.value)
-        await _invoke_response(context, HTTPStatus.OK, body)
-
     @agent_app.invoke(rank=RouteRank.LAST)
     async def on_other_invoke(context: TurnContext, _state: TurnState) -> None:
         await _invoke_response(
@@ -194,6 +188,7 @@ def build_agent(
             elif len(lookups_failed) < 10_000:  # not again for this user and conversation (this process)
                 lookups_failed.add(lookup_key)
         user.email = start.email or (looked_up.email if looked_up else "")
+        user.language = start.language
         answer = await asyncio.to_thread(
             turn.finish_message, services, user, activity.text or "", activity.conversation.id, start.state, looked_up
         )

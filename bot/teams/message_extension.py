@@ -1,20 +1,22 @@
 """The compose-box search (search-based message extension, command id "searchAgreements").
 
 `query_response(services, lang, query)` turns a `composeExtension/query` into the invoke body:
-one attachment per matching agreement — the Adaptive Card inserted into the chat plus a
-thumbnail preview shown in the result list. In-memory search only, no network: far inside
-Teams' 5-second limit.
+one attachment per matching agreement — the Adaptive Card inserted into the chat, plus a
+thumbnail preview shown in the result list. The preview has no `tap`: choosing a result inserts
+its card as it is (Teams needs no `composeExtension/selectItem` round trip, and the M365 Agents
+Playground refuses results with a tap action, showing "Unable to reach app"). The status shown
+is the index's status rule on the day (`Hit.status`, from agreements_sync.status), never the
+status the register exported. In-memory search only, no network: far inside Teams' 5 s limit.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from agreements_sync.knowledge import strings
+from agreements_sync.i18n import format_date, strings
+from bot.conversation import cards
+from bot.search.models import Hit
 from bot.services import Services
-from bot.teams import cards
-from bot.teams.respond import search_service
 
 COMMAND_ID = "searchAgreements"
 PARAMETER = "query"
@@ -33,105 +35,52 @@ def query_text(value: Any) -> str | None:
             if parameter.get("name") == "initialRun":
                 return ""
             return str(parameter.get("value") or "").strip()
-    return ""
+    # a client that does not name the parameter (the Playground without the manifest): the only value
+    values = [str(p["value"]) for p in parameters if isinstance(p, dict) and isinstance(p.get("value"), str)]
+    return values[0].strip() if len(values) == 1 else ""
 
 
 def query_response(services: Services, lang: str, query: str, *, limit: int = MAX_RESULTS) -> dict[str, Any]:
     s = strings("bot")
     if not query:
         return _message(s.get("msgext_hint", lang))
-    service = search_service(services)
-    if service is None:
-        return _message(s.get("search_unavailable", lang, email=services.settings.procurement_email))
-    result = service.search(query, services.today(), limit=limit)
-    hits = list(getattr(result, "hits", None) or [])
-    attachments = [hit_attachment(_view(hit), lang) for hit in hits[:limit]]
+    result = services.search().search(query, services.today(), limit=limit)
+    # active agreements first, then those that match but are not active now (labelled so)
+    attachments = [hit_attachment(hit, lang) for hit in [*result.hits, *result.inactive_matches][:limit]]
     if not attachments:
         return _message(s.get("msgext_none", lang, query=query))
     return {"composeExtension": {"type": "result", "attachmentLayout": "list", "attachments": attachments}}
-
-
-def select_item_response(services: Services, lang: str, value: Any) -> dict[str, Any]:
-    """composeExtension/selectItem: the full card of the tapped agreement (its id in value)."""
-    agreement_id = value.get("agreement_id") if isinstance(value, dict) else None
-    if not agreement_id:
-        return _message(strings("bot").get("msgext_hint", lang))
-    from agreements_sync.models import Agreement, AgreementSupplier
-    from sqlmodel import col, select
-
-    with services.database.session() as session:
-        row = session.get(Agreement, str(agreement_id))
-        if row is None:
-            return _message(strings("bot").get("msgext_none", lang, query=str(agreement_id)))
-        names = [sup.name for sup in session.exec(select(AgreementSupplier).where(
-            AgreementSupplier.agreement_id == row.id).order_by(col(AgreementSupplier.position))).all()]
-    view = {"id": row.id, "title": row.title, "category": row.category, "suppliers": names,
-            "end_date": row.final_end_date or row.end_date, "status": row.status, "document_url": row.document_url,
-            "ordering": row.ordering}
-    attachment = hit_attachment(view, lang)
-    return {"composeExtension": {"type": "result", "attachmentLayout": "list", "attachments": [attachment]}}
 
 
 def _message(text: str) -> dict[str, Any]:
     return {"composeExtension": {"type": "message", "text": text}}
 
 
-def _get(obj: Any, *names: str) -> Any:
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value not in (None, "", []):
-            return value
-    return None
-
-
-def _view(hit: Any) -> dict[str, Any]:
-    """A plain view of a search hit, whatever the search returns (object or dict)."""
-    agreement = _get(hit, "agreement", "view") or hit
-    suppliers = _get(agreement, "suppliers", "supplier_names") or []
-    names = [str(_get(s, "name") or s) if not isinstance(s, str) else s for s in suppliers]
-    status = _get(hit, "status") or _get(agreement, "status_as_of", "status") or ""
-    return {
-        "id": str(_get(agreement, "id", "agreement_id") or ""),
-        "title": str(_get(agreement, "title") or ""),
-        "category": str(_get(agreement, "category") or ""),
-        "suppliers": names,
-        "end_date": _get(agreement, "final_end_date", "end_date"),
-        "status": str(getattr(status, "value", status)),
-        "document_url": str(_get(agreement, "document_url") or ""),
-        "ordering": str(_get(agreement, "ordering") or ""),
-    }
-
-
-def hit_attachment(view: dict[str, Any], lang: str) -> dict[str, Any]:
+def hit_attachment(hit: Hit, lang: str) -> dict[str, Any]:
     s = strings("bot")
-    status_key = f"status_{view['status']}"
-    status = s.get(status_key, lang) if status_key in s else view["status"]
-    suppliers = ", ".join(view["suppliers"]) or "–"
+    status = s.get(f"status_{hit.status}", lang) if f"status_{hit.status}" in s else hit.status
+    suppliers = ", ".join(supplier["name"] for supplier in hit.suppliers) or "–"
     subtitle = s.get("msgext_subtitle", lang, suppliers=suppliers, status=status)
-    end = view.get("end_date")
-    if isinstance(end, dt.date):
-        end_text = end.strftime("%d.%m.%Y") if lang == "nb" else end.isoformat()
-        subtitle += f" · {end_text}"
-    facts = [{"title": "ID", "value": view["id"]}]
-    if view["category"]:
-        facts.append({"title": s.get("label_category", lang), "value": view["category"]})
+    end = hit.final_end_date or hit.end_date
+    if end is not None:
+        subtitle += f" · {format_date(end, lang)}"
+    facts = [{"title": "ID", "value": hit.id}]
+    if hit.category:
+        facts.append({"title": s.get("label_category", lang), "value": hit.category})
     body: list[dict[str, Any]] = [
-        cards.text_block(view["title"], weight="Bolder", size="Medium"),
+        cards.text_block(hit.title, weight="Bolder", size="Medium"),
         cards.text_block(subtitle, isSubtle=True, spacing="None"),
         {"type": "FactSet", "facts": facts},
     ]
-    if view["ordering"]:
-        body.append(cards.text_block(view["ordering"], size="Small"))
+    if hit.ordering:
+        body.append(cards.text_block(hit.ordering, size="Small"))
     actions = []
-    if view["document_url"].startswith("https://"):
-        actions.append({"type": "Action.OpenUrl", "title": s.get("label_document", lang),
-                        "url": view["document_url"]})
-    fallback = f"{view['title']} – {subtitle}"
+    if hit.document_url.startswith("https://"):
+        actions.append({"type": "Action.OpenUrl", "title": s.get("label_document", lang), "url": hit.document_url})
+    fallback = f"{hit.title} – {subtitle}"
     return {
         "contentType": cards.CARD_CONTENT_TYPE,
         "content": cards.card(body, actions, fallback=fallback),
-        "preview": {
-            "contentType": "application/vnd.microsoft.card.thumbnail",
-            "content": {"title": view["title"], "text": subtitle, "tap": {"type": "invoke", "value": {"agreement_id": view["id"]}}},
-        },
+        "preview": {"contentType": "application/vnd.microsoft.card.thumbnail",
+                    "content": {"title": hit.title, "text": subtitle}},
     }

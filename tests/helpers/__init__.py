@@ -1,3 +1,3 @@
-"""Test helpers shared by the areas: a fake Bot Connector, Teams-shaped activities, a local
-OpenID/JWKS endpoint with token minting. Import as `from helpers.fake_connector import FakeConnector`
-in tests (pytest puts tests/ on sys.path) or `tests.helpers…` from the repository root (benchmarks)."""
+"""Test helpers shared by the areas: Teams-shaped activities, the bot on a real port, a local
+OpenID/JWKS endpoint with token minting, agreements to seed, headless Chromium. The fake Bot
+Connector is `benchmarks.fake_connector.FakeConnector` (the benchmarks use it too)."""

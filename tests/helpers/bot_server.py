@@ -1,4 +1,4 @@
-"""Run the bot (`bot.app.create_app`) on a real port of 127.0.0.1 inside a test or benchmark."""
+"""Run the bot (`bot.teams.server.create_app`) on a real port of 127.0.0.1 inside a test or benchmark."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.app import create_app
 from bot.db import Database
 from bot.services import Services
 from bot.settings import Settings
+from bot.teams.server import create_app
 
 
 def bot_settings(**overrides: Any) -> Settings:
@@ -26,7 +26,7 @@ def bot_settings(**overrides: Any) -> Settings:
                               # the semantic model has tests of its own (test_search_semantic.py)
                               "search_semantic": False}
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 class RunningBot:
@@ -70,7 +70,7 @@ async def running_bot(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = site._server.sockets[0].getsockname()[1]
     try:
         async with aiohttp.ClientSession() as session:
             yield RunningBot(f"http://127.0.0.1:{port}", app, session)

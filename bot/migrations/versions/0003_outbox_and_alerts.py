@@ -94,7 +94,7 @@ def upgrade() -> None:
     op.create_index('ix_outbox_due', 'outbox', ['status', 'next_attempt_at'], unique=False)
     op.create_index(op.f('ix_outbox_kind'), 'outbox', ['kind'], unique=False)
     op.create_index(op.f('ix_outbox_subject_id'), 'outbox', ['subject_id'], unique=False)
-    
+
 
 
 def downgrade() -> None:

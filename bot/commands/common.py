@@ -1,0 +1,135 @@
+"""What every `innkjopsbot` command shares: the global options (--database, --as-of, --json),
+the `CliContext` they fill in, JSON output, and `Refused` (exit status 1).
+
+Exit status: 0 success; 1 the command ran but refused its input; 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.db import Database
+    from bot.services import Services
+
+
+class Refused(click.ClickException):
+    """The command ran but refused its input: exit status 1, message on stderr."""
+
+    exit_code = 1
+
+
+@dataclass
+class CliContext:
+    database_url: str | None = None
+    as_of: dt.date | None = None
+    json: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+    _database: Database | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            overrides: dict[str, Any] = {}
+            if self.database_url:
+                overrides["database_url"] = self.database_url
+            try:
+                self._settings = load_settings(**overrides)
+            except SettingsError as exc:
+                raise click.UsageError(str(exc)) from None
+        return self._settings
+
+    @property
+    def today(self) -> dt.date:
+        return self.as_of or dt.date.today()
+
+    def database(self, migrate: bool = True) -> Database:
+        """The database named by --database or the settings, migrated to the newest schema."""
+        if self._database is None:
+            from bot.db import Database
+
+            self._database = Database(self.settings.database_url)
+            if migrate:
+                self._database.migrate()
+        return self._database
+
+    def services(self) -> Services:
+        """The services the server would build, on this command's database and date."""
+        from bot.services import Services
+
+        return Services(settings=self.settings, database=self.database(), as_of=self.as_of)
+
+    def emit(self, payload: Any, human: Callable[[], str] | str | None = None) -> None:
+        """Print JSON with --json, else the human text (a string or a function making it)."""
+        if self.json:
+            click.echo(json.dumps(payload, ensure_ascii=False, default=json_default))
+        else:
+            text = human() if callable(human) else human
+            if text is None:
+                text = json.dumps(payload, ensure_ascii=False, indent=2, default=json_default)
+            click.echo(text)
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(value)
+    return str(value)
+
+
+def root(ctx: click.Context) -> CliContext:
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = CliContext()
+    return root.obj
+
+
+def _set_database(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        root(ctx).database_url = value
+
+
+def _set_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        try:
+            root(ctx).as_of = dt.date.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"'{value}' is not a date of the form YYYY-MM-DD", ctx, param) from None
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        root(ctx).json = True
+
+
+def global_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --database, --as-of and --json to a command (they may also come before its name)."""
+    func = click.option(
+        "--json", "json_output", is_flag=True, expose_value=False, callback=_set_json, is_eager=True,
+        help="Machine-readable JSON on stdout.",
+    )(func)
+    func = click.option(
+        "--as-of", metavar="YYYY-MM-DD", expose_value=False, callback=_set_as_of, is_eager=True,
+        help="The date 'today' means for status, expiry and thresholds (default: today).",
+    )(func)
+    func = click.option(
+        "--database", metavar="URL", expose_value=False, callback=_set_database, is_eager=True,
+        help="sqlite:///path.db or postgresql://… (default: INNKJOPSBOT_DATABASE_URL / .env).",
+    )(func)
+    return func
+
+
+pass_cli = click.make_pass_decorator(CliContext, ensure=True)
