@@ -49,6 +49,8 @@ class BadCell:
 
 def clean_text(text: str) -> tuple[str, str]:
     """(cleaned text, what was removed: "" | "invisible" | "control" | "invisible+control")."""
+    if text.isascii() and text.isprintable():  # most cells: nothing to do
+        return text, ""
     removed = ""
     if _NEEDS_WORK.search(text):
         if "\r" in text:
@@ -62,7 +64,7 @@ def clean_text(text: str) -> tuple[str, str]:
         if cleaned != text:
             removed = f"{removed}+control" if removed else "control"
         text = cleaned
-    if not text.isascii():
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text, removed
 
@@ -72,8 +74,7 @@ def clean_cell(raw: Any) -> tuple[Any, str]:
     if raw is None or isinstance(raw, BadCell):
         return raw, ""
     if isinstance(raw, str):
-        stripped = raw.strip()
-        if stripped.startswith("#") and stripped.upper() in EXCEL_ERRORS:
+        if "#" in raw and (stripped := raw.strip()).upper() in EXCEL_ERRORS:
             return BadCell("excel_error", stripped), ""
         return clean_text(raw)
     if isinstance(raw, float) and not math.isfinite(raw):

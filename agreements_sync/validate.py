@@ -1,8 +1,10 @@
 """Rows of an export -> validated agreement records plus row-level errors.
 
-Every problem becomes a `RowError` with the line (or XLSX row) number, the source column, the
-field and a reason code; `RowError.message(lang)` words it in Norwegian or English from
-`knowledge/strings/sync.yaml`. Records are plain tuples in `CONTENT_FIELDS` order, so that a
+Every mapped cell passes the one cleaning step of `agreements_sync.cells` first. Every problem
+becomes a `RowError` with the line (or XLSX row) number, the source column, the field and a
+reason code (the first `Limits.max_errors_kept` are kept, all are counted); notes that do not
+stop the sync are counted per kind and column. `RowError.message(lang)` words it in Norwegian or
+English from `knowledge/strings/sync.yaml`. Records are plain tuples in `CONTENT_FIELDS` order, so that a
 100 000-row export stays small in memory; each carries the hash of its content for diffing.
 """
 
@@ -259,6 +261,7 @@ def validate_table(
     if file_errors:
         return ValidationResult([], [], 0, set(), file_errors, notes)
     columns = mapping.columns.mapped()
+    mapped = [(name, index, columns.get(name, "")) for name, index in positions.items()]
     status_lookup = mapping.status_values.lookup()
     records: list[ParsedAgreement] = []
     errors = _Errors(limits.max_errors_kept)
@@ -271,7 +274,7 @@ def validate_table(
     for line, raw_cells in table.rows:
         rows_read += 1
         row_errors: list[RowError] = []
-        cells = _clean_row(line, raw_cells, positions, columns, cell_notes, row_errors)
+        cells = _clean_row(line, raw_cells, mapped, cell_notes, row_errors)
         record = _parse_row(line, cells, positions, columns, mapping, status_lookup, row_errors, cell_notes)
         agreement_id = record.id if record else cell_text(_cell(cells, positions, "id"))
         key = id_key(agreement_id) if agreement_id else ""
@@ -330,27 +333,25 @@ def validate_table(
 
 
 def _clean_row(
-    line: int, raw: list[Any], positions: dict[str, int], columns: dict[str, str], notes: Notes, errors: list[RowError]
+    line: int, raw: list[Any], mapped: list[tuple[str, int, str]], notes: Notes, errors: list[RowError]
 ) -> list[Any]:
-    """The row's mapped cells through the one cleaning step (`agreements_sync.cells`): invisible
-    and control characters removed (noted per column), a cell without a usable value (an Excel
-    error, a formula without its result …) a row error naming the cell."""
+    """The row's mapped cells (field, position, column) through the one cleaning step
+    (`agreements_sync.cells`): invisible and control characters removed (noted per column), a
+    cell without a usable value (an Excel error, a formula without its result …) a row error
+    naming the cell."""
     cells = list(raw)
-    agreement_id = ""
-    for name, index in positions.items():
-        if index >= len(cells):
+    size = len(cells)
+    for name, index, column in mapped:
+        if index >= size:
             continue
         value, removed = clean_cell(cells[index])
         if removed:
             for kind in removed.split("+"):
-                notes.add(line, columns.get(name, ""), name, f"{kind}_removed", cell_text(value))
+                notes.add(line, column, name, f"{kind}_removed", cell_text(value))
         if isinstance(value, BadCell):
-            errors.append(RowError(line, columns.get(name, ""), name, value.code, value.value, agreement_id,
-                                   {"at": value.at}))
+            errors.append(RowError(line, column, name, value.code, value.value, "", {"at": value.at}))
             value = None
         cells[index] = value
-        if name == "id":
-            agreement_id = cell_text(value)
     return cells
 
 
