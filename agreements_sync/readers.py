@@ -176,8 +176,8 @@ def _read_csv(path: Path, mapping: RegisterMapping, limits: Limits) -> Table:
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         count = 0
+        previous = reader.line_num
         try:
-            previous = reader.line_num
             for cells in reader:
                 line = previous + 1
                 previous = reader.line_num
@@ -187,7 +187,7 @@ def _read_csv(path: Path, mapping: RegisterMapping, limits: Limits) -> Table:
                         raise ReadError("too_many_rows", limit=limits.max_rows)
                     yield line, cells
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise _csv_problem(exc, path, encoding, reader.line_num + 1) from None
+            raise _csv_problem(exc, path, encoding, previous + 1) from None  # the line the bad row starts on
         finally:
             handle.close()
 

@@ -327,6 +327,18 @@ def test_more_rows_than_the_limit_are_refused(database: Database, tmp_path: Path
     _refused(database, before, report, "more than 100 rows")
 
 
+def test_a_csv_cell_or_line_too_long_to_be_a_register_is_refused_naming_the_line(
+    database: Database, tmp_path: Path, reference_register: Path
+) -> None:
+    before = _synced(database, reference_register)
+    headers, rows = _rows(reference_register)
+    rows[2] = set_cell(headers, rows[2], "Beskrivelse", "x" * 200_000)  # more than a CSV cell may hold
+    report = sync_export(database.engine, write_csv(tmp_path / "celle.csv", headers, rows), as_of=AS_OF)
+    _refused(database, before, report, "Line 4: a cell is longer than 131072 characters")
+    short = sync_export(database.engine, reference_register, as_of=AS_OF, limits=Limits(max_line_chars=300))
+    _refused(database, before, short, "is longer than 300 characters")
+
+
 # --- zip bombs and other files that are not exports ---------------------------------------------------
 
 
