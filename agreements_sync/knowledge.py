@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from agreements_sync.limits import MAX_KNOWLEDGE_FILE_BYTES
+
 T = TypeVar("T", bound=BaseModel)
 
 class KnowledgeError(Exception):
@@ -39,6 +41,12 @@ def _read_yaml(path: Path, mtime_ns: int) -> Any:  # mtime in the key: an edited
             return yaml.safe_load(handle)
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{path}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start}); save the file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def load_yaml(relative: str | Path) -> Any:
@@ -47,10 +55,18 @@ def load_yaml(relative: str | Path) -> Any:
     if not path.is_absolute():
         path = knowledge_path(str(relative))
     try:
-        mtime = path.stat().st_mtime_ns
+        stat = path.stat()
     except FileNotFoundError:
         raise KnowledgeError(f"{path}: knowledge file not found") from None
-    return _read_yaml(path, mtime)
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise KnowledgeError(f"{path}: is a folder, not a YAML file")
+    if not path.is_file():
+        raise KnowledgeError(f"{path}: is not a regular file (a device or a pipe), not a YAML file")
+    if stat.st_size > MAX_KNOWLEDGE_FILE_BYTES:
+        raise KnowledgeError(f"{path}: larger than {MAX_KNOWLEDGE_FILE_BYTES // (1024 * 1024)} MB; not a knowledge file")
+    return _read_yaml(path, stat.st_mtime_ns)
 
 
 def load_model(relative: str | Path, model: type[T]) -> T:

@@ -7,6 +7,8 @@ touching code. The format is documented in `docs/register-mapping.md`.
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Literal
@@ -44,6 +46,19 @@ FIELDS: tuple[str, ...] = (
     "document_url",
     "supplier_rank",
 )
+
+
+def date_format_problem(fmt: str) -> str | None:
+    """Why a strptime format cannot read a whole date (None: it can). Checked by writing two
+    dates with the format and reading them back."""
+    for day in (dt.date(2026, 11, 24), dt.date(2031, 3, 5)):
+        try:
+            back = dt.datetime.strptime(day.strftime(fmt), fmt).date()
+        except ValueError as exc:
+            return f"cannot be used ({exc}); use codes such as %d (day), %m (month), %Y (year), e.g. %d.%m.%Y"
+        if back != day:
+            return "does not hold a whole date: it needs a day (%d), a month (%m or %b) and a year (%Y or %y)"
+    return None
 
 
 def normalise(text: str) -> str:
@@ -91,6 +106,18 @@ class Columns(_Strict):
 class CsvOptions(_Strict):
     encoding: str = Field("auto", description="auto (UTF-8 with/without BOM, else Windows-1252) or a codec name")
     delimiter: str = Field("auto", description="auto (sniffed among ; , tab |) or the character")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        if value != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r}; use auto, or a name such as utf-8, cp1252, latin-1 or utf-16"
+                ) from None
+        return value
 
     @field_validator("delimiter")
     @classmethod
@@ -228,6 +255,24 @@ class RegisterMapping(_Strict):
     # one agreement (suppliers in rank order); its other cells must agree (an empty cell is filled
     # from another row of the agreement)
     parallel_rows: bool = False
+
+    @field_validator("supplier_separator", "org_number_separator", "keyword_separator", "cpv_separator")
+    @classmethod
+    def _separator_not_empty(cls, value: str | None) -> str | None:
+        if value is not None and not value:
+            raise ValueError('a separator cannot be empty; write the character, e.g. "|" or ";"')
+        return value
+
+    @field_validator("date_formats")
+    @classmethod
+    def _formats_read_dates(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError('list at least one date format, e.g. ["%d.%m.%Y"]')
+        for fmt in value:
+            problem = date_format_problem(fmt)
+            if problem:
+                raise ValueError(f"the date format {fmt!r} {problem}")
+        return value
 
     @field_validator("required")
     @classmethod

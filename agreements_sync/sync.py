@@ -27,14 +27,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 
+from agreements_sync.cells import id_key
 from agreements_sync.fetch import FetchError, fetched
 from agreements_sync.i18n import strings
 from agreements_sync.knowledge import KnowledgeError
+from agreements_sync.limits import DEFAULT_LIMITS, Limits
 from agreements_sync.mapping import RegisterMapping, load_mapping
 from agreements_sync.models import Agreement, AgreementSupplier, AgreementVersion, IndexState, SyncRun, table_of
 from agreements_sync.readers import ReadError, read_table
 from agreements_sync.status import is_active
-from agreements_sync.validate import CONTENT_FIELDS, ParsedAgreement, RowError, validate_table
+from agreements_sync.validate import CONTENT_FIELDS, ParsedAgreement, RowError, content_hash, validate_table
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,8 @@ class SyncReport:
     removed: int = 0
     unchanged: int = 0
     skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first Limits.max_errors_kept
+    error_count: int = 0  # every error found (more than `errors` holds when there are very many)
     reason: str = ""  # why rejected/failed: errors | file | removal | nothing_valid | exception
     reason_text: str = ""  # the exception of a failed run
     read_problem: tuple[str, dict[str, Any]] | None = None  # (code, details) of an unreadable file
@@ -119,7 +122,7 @@ class SyncReport:
             code, details = self.read_problem
             reason = texts.get(f"read_{code}", lang, **details)
             return texts.get("outcome_rejected_file", lang, source=self.source, reason=reason)
-        return texts.get("outcome_rejected_errors", lang, source=self.source, count=len(self.errors))
+        return texts.get("outcome_rejected_errors", lang, source=self.source, count=max(self.error_count, len(self.errors)))
 
     def to_dict(self, lang: str = "nb") -> dict[str, Any]:
         return {
@@ -135,7 +138,7 @@ class SyncReport:
             "removed": self.removed,
             "unchanged": self.unchanged,
             "skipped": self.skipped,
-            "error_count": len(self.errors),
+            "error_count": max(self.error_count, len(self.errors)),
             "errors": [e.to_dict() for e in self.errors],
             "reason": self.reason,
             "removal_share": round(self.removal_share, 4),
@@ -187,10 +190,6 @@ def _ensure_state_row(connection: Connection) -> None:
 # --- the sync --------------------------------------------------------------------------------
 
 
-def is_url(source: str | Path) -> bool:
-    return str(source).startswith(("https://", "http://"))
-
-
 def file_checksum(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -211,8 +210,12 @@ def sync_export(
     allow_mass_removal: bool = False,
     trigger: str = "cli",
     progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> SyncReport:
-    """Sync the export at `path` (a file or an https URL) into the index; see the module doc."""
+    """Sync the export at `path` (a file or an https URL) into the index; see the module doc.
+
+    Every run that starts is recorded, whatever happens: an input the sync cannot use is a
+    rejected run with the reason in the user's terms, and anything unforeseen a failed run."""
     engine = getattr(engine, "engine", engine)
     started_at, clock = utcnow(), time.perf_counter()
     source = str(path)
@@ -221,28 +224,33 @@ def sync_export(
     try:
         if not isinstance(mapping, RegisterMapping):
             mapping = load_mapping(mapping)
-        with fetched(source) as local:
-            if not local.is_file():
-                raise ReadError("file_not_found", path=source)
-            report.checksum = file_checksum(local)
-            table = read_table(local, mapping)
-            result = validate_table(table, mapping, progress)
+        with fetched(source, limits) as local:
+            if local.exists() and local.is_file():
+                report.checksum = file_checksum(local) if local.stat().st_size <= limits.max_export_bytes else ""
+            table = read_table(local, mapping, limits)
+            result = validate_table(table, mapping, progress, limits)
     except KnowledgeError as exc:
         return _reject_file(engine, report, "mapping_invalid", started_at, clock, reason=str(exc))
     except FetchError as exc:
         return _reject_file(engine, report, "download_failed", started_at, clock, **exc.details)
     except ReadError as exc:
         return _reject_file(engine, report, exc.code, started_at, clock, **exc.details)
+    except Exception as exc:
+        log.exception("reading %s failed", source)
+        report.outcome, report.reason, report.reason_text = "failed", "exception", f"{type(exc).__name__}: {exc}"[:500]
+        return _record_only(engine, report, started_at, clock)
 
     report.rows_read = result.rows_read
     report.warnings.extend(result.warnings)
     if result.file_errors:
         report.errors = result.file_errors
+        report.error_count = len(result.file_errors)
         report.reason = "file"
         return _record_only(engine, report, started_at, clock)
     report.errors = result.errors
+    report.error_count = result.error_count
     report.skipped = result.rows_read - result.rows_merged - len(result.records)
-    if result.errors and not skip_invalid:
+    if result.error_count and not skip_invalid:
         report.reason = "errors"
         return _record_only(engine, report, started_at, clock)
     if result.rows_read and not result.records:
@@ -277,7 +285,7 @@ def _run_values(report: SyncReport, started_at: dt.datetime, clock: float) -> di
         started_at=started_at, finished_at=utcnow(), source=report.source, checksum=report.checksum,
         trigger=report.trigger, outcome=report.outcome, rows_read=report.rows_read, added=report.added,
         changed=report.changed, removed=report.removed, unchanged=report.unchanged, skipped=report.skipped,
-        error_count=len(report.errors), errors=[e.to_dict() for e in report.errors[:1000]],
+        error_count=max(report.error_count, len(report.errors)), errors=[e.to_dict() for e in report.errors],
         message=message, duration_ms=report.duration_ms,
     )
 
@@ -307,10 +315,11 @@ def _diff_and_apply(
     clock: float,
 ) -> None:
     existing: dict[str, str] = dict(connection.execute(select(AGREEMENT.c.id, AGREEMENT.c.content_hash)).all())
-    incoming_ids = {r.id for r in records}
+    records = _as_stored_ids(records, existing, report)
+    incoming_keys = {id_key(r.id) for r in records} | {id_key(i) for i in invalid_ids}
     added = [r for r in records if r.id not in existing]
     changed = [r for r in records if r.id in existing and existing[r.id] != r.content_hash]
-    removed_ids = sorted(i for i in existing if i not in incoming_ids and i not in invalid_ids)
+    removed_ids = sorted(i for i in existing if id_key(i) not in incoming_keys)
     report.existing = len(existing)
     report.added, report.changed, report.removed = len(added), len(changed), len(removed_ids)
     report.unchanged = len(records) - len(added) - len(changed)
@@ -381,6 +390,30 @@ def _diff_and_apply(
             message=report.message("nb"),
         )
     )
+
+
+def _as_stored_ids(records: list[ParsedAgreement], existing: dict[str, str], report: SyncReport) -> list[ParsedAgreement]:
+    """An id written differently from the stored one only by case or Unicode form ("lk-2019-003"
+    for "LK-2019-003") is the stored agreement, keeping its id (alerts, feedback and taught
+    answers refer to it), with a note; it never replaces the agreement as a new one."""
+    stored = {id_key(i): i for i in existing}
+    result: list[ParsedAgreement] = []
+    notes: dict[str, RowError] = {}
+    count = 0
+    for record in records:
+        same = stored.get(id_key(record.id))
+        if same is None or same == record.id:
+            result.append(record)
+            continue
+        values = (same, *record.values[1:])
+        result.append(ParsedAgreement(record.line, values, record.suppliers, content_hash(values, record.suppliers)))
+        count += 1
+        notes.setdefault("id", RowError(record.line, "", "id", "id_spelling", record.id, same,
+                                        {"stored": same, "first_line": record.line}))
+    for note in notes.values():
+        report.warnings.append(RowError(note.line, note.column, note.field, note.code, note.value, note.agreement_id,
+                                        {**note.details, "count": count}))
+    return result
 
 
 def _agreement_row(record: ParsedAgreement, meta: dict[str, Any]) -> dict[str, Any]:

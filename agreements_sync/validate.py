@@ -1,8 +1,10 @@
 """Rows of an export -> validated agreement records plus row-level errors.
 
-Every problem becomes a `RowError` with the line (or XLSX row) number, the source column, the
-field and a reason code; `RowError.message(lang)` words it in Norwegian or English from
-the `sync` message catalog (`knowledge/locale/`). Records are plain tuples in `CONTENT_FIELDS` order, so that a
+Every mapped cell passes the one cleaning step of `agreements_sync.cells` first. Every problem
+becomes a `RowError` with the line (or XLSX row) number, the source column, the field and a
+reason code (the first `Limits.max_errors_kept` are kept, all are counted); notes that do not
+stop the sync are counted per kind and column. `RowError.message(lang)` words it in Norwegian or
+English from the `sync` message catalog (`knowledge/locale/`). Records are plain tuples in `CONTENT_FIELDS` order, so that a
 100 000-row export stays small in memory; each carries the hash of its content for diffing.
 """
 
@@ -19,10 +21,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from agreements_sync.cells import BadCell, clean_cell, clean_text, id_key
 from agreements_sync.i18n import strings
+from agreements_sync.limits import DEFAULT_LIMITS, TEXT_FIELD_CHARS, Limits
 from agreements_sync.mapping import RegisterMapping, normalise
 from agreements_sync.models import Agreement, AgreementSupplier, table_of
 from agreements_sync.readers import Table
+from agreements_sync.urls import link_problem
 from agreements_sync.values import (
     ValueProblem,
     cell_text,
@@ -69,14 +74,17 @@ _TEXT_FIELDS = (
 
 
 def _column_widths() -> dict[str, int]:
-    """The width of every bounded text column of the index, read from the models themselves, so
-    validation can never drift from the schema; longer values are row errors."""
+    """The longest value of every text field: the column's width in the index (read from the
+    models themselves, so validation can never drift from the schema) or the field's limit in
+    `agreements_sync.limits.TEXT_FIELD_CHARS`, whichever is smaller; longer values are row errors."""
     widths = {
         column.name: int(getattr(column.type, "length", 0))
         for column in table_of(Agreement).columns
         if getattr(column.type, "length", None) and column.name in CONTENT_FIELDS
     }
     widths["suppliers"] = int(getattr(table_of(AgreementSupplier).columns["name"].type, "length", 0))
+    for name, limit in TEXT_FIELD_CHARS.items():
+        widths[name] = min(widths.get(name, limit), limit)
     return widths
 
 
@@ -102,6 +110,8 @@ class RowError:
 
     def message(self, lang: str = "nb") -> str:
         texts = strings("sync")
+        if self.line <= 0:  # about the whole file (a note on the sheet read …)
+            return self.reason(lang)
         where = (
             texts.get("where_line_column", lang, line=self.line, column=self.column)
             if self.column
@@ -146,10 +156,55 @@ class ValidationResult:
     file_errors: list[RowError]  # problems with the whole file (columns): never skippable
     warnings: list[RowError] = field(default_factory=list)  # notes that do not stop the sync
     rows_merged: int = 0  # further rows of parallel agreements (parallel_rows), merged into their first
+    error_count: int = -1  # every row error found; `errors` keeps the first Limits.max_errors_kept
+
+    def __post_init__(self) -> None:
+        if self.error_count < 0:
+            self.error_count = len(self.errors)
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.file_errors
+        return not self.error_count and not self.file_errors
+
+
+class Notes:
+    """Notes that do not stop a sync, one per kind and column: the first line, the first value
+    and how many cells, so that a 100 000-row file with the same note gives one line."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[str, str], RowError] = {}
+        self._count: dict[tuple[str, str], int] = {}
+
+    def add(self, line: int, column: str, name: str, code: str, value: str = "", agreement_id: str = "", **details: Any) -> None:
+        key = (code, column)
+        if key not in self._first:
+            self._first[key] = RowError(line, column, name, code, value[:80], agreement_id, details)
+        self._count[key] = self._count.get(key, 0) + 1
+
+    def rows(self) -> list[RowError]:
+        return [
+            RowError(e.line, e.column, e.field, e.code, e.value, e.agreement_id, {**e.details, "count": self._count[key]})
+            for key, e in self._first.items()
+        ]
+
+
+class _Errors:
+    """Row errors: the first `limit` are kept, every one is counted (a file of millions of bad
+    rows must not hold millions of errors in memory)."""
+
+    def __init__(self, limit: int) -> None:
+        self.kept: list[RowError] = []
+        self.count = 0
+        self.limit = limit
+
+    def extend(self, errors: list[RowError]) -> None:
+        self.count += len(errors)
+        room = self.limit - len(self.kept)
+        if room > 0:
+            self.kept.extend(errors[:room])
+
+    def append(self, error: RowError) -> None:
+        self.extend([error])
 
 
 def content_hash(values: tuple[Any, ...], suppliers: tuple[tuple[str, str], ...]) -> str:
@@ -170,22 +225,27 @@ def content_hash(values: tuple[Any, ...], suppliers: tuple[tuple[str, str], ...]
 def check_columns(
     headers: list[str], mapping: RegisterMapping, notes: list[RowError] | None = None
 ) -> tuple[dict[str, int], list[RowError]]:
-    """field -> cell index, and an error for each mapped column the file lacks. A header the
-    mapping does not name is an error with unknown_columns: error, else a note in `notes`."""
-    positions: dict[str, int] = {}
+    """field -> cell index, and an error for each mapped column the file lacks or has twice (the
+    mapping cannot tell which one holds the data). A header the mapping does not name is an error
+    with unknown_columns: error, else a note in `notes`."""
+    headers = [clean_text(h)[0].strip() for h in headers]
+    positions: dict[str, list[int]] = {}
     for index, header in enumerate(headers):
-        positions.setdefault(normalise(header), index)
+        positions.setdefault(normalise(header), []).append(index)
     found: dict[str, int] = {}
     errors: list[RowError] = []
     available = ", ".join(h for h in headers if h)
     for name, column in mapping.columns.mapped().items():
-        position = positions.get(normalise(column))
-        if position is None:
+        indexes = positions.get(normalise(column))
+        if indexes is None:
             errors.append(RowError(1, column, name, "missing_column", details={"available": available}))
+        elif len(indexes) > 1:
+            errors.append(RowError(1, column, name, "duplicate_column", details={
+                "count": len(indexes), "positions": ", ".join(str(i + 1) for i in indexes)}))
         else:
-            found[name] = position
+            found[name] = indexes[0]
     known = {normalise(c) for c in mapping.columns.mapped().values()}
-    for header in headers:
+    for header in dict.fromkeys(headers):
         if header and normalise(header) not in known:
             if mapping.unknown_columns == "error":
                 errors.append(RowError(1, header, "", "unknown_column"))
@@ -194,46 +254,59 @@ def check_columns(
     return found, errors
 
 
-def validate_table(table: Table, mapping: RegisterMapping, progress: Any = None) -> ValidationResult:
-    notes: list[RowError] = []
+def validate_table(
+    table: Table, mapping: RegisterMapping, progress: Any = None, limits: Limits = DEFAULT_LIMITS
+) -> ValidationResult:
+    notes: list[RowError] = [RowError(0, "", "", code, details=details) for code, details in table.notes]
     positions, file_errors = check_columns(table.headers, mapping, notes)
     if file_errors:
         return ValidationResult([], [], 0, set(), file_errors, notes)
     columns = mapping.columns.mapped()
+    mapped = [(name, index, columns.get(name, "")) for name, index in positions.items()]
     status_lookup = mapping.status_values.lookup()
     records: list[ParsedAgreement] = []
-    errors: list[RowError] = []
+    errors = _Errors(limits.max_errors_kept)
+    cell_notes = Notes()
     invalid_ids: set[str] = set()
-    first_line: dict[str, int] = {}
+    duplicated: set[str] = set()  # id keys used on more than one row
+    first_line: dict[str, tuple[int, str]] = {}  # id key -> (line, the id as written there)
     rows_read = 0
     merged: dict[str, _Parallel] = {}
-    for line, cells in table.rows:
+    for line, raw_cells in table.rows:
         rows_read += 1
         row_errors: list[RowError] = []
-        record = _parse_row(line, cells, positions, columns, mapping, status_lookup, row_errors)
+        cells = _clean_row(line, raw_cells, mapped, cell_notes, row_errors)
+        record = _parse_row(line, cells, positions, columns, mapping, status_lookup, row_errors, cell_notes)
         agreement_id = record.id if record else cell_text(_cell(cells, positions, "id"))
+        key = id_key(agreement_id) if agreement_id else ""
         if mapping.parallel_rows and agreement_id:
             rank = _rank(_cell(cells, positions, "supplier_rank"), line, columns, agreement_id, row_errors)
-            group = merged.get(agreement_id)
+            group = merged.get(key)
             if group is None:
-                merged[agreement_id] = group = _Parallel(line)
-                first_line[agreement_id] = line
+                merged[key] = group = _Parallel(line)
+                first_line[key] = (line, agreement_id)
+            elif agreement_id != first_line[key][1]:
+                cell_notes.add(line, columns["id"], "id", "id_spelling", agreement_id, agreement_id,
+                               stored=first_line[key][1], first_line=first_line[key][0])
             if row_errors:
                 errors.extend(row_errors)
-                invalid_ids.add(agreement_id)
+                invalid_ids.add(first_line[key][1])
             elif record is not None:
                 group.add(record, rank, columns, errors)
             if progress is not None and rows_read % _PROGRESS_STEP == 0:
                 progress(_PROGRESS_STEP)
             continue
         if agreement_id:
-            if agreement_id in first_line:
+            if key in first_line:
                 row_errors.append(
-                    RowError(line, columns["id"], "id", "duplicate_id", agreement_id, agreement_id,
-                             {"first_line": first_line[agreement_id]})
+                    RowError(line, columns["id"], "id",
+                             "duplicate_id" if agreement_id == first_line[key][1] else "duplicate_id_variant",
+                             agreement_id, agreement_id,
+                             {"first_line": first_line[key][0], "first_id": first_line[key][1]})
                 )
+                duplicated.add(key)
             else:
-                first_line[agreement_id] = line
+                first_line[key] = (line, agreement_id)
         if row_errors:
             errors.extend(row_errors)
             if agreement_id:
@@ -245,25 +318,49 @@ def validate_table(table: Table, mapping: RegisterMapping, progress: Any = None)
     if progress is not None and rows_read % _PROGRESS_STEP:
         progress(rows_read % _PROGRESS_STEP)
     rows_merged = 0
-    for agreement_id, group in merged.items():
+    for key, group in merged.items():
+        agreement_id = first_line[key][1]
         rows_merged += max(group.rows - 1, 0)
         if group.conflict:
             invalid_ids.add(agreement_id)
         elif agreement_id not in invalid_ids and group.record is not None:
             records.append(group.finish())
     # an id used twice is ambiguous: none of its rows is imported
-    duplicated = {e.value for e in errors if e.code == "duplicate_id"}
     if duplicated:
-        records = [r for r in records if r.id not in duplicated]
-        invalid_ids |= duplicated
-    return ValidationResult(records, errors, rows_read, invalid_ids, [], notes, rows_merged)
+        records = [r for r in records if id_key(r.id) not in duplicated]
+        invalid_ids |= {written for key, (_line, written) in first_line.items() if key in duplicated}
+    notes.extend(cell_notes.rows())
+    return ValidationResult(records, errors.kept, rows_read, invalid_ids, [], notes, rows_merged, errors.count)
+
+
+def _clean_row(
+    line: int, raw: list[Any], mapped: list[tuple[str, int, str]], notes: Notes, errors: list[RowError]
+) -> list[Any]:
+    """The row's mapped cells (field, position, column) through the one cleaning step
+    (`agreements_sync.cells`): invisible and control characters removed (noted per column), a
+    cell without a usable value (an Excel error, a formula without its result …) a row error
+    naming the cell."""
+    cells = list(raw)
+    size = len(cells)
+    for name, index, column in mapped:
+        if index >= size:
+            continue
+        value, removed = clean_cell(cells[index])
+        if removed:
+            for kind in removed.split("+"):
+                notes.add(line, column, name, f"{kind}_removed", cell_text(value))
+        if isinstance(value, BadCell):
+            errors.append(RowError(line, column, name, value.code, value.value, "", {"at": value.at}))
+            value = None
+        cells[index] = value
+    return cells
 
 
 def _rank(raw: Any, line: int, columns: dict[str, str], agreement_id: str, errors: list[RowError]) -> int | None:
     text = cell_text(raw)
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 99:
+    if not text.isdigit() or len(text) > 2 or not 1 <= int(text) <= 99:
         errors.append(RowError(line, columns.get("supplier_rank", ""), "supplier_rank", "rank_invalid", text, agreement_id))
         return None
     return int(text)
@@ -279,7 +376,7 @@ class _Parallel:
     conflict: bool = False
     rows: int = 0
 
-    def add(self, record: ParsedAgreement, rank: int | None, columns: dict[str, str], errors: list[RowError]) -> None:
+    def add(self, record: ParsedAgreement, rank: int | None, columns: dict[str, str], errors: Any) -> None:
         self.rows += 1
         for supplier in record.suppliers:
             self.suppliers.append((rank, record.line, supplier))
@@ -327,12 +424,15 @@ def _parse_row(
     mapping: RegisterMapping,
     status_lookup: dict[str, str],
     errors: list[RowError],
+    notes: Notes,
 ) -> ParsedAgreement | None:
     agreement_id = cell_text(_cell(cells, positions, "id"))
+    bad = {e.field for e in errors if e.line == line}  # cells already reported (an Excel error …)
     before = len(errors)
 
     def problem(name: str, code: str, value: Any = "", **details: Any) -> None:
-        errors.append(RowError(line, columns.get(name, ""), name, code, cell_text(value), agreement_id, details))
+        if name not in bad:
+            errors.append(RowError(line, columns.get(name, ""), name, code, cell_text(value), agreement_id, details))
 
     data: dict[str, Any] = {"id": agreement_id}
     for name in _TEXT_FIELDS:
@@ -341,9 +441,14 @@ def _parse_row(
         if name in columns and not cell_text(_cell(cells, positions, name)):
             problem(name, "required_empty")
     for name, limit in MAX_LENGTH.items():
-        value = data.get(name)
+        value = data.get(name) if name not in ("keywords", "cpv_codes") else cell_text(_cell(cells, positions, name))
         if isinstance(value, str) and len(value) > limit:
             problem(name, "too_long", value[:40] + "…", limit=limit)
+    if data["document_url"]:
+        reason = link_problem(data["document_url"])
+        if reason:  # never a link the card could open: left out, with a note
+            notes.add(line, columns["document_url"], "document_url", "link_left_out", data["document_url"], agreement_id)
+            data["document_url"] = ""
     for name in ("owner_email", "adviser_email"):
         if data[name] and not _EMAIL.match(data[name]):
             problem(name, "email_invalid", data[name])
@@ -399,17 +504,37 @@ def _parse_row(
     for name in _INTERNED:
         data[name] = sys.intern(data[name])
 
-    suppliers = _suppliers(cells, positions, mapping, problem)
-    if len(errors) > before:
+    suppliers = _suppliers(cells, positions, mapping, problem, lambda name, value: notes.add(
+        line, columns.get(name, ""), name, "separator_trimmed", cell_text(value), agreement_id))
+    if len(errors) > before or bad:
         return None
     values = tuple(data[name] for name in CONTENT_FIELDS)
     return ParsedAgreement(line, values, suppliers, content_hash(values, suppliers))
 
 
-def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMapping, problem: Any) -> tuple[tuple[str, str], ...]:
-    names = split_positional(_cell(cells, positions, "suppliers"), mapping.supplier_separator)
+def _trim_ends(parts: list[str]) -> tuple[list[str], bool]:
+    """Empty parts at the start or end ("A | B | ": a separator too many) dropped; an empty part
+    between two names stays (it is ambiguous: a name is missing, and positions would shift)."""
+    start, end = 0, len(parts)
+    while start < end and not parts[start]:
+        start += 1
+    while end > start and not parts[end - 1]:
+        end -= 1
+    return parts[start:end], (start, end) != (0, len(parts))
+
+
+def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMapping, problem: Any,
+               note: Any) -> tuple[tuple[str, str], ...]:
+    raw_names = _cell(cells, positions, "suppliers")
+    names, trimmed = _trim_ends(split_positional(raw_names, mapping.supplier_separator))
+    if trimmed:
+        note("suppliers", raw_names)
     raw_orgs = _cell(cells, positions, "org_numbers")
-    orgs = split_positional(raw_orgs, mapping.org_separator) if "org_numbers" in positions else []
+    orgs: list[str] = []
+    if "org_numbers" in positions:
+        orgs, trimmed = _trim_ends(split_positional(raw_orgs, mapping.org_separator))
+        if trimmed:
+            note("org_numbers", raw_orgs)
     if any(not name for name in names):
         problem("suppliers", "supplier_empty_part", _cell(cells, positions, "suppliers"))
         return ()

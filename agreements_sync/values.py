@@ -8,6 +8,7 @@ into a row error with line, column and a reason in Norwegian and English.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from agreements_sync.mapping import NumberFormat, YesNo, normalise
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+FIRST_DATE = dt.date(1900, 1, 1)
 _SERIAL = re.compile(r"^\d{4,6}(?:[.,]0+)?$")
 _MOD11_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -38,7 +40,15 @@ def cell_text(raw: Any) -> str:
 
 
 def parse_date(raw: Any, formats: list[str], excel_serial: bool = True) -> dt.date | None:
-    """A date from a date cell, an Excel serial number, or text in one of the formats."""
+    """A date from a date cell, an Excel serial number, or text in one of the formats; a year
+    before 1900 is an error (a typo such as 01.01.0219, and arithmetic on it would overflow)."""
+    value = _parse_date(raw, formats, excel_serial)
+    if value is not None and value < FIRST_DATE:
+        raise ValueProblem("date_out_of_range", value=cell_text(raw) if not isinstance(raw, dt.date) else value.isoformat())
+    return value
+
+
+def _parse_date(raw: Any, formats: list[str], excel_serial: bool) -> dt.date | None:
     if raw is None:
         return None
     if isinstance(raw, dt.datetime):
@@ -88,6 +98,8 @@ def parse_amount(raw: Any, number: NumberFormat) -> Decimal | None:
     if isinstance(raw, int):
         return Decimal(raw)
     if isinstance(raw, float):
+        if not math.isfinite(raw) or abs(raw) >= 1e15:
+            raise ValueProblem("amount_unparseable", value=cell_text(raw))
         return Decimal(repr(raw)).quantize(Decimal("0.01"))
     text = cell_text(raw)
     if not text:

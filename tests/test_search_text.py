@@ -70,3 +70,32 @@ def test_exclusions_are_read_from_descriptions() -> None:
     assert items == ["kopipapir", "formingsmateriell til skole", "formingsmateriell til barnehage"]
     _, items = split_exclusions("Omfatter ikke kommunale vann- og avløpsledninger i grunnen.", analyzer)
     assert items == ["avløpsledninger i grunnen"]
+
+
+def test_a_very_long_word_is_not_indexed_or_split() -> None:
+    """One 'word' of 100 000 letters (a broken cell) is not a word: splitting it into compounds
+    grows with the square of its length (30 000 letters cost 2 GB at every index build)."""
+    from agreements_sync.limits import MAX_WORD_CHARS
+
+    long_word = "kontorstol" * 10_000
+    tokens = Analyzer().tokens(f"Kontorstoler {long_word} og pulter")
+    assert [t.text for t in tokens] == ["kontorstoler", "pulter"]
+    assert split_compound(long_word, {"kontor", "stol"}) is None
+    assert split_known_prefix(long_word, {"kontor"}) is None
+    # a real compound at the limit is still split
+    parts = ("barnehage" * 3, "kontor" * 3, "stoler" * 3)
+    assert len("".join(parts)) <= MAX_WORD_CHARS and split_compound("".join(parts), set(parts)) == parts
+
+
+def test_the_index_of_an_agreement_with_a_very_long_word_holds_only_real_words() -> None:
+    from agreements_sync.limits import MAX_WORD_CHARS
+    from bot.search.index import build_index
+    from bot.search.models import AgreementDoc
+    from bot.search.vocabulary import load_vocabulary
+
+    doc = AgreementDoc(id="X-1", title="Kontorstoler " + "ab" * 15_000, description="Stoler " + "x" * 50_000 + " til kontor")
+    index = build_index([doc], load_vocabulary(), Analyzer())
+    assert max(len(word) for word in index.known) <= MAX_WORD_CHARS
+    assert max(len(key) for key in index.postings) <= MAX_WORD_CHARS
+    assert max(len(choice) for choice in index.fuzzy_choices) <= MAX_WORD_CHARS
+    assert index.has(word_keys("kontorstoler"))

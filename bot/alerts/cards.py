@@ -9,6 +9,7 @@ from typing import Any
 from agreements_sync.i18n import format_date, format_number, strings
 from bot.alerts.config import AlertConfig
 from bot.alerts.milestones import AgreementFacts, Milestone
+from bot.card_safety import safe_card
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -56,7 +57,7 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = Non
     card: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
     if actions:
         card["actions"] = actions
-    return card
+    return safe_card(card)
 
 
 def _title(text: str) -> dict[str, Any]:

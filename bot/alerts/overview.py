@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +13,7 @@ from bot.alerts.index import load_facts
 from bot.alerts.milestones import add_months, all_milestones
 from bot.alerts.models import AlertMilestone
 from bot.alerts.recipients import current_owner, delivery_problem, personal_reference
+from bot.exports import csv_text
 
 CSV_COLUMNS = [
     "agreement_id", "title", "milestone", "due", "status", "decision", "decided_by", "owner", "owner_email",
@@ -72,12 +71,7 @@ def overview(session: Session, as_of: dt.date, months: int | None = None, config
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in CSV_COLUMNS})
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, ([row.get(k) for k in CSV_COLUMNS] for row in rows), lineterminator="\r\n")
 
 
 def to_ics(rows: list[dict[str, Any]], lang: str = "nb") -> bytes:
@@ -96,7 +90,8 @@ def to_ics(rows: list[dict[str, Any]], lang: str = "nb") -> bytes:
         event.add("uid", f"{row['agreement_id']}-{row['milestone']}-{row['due'].isoformat()}@innkjopsbot")
         event.add("dtstamp", stamp)
         event.add("dtstart", row["due"])
-        event.add("dtend", row["due"] + dt.timedelta(days=1))
+        if row["due"] < dt.date.max:  # 31.12.9999 ("no end") has no next day; a date without DTEND is one day (RFC 5545)
+            event.add("dtend", row["due"] + dt.timedelta(days=1))
         event.add("summary", f"{t('milestone.' + row['milestone'], lang)}: {row['agreement_id']} {row['title']}")
         event.add(
             "description",

@@ -10,9 +10,7 @@ nothing twice. Every admin action is written to `admin_log` with who and when.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +21,7 @@ from sqlmodel import Session, col, select
 from bot.announcements.audience import AudienceError, parse_audience, resolve
 from bot.announcements.models import AdminLog, Announcement, AnnouncementRecipient, AnnouncementStatus
 from bot.db import rowcount
+from bot.exports import csv_text
 
 KIND = "announcement"
 MAX_TITLE = 200
@@ -304,14 +303,12 @@ REPORT_COLUMNS = ["announcement_id", "name", "email", "aad_object_id", "status",
 
 
 def report_csv(rep: Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
-    for line in rep.lines:
-        writer.writerow([rep.announcement.id, line.name, line.email, line.aad_object_id, line.status, line.detail,
-                         line.status_code or "", line.attempts, line.sent_at.isoformat() if line.sent_at else "",
-                         line.correction, line.withdrawal])
-    return buffer.getvalue()
+    return csv_text(REPORT_COLUMNS, (
+        [rep.announcement.id, line.name, line.email, line.aad_object_id, line.status, line.detail,
+         line.status_code or "", line.attempts, line.sent_at.isoformat() if line.sent_at else "",
+         line.correction, line.withdrawal]
+        for line in rep.lines
+    ))
 
 
 def announcement_json(a: Announcement) -> dict[str, Any]:

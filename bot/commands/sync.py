@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
+from agreements_sync.fetch import is_url
 from agreements_sync.i18n import language_of, strings
-from agreements_sync.sync import SyncReport, agreement_versions, is_url, sync_export
+from agreements_sync.sync import SyncReport, agreement_versions, sync_export
 from agreements_sync.sync import sync_history as list_runs
 from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
@@ -53,11 +54,12 @@ def render_report(report: SyncReport, lang: str, show_diff: bool) -> str:
         lines.append(texts.get("notes_heading", lang))
         lines.extend(f"  {note.message(lang)}" for note in report.warnings)
     if report.errors:
+        total = max(report.error_count, len(report.errors))  # every error found; `errors` keeps the first ones
         lines.append("")
-        lines.append(texts.get("errors_heading", lang, count=len(report.errors)))
+        lines.append(texts.get("errors_heading", lang, count=total))
         lines.extend(f"  {error.message(lang)}" for error in report.errors[:_MAX_ERRORS_SHOWN])
-        if len(report.errors) > _MAX_ERRORS_SHOWN:
-            lines.append("  " + texts.get("errors_more", lang, count=len(report.errors) - _MAX_ERRORS_SHOWN))
+        if total > _MAX_ERRORS_SHOWN:
+            lines.append("  " + texts.get("errors_more", lang, count=total - _MAX_ERRORS_SHOWN, kept=len(report.errors)))
     if show_diff:
         sections = (
             ("diff_added", [f"  + {i}" for i in report.added_ids]),

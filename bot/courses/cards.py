@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from agreements_sync.i18n import strings
+from bot.card_safety import safe_card
 from bot.courses.service import CourseView
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -25,7 +26,7 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
     content: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
     if actions:
         content["actions"] = actions
-    return content
+    return safe_card(content)
 
 
 def when_text(course: CourseView, lang: str, timezone: str) -> str:

@@ -10,9 +10,7 @@ Times are aware UTC datetimes and "now" is always a parameter.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -22,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot.courses.models import Course, Enrolment, EnrolmentStatus
 from bot.db import rowcount
+from bot.exports import csv_text
 from bot.services import User
 
 
@@ -387,12 +386,8 @@ CSV_COLUMNS = ["course_id", "course_title", "starts_at", "name", "email", "aad_o
 
 def participants_csv(course: CourseView, people: Sequence[Participant]) -> str:
     """The attendee list as CSV (UTF-8, comma-separated, one header row)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for p in people:
-        writer.writerow([
-            course.id, course.title, course.starts_at.isoformat(), p.name, p.email, p.aad_object_id, p.status,
-            p.waiting_number or "", p.signed_up_at.isoformat(), p.confirmed_at.isoformat() if p.confirmed_at else "",
-        ])
-    return buffer.getvalue()
+    return csv_text(CSV_COLUMNS, (
+        [course.id, course.title, course.starts_at.isoformat(), p.name, p.email, p.aad_object_id, p.status,
+         p.waiting_number or "", p.signed_up_at.isoformat(), p.confirmed_at.isoformat() if p.confirmed_at else ""]
+        for p in people
+    ))

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from agreements_sync.i18n import Language, format_date, strings
 from bot.answer import Answer
+from bot.card_safety import person_link
 from bot.search.models import Hit, SearchResult
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -113,9 +114,7 @@ def _contact(hit: Hit, lang: str, procurement_email: str) -> dict[str, Any] | No
 
 def _person_markdown(name: str, email: str) -> str:
     """A person in a card's fact: the name as a mail link, so a long address cannot clip the value column."""
-    if name and email:
-        return f"[{name}](mailto:{email})"
-    return name or email or "–"
+    return person_link(name, email)
 
 
 def _facts(hit: Hit, lang: str, *, with_reasons: bool = True, card: bool = False) -> list[dict[str, str]]:

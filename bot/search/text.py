@@ -21,6 +21,7 @@ import Stemmer
 from pydantic import BaseModel, Field
 
 from agreements_sync.knowledge import load_model
+from agreements_sync.limits import MAX_WORD_CHARS
 
 _STEMMER = Stemmer.Stemmer("norwegian")
 _DERIVED_RE = re.compile(r"^(.{4,}?)ing(?:en|er|ene|a)?$")
@@ -158,6 +159,8 @@ class Analyzer:
                 need_at = len(result)  # "hjemmesykepleien trenger …": who needs, then what
             if not keep_stopwords and (self.is_stopword(word) or (len(word) == 1 and not word.isdigit())):
                 continue
+            if len(word) > MAX_WORD_CHARS:
+                continue  # not a word (a run of letters in a broken cell); its cost would grow with its length
             parts = tuple(pieces) if len(pieces) > 1 else ()
             result.append(Token(word, parts, position, context))
         if 0 < need_at < len(result):  # words follow the need verb: the ones before it are context
@@ -185,6 +188,8 @@ class Analyzer:
 
 def split_known_prefix(word: str, known: frozenset[str] | set[str], *, min_prefix: int = 4, min_rest: int = 4) -> tuple[str, str] | None:
     """The longest known first part and the rest: "barnehagelærere" → ("barnehage", "lærere")."""
+    if len(word) > MAX_WORD_CHARS:
+        return None
     for end in range(len(word) - min_rest, min_prefix - 1, -1):
         prefix = word[:end]
         candidates = [prefix] + ([prefix[:-1]] if prefix.endswith(("s", "e")) and len(prefix) > min_prefix else [])
@@ -205,8 +210,11 @@ def split_compound(
 
     A part is known when it, or its primary key, is in `known`. A linking "s" or "e" between
     parts is allowed ("innkjopskort" → "innkjop" + "kort"). Prefers the fewest parts, then the
-    longest shortest part; returns None when no split into known parts exists.
+    longest shortest part; returns None when no split into known parts exists. The work grows
+    with the square of the word's length: words longer than MAX_WORD_CHARS are not split.
     """
+    if len(word) > MAX_WORD_CHARS:
+        return None
     best: tuple[str, ...] | None = None
 
     def is_known(part: str) -> bool:
