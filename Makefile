@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 3978
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint bench playground teams-package translations lock clean help
+.PHONY: run test lint bench playground teams-package translations field-vectors lock clean help
 
 help:
 	@echo "make run            set up, load the demo register and run the bot on http://127.0.0.1:$(PORT)/api/messages"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench          benchmarks: sync, search, bot throughput, announcement delivery"
 	@echo "make playground     run the bot and the M365 Agents Playground (Teams emulator) side by side"
 	@echo "make teams-package  build deploy/build/innkjopsbot-teams.zip for upload to Teams"
+	@echo "make field-vectors  re-embed the taxonomy's changed texts (knowledge/taxonomy/field-vectors.npz)"
 	@echo "make lock           re-resolve the pinned lock files from pyproject.toml"
 
 # The virtual environment is rebuilt whenever a lock file or pyproject.toml changes.
@@ -46,6 +47,9 @@ translations: $(BIN)/.installed
 	  domain=$$(basename $$po .po); lang=$$(basename $$(dirname $$(dirname $$po))); \
 	  $(BIN)/pybabel update -w 100 -i knowledge/locale/$$domain.pot -d knowledge/locale -D $$domain -l $$lang; \
 	done
+
+field-vectors: $(BIN)/.installed
+	$(BIN)/python scripts/embed_taxonomy.py
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks $(BENCH)

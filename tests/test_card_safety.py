@@ -14,9 +14,9 @@ from agreements_sync.sync import sync_export
 from bot.alerts.cards import list_card
 from bot.answer import Answer
 from bot.card_safety import person_link, plain, safe_card
+from bot.conversation.respond import respond
 from bot.db import Database
 from bot.services import Services, User
-from bot.conversation.respond import respond
 from tests.conftest import AS_OF
 from tests.helpers.bot_server import bot_settings
 from tests.test_sync import reference_table, set_cell, write_csv

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
 from bot.search.index import SearchIndex, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
 from bot.search.text import fold, split_compound, split_known_prefix, word_keys
+
+log = logging.getLogger(__name__)
 
 SHORTLIST = 60  # agreements scored in full for one question
 MAX_PARALLEL = 10  # at most this many parallel agreements presented together
@@ -333,14 +336,20 @@ FIELD_LIMIT = 8
 AGREE_BONUS = 0.15  # both ways agree on an agreement
 
 
-def field_scores(index: SearchIndex, query: str) -> tuple[np.ndarray, np.ndarray, Any]:
+def field_scores(index: SearchIndex, query: str, boost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, Any]:
     """Per agreement: the question's fields of purchase times the agreement's links to them; the
-    same through the question's leading fields only (those within LEADING of the best)."""
+    same through the question's leading fields only (those within LEADING of the best). `boost`:
+    the semantic signal's addition to the question's reading of fields (bot.search.semantic)."""
     out = np.zeros(index.size, dtype=np.float32)
     leading = np.zeros(index.size, dtype=np.float32)
     if index.fields is None or index.size == 0:
         return out, leading, None
-    match = index.fields.match(query, limit=FIELD_LIMIT, floor=FIELD_MIN)
+    if boost is not None:
+        from bot.search.semantic import FIELD_BOOST_CAP
+
+        match = index.fields.match(query, limit=FIELD_LIMIT, floor=FIELD_MIN, boost=boost, boost_cap=FIELD_BOOST_CAP)
+    else:
+        match = index.fields.match(query, limit=FIELD_LIMIT, floor=FIELD_MIN)
     lead = match.hits[0].score if match.hits else 0.0
     for hit in match.hits:
         ids, strengths = index.field_links[index.fields.position[hit.field.id]]
@@ -386,10 +395,26 @@ def search_index(
 ) -> SearchResult:
     """The answer to one question. `taught` (bot.search.learning.TaughtIndex) holds the questions
     the procurement section and employees linked to agreements; `semantic`
-    (bot.search.semantic.VectorStore) the agreements' vectors, used only when the answer is unsure."""
+    (bot.search.semantic.Semantic) the agreements' and the taxonomy's vectors, used only when the
+    answer is not already a clear agreement (or an answer taught)."""
     result = _search(index, query, as_of, limit, taught)
-    if semantic is not None and result.answer in (CANDIDATES, UNKNOWN) and not result.no_active_agreement:
-        _semantic_pass(index, result, semantic, as_of)
+    if semantic is None or result.answer == AGREEMENT or "taught" in result.why:
+        return result
+    from bot.search.semantic import Embedder
+
+    try:
+        vector = Embedder.query(query)
+    except Exception:
+        log.warning("semantic step failed", exc_info=True)
+        return result
+    boost = semantic.fields.boost(vector) if semantic.fields is not None else None
+    if boost is not None:
+        lexical_fields = [f["id"] for f in result.fields[:1]]
+        result = _search(index, query, as_of, limit, taught, field_boost=boost)
+        if [f["id"] for f in result.fields[:1]] != lexical_fields:
+            result.why.append("semantic_fields")
+    if semantic.agreements is not None and result.answer in (CANDIDATES, UNKNOWN) and not result.no_active_agreement:
+        _semantic_pass(index, result, semantic.agreements, vector, as_of)
     return result
 
 
@@ -403,15 +428,12 @@ def active_mask(index: SearchIndex, as_of: dt.date) -> np.ndarray:
     return mask
 
 
-def _semantic_pass(index: SearchIndex, result: SearchResult, semantic: Any, as_of: dt.date) -> None:
+def _semantic_pass(index: SearchIndex, result: SearchResult, agreements: Any, vector: np.ndarray, as_of: dt.date) -> None:
     """Unsure answers only: re-order the candidates by semantic nearness too, and offer the
     nearest agreement to a question of which no word was understood, if it stands far out."""
-    from bot.search.semantic import RERANK_WEIGHT, RESCUE_Z, Embedder
+    from bot.search.semantic import RERANK_WEIGHT, RESCUE_Z
 
-    try:
-        z = semantic.nearness(Embedder.query(result.query), active_mask(index, as_of))
-    except Exception:  # noqa: BLE001 - the model is a refinement; the lexical answer stands without it
-        return
+    z = agreements.nearness(vector, active_mask(index, as_of))
     if z is None:
         return
     if result.answer == CANDIDATES and result.hits:
@@ -431,7 +453,8 @@ def _semantic_pass(index: SearchIndex, result: SearchResult, semantic: Any, as_o
         result.why = ["semantic_nearest"]
 
 
-def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: Any) -> SearchResult:
+def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: Any,
+            field_boost: np.ndarray | None = None) -> SearchResult:
     ranking = index.vocabulary.ranking
     rules = ranking.answer
     groups = analyse(index, query)
@@ -444,7 +467,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             if answered is not None:
                 return answered
     lexical = score(index, groups)
-    through_fields, through_leading, match = field_scores(index, query)
+    through_fields, through_leading, match = field_scores(index, query, field_boost)
     scores = np.maximum(lexical, FIELD_WEIGHT * through_fields) + AGREE_BONUS * np.minimum(lexical, through_fields)
     if match is not None:
         result.fields = [h.to_json() for h in match.hits]

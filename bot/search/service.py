@@ -28,7 +28,7 @@ from bot.search.index import SearchIndex, attach_fields, build_index, category_k
 from bot.search.learning import TaughtIndex, taught_rows, taught_version
 from bot.search.links import excluded_fields, link_agreements
 from bot.search.models import AgreementDoc, Hit, SearchResult, doc_from
-from bot.search.semantic import VectorStore, passage
+from bot.search.semantic import CachedVectors, FieldVectors, Semantic, VectorStore, passage
 from bot.search.text import Analyzer
 from bot.search.vocabulary import Vocabulary, load_vocabulary
 
@@ -86,6 +86,7 @@ class SearchService:
         self._links: dict = {}  # the agreements' field links of the last build, by their texts
         self.semantic_mode = semantic
         self._vectors: VectorStore | None = None
+        self._field_vectors: FieldVectors | None = None
         self._stop = threading.Event()
         if start:
             self._start_worker(force=True)
@@ -163,16 +164,24 @@ class SearchService:
                 self._first_build.set()
 
     def _start_vectors(self, index: SearchIndex, *, wait: bool) -> VectorStore | None:
-        """The agreements' semantic vectors: the cached ones now, the rest in a background thread
-        (or now, with wait=True). None when the semantic step is off."""
+        """The agreements' semantic vectors (and, the first time, the taxonomy's): the cached
+        ones now, the rest in a background thread (or now, with wait=True). None when the
+        semantic step is off."""
         if self.semantic_mode == "off":
             return None
         engine = getattr(self.database, "engine", self.database)
-        store = VectorStore([passage(doc) for doc in index.docs])
-        try:
-            store.load_cached(engine)
-        except Exception as exc:  # noqa: BLE001 - without the cache the vectors are simply made again
-            log.warning("semantic vector cache unreadable: %s", exc)
+        if self._field_vectors is None:
+            fields = FieldVectors(self._field_matcher().fields)
+            fields.load_shipped()
+            self._field_vectors = self._load(fields, engine, wait)
+        return self._load(VectorStore([passage(doc) for doc in index.docs]), engine, wait)
+
+    def _load(self, store: Any, engine: Any, wait: bool) -> Any:
+        if not store.complete:
+            try:
+                store.load_cached(engine)
+            except Exception as exc:  # noqa: BLE001 - without the cache the vectors are simply made again
+                log.warning("semantic vector cache unreadable: %s", exc)
         if not store.complete:
             if wait:
                 store.fill(engine, self._stop)
@@ -180,7 +189,7 @@ class SearchService:
                 threading.Thread(target=self._fill, args=(store, engine), name="search-vectors", daemon=True).start()
         return store
 
-    def _fill(self, store: VectorStore, engine: Any) -> None:
+    def _fill(self, store: CachedVectors, engine: Any) -> None:
         try:
             started = time.monotonic()
             made = store.fill(engine, self._stop)
@@ -222,7 +231,8 @@ class SearchService:
         taught = self._taught
         vectors = self._vectors
         self._maybe_check()
-        return search_index(index, query, as_of, limit, taught=taught if taught.entries else None, semantic=vectors)
+        semantic = Semantic(vectors, self._field_vectors) if vectors is not None else None
+        return search_index(index, query, as_of, limit, taught=taught if taught.entries else None, semantic=semantic)
 
     def hit(self, agreement_id: str, as_of: dt.date) -> Hit | None:
         """One agreement as a hit (the card of an agreement picked among candidates)."""
