@@ -30,6 +30,17 @@ os.environ.setdefault("INNKJOPSBOT_SEARCH_SEMANTIC", "false")
 _backends = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
+@pytest.fixture(autouse=True)
+def _words_only_taxonomy() -> Iterator[None]:
+    """A semantic search service hands its field vectors to bot.taxonomy (process-wide); each
+    test starts and ends without them, so no test's kind reading depends on the tests before it."""
+    import bot.taxonomy
+
+    bot.taxonomy.use_field_vectors(None)
+    yield
+    bot.taxonomy.use_field_vectors(None)
+
+
 @pytest.fixture
 def as_of() -> dt.date:
     return AS_OF

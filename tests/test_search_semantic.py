@@ -159,3 +159,16 @@ def test_a_failing_model_leaves_the_lexical_answer(semantic_service: SearchServi
     monkeypatch.setattr(semantic.Embedder, "query", classmethod(broken))
     result = semantic_service.search("det drypper fra taket i gangen", dt.date(2026, 11, 24))
     assert result.answer == "candidates" and result.ids[0] == "LK-2025-031"
+
+
+def test_the_authority_answer_reads_the_kind_through_the_same_field_vectors(semantic_service: SearchService) -> None:
+    import bot.taxonomy
+    from bot.authority.analysis import analyse
+
+    question = "Vi må rive det gamle uthuset, 800 000 kr. Hvem signerer?"
+    bot.taxonomy.use_field_vectors(None)  # words only: "rive" is in no field's vocabulary; a wrong field wins
+    words_only = analyse(question, AS_OF)
+    bot.taxonomy.use_field_vectors(semantic_service._field_vectors)  # what the service hands over
+    read = analyse(question, AS_OF)
+    assert words_only.kind != "bygg_og_anlegg"
+    assert read.kind == "bygg_og_anlegg" and read.band == "C" and read.signer == "kommunalsjef"

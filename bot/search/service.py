@@ -174,6 +174,9 @@ class SearchService:
             fields = FieldVectors(self._field_matcher().fields)
             fields.load_shipped()
             self._field_vectors = self._load(fields, engine, wait)
+            import bot.taxonomy
+
+            bot.taxonomy.use_field_vectors(self._field_vectors)  # the authority answer reads kinds the same way
         return self._load(VectorStore([passage(doc) for doc in index.docs]), engine, wait)
 
     def _load(self, store: Any, engine: Any, wait: bool) -> Any:
