@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agreements_sync.i18n import strings
+from agreements_sync.limits import MAX_QUESTION_CHARS
 from bot.announcements.audience import record_category_interest
 from bot.answer import Answer
 from bot.authority.analysis import analyse
@@ -34,7 +35,7 @@ from bot.services import Services, User
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 1000  # a question longer than this is cut (Teams allows ~28 KB; nobody asks that much)
+MAX_TEXT = MAX_QUESTION_CHARS  # a question longer than this is cut (Teams allows ~28 KB; nobody asks that much)
 
 
 def respond(services: Services, user: User, text: str, state: dict[str, Any]) -> Answer:

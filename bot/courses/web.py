@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from agreements_sync.limits import MAX_ROW_ID
 from bot.services import Services
 
 
@@ -34,7 +35,10 @@ def add_routes(app: web.Application, services: Services) -> None:
     async def course_ics(request: web.Request) -> web.Response:
         from bot.courses import flow, service
 
-        course_id = int(request.match_info["course_id"])
+        digits = request.match_info["course_id"]
+        course_id = int(digits) if len(digits) <= 10 else 0  # a 5 000-digit "id" is no course (nor a 500)
+        if not 0 < course_id <= MAX_ROW_ID:
+            raise web.HTTPNotFound()
         if not hmac.compare_digest(request.query.get("t", ""), ics_token(services.settings, course_id)):
             raise web.HTTPNotFound()
 
