@@ -207,3 +207,43 @@ async def test_a_course_invitation_with_an_impossible_id_is_404(bot: RunningBot,
     status, _ = await bot.get(f"/courses/{course_id}.ics")
     assert status == 404
     assert re.fullmatch(r"\d+", course_id)
+
+
+# --- an empty index: not ready, and it says so ---------------------------------------------------------
+
+
+@pytest.fixture
+async def empty_bot(database: Database) -> AsyncIterator[RunningBot]:
+    async with running_bot(database, bot_settings(), as_of=AS_OF) as running:
+        yield running
+
+
+async def _ready(bot: RunningBot) -> tuple[int, dict[str, Any]]:
+    import asyncio
+
+    for _ in range(100):  # the search index is built in the background at start
+        status, text = await bot.get("/readyz")
+        body = json.loads(text)
+        if body["search_index"]:
+            break
+        await asyncio.sleep(0.1)
+    return status, body
+
+
+async def test_an_empty_index_is_not_ready_and_questions_are_told_the_register_is_not_loaded(
+    empty_bot: RunningBot, connector: FakeConnector, database: Database
+) -> None:
+    expected = {"nb-NO": "Avtaleregisteret er ikke lastet inn", "nn-NO": "Avtaleregisteret er ikkje lasta inn",
+                "en-US": "The agreement register has not been loaded"}
+    for number, (locale, text) in enumerate(expected.items(), start=1):
+        await empty_bot.post(A.message("har vi avtale på kontorstoler?", connector.url, locale=locale))
+        reply = (await connector.wait_for(number))[-1]
+        assert reply.text.startswith(text), reply.text
+        assert "ingen aktiv avtale" not in reply.text.lower() and "no active agreement" not in reply.text.lower()
+    status, ready = await _ready(empty_bot)  # the index is built (the questions waited for it), and empty
+    assert status == 503 and ready["search_index"] is True and ready["agreements"] == 0
+    status, body = await empty_bot.post(A.compose_query("kontorstol", connector.url))
+    assert status == 200 and body["composeExtension"]["text"].startswith("Avtaleregisteret er ikke lastet inn")
+    seed_agreements(database)
+    status, body = await empty_bot.get("/readyz")
+    assert status == 200 and json.loads(body)["agreements"] > 0

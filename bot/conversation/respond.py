@@ -126,6 +126,9 @@ def _remember(state: dict[str, Any], **values: Any) -> None:
 def search_answer(services: Services, user: User, query: str, state: dict[str, Any], *, asked: str = "") -> Answer:
     search = services.search()
     result = search.search(query, services.today(), limit=5)
+    if not search.index.docs:  # nothing synced yet: "no active agreement" would be untrue
+        return cards.text_answer(strings("bot").get("register_not_loaded", user.lang,
+                                                    email=services.settings.procurement_email), "not_loaded")
     if not result.hits and not result.inactive_matches and not search.understands(query):
         # "asdfgh": not a purchase the municipality lacks an agreement for, just not words
         return cards.text_answer(strings("bot").get("smalltalk_unclear", user.lang), "unclear")

@@ -44,7 +44,10 @@ def query_response(services: Services, lang: str, query: str, *, limit: int = MA
     s = strings("bot")
     if not query:
         return _message(s.get("msgext_hint", lang))
-    result = services.search().search(query, services.today(), limit=limit)
+    search = services.search()
+    result = search.search(query, services.today(), limit=limit)
+    if not search.index.docs:  # nothing synced yet
+        return _message(s.get("msgext_not_loaded", lang))
     # active agreements first, then those that match but are not active now (labelled so)
     attachments = [hit_attachment(hit, lang) for hit in [*result.hits, *result.inactive_matches][:limit]]
     if not attachments:

@@ -15,8 +15,8 @@ apps as they like, each with its own database:
   activity types, activities without conversation or serviceUrl, ids longer than their columns
   (agreements_sync.limits.ACTIVITY_ID_CHARS) → 400 before the SDK sees them;
 - the scheduler (bot/scheduler.py) started and stopped with the app when it is enabled;
-- `GET /healthz` (process alive), `GET /readyz` (database reachable and search index loaded,
-  503 otherwise), `GET /metrics` (Prometheus, a registry per app).
+- `GET /healthz` (process alive), `GET /readyz` (can answer: database reachable, search index
+  loaded and at least one agreement synced; 503 otherwise), `GET /metrics` (Prometheus, a registry per app).
 """
 
 from __future__ import annotations
@@ -336,12 +336,28 @@ async def _healthz(_request: web.Request) -> web.Response:
 
 
 async def _readyz(request: web.Request) -> web.Response:
+    """Ready means "can answer": the database answers, the search index is built, and the
+    agreement index is not empty (before the first sync every question would get "no agreement")."""
     services = request.app[SERVICES_KEY]
     database = await asyncio.to_thread(services.database.ping)
     index = services.search_ready
-    ready = database and index
-    return web.json_response({"status": "ready" if ready else "not ready", "database": database, "search_index": index},
-                             status=200 if ready else 503)
+    agreements = await asyncio.to_thread(_agreement_count, services) if database else 0
+    ready = database and index and agreements > 0
+    return web.json_response({"status": "ready" if ready else "not ready", "database": database, "search_index": index,
+                              "agreements": agreements}, status=200 if ready else 503)
+
+
+def _agreement_count(services: Services) -> int:
+    from sqlalchemy import func, select
+
+    from agreements_sync.models import Agreement
+
+    try:
+        with services.database.session() as session:
+            return int(session.execute(select(func.count()).select_from(Agreement)).scalar_one())
+    except Exception:  # noqa: BLE001 - not ready is the answer, whatever the database says
+        logger.warning("agreement count failed", exc_info=True)
+        return 0
 
 
 async def _metrics(request: web.Request) -> web.Response:
