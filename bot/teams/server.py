@@ -355,7 +355,7 @@ def _agreement_count(services: Services) -> int:
     try:
         with services.database.session() as session:
             return int(session.execute(select(func.count()).select_from(Agreement)).scalar_one())
-    except Exception:  # noqa: BLE001 - not ready is the answer, whatever the database says
+    except Exception:  # not ready is the answer, whatever the database says
         logger.warning("agreement count failed", exc_info=True)
         return 0
 
