@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 
 from benchmarks.fake_connector import FakeConnector
 from benchmarks.fuzz_requests import MESSAGES, FuzzRequest, all_requests, routes, verbs_of
+from bot.teams.server import SERVICES_KEY
 from conftest import AS_OF, _backends, make_test_database
 from helpers.agreements import seed_agreements
-from bot.teams.server import SERVICES_KEY
 from helpers.bot_server import RunningBot, bot_settings, running_bot
 
 EXAMPLES = int(os.environ.get("INNKJOPSBOT_FUZZ_EXAMPLES", "150"))
@@ -49,7 +49,7 @@ class BotThread:
             ) as bot:
                 self.started.set_result((bot, connector))
                 await self.stop.wait()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test through the future
+        except BaseException as exc:
             if not self.started.done():
                 self.started.set_exception(exc)
             raise
