@@ -209,6 +209,13 @@ async def test_a_course_invitation_with_an_impossible_id_is_404(bot: RunningBot,
     assert re.fullmatch(r"\d+", course_id)
 
 
+async def test_a_course_invitation_with_a_non_ascii_token_is_404(bot: RunningBot) -> None:
+    """Found by the fuzz test: hmac.compare_digest refuses non-ASCII text (a 500 before)."""
+    for token in ("%F0%9F%99%82", "%C3%A6" * 10, "%00"):
+        status, _ = await bot.get(f"/courses/1.ics?t={token}")
+        assert status == 404
+
+
 # --- an empty index: not ready, and it says so ---------------------------------------------------------
 
 

@@ -39,7 +39,8 @@ def add_routes(app: web.Application, services: Services) -> None:
         course_id = int(digits) if len(digits) <= 10 else 0  # a 5 000-digit "id" is no course (nor a 500)
         if not 0 < course_id <= MAX_ROW_ID:
             raise web.HTTPNotFound()
-        if not hmac.compare_digest(request.query.get("t", ""), ics_token(services.settings, course_id)):
+        given = request.query.get("t", "").encode("utf-8", "surrogatepass")  # bytes: any text may arrive
+        if not hmac.compare_digest(given, ics_token(services.settings, course_id).encode()):
             raise web.HTTPNotFound()
 
         def build() -> tuple[bytes, str] | None:
