@@ -78,7 +78,41 @@ MAX_CARD_TEXT_CHARS = 2_000  # one TextBlock
 MAX_CARD_FACT_CHARS = 500  # one FactSet value
 MAX_ANSWER_TEXT_CHARS = 4_000  # the plain-text answer (also the card's fallback text)
 
+# --- what a Teams activity may carry (bot/teams/server.py, at the HTTP edge) ---------------------
+# Ids are refused (HTTP 400) when longer than the column that stores them: cutting an id would
+# make it someone else's. Names are display text: cut. Real Teams ids are far shorter (an Entra
+# object id is 36 characters, a conversation id ~150).
+ACTIVITY_ID_CHARS: dict[str, int] = {
+    "conversation.id": 300,
+    "conversation.tenantId": 64,
+    "from.id": 200,
+    "from.aadObjectId": 64,
+    "recipient.id": 200,
+    "channelData.team.id": 300,
+    "channelData.tenant.id": 64,
+    "serviceUrl": 2_000,
+    "replyToId": 200,
+    "locale": 64,
+}
+MAX_ROW_ID = 2**31 - 1  # a row id from outside (a button, a URL) above this is no row (32-bit on PostgreSQL)
+MAX_NAME_CHARS = 200  # from.name / recipient.name / a member's name: cut to this
+MAX_EMAIL_CHARS = 320  # the longest e-mail address (RFC 5321); a longer one from a member lookup is ignored
+
+# --- questions and card-action data (bot/conversation) ---------------------------------------------
+# A question is cut at this many characters, whether typed (chat, compose box) or carried by a
+# button's data (authority.start, ask, search.query …): nobody asks more, and the analysis of a
+# longer text only costs time.
+MAX_QUESTION_CHARS = 1_000
+# A button's data (Action.Execute / Action.Submit value) is bounded once, where it enters
+# (bot.conversation.card_actions.bounded_data): each text at most MAX_ACTION_TEXT_CHARS (the
+# longest input a card collects: an announcement's text), at most MAX_ACTION_ITEMS entries per
+# object or list, nested at most MAX_ACTION_DEPTH deep. Questions in it are then cut like chat text.
+MAX_ACTION_TEXT_CHARS = 4_000
+MAX_ACTION_ITEMS = 50
+MAX_ACTION_DEPTH = 4
+
 __all__ = [
+    "ACTIVITY_ID_CHARS", "MAX_EMAIL_CHARS", "MAX_ROW_ID", "MAX_ACTION_DEPTH", "MAX_ACTION_ITEMS", "MAX_ACTION_TEXT_CHARS", "MAX_NAME_CHARS", "MAX_QUESTION_CHARS",
     "DEFAULT_LIMITS", "Limits", "MAX_ANSWER_TEXT_CHARS", "MAX_KNOWLEDGE_FILE_BYTES", "MB", "MAX_CARD_BYTES", "MAX_CARD_FACT_CHARS",
     "MAX_CARD_TEXT_CHARS", "MAX_WORD_CHARS", "TEXT_FIELD_CHARS", "human_size",
 ]

@@ -47,9 +47,15 @@ class Amount:
     low: float | None = None  # the lower end of a range ("mellom 300 000 og 400 000")
 
 
+MAX_AMOUNT_DIGITS = 15  # 999 billion billion NOK: far beyond any purchase, still exact as a float
+
+
 def read_number(run: str, million_follows: bool = False, english: bool = False) -> float | None:
     """The value of a run of digits and separators, or None when it is no number (a date, a
-    version, a phone number). See the module docstring for the rules."""
+    version, a phone number). See the module docstring for the rules. A run of more than
+    MAX_AMOUNT_DIGITS digits is no amount (a thousand nines would be infinity)."""
+    if sum(c.isdigit() for c in run) > MAX_AMOUNT_DIGITS:
+        return None
     seps = _SEP.findall(run)
     groups = _SEP.split(run)
     if not seps:

@@ -11,10 +11,16 @@ from bot.conversation.respond import authority_answer, respond
 from bot.search.render import category_answer
 
 
+def unrecognised(ctx: ActionContext) -> Answer:
+    """The answer to a button whose data does not fit (an old card, a forged invoke, a number where
+    a question belongs): say so, in the user's language, instead of failing or keeping quiet."""
+    return cards.text_answer(strings("bot").get("action_unknown", ctx.user.lang), "unknown_action")
+
+
 def ask_action(ctx: ActionContext) -> Answer | None:
     """An example question pressed on the welcome or help card: answered as if typed."""
     ask = payloads.parse(payloads.Ask, ctx.data)
-    return respond(ctx.services, ctx.user, ask.q, ctx.state) if ask is not None else None
+    return respond(ctx.services, ctx.user, ask.q, ctx.state) if ask is not None else unrecognised(ctx)
 
 
 def search_action(ctx: ActionContext) -> Answer | None:
@@ -27,7 +33,7 @@ def search_action(ctx: ActionContext) -> Answer | None:
         search = payloads.parse(payloads.SearchQuery, ctx.data, q="query")
         if search is not None:
             return respond(ctx.services, ctx.user, search.q, ctx.state)
-    return None
+    return unrecognised(ctx)
 
 
 def feedback_action(ctx: ActionContext) -> Answer | None:
@@ -36,7 +42,7 @@ def feedback_action(ctx: ActionContext) -> Answer | None:
     buttons; without it, Teams keeps the card and shows the thanks."""
     rating = payloads.parse(payloads.Feedback, ctx.data)
     if rating is None:
-        return None
+        return unrecognised(ctx)
     with ctx.services.database.session() as session:
         store.record_feedback(
             session, helpful=rating.helpful, query=rating.q, kind=rating.kind, agreement_ids=rating.ids,
@@ -58,10 +64,10 @@ def authority_action(ctx: ActionContext) -> Answer | None:
     if ctx.verb == "authority.clarify":
         choice = payloads.parse(payloads.AuthorityClarify, ctx.data)
         if choice is None:
-            return None
+            return unrecognised(ctx)
         previous = ctx.state.get("authority_previous")
         if not (isinstance(previous, dict) and (not choice.question or previous.get("question") == choice.question)):
             previous = {"question": choice.question} if choice.question else None
         return authority_answer(ctx.services, ctx.user, choice.value, ctx.state, previous=previous)
     start = payloads.parse(payloads.AuthorityStart, ctx.data, question="query")
-    return authority_answer(ctx.services, ctx.user, start.question, ctx.state) if start is not None else None
+    return authority_answer(ctx.services, ctx.user, start.question, ctx.state) if start is not None else unrecognised(ctx)

@@ -19,6 +19,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
+from agreements_sync.limits import MAX_ACTION_DEPTH, MAX_ACTION_ITEMS, MAX_ACTION_TEXT_CHARS
 from bot.answer import Answer
 from bot.services import Services, User
 
@@ -63,6 +64,35 @@ async def dispatch(ctx: ActionContext) -> Answer | None:
     if inspect.isawaitable(result):
         result = await result
     return result
+
+
+def bounded_data(data: Any) -> dict[str, Any]:
+    """A button's data as the handlers get it, bounded in this one place (agreements_sync.limits):
+    not an object → {}; each text cut at MAX_ACTION_TEXT_CHARS; objects and lists keep their first
+    MAX_ACTION_ITEMS entries; nesting deeper than MAX_ACTION_DEPTH is dropped. Numbers, booleans
+    and null stay as they are (handlers read their fields through typed payloads, which refuse
+    what does not fit). A question in the data is then cut at MAX_QUESTION_CHARS, like chat text
+    (bot.conversation.payloads.Question)."""
+    if not isinstance(data, dict):
+        return {}
+    bounded = _bounded(data, 1)
+    return bounded if isinstance(bounded, dict) else {}
+
+
+def _bounded(value: Any, depth: int) -> Any:
+    if isinstance(value, str):
+        return value[:MAX_ACTION_TEXT_CHARS]
+    if isinstance(value, bool | float | None):
+        return value
+    if isinstance(value, int):  # a 5 000-digit number is not an id: keep it out of int() and the database
+        return value if abs(value) < 2**63 else None
+    if depth > MAX_ACTION_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {str(k)[:MAX_ACTION_TEXT_CHARS]: _bounded(v, depth + 1) for k, v in list(value.items())[:MAX_ACTION_ITEMS]}
+    if isinstance(value, list):
+        return [_bounded(v, depth + 1) for v in value[:MAX_ACTION_ITEMS]]
+    return None
 
 
 def split_submit_value(value: Any) -> tuple[str, dict[str, Any]] | None:

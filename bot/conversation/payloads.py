@@ -8,11 +8,22 @@ announcements) keep their own data.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-MAX_QUERY = 500
+from agreements_sync.limits import MAX_QUESTION_CHARS
+
+MAX_QUERY = MAX_QUESTION_CHARS
+
+
+def _cut(value: Any) -> Any:
+    return value.strip()[:MAX_QUESTION_CHARS] if isinstance(value, str) else value
+
+
+# A question carried by a button: cut at MAX_QUESTION_CHARS like chat text (never refused for its
+# length); anything but text (a number, a list, null) does not fit and is refused.
+Question = Annotated[str, BeforeValidator(_cut)]
 
 
 class Payload(BaseModel):
@@ -22,14 +33,14 @@ class Payload(BaseModel):
 class Ask(Payload):
     """verb "ask": the welcome's and help's example questions, asked as if typed."""
 
-    q: str = Field(min_length=1, max_length=MAX_QUERY)
+    q: Question = Field(min_length=1)
 
 
 class Feedback(Payload):
     """verb "feedback": 👍/👎 under an answer; `card` names the rated card (remembered when sent)."""
 
     helpful: bool
-    q: str = Field(default="", max_length=MAX_QUERY)
+    q: Question = ""
     kind: str = Field(default="", max_length=32)
     ids: list[str] = Field(default_factory=list, max_length=10)
     card: str = Field(default="", max_length=32)
@@ -57,19 +68,19 @@ class Category(Payload):
 class SearchQuery(Payload):
     """verb "search.query": search for this text."""
 
-    q: str = Field(min_length=1, max_length=MAX_QUERY)
+    q: Question = Field(min_length=1)
 
 
 class AuthorityStart(Payload):
     """verb "authority.start": the authority answer to a question ("Hva gjør jeg nå?")."""
 
-    question: str = Field(min_length=1, max_length=MAX_QUERY)
+    question: Question = Field(min_length=1)
 
 
 class AuthorityClarify(Payload):
     """verb "authority.clarify": the user's choice completes the question the bot asked."""
 
-    question: str = Field(default="", max_length=MAX_QUERY)
+    question: Question = ""
     field: str = Field(default="", max_length=32)
     value: str = Field(min_length=1, max_length=200)
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agreements_sync.i18n import strings
+from agreements_sync.limits import MAX_QUESTION_CHARS
 from bot.announcements.audience import record_category_interest
 from bot.answer import Answer
 from bot.authority.analysis import analyse
@@ -34,7 +35,7 @@ from bot.services import Services, User
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 1000  # a question longer than this is cut (Teams allows ~28 KB; nobody asks that much)
+MAX_TEXT = MAX_QUESTION_CHARS  # a question longer than this is cut (Teams allows ~28 KB; nobody asks that much)
 
 
 def respond(services: Services, user: User, text: str, state: dict[str, Any]) -> Answer:
@@ -125,6 +126,9 @@ def _remember(state: dict[str, Any], **values: Any) -> None:
 def search_answer(services: Services, user: User, query: str, state: dict[str, Any], *, asked: str = "") -> Answer:
     search = services.search()
     result = search.search(query, services.today(), limit=5)
+    if not search.index.docs:  # nothing synced yet: "no active agreement" would be untrue
+        return cards.text_answer(strings("bot").get("register_not_loaded", user.lang,
+                                                    email=services.settings.procurement_email), "not_loaded")
     if not result.hits and not result.inactive_matches and not search.understands(query):
         # "asdfgh": not a purchase the municipality lacks an agreement for, just not words
         return cards.text_answer(strings("bot").get("smalltalk_unclear", user.lang), "unclear")

@@ -17,7 +17,7 @@ from typing import Any
 from agreements_sync.i18n import strings
 from bot.answer import Answer
 from bot.conversation import cards, store
-from bot.conversation.card_actions import ActionContext, UnknownAction, dispatch
+from bot.conversation.card_actions import ActionContext, UnknownAction, bounded_data, dispatch
 from bot.conversation.respond import NO_AGREEMENT_KINDS, respond
 from bot.conversation.store import ReferenceInfo
 from bot.services import Services, User
@@ -128,6 +128,7 @@ def uninstall_turn(services: Services, conversation_id: str, team_id: str = "") 
 
 async def action_turn(services: Services, user: User, verb: str, data: dict[str, Any], *, conversation_id: str,
                       activity_id: str = "", kind: str = "execute") -> Answer:
+    data = bounded_data(data)  # the one bound on what a button carries (agreements_sync.limits)
     state = await asyncio.to_thread(_load_state, services, conversation_id)
     user.language = user.language or str(state.get("language") or "")
     ctx = ActionContext(services=services, user=user, verb=verb, data=data, conversation_id=conversation_id,

@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from agreements_sync.limits import MAX_ROW_ID
 from bot.answer import Answer
 from bot.conversation.card_actions import ActionContext
 from bot.courses import flow
 
 
 def _course_id(ctx: ActionContext) -> int | None:
-    try:
-        return int(str(ctx.data.get("course_id")))
-    except (TypeError, ValueError):
+    """The button's course id; None when it is not a plausible one (a list, "abc", 10**30 …)."""
+    value = ctx.data.get("course_id")
+    if isinstance(value, bool) or not isinstance(value, int | str) or len(str(value)) > 12:
         return None
+    try:
+        course_id = int(value)
+    except ValueError:
+        return None
+    return course_id if 0 < course_id <= MAX_ROW_ID else None
 
 
 def course_action(ctx: ActionContext) -> Answer | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from agreements_sync.limits import MAX_ROW_ID
 from bot.services import Services
 
 
@@ -34,8 +35,12 @@ def add_routes(app: web.Application, services: Services) -> None:
     async def course_ics(request: web.Request) -> web.Response:
         from bot.courses import flow, service
 
-        course_id = int(request.match_info["course_id"])
-        if not hmac.compare_digest(request.query.get("t", ""), ics_token(services.settings, course_id)):
+        digits = request.match_info["course_id"]
+        course_id = int(digits) if len(digits) <= 10 else 0  # a 5 000-digit "id" is no course (nor a 500)
+        if not 0 < course_id <= MAX_ROW_ID:
+            raise web.HTTPNotFound()
+        given = request.query.get("t", "").encode("utf-8", "surrogatepass")  # bytes: any text may arrive
+        if not hmac.compare_digest(given, ics_token(services.settings, course_id).encode()):
             raise web.HTTPNotFound()
 
         def build() -> tuple[bytes, str] | None:

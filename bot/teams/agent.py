@@ -34,6 +34,7 @@ from microsoft_agents.hosting.core.app._routes import RouteRank
 from microsoft_agents.hosting.core.authorization import Connections
 
 from agreements_sync.i18n import strings
+from agreements_sync.limits import MAX_EMAIL_CHARS, MAX_NAME_CHARS
 from bot.answer import Answer
 from bot.conversation import cards, turn
 from bot.conversation.card_actions import split_submit_value
@@ -109,7 +110,7 @@ def build_agent(
         activity = context.activity
         data = _channel_data(activity)
         removed = await asyncio.to_thread(
-            turn.uninstall_turn, services, activity.conversation.id, str((data.get("team") or {}).get("id") or "")
+            turn.uninstall_turn, services, activity.conversation.id, _id_of(data, "team")
         )
         logger.info("uninstalled", extra={"fields": {"references_removed": removed, **_turn_fields(context)}})
 
@@ -226,15 +227,21 @@ def _channel_data(activity: Activity) -> dict[str, Any]:
     return {}
 
 
+def _id_of(data: dict[str, Any], key: str) -> str:
+    """channelData's `key`.id ("team", "tenant") as text; "" when it is missing or not an id
+    (any JSON may arrive there: a list, a number, a nested object)."""
+    node = data.get(key)
+    value = node.get("id") if isinstance(node, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def user_of(activity: Activity, default_locale: str = "nb-NO") -> User:
     sender = activity.from_property
     conversation = activity.conversation
-    tenant = (conversation.tenant_id if conversation else None) or str(
-        (_channel_data(activity).get("tenant") or {}).get("id") or ""
-    )
+    tenant = (conversation.tenant_id if conversation else None) or _id_of(_channel_data(activity), "tenant")
     return User(
         aad_object_id=(sender.aad_object_id or "") if sender else "",
-        name=(sender.name or "") if sender else "",
+        name=(sender.name or "")[:MAX_NAME_CHARS] if sender else "",  # display text: cut (ids are refused at the edge)
         email="",
         tenant_id=tenant or "",
         locale=activity_locale(activity) or default_locale,
@@ -260,7 +267,7 @@ def _bot_among(activity: Activity, members: list[Any] | None) -> bool:
 def reference_info(activity: Activity, user: User) -> ReferenceInfo:
     """The conversation reference of this activity as plain values (e-mail only if the activity has it)."""
     data = _channel_data(activity)
-    team_id = str((data.get("team") or {}).get("id") or "")
+    team_id = _id_of(data, "team")
     conversation = activity.conversation
     conversation_type = (conversation.conversation_type if conversation else None) or ("channel" if team_id else "personal")
     reference = activity.get_conversation_reference().model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -272,7 +279,7 @@ def reference_info(activity: Activity, user: User) -> ReferenceInfo:
         aad_object_id=user.aad_object_id,
         user_id=(sender.id or "") if sender else "",
         name=user.name,
-        email=str(getattr(sender, "email", None) or "") if sender else "",
+        email=_email(str(getattr(sender, "email", None) or "") if sender else ""),
         tenant_id=user.tenant_id,
         locale=activity_locale(activity)[:16],
         channel_id=str(activity.channel_id or "msteams")[:32],
@@ -296,8 +303,14 @@ async def lookup_member(context: TurnContext, conversation_id: str, user_id: str
     except Exception as exc:  # noqa: BLE001 - the lookup is a nicety; the reference is stored without it
         logger.info("member lookup failed", extra={"fields": {"error": type(exc).__name__}})
         return "", ""
-    email = getattr(member, "email", None) or getattr(member, "user_principal_name", None) or ""
-    return str(email).lower(), str(getattr(member, "name", "") or "")
+    email = str(getattr(member, "email", None) or getattr(member, "user_principal_name", None) or "").lower()
+    return _email(email), str(getattr(member, "name", "") or "")[:MAX_NAME_CHARS]
+
+
+def _email(address: str) -> str:
+    """An e-mail address, or "" when it is longer than any address can be (never cut: that would
+    be someone else's)."""
+    return address if len(address) <= MAX_EMAIL_CHARS else ""
 
 
 async def _send(context: TurnContext, answer: Answer) -> None:

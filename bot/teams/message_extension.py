@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from agreements_sync.i18n import format_date, strings
+from bot.card_safety import answer_text, plain, safe_card, shorten
 from bot.conversation import cards
 from bot.search.models import Hit
 from bot.services import Services
@@ -21,6 +22,7 @@ from bot.services import Services
 COMMAND_ID = "searchAgreements"
 PARAMETER = "query"
 MAX_RESULTS = 10
+MAX_PREVIEW_CHARS = 300  # a result's title and subtitle in the list (the card itself: bot.card_safety)
 
 
 def query_text(value: Any) -> str | None:
@@ -44,7 +46,10 @@ def query_response(services: Services, lang: str, query: str, *, limit: int = MA
     s = strings("bot")
     if not query:
         return _message(s.get("msgext_hint", lang))
-    result = services.search().search(query, services.today(), limit=limit)
+    search = services.search()
+    result = search.search(query, services.today(), limit=limit)
+    if not search.index.docs:  # nothing synced yet
+        return _message(s.get("msgext_not_loaded", lang))
     # active agreements first, then those that match but are not active now (labelled so)
     attachments = [hit_attachment(hit, lang) for hit in [*result.hits, *result.inactive_matches][:limit]]
     if not attachments:
@@ -53,7 +58,7 @@ def query_response(services: Services, lang: str, query: str, *, limit: int = MA
 
 
 def _message(text: str) -> dict[str, Any]:
-    return {"composeExtension": {"type": "message", "text": text}}
+    return {"composeExtension": {"type": "message", "text": answer_text(text)}}
 
 
 def hit_attachment(hit: Hit, lang: str) -> dict[str, Any]:
@@ -78,9 +83,11 @@ def hit_attachment(hit: Hit, lang: str) -> dict[str, Any]:
     if hit.document_url.startswith("https://"):
         actions.append({"type": "Action.OpenUrl", "title": s.get("label_document", lang), "url": hit.document_url})
     fallback = f"{hit.title} – {subtitle}"
+    # register text in a card others will see: through bot.card_safety like every other card
     return {
         "contentType": cards.CARD_CONTENT_TYPE,
-        "content": cards.card(body, actions, fallback=fallback),
+        "content": safe_card(cards.card(body, actions, fallback=fallback)),
         "preview": {"contentType": "application/vnd.microsoft.card.thumbnail",
-                    "content": {"title": hit.title, "text": subtitle}},
+                    "content": {"title": shorten(plain(hit.title), MAX_PREVIEW_CHARS),
+                                "text": shorten(plain(subtitle), MAX_PREVIEW_CHARS)}},
     }

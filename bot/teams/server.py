@@ -12,10 +12,11 @@ apps as they like, each with its own database:
   token's serviceurl claim bound to the activity's serviceUrl) → 401 otherwise. Without
   credentials it runs anonymous (local development), logs a loud WARNING at start and answers
   only at the development service URLs (403 otherwise). Malformed JSON, non-object bodies, unknown
-  activity types, activities without conversation or serviceUrl → 400 before the SDK sees them;
+  activity types, activities without conversation or serviceUrl, ids longer than their columns
+  (agreements_sync.limits.ACTIVITY_ID_CHARS) → 400 before the SDK sees them;
 - the scheduler (bot/scheduler.py) started and stopped with the app when it is enabled;
-- `GET /healthz` (process alive), `GET /readyz` (database reachable and search index loaded,
-  503 otherwise), `GET /metrics` (Prometheus, a registry per app).
+- `GET /healthz` (process alive), `GET /readyz` (can answer: database reachable, search index
+  loaded and at least one agreement synced; 503 otherwise), `GET /metrics` (Prometheus, a registry per app).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase,
 from microsoft_agents.hosting.core.authorization.connection_manager import ConnectionManager
 from pydantic import ValidationError
 
+from agreements_sync.limits import ACTIVITY_ID_CHARS
 from bot import authentication
 from bot.db import Database
 from bot.logging import configure_logging, pseudonym
@@ -252,6 +254,9 @@ async def _parse_activity(request: web.Request, settings: Settings) -> tuple[str
     service_url = body.get("serviceUrl")
     if not isinstance(service_url, str) or urlsplit(service_url).scheme not in ("http", "https") or not urlsplit(service_url).netloc:
         return "no_service_url", 400, "activity has no valid serviceUrl"
+    too_long = _bound_ids_and_names(body)
+    if too_long is not None:
+        return "too_long", 400, f"activity field {too_long} is longer than {ACTIVITY_ID_CHARS[too_long]} characters"
     try:
         activity = Activity.model_validate(body)
     except ValidationError as exc:
@@ -259,6 +264,27 @@ async def _parse_activity(request: web.Request, settings: Settings) -> tuple[str
         return "invalid_activity", 400, "invalid activity fields: " + ", ".join(fields)
     request[ACTIVITY_KEY] = activity
     return None
+
+
+def _bound_ids_and_names(body: dict[str, Any]) -> str | None:
+    """The edge's bound on the ids an activity names (agreements_sync.limits): the first id longer
+    than its column, or None. The request is then refused: a cut id would be someone else's.
+    (Display names are cut where the activity becomes plain values: bot.teams.agent.user_of.)
+    Values of other types are left for the model to judge."""
+    for path, limit in ACTIVITY_ID_CHARS.items():
+        value = _dig(body, path)
+        if isinstance(value, str) and len(value) > limit:
+            return path
+    return None
+
+
+def _dig(body: dict[str, Any], path: str) -> Any:
+    node: Any = body
+    for key in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
 
 
 CLAIMS_KEY = "claims_identity"  # where the SDK's adapter reads the verified claims (a string key)
@@ -310,12 +336,28 @@ async def _healthz(_request: web.Request) -> web.Response:
 
 
 async def _readyz(request: web.Request) -> web.Response:
+    """Ready means "can answer": the database answers, the search index is built, and the
+    agreement index is not empty (before the first sync every question would get "no agreement")."""
     services = request.app[SERVICES_KEY]
     database = await asyncio.to_thread(services.database.ping)
     index = services.search_ready
-    ready = database and index
-    return web.json_response({"status": "ready" if ready else "not ready", "database": database, "search_index": index},
-                             status=200 if ready else 503)
+    agreements = await asyncio.to_thread(_agreement_count, services) if database else 0
+    ready = database and index and agreements > 0
+    return web.json_response({"status": "ready" if ready else "not ready", "database": database, "search_index": index,
+                              "agreements": agreements}, status=200 if ready else 503)
+
+
+def _agreement_count(services: Services) -> int:
+    from sqlalchemy import func, select
+
+    from agreements_sync.models import Agreement
+
+    try:
+        with services.database.session() as session:
+            return int(session.execute(select(func.count()).select_from(Agreement)).scalar_one())
+    except Exception:  # not ready is the answer, whatever the database says
+        logger.warning("agreement count failed", exc_info=True)
+        return 0
 
 
 async def _metrics(request: web.Request) -> web.Response:
