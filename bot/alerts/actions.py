@@ -32,18 +32,26 @@ def handle(ctx: ActionContext) -> Answer:
         result = decide(
             context, agreement_id=str(data["agreement_id"]), kind=str(data["milestone"]), due=due, decision=decision,
             actor=actor, lang=lang, new_owner_email=str(data.get("new_owner_email") or ""),
+            new_owner_aad=str(data.get("new_owner_aad") or ""), to_section=bool(data.get("to_section")),
+            note=str(data.get("reason") or ""), pressed=(ctx.conversation_id, ctx.activity_id),
         )
         card = card_after(context, result, lang)
+        copy_key = str(data.get("copy") or "")
+        if copy_key and result.ok:  # pressed on an owner's digest card: the digest is redrawn, not replaced
+            from bot.alerts.copies import render, today_facts
+
+            card = render(context, copy_key, today_facts(context)) or card
         if not result.ok and result.error in ("unknown_milestone", "not_owner"):
             return Answer(cards.t(result.error, lang), kind="alert_action", data={"ok": False, "error": result.error})
-        if not result.ok and result.error == "bad_email" and result.agreement and result.milestone:
+        if not result.ok and result.error in ("bad_email", "picker_unknown", "same_owner") and result.agreement and result.milestone:
             # keep the buttons so the owner can correct the address
             card = cards.alert_card(result.agreement, result.milestone, context.config, lang)
             card["body"].append({"type": "TextBlock", "text": result.lines[0], "color": "Attention", "wrap": True})
     text = " ".join(result.lines) or cards.t("unknown_milestone", lang)
     return Answer(
         text, card=card, kind="alert_action",
-        data={"ok": result.ok, "error": result.error, "decision": decision, "queued": [p.key for p in result.queued if p.new]},
+        data={"ok": result.ok, "error": result.error, "decision": decision, "queued": [p.key for p in result.queued if p.new],
+              "updates": result.updates},
     )
 
 
@@ -52,6 +60,6 @@ async def alert_action(ctx: ActionContext) -> Answer:
 
     answer = await asyncio.to_thread(handle, ctx)
     sender = ctx.services.outbox_sender
-    if sender is not None and answer.data.get("queued"):
+    if sender is not None and (answer.data.get("queued") or answer.data.get("updates")):
         sender.notify()  # deliver the adviser/new-owner message now rather than at the next poll
     return answer
