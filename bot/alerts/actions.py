@@ -24,6 +24,8 @@ def handle(ctx: ActionContext) -> Answer:
         due = dt.date.fromisoformat(str(data.get("due", "")))
     except ValueError:
         due = None
+    if decision == "open" and due is not None and data.get("copy"):
+        return _open(ctx, str(data["copy"]), (str(data.get("agreement_id", "")), str(data.get("milestone", "")), due.isoformat()))
     if decision not in DECISIONS or due is None or not data.get("agreement_id") or not data.get("milestone"):
         return Answer(cards.t("unknown_milestone", lang), kind="alert_action", data={"ok": False, "error": "bad_request"})
     actor = Actor(ctx.user.name, ctx.user.email, ctx.user.aad_object_id, ctx.services.is_admin(ctx.user))
@@ -53,6 +55,19 @@ def handle(ctx: ActionContext) -> Answer:
         data={"ok": result.ok, "error": result.error, "decision": decision, "queued": [p.key for p in result.queued if p.new],
               "updates": result.updates},
     )
+
+
+def _open(ctx: ActionContext, copy_key: str, opened: tuple[str, str, str]) -> Answer:
+    """"Decide …" on an owner's digest: the same card with that deadline's facts and buttons."""
+    from bot.alerts.copies import render, today_facts
+
+    lang = ctx.user.lang
+    with ctx.services.database.session() as session:
+        context = Context(session, ctx.services.settings, ctx.services.today())
+        card = render(context, copy_key, today_facts(context), opened)
+    if card is None:
+        return Answer(cards.t("unknown_milestone", lang), kind="alert_action", data={"ok": False, "error": "unknown_milestone"})
+    return Answer(cards.t("owner_digest_title", lang, n=1), card=card, kind="alert_action", data={"ok": True, "opened": list(opened)})
 
 
 async def alert_action(ctx: ActionContext) -> Answer:

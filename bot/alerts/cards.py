@@ -203,10 +203,13 @@ def alert_card(
 
 def owner_digest_card(
     items: list[dict[str, Any]], config: AlertConfig, lang: str, as_of: dt.date, max_items: int, copy_key: str = "",
+    opened: tuple[str, str, str] | None = None,
 ) -> dict[str, Any]:
     """All of one owner's new deadlines in one card, most urgent first. Each item:
-    {agreement, milestone, reminder_no, outcome_lines, passed_on}; an item without an outcome has
-    a "Decide" button that opens its buttons (Action.ShowCard), one with an outcome shows it."""
+    {agreement, milestone, reminder_no, outcome_lines, passed_on}. An open item has a "Decide …"
+    button (Action.Execute `alert.open`) that redraws the card with that item's facts and buttons
+    (`opened` = (agreement id, milestone, due)); a decided item shows the decision instead — so the
+    card stays small (26 deadlines ≈ 15 KB) and every item is there."""
     open_items = sum(1 for item in items if not item.get("outcome_lines"))
     body: list[dict[str, Any]] = [
         _title(t("owner_digest_title", lang, n=len(items))),
@@ -222,20 +225,20 @@ def owner_digest_card(
         if position >= max_items:
             body.append(_text(label, size="Small", spacing="None"))
             continue
-        container: list[dict[str, Any]] = [_text(label, spacing="Medium", separator=True)]
+        container: list[dict[str, Any]] = [_text(label)]
         container += passed_on_line(item.get("passed_on"), lang)
         if lines:
             container += [_text(line, weight="Bolder", color="Good", size="Small") for line in lines]
-        else:
+        elif opened == (agreement.id, milestone.kind, milestone.due.isoformat()):
             container.append(_text(why(milestone, config, lang), isSubtle=True, size="Small", spacing="None"))
-            container.append({
-                "type": "ActionSet",
-                "actions": [{
-                    "type": "Action.ShowCard", "title": t("button.decide", lang),
-                    "card": _card([agreement_facts(agreement, lang)], alert_actions(milestone, lang, copy_key)),
-                }],
-            })
-        body.append({"type": "Container", "items": container})
+            container.append(agreement_facts(agreement, lang))
+            container.append({"type": "ActionSet", "actions": alert_actions(milestone, lang, copy_key)})
+        else:
+            container.append({"type": "ActionSet", "spacing": "Small", "actions": [{
+                "type": "Action.Execute", "title": t("button.decide", lang), "verb": "alert.open",
+                "data": action_data(milestone, copy=copy_key),
+            }]})
+        body.append({"type": "Container", "items": container, "separator": True, "spacing": "Medium"})
     if len(items) > max_items:
         body.append(_text(t("owner_digest_more", lang, n=len(items) - max_items), isSubtle=True))
     body.append(checklist(lang, digest=True))

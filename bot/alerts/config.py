@@ -54,7 +54,7 @@ class AlertConfig(BaseModel):
     chat_commands: list[str] = Field(default_factory=list)
     channel_combine_over: int = Field(5, ge=0)
     follow_through: FollowThroughRule = Field(default_factory=FollowThroughRule)
-    owner_digest_max_items: int = Field(40, ge=1, le=60)
+    owner_digest_max_items: int = Field(30, ge=1, le=40)
 
     @model_validator(mode="after")
     def _all_milestones(self) -> AlertConfig:

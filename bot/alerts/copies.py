@@ -51,7 +51,8 @@ def outcome_lines(ctx: Any, agreement: AgreementFacts, milestone: Milestone, rec
     return []
 
 
-def render(ctx: Any, outbox_key: str, facts: dict[str, AgreementFacts]) -> dict[str, Any] | None:
+def render(ctx: Any, outbox_key: str, facts: dict[str, AgreementFacts],
+           opened: tuple[str, str, str] | None = None) -> dict[str, Any] | None:
     """The card sent under `outbox_key` as it looks now, or None when it shows nothing known."""
     rows = list(ctx.session.execute(
         select(AlertCardCopy).where(col(AlertCardCopy.outbox_key) == outbox_key).order_by(col(AlertCardCopy.position))
@@ -76,7 +77,7 @@ def render(ctx: Any, outbox_key: str, facts: dict[str, AgreementFacts]) -> dict[
         reminder_no = int(outbox_key.rsplit(":", 1)[1]) if outbox_key.rsplit(":", 1)[-1].isdigit() else 0
         return cards.alert_card(item["agreement"], item["milestone"], ctx.config, lang, reminder_no=reminder_no,
                                 outcome_lines=item["outcome_lines"] or None, as_of=ctx.as_of, passed_on=item["passed_on"])
-    return cards.owner_digest_card(items, ctx.config, lang, ctx.as_of, ctx.config.owner_digest_max_items, outbox_key)
+    return cards.owner_digest_card(items, ctx.config, lang, ctx.as_of, ctx.config.owner_digest_max_items, outbox_key, opened)
 
 
 def keys_showing(ctx: Any, agreement_id: str) -> list[str]:

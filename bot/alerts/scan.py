@@ -220,6 +220,8 @@ def plan_milestone(ctx: Context, agreement: AgreementFacts, milestone: Milestone
 def queue(session: Session, planned: list[Planned], *, write: bool, merged_into: str | None = None) -> None:
     """Enqueue each planned message (write) or just mark which keys are already queued (dry run)."""
     for p in planned:
+        if merged_into:
+            p.merged_into = merged_into
         if write:
             row = enqueue(
                 session, idempotency_key=p.key, kind=p.kind, subject_id=p.agreement_id or None, recipient=p.recipient,
@@ -227,8 +229,6 @@ def queue(session: Session, planned: list[Planned], *, write: bool, merged_into:
                 merged_into=merged_into,
             )
             p.new = row is not None
-            if merged_into:
-                p.merged_into = merged_into
             if p.new and p.kind in OWNER_KINDS and merged_into is None:
                 record_copies(session, p.key, "single", [p])
         else:
