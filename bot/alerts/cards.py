@@ -245,11 +245,16 @@ def owner_digest_card(
     return _card(body)
 
 
-def channel_card(title: str, text: str, agreement: AgreementFacts | None, lang: str, owner: str | None = None) -> dict[str, Any]:
+def channel_card(title: str, text: str, agreement: AgreementFacts | None, lang: str, owner: str | None = None,
+                 footer: str = "", milestone: Milestone | None = None) -> dict[str, Any]:
+    """A card for the procurement section (or an adviser); with `milestone`, the decision buttons
+    (a member of the section may decide for the owner; every copy of the owner's card follows)."""
     body = [_title(title), _text(text)]
     if agreement is not None:
         body.append(agreement_facts(agreement, lang, owner=owner))
-    return _card(body)
+    if footer:
+        body.append(checklist_text(footer))
+    return _card(body, alert_actions(milestone, lang) if milestone is not None else None)
 
 
 def list_card(title: str, lines: list[str], max_items: int, lang: str) -> dict[str, Any]:

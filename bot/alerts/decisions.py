@@ -227,7 +227,7 @@ def _tell_adviser(ctx: Context, agreement: AgreementFacts, milestone: Milestone,
         title,
         cards.t("adviser_text", target_lang, who=actor.label, headline=cards.headline(milestone, target_lang),
                 final=agreement.final_end_date or milestone.due),
-        agreement, target_lang, owner=actor.label,
+        agreement, target_lang, owner=actor.label, footer=cards.t("adviser_footer", target_lang),
     )
     key = f"alert-adviser:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}"
     if ref is not None:
@@ -245,7 +245,8 @@ def _tell_channel_not_mine(ctx: Context, agreement: AgreementFacts, milestone: M
     text = cards.t("not_mine_text", lang, who=actor.label, agreement_id=agreement.id, headline=cards.headline(milestone, lang))
     if note:
         text += " " + cards.t("reason_given", lang, note=note)
-    card = cards.channel_card(title, text, agreement, lang, owner=agreement.owner_name or agreement.owner_email)
+    card = cards.channel_card(title, text, agreement, lang, owner=agreement.owner_name or agreement.owner_email,
+                              footer=cards.t("not_mine_footer", lang), milestone=milestone)
     key = f"alert-notmine:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}:{actor.email or actor.aad_object_id}"
     return ctx.to_channel("not_mine", key, f"{actor.label} says it is not their agreement", card, title, milestone)
 

@@ -77,9 +77,16 @@ class ScanReport:
             out[p.kind] = out.get(p.kind, 0) + 1
         return out
 
+    def messages_out(self) -> dict[str, int]:
+        """New messages that go out on their own (merged ones travel inside an owner or channel card)."""
+        out = {"owners": len({p.recipient for p in self.new if p.kind in ("alert", "reminder", "owner_digest")}), "messages": 0}
+        out["messages"] = sum(1 for p in self.new if not p.merged_into)
+        out["owner_cards"] = sum(1 for p in self.new if not p.merged_into and p.kind in ("alert", "reminder", "owner_digest"))
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "as_of": self.as_of.isoformat(), "dry_run": self.dry_run, "new": self.counts(),
+            "as_of": self.as_of.isoformat(), "dry_run": self.dry_run, "new": self.counts(), "out": self.messages_out(),
             "already_queued": len(self.planned) - len(self.new), "warnings": self.warnings,
             "messages": [p.to_json() for p in self.planned],
         }
@@ -141,7 +148,7 @@ class Context:
             cards.t("unreachable_title", lang, agreement_id=agreement.id, title=agreement.title),
             cards.t("unreachable_text", lang, owner=owner_name or owner_email or "?", email=owner_email or "–",
                     reason=reason, headline=cards.headline(milestone, lang, self.as_of)),
-            agreement, lang, owner=owner_name or owner_email,
+            agreement, lang, owner=owner_name or owner_email, footer=cards.t("unreachable_footer", lang), milestone=milestone,
         )
         return self.to_channel(
             "unreachable",
@@ -155,7 +162,7 @@ class Context:
         title = cards.t("escalation_title", lang, agreement_id=agreement.id, title=agreement.title)
         card = cards.channel_card(
             title, cards.t("escalation_text", lang, owner=owner, first=first, headline=cards.headline(milestone, lang, self.as_of)),
-            agreement, lang, owner=owner,
+            agreement, lang, owner=owner, footer=cards.t("escalation_footer", lang), milestone=milestone,
         )
         return self.to_channel(
             "escalation", f"alert-escalation:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}",

@@ -31,7 +31,9 @@ def _scan_text(report, verb: str) -> str:
         lines.append(f"{p.kind:<11} {p.agreement_id or '-':<12} {p.milestone or '-':<11} {str(p.due or '-'):<10}  to {p.recipient}{reach}  ({state})\n"
                      f"            why: {p.reason}")
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing new"
+    out = report.messages_out()
     lines.append(f"{report.as_of.isoformat()}: {verb} {counts}; {len(report.planned) - len(report.new)} already queued.")
+    lines.append(f"messages that go out: {out['messages']} ({out['owner_cards']} cards to {out['owners']} owners; the rest inside them)")
     lines.extend(f"warning: {w}" for w in report.warnings)
     return "\n".join(lines)
 

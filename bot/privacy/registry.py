@@ -150,7 +150,7 @@ REGISTRY: tuple[PersonalData, ...] = (
         "alert_owner",
         "an agreement handed to another owner from an alert",
         match={"assigned_by": "email"},
-        erase={"assigned_by": ""},
+        erase={"assigned_by": "", "note": ""},
         kind="alert_owner.assigned_by",
     ),
     PersonalData(
