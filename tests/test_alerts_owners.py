@@ -142,6 +142,10 @@ async def test_pressing_a_button_updates_every_copy(database: Database) -> None:
         verbs = [a.get("verb") for c in opened.card["body"] if c.get("type") == "Container" for i in c["items"]
                  if i.get("type") == "ActionSet" for a in i["actions"]]
         assert "alert.use_option" in verbs and verbs.count("alert.open") == 1  # LK-B stays closed
+        stranger = User(aad_object_id="aad-x", name="X", email="x@lorenskog.kommune.no")
+        peek = press(database, dt.date(2026, 12, 17), "alert.open", stranger,
+                     {"agreement_id": "LK-A", "milestone": "option", "due": "2026-12-31", "copy": second.idempotency_key})
+        assert peek.data == {"ok": False, "error": "not_owner"} and peek.card is None
 
         answer = press(database, dt.date(2026, 12, 17), "alert.use_option", KARI_USER,
                        {"agreement_id": "LK-A", "milestone": "option", "due": "2026-12-31", "copy": second.idempotency_key},
@@ -325,3 +329,13 @@ def test_copies_are_recorded_only_for_cards_that_go_out(database: Database) -> N
     with database.session() as session:
         (copy,) = session.exec(select(AlertCardCopy))
     assert (copy.card_kind, copy.agreement_id, copy.recipient) == ("single", "LK-A", KARI)
+
+
+def test_the_channel_summary_points_to_the_chat_not_to_a_command_line() -> None:
+    from bot.alerts import cards
+
+    for lang in ("nb", "nn", "en"):
+        card = cards.list_card("Frister", [f"linje {i}" for i in range(50)], 40, lang)
+        last = card["body"][-1]["text"]
+        assert "10" in last and "innkjopsbot" not in last
+    assert "«oversikt»" in cards.list_card("Frister", ["x"] * 50, 40, "nb")["body"][-1]["text"]

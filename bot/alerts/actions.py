@@ -59,10 +59,25 @@ def handle(ctx: ActionContext) -> Answer:
 
 def _open(ctx: ActionContext, copy_key: str, opened: tuple[str, str, str]) -> Answer:
     """"Decide …" on an owner's digest: the same card with that deadline's facts and buttons."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
     from bot.alerts.copies import render, today_facts
+    from bot.alerts.models import AlertCardCopy
+    from bot.alerts.recipients import personal_reference
 
     lang = ctx.user.lang
     with ctx.services.database.session() as session:
+        recipient = session.execute(
+            select(col(AlertCardCopy.recipient)).where(col(AlertCardCopy.outbox_key) == copy_key)
+        ).scalars().first()
+        ref = personal_reference(session, recipient or "")
+        allowed = ctx.services.is_admin(ctx.user) or bool(recipient) and (
+            (ctx.user.email or "").lower() == recipient
+            or bool(ref is not None and ctx.user.aad_object_id and ref.aad_object_id == ctx.user.aad_object_id)
+        )
+        if not allowed:  # only the card's owner (or the procurement section) sees its deadlines
+            return Answer(cards.t("not_owner", lang), kind="alert_action", data={"ok": False, "error": "not_owner"})
         context = Context(session, ctx.services.settings, ctx.services.today())
         card = render(context, copy_key, today_facts(context), opened)
     if card is None:
