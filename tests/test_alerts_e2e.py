@@ -50,7 +50,9 @@ async def test_alert_card_round_trip(database: Database) -> None:
             assert card is not None and "LK-E2E-1" in card["body"][0]["text"]
             button = next(a for a in card["actions"] if a.get("verb") == "alert.use_option")
 
-            status, body = await bot.post(A.execute(button["verb"], button["data"], connector.url))
+            with database.session() as session:  # Teams names the pressed card's message (replyToId)
+                pressed = session.exec(select(OutboxRow)).one().sent_activity_id
+            status, body = await bot.post(A.execute(button["verb"], button["data"], connector.url, reply_to=pressed))
             assert status == 200 and body["statusCode"] == 200
             updated = body["value"]
             assert "actions" not in updated
@@ -60,7 +62,7 @@ async def test_alert_card_round_trip(database: Database) -> None:
         (decision,) = session.exec(select(AlertDecision))
         assert (decision.decision, decision.decided_by_name) == ("use_option", "Kari Nordmann")
         assert decision.decided_by_aad_id == A.USER_AAD
-        row = session.exec(select(OutboxRow)).one()
+        row = session.exec(select(OutboxRow)).one()  # the pressed card is redrawn by the answer: no update queued
         assert row.status == "sent"
     # reminders stop: two weeks later nothing new for this milestone
     later = scan(database, settings, day + dt.timedelta(days=14))

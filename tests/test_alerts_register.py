@@ -135,11 +135,16 @@ def test_cli_scan_overview_export_and_outbox_status(tmp_path: Path) -> None:
     payload = json.loads(done.output)
     assert payload["new"]["alert"] > 0 and payload["dry_run"] is False
     again = json.loads(runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "--json", "alerts", "scan"], env=env).output)
-    assert again["new"] == {} and again["already_queued"] == sum(1 for m in payload["messages"] if m["kind"] not in ("escalation", "channel_summary"))
+    combined = ("escalation", "channel_summary", "owner_digest")  # built from what is new; not planned again
+    assert again["new"] == {} and again["already_queued"] == sum(1 for m in payload["messages"] if m["kind"] not in combined)
 
     status = runner.invoke(cli, ["--database", url, "--json", "outbox", "status"])
     counts = {(c["kind"], c["status"]): c["count"] for c in json.loads(status.output)["counts"]}
-    assert counts[("alert", "unreachable")] == payload["new"]["alert"]
+    # one message per owner: an owner with several deadlines gets them in one card (each recorded, merged)
+    owners = {m["recipient"] for m in payload["messages"] if m["kind"] == "alert"}
+    assert payload["out"]["owner_cards"] == payload["out"]["owners"] == len(owners) < payload["new"]["alert"]
+    assert counts[("alert", "unreachable")] + counts[("alert", "merged")] == payload["new"]["alert"]
+    assert counts[("owner_digest", "unreachable")] == payload["new"]["owner_digest"]
     # go-live: dozens of escalations and unreachable owners reach the channel as ONE card; each is
     # still recorded under its own key (merged) so that no later scan repeats it
     assert payload["new"]["channel_summary"] == 1 and counts[("channel_summary", "pending")] == 1

@@ -2,7 +2,7 @@
 its tables, and "frister"/"oversikt" in chat."""
 
 from bot.alerts import actions, conversation, jobs
-from bot.alerts.models import AlertDecision, AlertMilestone, AlertOwner
+from bot.alerts.models import AlertCardCopy, AlertDecision, AlertFollowUp, AlertMilestone, AlertOwner, AlertRegisterFlag
 from bot.area import Area, JobSpec
 from bot.commands.alerts import alerts
 
@@ -14,6 +14,6 @@ AREA = Area(
         JobSpec("alerts.weekly_digest", jobs.weekly_digest, "0 7 * * mon", description="weekly digest"),
     ),
     card_actions={"alert": actions.alert_action},
-    models=(AlertMilestone, AlertDecision, AlertOwner),
+    models=(AlertMilestone, AlertDecision, AlertOwner, AlertCardCopy, AlertFollowUp, AlertRegisterFlag),
     answer=conversation.try_answer,
 )

@@ -95,45 +95,82 @@ def action_data(milestone: Milestone, **extra: Any) -> dict[str, Any]:
     return {"agreement_id": milestone.agreement_id, "milestone": milestone.kind, "due": milestone.due.isoformat(), **extra}
 
 
-def alert_actions(milestone: Milestone, lang: str) -> list[dict[str, Any]]:
+def alert_actions(milestone: Milestone, lang: str, copy_key: str = "") -> list[dict[str, Any]]:
+    """The decision buttons; `copy_key` (on a digest card) tells the action which card to redraw."""
+    extra = {"copy": copy_key} if copy_key else {}
+
     def execute(decision: str) -> dict[str, Any]:
         return {
             "type": "Action.Execute",
             "title": t(f"button.{decision}", lang),
             "verb": f"alert.{decision}",
-            "data": action_data(milestone),
+            "data": action_data(milestone, **extra),
         }
 
     actions = []
     if milestone.kind == "option":
         actions.append(execute("use_option"))
     actions += [execute("new_competition"), execute("let_expire"), execute("snooze")]
-    actions.append(
-        {
-            "type": "Action.ShowCard",
-            "title": t("button.reassign", lang),
-            "card": _card(
-                [
-                    {
-                        "type": "Input.Text",
-                        "id": "new_owner_email",
-                        "label": t("reassign_label", lang),
-                        "placeholder": t("reassign_placeholder", lang),
-                        "style": "Email",
-                    }
-                ],
-                [
-                    {
-                        "type": "Action.Execute",
-                        "title": t("button.reassign_submit", lang),
-                        "verb": "alert.reassign",
-                        "data": action_data(milestone),
-                    }
-                ],
-            ),
-        }
-    )
+    actions.append(reassign_action(milestone, lang, **extra))
     return actions
+
+
+def reassign_action(milestone: Milestone, lang: str, **extra: Any) -> dict[str, Any]:
+    """"Not my agreement": who takes it over — Teams' people picker (an Input.ChoiceSet over the
+    organisation's directory), or an e-mail where the client has no picker — and why; or hand it
+    to the procurement section."""
+    return {
+        "type": "Action.ShowCard",
+        "title": t("button.reassign", lang),
+        "card": _card(
+            [
+                {
+                    "type": "Input.ChoiceSet",
+                    "id": "new_owner_aad",
+                    "label": t("reassign_picker_label", lang),
+                    "choices": [],
+                    "choices.data": {"type": "Data.Query", "dataset": "graph.microsoft.com/users"},
+                    "isMultiSelect": False,
+                    "style": "filtered",
+                },
+                {
+                    "type": "Input.Text",
+                    "id": "new_owner_email",
+                    "label": t("reassign_label", lang),
+                    "placeholder": t("reassign_placeholder", lang),
+                    "style": "Email",
+                },
+                {"type": "Input.Text", "id": "reason", "label": t("reassign_reason_label", lang), "maxLength": 300},
+            ],
+            [
+                {"type": "Action.Execute", "title": t("button.reassign_submit", lang), "verb": "alert.reassign",
+                 "data": action_data(milestone, **extra)},
+                {"type": "Action.Execute", "title": t("button.to_section", lang), "verb": "alert.reassign",
+                 "data": action_data(milestone, to_section=True, **extra)},
+            ],
+        ),
+    }
+
+
+def passed_on_line(passed_on: tuple[str, str] | None, lang: str) -> list[dict[str, Any]]:
+    if not passed_on:
+        return []
+    who, note = passed_on
+    text = t("passed_on_note", lang, who=who, note=note) if note else t("passed_on", lang, who=who)
+    return [_text(text, weight="Bolder")]
+
+
+def snoozed_line(lang: str, who: str, until: dt.date) -> str:
+    return t("snoozed_by", lang, who=who or "?", until=until)
+
+
+def checklist_text(text: str) -> dict[str, Any]:
+    return _text(text, isSubtle=True, size="Small", separator=True)
+
+
+def checklist(lang: str, *, digest: bool = False) -> dict[str, Any]:
+    """Teams' notification checklist: why you, what you can do, how to stop it."""
+    return _text(t("owner_digest_footer" if digest else "owner_footer", lang), isSubtle=True, size="Small", separator=True)
 
 
 def alert_card(
@@ -145,6 +182,7 @@ def alert_card(
     reminder_no: int = 0,
     outcome_lines: list[str] | None = None,
     as_of: dt.date | None = None,
+    passed_on: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The owner's card; with `outcome_lines` (after an action) it shows them instead of buttons."""
     title_key = "reminder_title" if reminder_no else "alert_title"
@@ -153,19 +191,70 @@ def alert_card(
         _text(f"**{headline(milestone, lang, as_of)}**", color="Attention" if not outcome_lines else "Default"),
         _text(why(milestone, config, lang), isSubtle=True, size="Small"),
         agreement_facts(agreement, lang),
+        *passed_on_line(passed_on, lang),
     ]
     if outcome_lines:
         body += [_text(line, weight="Bolder", color="Good") for line in outcome_lines]
         return _card(body)
     body.append(_text(t("alert_intro", lang)))
+    body.append(checklist(lang))
     return _card(body, alert_actions(milestone, lang))
 
 
-def channel_card(title: str, text: str, agreement: AgreementFacts | None, lang: str, owner: str | None = None) -> dict[str, Any]:
+def owner_digest_card(
+    items: list[dict[str, Any]], config: AlertConfig, lang: str, as_of: dt.date, max_items: int, copy_key: str = "",
+    opened: tuple[str, str, str] | None = None,
+) -> dict[str, Any]:
+    """All of one owner's new deadlines in one card, most urgent first. Each item:
+    {agreement, milestone, reminder_no, outcome_lines, passed_on}. An open item has a "Decide …"
+    button (Action.Execute `alert.open`) that redraws the card with that item's facts and buttons
+    (`opened` = (agreement id, milestone, due)); a decided item shows the decision instead — so the
+    card stays small (26 deadlines ≈ 15 KB) and every item is there."""
+    open_items = sum(1 for item in items if not item.get("outcome_lines"))
+    body: list[dict[str, Any]] = [
+        _title(t("owner_digest_title", lang, n=len(items))),
+        _text(t("owner_digest_intro", lang, as_of=as_of, open=open_items), isSubtle=True),
+    ]
+    for position, item in enumerate(items):
+        agreement: AgreementFacts = item["agreement"]
+        milestone: Milestone = item["milestone"]
+        lines = item.get("outcome_lines") or []
+        label = f"**{headline(milestone, lang, as_of)}** – {agreement.id} {agreement.title}"
+        if item.get("reminder_no"):
+            label += " " + t("owner_digest_reminder", lang, n=item["reminder_no"])
+        if position >= max_items:
+            body.append(_text(label, size="Small", spacing="None"))
+            continue
+        container: list[dict[str, Any]] = [_text(label)]
+        container += passed_on_line(item.get("passed_on"), lang)
+        if lines:
+            container += [_text(line, weight="Bolder", color="Good", size="Small") for line in lines]
+        elif opened == (agreement.id, milestone.kind, milestone.due.isoformat()):
+            container.append(_text(why(milestone, config, lang), isSubtle=True, size="Small", spacing="None"))
+            container.append(agreement_facts(agreement, lang))
+            container.append({"type": "ActionSet", "actions": alert_actions(milestone, lang, copy_key)})
+        else:
+            container.append({"type": "ActionSet", "spacing": "Small", "actions": [{
+                "type": "Action.Execute", "title": t("button.decide", lang), "verb": "alert.open",
+                "data": action_data(milestone, copy=copy_key),
+            }]})
+        body.append({"type": "Container", "items": container, "separator": True, "spacing": "Medium"})
+    if len(items) > max_items:
+        body.append(_text(t("owner_digest_more", lang, n=len(items) - max_items), isSubtle=True))
+    body.append(checklist(lang, digest=True))
+    return _card(body)
+
+
+def channel_card(title: str, text: str, agreement: AgreementFacts | None, lang: str, owner: str | None = None,
+                 footer: str = "", milestone: Milestone | None = None) -> dict[str, Any]:
+    """A card for the procurement section (or an adviser); with `milestone`, the decision buttons
+    (a member of the section may decide for the owner; every copy of the owner's card follows)."""
     body = [_title(title), _text(text)]
     if agreement is not None:
         body.append(agreement_facts(agreement, lang, owner=owner))
-    return _card(body)
+    if footer:
+        body.append(checklist_text(footer))
+    return _card(body, alert_actions(milestone, lang) if milestone is not None else None)
 
 
 def list_card(title: str, lines: list[str], max_items: int, lang: str) -> dict[str, Any]:

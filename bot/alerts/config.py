@@ -35,6 +35,14 @@ class DigestRule(BaseModel):
         return WEEKDAYS.index(self.weekday)
 
 
+class FollowThroughRule(BaseModel):
+    """After a decision: how long before the end date it protects the register must show it."""
+
+    remind_days_before: int = Field(45, ge=1)  # owner and adviser reminded
+    escalate_days_before: int = Field(14, ge=0)  # the procurement section
+    guard_days: int = Field(30, ge=1)  # sync changes younger than this are checked by the guards
+
+
 class AlertConfig(BaseModel):
     standard_period_years: float = Field(gt=0)
     band_when_value_unknown: str
@@ -45,6 +53,8 @@ class AlertConfig(BaseModel):
     digest: DigestRule
     chat_commands: list[str] = Field(default_factory=list)
     channel_combine_over: int = Field(5, ge=0)
+    follow_through: FollowThroughRule = Field(default_factory=FollowThroughRule)
+    owner_digest_max_items: int = Field(30, ge=1, le=40)
 
     @model_validator(mode="after")
     def _all_milestones(self) -> AlertConfig:

@@ -11,15 +11,36 @@ from bot.alerts.milestones import AgreementFacts
 from bot.alerts.models import AlertOwner
 from bot.outbox.models import OutboxRow
 
-ALERT_KINDS = ("alert", "reminder")
+ALERT_KINDS = ("alert", "reminder", "owner_digest")
+SECTION = "@procurement-section"  # the owner after "hand it to the procurement section"
 
 
 def current_owner(session: Session, agreement: AgreementFacts) -> tuple[str, str]:
-    """(e-mail, name) of the owner: a reassignment from a card holds until the register changes owner."""
+    """(e-mail, name) of the owner: a reassignment from a card holds until the register changes owner.
+    Handed to the procurement section: (SECTION, the section's label)."""
     override = session.get(AlertOwner, agreement.id)
     if override is not None and override.register_owner_email == agreement.owner_email:
+        if override.owner_email == SECTION:
+            return SECTION, "Innkjøpsseksjonen"
         return override.owner_email, override.owner_email
     return agreement.owner_email, agreement.owner_name or agreement.owner_email
+
+
+def passed_on_to(session: Session, agreement: AgreementFacts, recipient: str) -> tuple[str, str] | None:
+    """(who passed it on, why) when `recipient` holds the agreement because someone passed it on."""
+    override = session.get(AlertOwner, agreement.id)
+    if override is None or not recipient or override.owner_email != recipient or override.register_owner_email != agreement.owner_email:
+        return None
+    from bot.alerts.models import AlertDecision
+
+    decision = session.execute(
+        select(AlertDecision)
+        .where(col(AlertDecision.agreement_id) == agreement.id, col(AlertDecision.decision) == "reassign",
+               col(AlertDecision.new_owner_email) == recipient)
+        .order_by(desc(col(AlertDecision.decided_at)), desc(col(AlertDecision.id)))
+    ).scalars().first()
+    who = (decision.decided_by_name or decision.decided_by_email) if decision is not None else ""
+    return who or override.assigned_by or "?", override.note or ""
 
 
 def personal_reference(session: Session, email: str) -> Any | None:
@@ -29,6 +50,15 @@ def personal_reference(session: Session, email: str) -> Any | None:
     from bot.conversation.store import find_by_email
 
     return find_by_email(session, email)
+
+
+def reference_by_aad(session: Session, aad_object_id: str) -> Any | None:
+    """The newest stored reference of this Entra object id (what Teams' people picker returns)."""
+    from bot.conversation.models import ConversationRef
+
+    return session.execute(
+        select(ConversationRef).where(col(ConversationRef.aad_object_id) == aad_object_id).order_by(desc(col(ConversationRef.updated_at)))
+    ).scalars().first()
 
 
 def reference_by_name(session: Session, name: str) -> Any | None:

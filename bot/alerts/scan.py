@@ -21,7 +21,7 @@ from bot.alerts.config import AlertConfig, load_config
 from bot.alerts.index import load_facts
 from bot.alerts.milestones import AgreementFacts, Milestone, all_milestones
 from bot.alerts.models import AlertMilestone
-from bot.alerts.recipients import channel_target, current_owner, delivery_problem, personal_reference
+from bot.alerts.recipients import SECTION, channel_target, current_owner, delivery_problem, passed_on_to, personal_reference
 from bot.conversation.store import language_for
 from bot.db import Database, utcnow
 from bot.outbox import enqueue
@@ -34,7 +34,7 @@ CHANNEL = "procurement channel"
 class Planned:
     """One message the scan wants sent, and why."""
 
-    kind: str  # alert | reminder | escalation | unreachable | digest | adviser | not_mine
+    kind: str  # alert | reminder | owner_digest | escalation | unreachable | digest | adviser | not_mine | follow_up… | removed | end_earlier
     key: str
     recipient: str
     reason: str
@@ -46,6 +46,9 @@ class Planned:
     conversation: dict[str, str] | None = None
     activity: dict[str, Any] = field(default_factory=dict, repr=False)
     new: bool = True  # False: this key is already in the outbox (nothing will be sent again)
+    lang: str = "nb"
+    passed_on: tuple[str, str] | None = None  # (who, why) when the agreement was passed on to the recipient
+    merged_into: str = ""  # the owner digest (or channel summary) this message went out inside
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class Planned:
             "agreement_id": self.agreement_id, "milestone": self.milestone,
             "due": self.due.isoformat() if self.due else None, "reminder_no": self.reminder_no,
             "reachable": bool(self.conversation_ref_id or self.conversation), "new": self.new,
+            **({"merged_into": self.merged_into} if self.merged_into else {}),
         }
 
 
@@ -73,9 +77,16 @@ class ScanReport:
             out[p.kind] = out.get(p.kind, 0) + 1
         return out
 
+    def messages_out(self) -> dict[str, int]:
+        """New messages that go out on their own (merged ones travel inside an owner or channel card)."""
+        out = {"owners": len({p.recipient for p in self.new if p.kind in ("alert", "reminder", "owner_digest")}), "messages": 0}
+        out["messages"] = sum(1 for p in self.new if not p.merged_into)
+        out["owner_cards"] = sum(1 for p in self.new if not p.merged_into and p.kind in ("alert", "reminder", "owner_digest"))
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "as_of": self.as_of.isoformat(), "dry_run": self.dry_run, "new": self.counts(),
+            "as_of": self.as_of.isoformat(), "dry_run": self.dry_run, "new": self.counts(), "out": self.messages_out(),
             "already_queued": len(self.planned) - len(self.new), "warnings": self.warnings,
             "messages": [p.to_json() for p in self.planned],
         }
@@ -118,13 +129,14 @@ class Context:
                     series: int, number: int, reason: str) -> tuple[Planned, Any]:
         ref = personal_reference(self.session, owner_email)
         lang = language_for(ref, self.settings.default_locale)
-        card = cards.alert_card(agreement, milestone, self.config, lang, reminder_no=number, as_of=self.as_of)
+        passed_on = passed_on_to(self.session, agreement, owner_email)
+        card = cards.alert_card(agreement, milestone, self.config, lang, reminder_no=number, as_of=self.as_of, passed_on=passed_on)
         summary = cards.headline(milestone, lang, self.as_of)
         kind = "alert" if number == 0 else "reminder"
         planned = Planned(
             kind, f"alert:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}:{owner_email or owner_name}:{series}:{number}",
             owner_email or owner_name or "(no owner)", reason, agreement.id, milestone.kind, milestone.due, number,
-            conversation_ref_id=getattr(ref, "id", None), activity=cards.activity(card, summary),
+            conversation_ref_id=getattr(ref, "id", None), activity=cards.activity(card, summary), lang=lang, passed_on=passed_on,
         )
         return planned, ref
 
@@ -136,7 +148,7 @@ class Context:
             cards.t("unreachable_title", lang, agreement_id=agreement.id, title=agreement.title),
             cards.t("unreachable_text", lang, owner=owner_name or owner_email or "?", email=owner_email or "–",
                     reason=reason, headline=cards.headline(milestone, lang, self.as_of)),
-            agreement, lang, owner=owner_name or owner_email,
+            agreement, lang, owner=owner_name or owner_email, footer=cards.t("unreachable_footer", lang), milestone=milestone,
         )
         return self.to_channel(
             "unreachable",
@@ -150,7 +162,7 @@ class Context:
         title = cards.t("escalation_title", lang, agreement_id=agreement.id, title=agreement.title)
         card = cards.channel_card(
             title, cards.t("escalation_text", lang, owner=owner, first=first, headline=cards.headline(milestone, lang, self.as_of)),
-            agreement, lang, owner=owner,
+            agreement, lang, owner=owner, footer=cards.t("escalation_footer", lang), milestone=milestone,
         )
         return self.to_channel(
             "escalation", f"alert-escalation:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}",
@@ -183,6 +195,15 @@ def plan_milestone(ctx: Context, agreement: AgreementFacts, milestone: Milestone
     if as_of > milestone.due:
         why += f"; OVERDUE since {milestone.due.isoformat()} (the agreement runs until {stop.isoformat()})"
     out: list[Planned] = []
+    if owner_email == SECTION:  # handed to the procurement section: no one personally; escalation still applies
+        escalate_on = min(first_alerted + dt.timedelta(days=rule.escalate_after_days), milestone.due)
+        if state.escalated_on is None and as_of >= escalate_on:
+            out.append(ctx.escalation(agreement, milestone, owner_name, first_alerted))
+            if write:
+                state.escalated_on = as_of
+        if write and state.first_alerted_on is None:
+            state.first_alerted_on = as_of
+        return out
     alert, ref = ctx.owner_alert(agreement, milestone, owner_email, owner_name, state.snooze_id, number, why)
     out.append(alert)
     if not owner_email:
@@ -206,6 +227,8 @@ def plan_milestone(ctx: Context, agreement: AgreementFacts, milestone: Milestone
 def queue(session: Session, planned: list[Planned], *, write: bool, merged_into: str | None = None) -> None:
     """Enqueue each planned message (write) or just mark which keys are already queued (dry run)."""
     for p in planned:
+        if merged_into:
+            p.merged_into = merged_into
         if write:
             row = enqueue(
                 session, idempotency_key=p.key, kind=p.kind, subject_id=p.agreement_id or None, recipient=p.recipient,
@@ -213,6 +236,8 @@ def queue(session: Session, planned: list[Planned], *, write: bool, merged_into:
                 merged_into=merged_into,
             )
             p.new = row is not None
+            if p.new and p.kind in OWNER_KINDS and merged_into is None:
+                record_copies(session, p.key, "single", [p])
         else:
             p.new = already_queued(session, p.key) is False
 
@@ -221,7 +246,68 @@ def already_queued(session: Session, key: str) -> bool:
     return session.execute(select(col(OutboxRow.id)).where(col(OutboxRow.idempotency_key) == key)).first() is not None
 
 
-COMBINED_KINDS = ("unreachable", "escalation")
+COMBINED_KINDS = ("unreachable", "escalation", "follow_up_escalation", "removed", "end_earlier")
+OWNER_KINDS = ("alert", "reminder")
+
+
+def record_copies(session: Session, outbox_key: str, card_kind: str, items: list[Planned]) -> None:
+    """Remember which milestones the card sent under `outbox_key` shows (a decision updates every copy)."""
+    from bot.alerts.models import AlertCardCopy
+
+    now = utcnow()
+    for position, p in enumerate(items):
+        if p.due is None:
+            continue
+        who, note = p.passed_on or ("", "")
+        session.add(AlertCardCopy(
+            outbox_key=outbox_key, card_kind=card_kind, agreement_id=p.agreement_id, milestone=p.milestone,
+            due_date=p.due, position=position, lang=p.lang, recipient=p.recipient, passed_on_by=who[:320],
+            passed_on_note=note, created_at=now,
+        ))
+    session.flush()
+
+
+def queue_owner_items(ctx: Context, items: list[Planned], agreements: dict[str, AgreementFacts], *, write: bool) -> list[Planned]:
+    """One message per owner per scan: an owner with several new alerts/reminders gets them in one
+    card, most urgent first; each is still recorded under its own key (status merged)."""
+    fresh = [p for p in items if not already_queued(ctx.session, p.key)]
+    for p in items:
+        if p not in fresh:
+            p.new = False
+    by_owner: dict[str, list[Planned]] = {}
+    for p in fresh:
+        by_owner.setdefault(p.recipient, []).append(p)
+    out: list[Planned] = []
+    for recipient, group in by_owner.items():
+        if len(group) == 1:
+            queue(ctx.session, group, write=write)
+            continue
+        group.sort(key=lambda p: (p.due or dt.date.max, p.agreement_id, p.milestone))
+        lang = group[0].lang
+        card_items = []
+        for p in group:
+            agreement = agreements[p.agreement_id]
+            milestone = next(m for m in all_milestones([agreement], ctx.config, ctx.as_of) if m.kind == p.milestone and m.due == p.due)
+            card_items.append({"agreement": agreement, "milestone": milestone, "reminder_no": p.reminder_no, "passed_on": p.passed_on})
+        import hashlib
+
+        digest = hashlib.sha1("\n".join(sorted(p.key for p in group)).encode()).hexdigest()[:12]
+        key = f"alert-owner:{ctx.as_of.isoformat()}:{recipient}:{digest}"
+        card = cards.owner_digest_card(card_items, ctx.config, lang, ctx.as_of, ctx.config.owner_digest_max_items, key)
+        title = cards.t("owner_digest_title", lang, n=len(group))
+        combined = Planned(
+            "owner_digest", key, recipient,
+            f"{len(group)} new deadlines for this owner in one card", conversation_ref_id=group[0].conversation_ref_id,
+            activity=cards.activity(card, title), lang=lang,
+        )
+        queue(ctx.session, [combined], write=write)
+        queue(ctx.session, group, write=write, merged_into=combined.key)
+        if write and combined.new:
+            record_copies(ctx.session, combined.key, "digest", group)
+        for p in group:
+            p.reason += " (in the owner's digest card)"
+        out.append(combined)
+    return out
 
 
 def queue_channel_items(ctx: Context, items: list[Planned], *, write: bool) -> list[Planned]:
@@ -278,11 +364,24 @@ def scan(
         if only_agreement is not None:
             agreements = {k: v for k, v in agreements.items() if k == only_agreement}
         channel_items: list[Planned] = []
+        owner_items: list[Planned] = []
         for milestone in all_milestones(list(agreements.values()), ctx.config, as_of):
             planned = plan_milestone(ctx, agreements[milestone.agreement_id], milestone, write=not dry_run)
-            queue(session, [p for p in planned if p.kind not in COMBINED_KINDS], write=not dry_run)
+            queue(session, [p for p in planned if p.kind not in COMBINED_KINDS + OWNER_KINDS], write=not dry_run)
             channel_items.extend(p for p in planned if p.kind in COMBINED_KINDS)
+            owner_items.extend(p for p in planned if p.kind in OWNER_KINDS)
             report.planned.extend(planned)
+        report.planned.extend(queue_owner_items(ctx, owner_items, agreements, write=not dry_run))
+        if only_agreement is None:
+            from bot.alerts import followup, guards
+
+            follow = followup.check(ctx, agreements, write=not dry_run)
+            queue(session, [p for p in follow if p.kind not in COMBINED_KINDS], write=not dry_run)
+            channel_items.extend(p for p in follow if p.kind in COMBINED_KINDS)
+            report.planned.extend(follow)
+            guarded = guards.check(ctx, agreements, write=not dry_run)
+            channel_items.extend(guarded)
+            report.planned.extend(guarded)
         report.planned.extend(queue_channel_items(ctx, channel_items, write=not dry_run))
         if dry_run:
             session.rollback()

@@ -31,7 +31,9 @@ def _scan_text(report, verb: str) -> str:
         lines.append(f"{p.kind:<11} {p.agreement_id or '-':<12} {p.milestone or '-':<11} {str(p.due or '-'):<10}  to {p.recipient}{reach}  ({state})\n"
                      f"            why: {p.reason}")
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing new"
+    out = report.messages_out()
     lines.append(f"{report.as_of.isoformat()}: {verb} {counts}; {len(report.planned) - len(report.new)} already queued.")
+    lines.append(f"messages that go out: {out['messages']} ({out['owner_cards']} cards to {out['owners']} owners; the rest inside them)")
     lines.extend(f"warning: {w}" for w in report.warnings)
     return "\n".join(lines)
 
@@ -156,6 +158,30 @@ def decide(cli: CliContext, agreement_id: str, milestone: str, due: str, decisio
     if not result.ok:
         raise Refused(f"{agreement_id} {milestone} {due}: {result.error}" + (f" ({' '.join(result.lines)})" if result.lines else ""))
     cli.emit({"ok": True, "lines": result.lines, "queued": [p.key for p in result.queued if p.new]}, " ".join(result.lines))
+
+
+@alerts.command("register-flags")
+@click.option("--all", "show_all", is_flag=True, help="Resolved flags too.")
+@click.option("--resolve", "resolve_id", type=int, help="Mark this flag (its id) as corrected in the register.")
+@global_options
+@pass_cli
+def register_flags(cli: CliContext, show_all: bool, resolve_id: int | None) -> None:
+    """What the procurement section must correct in the register: owner fields after a reassignment,
+    active agreements that vanished from an export, end dates moved earlier, decisions not shown.
+
+    \b
+    Examples:
+      innkjopsbot alerts register-flags
+      innkjopsbot alerts register-flags --resolve 12
+    """
+    from bot.alerts.flags import list_flags, resolve
+
+    with cli.database().session() as session:
+        if resolve_id is not None and not resolve(session, resolve_id):
+            raise Refused(f"no register flag with id {resolve_id}")
+        flags = list_flags(session, include_resolved=show_all)
+    lines = [f"{f['id']:>4}  {f['created_at'][:10]}  {f['kind']:<22} {f['agreement_id']:<14} {f['detail']}" for f in flags]
+    cli.emit({"flags": flags}, "\n".join(lines) or "No register flags.")
 
 
 @click.group()

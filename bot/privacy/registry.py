@@ -150,8 +150,32 @@ REGISTRY: tuple[PersonalData, ...] = (
         "alert_owner",
         "an agreement handed to another owner from an alert",
         match={"assigned_by": "email"},
-        erase={"assigned_by": ""},
+        erase={"assigned_by": "", "note": ""},
         kind="alert_owner.assigned_by",
+    ),
+    PersonalData(
+        "alert_card_copy",
+        "which alert cards an owner was sent, so a decision updates every copy",
+        match={"recipient": "email"},
+        erase="delete",
+        timestamp="created_at",
+        retention="delete",
+        default_days=730,
+    ),
+    PersonalData(
+        "alert_card_copy",
+        "who passed an agreement on to its new owner (shown on the new owner's card)",
+        match={"passed_on_by": "email"},
+        erase={"passed_on_by": "", "passed_on_note": ""},
+        kind="alert_card_copy.passed_on_by",
+    ),
+    PersonalData(
+        "alert_follow_up",
+        "check that the register shows what an owner decided",
+        match={"decided_by": "email"},
+        erase={"decided_by": ""},
+        timestamp="created_at",
+        retention={"decided_by": ""},
     ),
     # --- courses and announcements (bot/courses, bot/announcements) ----------------------------------
     PersonalData(
