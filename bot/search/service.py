@@ -221,7 +221,7 @@ class SearchService:
         if time.monotonic() - self._last_check >= self.check_interval:
             self._start_worker()
 
-    def wait_idle(self, timeout: float = 30.0) -> None:
+    def wait_idle(self, timeout: float = 600.0) -> None:
         """Wait for a running background check to finish (tests)."""
         worker = self._worker
         if worker is not None:
