@@ -246,12 +246,12 @@ class Workspace:
             return web.json_response({"error": "only the procurement section's members may use the workspace"}, status=403)
         response = web.json_response({"ok": True, "name": user.name})
         secure = request.secure or self.settings.public_base_url.startswith("https://")
-        response.set_cookie(COOKIE, self.keys.session_cookie(identity), httponly=True, path=PREFIX,
-                            max_age=3600 * self.settings.workspace_session_hours, secure=secure,
-                            samesite="None" if secure else "Lax")
-        if secure:  # CHIPS: a cookie of the tab's own partition inside Teams' iframe
-            cookie = response.cookies[COOKIE]
-            cookie["partitioned"] = True
+        # Written by hand: Python 3.11's cookie module knows no `Partitioned` (CHIPS, a cookie of the
+        # tab's own partition inside Teams' iframe, where third-party cookies are otherwise blocked).
+        attributes = [f"{COOKIE}={self.keys.session_cookie(identity)}", f"Path={PREFIX}",
+                      f"Max-Age={3600 * self.settings.workspace_session_hours}", "HttpOnly"]
+        attributes += ["Secure", "SameSite=None", "Partitioned"] if secure else ["SameSite=Lax"]
+        response.headers.add("Set-Cookie", "; ".join(attributes))
         return response
 
     # --- overview --------------------------------------------------------------------------
