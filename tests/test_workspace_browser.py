@@ -63,7 +63,7 @@ async def shot(page: Page, name: str) -> None:
 
 async def go(page: Page, url: str, ready: str) -> None:
     await page.call("Page.navigate", url=url)
-    await page.wait_for(f"document.readyState === 'complete' && location.href === {json.dumps(url)} && ({ready})")
+    await page.wait_for(f"document.readyState === 'complete' && location.href === {json.dumps(url)} && !!({ready})")
 
 
 async def test_the_section_works_in_the_browser(tmp_path: Path) -> None:
@@ -126,12 +126,12 @@ async def test_the_section_works_in_the_browser(tmp_path: Path) -> None:
                 await page.evaluate("document.querySelector('input[name=title]').value = 'Nytt grunnkurs i desember';"
                                     "document.querySelector('textarea[name=text]').value = 'Meld deg på i Innkjøpsbot – få plasser igjen.';"
                                     "document.querySelector('form button').click()")
-                await page.wait_for("document.querySelector('#recipient-count')")
+                await page.wait_for("!!document.querySelector('#recipient-count')")
                 assert await page.evaluate("document.querySelector('#recipient-count').dataset.recipients") == "3"
                 assert await page.evaluate("document.querySelector('.preview .title').textContent") == "Nytt grunnkurs i desember"
                 await shot(page, "announcement-preview")
                 await page.evaluate("document.querySelector('form[action$=\"/send\"] button').click()")
-                await page.wait_for("document.querySelector('#announcement-status')")
+                await page.wait_for("!!document.querySelector('#announcement-status')")
                 assert await page.evaluate("document.querySelector('.tile[data-status=pending] b').textContent") == "3"
                 await drain(database)
                 # the page refreshes itself while delivery is pending
