@@ -19,6 +19,9 @@ from agreements_sync.knowledge import knowledge_path, load_model
 
 DEFAULT_MAPPING = "register_mappings/lorenskog.yaml"
 
+# one separator, or several of which any splits (an export that writes lists in more than one way)
+Separators = str | list[str]
+
 # Every field a mapping may name a source column for, in the order of the index.
 FIELDS: tuple[str, ...] = (
     "id",
@@ -244,12 +247,14 @@ class RegisterMapping(_Strict):
     # read a whole number like 46234 in a date column as an Excel serial date
     excel_serial_dates: bool = True
     number: NumberFormat = Field(default_factory=NumberFormat)
-    supplier_separator: str = "|"
-    org_number_separator: str | None = Field(None, description="default: the supplier separator")
+    # a separator, or a list of them when the export writes several suppliers in more than one
+    # way ("A, B" in one row, "A / B" in another): any of them splits
+    supplier_separator: Separators = "|"
+    org_number_separator: Separators | None = Field(None, description="default: the supplier separator")
     # an organisation number is needed for each supplier named
     org_number_required: bool = True
-    keyword_separator: str = ","
-    cpv_separator: str = ","
+    keyword_separator: Separators = ","
+    cpv_separator: Separators = ","
     contracting_party_kinds: PartyKinds = Field(default_factory=PartyKinds)
     # a parallel agreement exported as one row per supplier, all with the same id: the rows are
     # one agreement (suppliers in rank order); its other cells must agree (an empty cell is filled
@@ -258,8 +263,12 @@ class RegisterMapping(_Strict):
 
     @field_validator("supplier_separator", "org_number_separator", "keyword_separator", "cpv_separator")
     @classmethod
-    def _separator_not_empty(cls, value: str | None) -> str | None:
-        if value is not None and not value:
+    def _separator_not_empty(cls, value: Separators | None) -> Separators | None:
+        if value is None:
+            return value
+        if isinstance(value, list) and not value:
+            raise ValueError('list at least one separator, e.g. [",", "/"]')
+        if any(not part for part in ([value] if isinstance(value, str) else value)):
             raise ValueError('a separator cannot be empty; write the character, e.g. "|" or ";"')
         return value
 
@@ -299,7 +308,7 @@ class RegisterMapping(_Strict):
         return tuple(dict.fromkeys(["id", "title", *self.required]))
 
     @property
-    def org_separator(self) -> str:
+    def org_separator(self) -> Separators:
         return self.org_number_separator or self.supplier_separator
 
 

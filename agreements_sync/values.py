@@ -174,14 +174,25 @@ def mod11_valid(org_number: str) -> bool:
     return check != 10 and check == int(org_number[8])
 
 
-def split_list(raw: Any, separator: str) -> list[str]:
+def split_on(text: str, separator: str | list[str]) -> list[str]:
+    """`text` split on the separator, or on any of a list of them (the longest first, so " / "
+    wins over "/" where both are listed)."""
+    if isinstance(separator, str):
+        return text.split(separator) if separator else [text]
+    parts = sorted({s for s in separator if s}, key=len, reverse=True)
+    if not parts:
+        return [text]
+    return re.split("|".join(re.escape(s) for s in parts), text)
+
+
+def split_list(raw: Any, separator: str | list[str]) -> list[str]:
     """Non-empty, trimmed parts; duplicates (ignoring case) dropped, order kept."""
     text = cell_text(raw)
     if not text:
         return []
     seen: set[str] = set()
     parts: list[str] = []
-    for part in text.split(separator) if separator else [text]:
+    for part in split_on(text, separator):
         part = " ".join(part.split())
         if part and part.casefold() not in seen:
             seen.add(part.casefold())
@@ -189,9 +200,9 @@ def split_list(raw: Any, separator: str) -> list[str]:
     return parts
 
 
-def split_positional(raw: Any, separator: str) -> list[str]:
+def split_positional(raw: Any, separator: str | list[str]) -> list[str]:
     """Trimmed parts keeping empty ones, so positions line up (suppliers with org numbers)."""
     text = cell_text(raw)
     if not text:
         return []
-    return [" ".join(part.split()) for part in text.split(separator)]
+    return [" ".join(part.split()) for part in split_on(text, separator)]

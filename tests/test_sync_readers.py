@@ -172,6 +172,33 @@ def test_an_unknown_column_is_named_when_the_mapping_is_strict(tmp_path: Path, r
     assert "Kommentar" in lenient.warnings[0].message("nb")
 
 
+def test_suppliers_written_two_ways_are_split_by_a_list_of_separators(tmp_path: Path, reference_register: Path) -> None:
+    """An export that writes "A, B" in one row and "A / B" in another: a list of separators."""
+    headers, rows = reference_table(reference_register)
+    first, second = rows[3][headers.index("Org.nr")], rows[4][headers.index("Org.nr")]
+    rows[5] = set_cell(headers, rows[5], "Leverandør", "Alfa AS / Beta AS")
+    rows[5] = set_cell(headers, rows[5], "Org.nr", f"{first} / {second}")
+    rows[6] = set_cell(headers, rows[6], "Leverandør", "Gamma AS, Delta AS")
+    rows[6] = set_cell(headers, rows[6], "Org.nr", f"{second}, {first}")
+    copy = write_csv(tmp_path / "x.csv", headers, rows)
+    both = load_mapping().model_copy(update={"supplier_separator": ["|", ", ", " / "]})
+    result = validate_table(read_table(copy, both), both)
+    assert result.ok, [e.message("en") for e in result.errors][:3]
+    by_id = {r.id: r for r in result.records}
+    assert [name for name, _org in by_id[rows[5][0]].suppliers] == ["Alfa AS", "Beta AS"]
+    assert [org for _name, org in by_id[rows[6][0]].suppliers] == [second, first]
+    # one separator only: the other row is one supplier with an invalid organisation number
+    one = load_mapping().model_copy(update={"supplier_separator": ["|", ", "]})
+    assert [e.code for e in validate_table(read_table(copy, one), one).errors] == ["org_invalid"]
+
+
+def test_an_empty_list_of_separators_is_a_mapping_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("columns:\n  id: Avtalenr\n  title: Avtalenavn\nsupplier_separator: []\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="supplier_separator"):
+        load_mapping(bad)
+
+
 def test_mapping_errors_name_the_field(tmp_path: Path, database: Database, reference_register: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("columns:\n  id: Avtalenr\n  title: Avtalenavn\n  colour: Farge\n", encoding="utf-8")
