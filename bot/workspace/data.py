@@ -171,6 +171,8 @@ def act_on_question(services: Services, question: str, action: str, agreement_id
             learning.teach(session, question, agreement_id or None, source=learning.SECTION, taught_by=learning.pseudonym(actor))
         session.add(QuestionAction(question_key=question_key(question), question=question[:1000], action=action,
                                    agreement_id=agreement_id, note=note[:1000], actor=actor[:320], created_at=_now(services)))
+    if action in (LINKED, NO_AGREEMENT):  # the next question already uses it (on this instance; the others re-read it)
+        services.search().refresh_taught()
     return agreement_id
 
 
