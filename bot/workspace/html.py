@@ -158,6 +158,7 @@ th { background: #fafafa; }
 input[type=text], input[type=number], input[type=datetime-local], select, textarea {
   width: 100%; max-width: 640px; padding: 5px; font: inherit; box-sizing: border-box; }
 textarea { min-height: 110px; }
+select[name=days] { width: auto; }
 button { background: #464775; color: #fff; border: 0; border-radius: 4px; padding: 6px 12px; font: inherit; cursor: pointer; margin: 2px 4px 2px 0; }
 button.secondary { background: #e0e0e0; color: #222; }
 button.danger { background: #c62828; }
