@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from agreements_sync.i18n import Language
 from agreements_sync.index import get_agreement, load_agreements
 from agreements_sync.models import AgreementVersion, SyncRun
+from bot.db import utcnow
 from bot.exports import csv_bytes
 from bot.services import Services, User
 from bot.workspace import stats
@@ -170,7 +171,7 @@ def act_on_question(services: Services, question: str, action: str, agreement_id
         if action in (LINKED, NO_AGREEMENT):
             learning.teach(session, question, agreement_id or None, source=learning.SECTION, taught_by=learning.pseudonym(actor))
         session.add(QuestionAction(question_key=question_key(question), question=question[:1000], action=action,
-                                   agreement_id=agreement_id, note=note[:1000], actor=actor[:320], created_at=_now(services)))
+                                   agreement_id=agreement_id, note=note[:1000], actor=actor[:320], created_at=utcnow()))  # the question log's clock
     if action in (LINKED, NO_AGREEMENT):  # the next question already uses it (on this instance; the others re-read it)
         services.search().refresh_taught()
     return agreement_id
