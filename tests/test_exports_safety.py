@@ -108,7 +108,7 @@ def test_cli_exports_of_a_hostile_register(tmp_path: Path, reference_register: P
     assert runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "sync", str(path)]).exit_code == 0
     exported = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "export", "--format", "csv"])
     assert exported.exit_code == 0, exported.output
-    assert f"{agreement_id},'=2+5," in exported.output
+    assert f"{agreement_id};'=2+5;" in exported.output
     ics = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "export", "--format", "ics",
                               "--out", str(tmp_path / "frister.ics")])
     assert ics.exit_code == 0, ics.output
