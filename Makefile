@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 3978
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint bench playground teams-package translations field-vectors lock clean help
+.PHONY: run test lint bench playground teams-package screenshots translations field-vectors lock clean help
 
 help:
 	@echo "make run            set up, load the demo register and run the bot on http://127.0.0.1:$(PORT)/api/messages"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench          benchmarks: sync, search, bot throughput, announcement delivery"
 	@echo "make playground     run the bot and the M365 Agents Playground (Teams emulator) side by side"
 	@echo "make teams-package  build deploy/build/innkjopsbot-teams.zip for upload to Teams"
+	@echo "make screenshots    renew docs/screenshots/ (the workspace's pages) in headless Chromium"
 	@echo "make field-vectors  re-embed the taxonomy's changed texts (knowledge/taxonomy/field-vectors.npz)"
 	@echo "make lock           re-resolve the pinned lock files from pyproject.toml"
 
@@ -59,6 +60,10 @@ playground: $(BIN)/.installed
 
 teams-package: $(BIN)/.installed
 	$(BIN)/innkjopsbot teams-package
+
+# The workspace's pages in Debian's Chromium (the browser test), one screenshot each, for docs/workspace.md.
+screenshots: $(BIN)/.installed
+	INNKJOPSBOT_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -rs tests/test_workspace_browser.py
 
 lock:
 	$(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"

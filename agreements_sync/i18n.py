@@ -252,7 +252,7 @@ def strings(domain: str) -> Messages:
     return _cached(domain, stamp)
 
 
-DOMAINS = ("bot", "search", "authority", "alerts", "courses", "sync")
+DOMAINS = ("bot", "search", "authority", "alerts", "courses", "sync", "workspace")
 
 
 # --- data texts ---------------------------------------------------------------------------------

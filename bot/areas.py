@@ -18,8 +18,9 @@ from bot.privacy.area import AREA as PRIVACY
 from bot.scheduler import JobLease
 from bot.search.area import AREA as SEARCH
 from bot.sync.area import AREA as SYNC
+from bot.workspace.area import AREA as WORKSPACE
 
 # The server's own housekeeping: schema migrations and the scheduler's lease table.
 OPERATIONS = Area(name="operations", commands=(migrate, jobs), models=(JobLease,))
 
-AREAS = Areas((CONVERSATION, SEARCH, AUTHORITY, ALERTS, COURSES, ANNOUNCEMENTS, OUTBOX, PRIVACY, SYNC, OPERATIONS))
+AREAS = Areas((CONVERSATION, SEARCH, AUTHORITY, ALERTS, COURSES, ANNOUNCEMENTS, OUTBOX, PRIVACY, SYNC, WORKSPACE, OPERATIONS))

@@ -122,3 +122,93 @@ def _is_database(host: str, port: int, settings: Settings) -> bool:
         return False
     same_host = host == database_host or (_is_loopback(host) and _is_loopback(database_host))
     return same_host and port == database_port
+
+
+# --- the workspace tab: Teams single sign-on ------------------------------------------------------
+#
+# The tab asks Teams for the user's token (`microsoftTeams.authentication.getAuthToken()`): an
+# Entra ID access token for the bot's own app (its Application ID URI, the manifest's
+# `webApplicationInfo.resource`). The server accepts it only when it is
+#   - signed (RS256 only) by a key of Entra ID's signing-key set for our tenant,
+#   - for us: audience = the Application ID URI or the app id,
+#   - from Entra ID of our own tenant: issuer login.microsoftonline.com/<tenant>/v2.0 (v2 tokens)
+#     or sts.windows.net/<tenant>/ (v1 tokens), and the `tid` claim is our tenant,
+#   - unexpired, and names a user (`oid`).
+# Anything else is 401. Whether the user is a procurement-section member is decided after this
+# (403 otherwise), by Entra object id or e-mail/UPN, like in chat (`Services.is_admin`).
+
+
+class SsoUser:
+    """The verified signed-in user of the tab."""
+
+    def __init__(self, aad_object_id: str, email: str, name: str, tenant_id: str) -> None:
+        self.aad_object_id = aad_object_id
+        self.email = email
+        self.name = name
+        self.tenant_id = tenant_id
+
+
+def sso_audiences(settings: Settings) -> list[str]:
+    """The audiences a tab token may carry: the Application ID URI (configured, or derived from
+    the public address and the app id) and the bare app id."""
+    audiences = []
+    if settings.sso_app_id_uri:
+        audiences.append(settings.sso_app_id_uri.rstrip("/"))
+    elif settings.app_id and settings.public_base_url:
+        host = urlsplit(settings.public_base_url).hostname or ""
+        if host:
+            audiences.append(f"api://{host}/{settings.app_id}")
+    if settings.app_id:
+        audiences += [settings.app_id, f"api://{settings.app_id}"]
+    return audiences
+
+
+def sso_issuers(tenant_id: str) -> list[str]:
+    return [f"https://login.microsoftonline.com/{tenant_id}/v2.0", f"https://sts.windows.net/{tenant_id}/"]
+
+
+_JWKS_CLIENTS: dict[str, Any] = {}
+
+
+def _jwks_client(url: str) -> Any:
+    import jwt
+
+    client = _JWKS_CLIENTS.get(url)
+    if client is None:
+        client = _JWKS_CLIENTS[url] = jwt.PyJWKClient(url, cache_keys=True, lifespan=6 * 3600, timeout=10)
+    return client
+
+
+def validate_sso_token(token: str, settings: Settings) -> SsoUser:
+    """The tab's signed-in user from a Teams SSO token; `Unauthorised` for anything else.
+    Blocking (it may fetch the signing keys): call it in a thread."""
+    import jwt
+
+    tenant = settings.app_tenant_id
+    if not tenant or not settings.app_id:
+        logger.warning("workspace sign-in refused: MICROSOFT_APP_TENANT_ID and MICROSOFT_APP_ID are needed for SSO")
+        raise Unauthorised("sso_not_configured")
+    if not token or len(token) > 16_384:
+        raise Unauthorised("no_token")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise Unauthorised("malformed_token") from None
+    if header.get("alg") != "RS256" or not header.get("kid"):
+        raise Unauthorised("wrong_algorithm")
+    try:
+        key = _jwks_client(settings.sso_jwks_url.replace("{tenant}", tenant)).get_signing_key(header["kid"]).key
+        claims = jwt.decode(
+            token, key, algorithms=["RS256"], audience=sso_audiences(settings), issuer=sso_issuers(tenant),
+            options={"require": ["exp", "iat", "aud", "iss"]}, leeway=60,
+        )
+    except Exception as exc:  # noqa: BLE001 - every failure (unknown key, signature, expiry, audience, issuer) is a 401
+        logger.warning("workspace token refused", extra={"fields": {"error": type(exc).__name__}})
+        raise Unauthorised("invalid_token") from None
+    if str(claims.get("tid") or "").lower() != tenant.lower():
+        raise Unauthorised("other_tenant")
+    oid = str(claims.get("oid") or "")
+    if not oid:
+        raise Unauthorised("no_user")
+    email = str(claims.get("preferred_username") or claims.get("upn") or claims.get("email") or "").lower()
+    return SsoUser(oid, email, str(claims.get("name") or ""), tenant)

@@ -112,6 +112,17 @@ class Settings(BaseSettings):
         "", description="Teams team id of the procurement section; members the bot has met there may send announcements"
     )
 
+    # --- the procurement section's workspace (Teams tab, single sign-on) ---------------------------
+    sso_app_id_uri: str = Field(
+        "", description="Application ID URI of the Entra app the tab's SSO token is for (webApplicationInfo.resource); "
+        "empty = api://<host of public_base_url>/<MICROSOFT_APP_ID>",
+    )
+    sso_jwks_url: str = Field(
+        "https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys",
+        description="where the SSO token's signing keys are fetched ({tenant} = MICROSOFT_APP_TENANT_ID); change only for tests",
+    )
+    workspace_session_hours: int = Field(8, ge=1, le=24, description="hours a workspace sign-in lasts before Teams is asked again")
+
     procurement_channel_service_url: str = Field(
         "",
         description="service URL for the procurement channel (e.g. https://smba.trafficmanager.net/emea/); "

@@ -67,11 +67,25 @@ class PackageConfig:
     privacy_url: str = ""
     terms_url: str = ""
     valid_domains: tuple[str, ...] = ()
+    public_base_url: str = ""  # the bot's https address: with it, the workspace tab (staticTabs + SSO) is in the package
+    sso_app_id_uri: str = ""  # the Entra app's Application ID URI; empty = api://<public host>/<bot id>
 
     @property
     def app_id(self) -> str:
         """The Teams app id: its own setting, else the bot's Entra app id."""
         return self.teams_app_id or self.bot_id
+
+    @property
+    def public_host(self) -> str:
+        return (urlsplit(self.public_base_url).hostname or "") if self.public_base_url else ""
+
+    @property
+    def sso_resource(self) -> str:
+        return self.sso_app_id_uri.rstrip("/") or (f"api://{self.public_host}/{self.bot_id}" if self.public_host else "")
+
+    @property
+    def with_workspace(self) -> bool:
+        return bool(self.public_host)
 
 
 def config_from_settings(settings: Any, *, app_id: str | None = None, version: str | None = None) -> PackageConfig:
@@ -85,6 +99,8 @@ def config_from_settings(settings: Any, *, app_id: str | None = None, version: s
         privacy_url=settings.teams_privacy_url.strip(),
         terms_url=settings.teams_terms_url.strip(),
         valid_domains=tuple(settings.teams_valid_domains),
+        public_base_url=getattr(settings, "public_base_url", "").strip(),
+        sso_app_id_uri=getattr(settings, "sso_app_id_uri", "").strip(),
     )
 
 
@@ -117,6 +133,12 @@ def config_problems(config: PackageConfig) -> list[str]:
             problems.append(f"{name} {url!r} is not an https:// address")
     if not config.website_url:
         problems.append("INNKJOPSBOT_TEAMS_WEBSITE_URL is empty")
+    if config.public_base_url and not _is_https_url(config.public_base_url):
+        problems.append(
+            f"INNKJOPSBOT_PUBLIC_BASE_URL {config.public_base_url!r} is not an https:// address (Teams opens tabs only over https)"
+        )
+    if config.sso_app_id_uri and not config.sso_app_id_uri.startswith("api://"):
+        problems.append(f"INNKJOPSBOT_SSO_APP_ID_URI {config.sso_app_id_uri!r} must start with api:// (the Entra app's Application ID URI)")
     for domain in config.valid_domains:
         if not HOST_RE.match(domain):
             problems.append(
@@ -140,7 +162,9 @@ def placeholder_values(config: PackageConfig) -> dict[str, Any]:
         "WEBSITE_URL": config.website_url,
         "PRIVACY_URL": config.privacy_url or config.website_url,
         "TERMS_URL": config.terms_url or config.website_url,
-        "VALID_DOMAINS": list(dict.fromkeys(config.valid_domains)),
+        "VALID_DOMAINS": list(dict.fromkeys([*config.valid_domains, *([config.public_host] if config.public_host else [])])),
+        "WORKSPACE_URL": config.public_base_url.rstrip("/") + "/workspace" if config.with_workspace else "https://localhost/workspace",
+        "SSO_RESOURCE": config.sso_resource or "api://localhost/" + config.bot_id,
     }
 
 
@@ -192,7 +216,11 @@ def render_manifest(config: PackageConfig, template_dir: Path = TEMPLATE_DIR) ->
     if problems:
         raise PackageError(problems)
     template = load_json(template_dir / MANIFEST_TEMPLATE)
-    return fill_placeholders(template, placeholder_values(config))
+    manifest = fill_placeholders(template, placeholder_values(config))
+    if not config.with_workspace:  # the tab needs the bot's public https address: left out without it
+        manifest.pop("staticTabs", None)
+        manifest.pop("webApplicationInfo", None)
+    return manifest
 
 
 def localization_files(template_dir: Path = TEMPLATE_DIR) -> dict[str, dict[str, Any]]:
@@ -207,6 +235,9 @@ def localizable_strings(manifest: dict[str, Any]) -> dict[str, str]:
         for sub in ("short", "full"):
             if sub in manifest.get(part, {}):
                 keys[f"{part}.{sub}"] = manifest[part][sub]
+    for t, tab in enumerate(manifest.get("staticTabs", [])):
+        if "name" in tab:
+            keys[f"staticTabs[{t}].name"] = tab["name"]
     for b, bot in enumerate(manifest.get("bots", [])):
         for li, command_list in enumerate(bot.get("commandLists", [])):
             for c, command in enumerate(command_list.get("commands", [])):
@@ -450,6 +481,8 @@ def package_contents(config: PackageConfig, template_dir: Path = TEMPLATE_DIR) -
     """File name -> bytes of everything that goes into the zip, after every check passed."""
     manifest = render_manifest(config, template_dir)
     languages = localization_files(template_dir)
+    if "staticTabs" not in manifest:  # the workspace tab is left out: so are its translations
+        languages = {name: {k: v for k, v in content.items() if not k.startswith("staticTabs[")} for name, content in languages.items()}
     problems = localization_problems(manifest, languages)
     icons = {}
     for _kind, (file_name, _size) in ICONS.items():
@@ -502,6 +535,8 @@ def build_package(config: PackageConfig, out: Path = DEFAULT_OUT, template_dir: 
     if set(contents) != set(PACKAGE_FILES):
         raise PackageError([f"the package would hold {sorted(contents)}, expected {sorted(PACKAGE_FILES)}"])
     notes: list[str] = []
+    if not config.with_workspace:
+        notes.append("no workspace tab: set INNKJOPSBOT_PUBLIC_BASE_URL to the bot's https address to include it (staticTabs, SSO)")
     try:
         problems = validate_against_schemas(contents, template_dir)
         validated = True

@@ -359,8 +359,8 @@ def test_overview_digest_and_exports(database: Database, settings) -> None:
     ]
     assert len(everything) == 6  # + T1 competition 31.10.2028 and expiry 31.03.2029
     csv_text = to_csv(everything)
-    assert csv_text.splitlines()[0].startswith("agreement_id,title,milestone,due,status")
-    assert "LK-T-001,Testavtale 1,competition,2028-10-31" in csv_text
+    assert csv_text.startswith("\ufeffagreement_id;title;milestone;due;status")
+    assert "LK-T-001;Testavtale 1;competition;2028-10-31" in csv_text
     calendar = Calendar.from_ical(to_ics(everything))
     events = calendar.walk("VEVENT")
     assert len(events) == 6

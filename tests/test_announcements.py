@@ -212,7 +212,7 @@ def test_cli_send_from_file_report_correct_withdraw(tmp_path: Path) -> None:
     out = tmp_path / "report.csv"
     report = runner.invoke(cli, ["announce", "report", "1", "--csv", str(out), "--database", db])
     assert report.exit_code == 0 and "not_reachable: 1, pending: 1" in report.output
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert {(r["email"], r["status"]) for r in rows} == {("ansatt1@lorenskog.example", "pending"), ("x@y.no", "not_reachable")}
 
     corrected = runner.invoke(cli, ["announce", "correct", "1", "--text", "Grunnkurs 4. desember.", "--database", db])

@@ -51,7 +51,7 @@ async def test_correction_updates_every_delivered_card_and_withdraw_deletes_them
     assert rep.totals == {"sent": 200}
     assert {line.correction for line in rep.lines} == {"sent"} and {line.withdrawal for line in rep.lines} == {"sent"}
     assert actions[:2] == ["announcement.withdraw", "announcement.correct"]
-    rows = list(csv.DictReader(io.StringIO(service.report_csv(rep))))
+    rows = list(csv.DictReader(io.StringIO(service.report_csv(rep).removeprefix("\ufeff")), delimiter=";"))
     assert len(rows) == 200 and rows[0]["status"] == "sent" and rows[0]["withdrawal"] == "sent"
 
 

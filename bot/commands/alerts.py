@@ -96,7 +96,7 @@ def export(cli: CliContext, fmt: str, out: Path | None, lang: str) -> None:
 
     with cli.database().session() as session:
         rows = rows_of(session, cli.today)
-    data: bytes = to_csv(rows).encode("utf-8-sig") if fmt == "csv" else to_ics(rows, lang)
+    data: bytes = to_csv(rows).encode("utf-8") if fmt == "csv" else to_ics(rows, lang)
     if out is None:
         click.echo(data.decode("utf-8-sig"), nl=False)
         return

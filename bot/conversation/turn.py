@@ -21,6 +21,7 @@ from bot.conversation.card_actions import ActionContext, UnknownAction, bounded_
 from bot.conversation.respond import NO_AGREEMENT_KINDS, respond
 from bot.conversation.store import ReferenceInfo
 from bot.services import Services, User
+from bot.workspace.stats import count_answer, tally_kind
 
 logger = logging.getLogger(__name__)
 NO_AGREEMENT = "no_agreement"
@@ -58,8 +59,11 @@ def finish_message(services: Services, user: User, text: str, conversation_id: s
     answer = decorated(respond(services, user, text, state), user, state, text)
     changed = _state_changed(before, state)
     language_chosen = state.get("language") != before.get("language")
-    if changed or answer.kind in NO_AGREEMENT_KINDS or looked_up is not None:
+    tally = tally_kind(answer.kind)
+    if changed or answer.kind in NO_AGREEMENT_KINDS or looked_up is not None or tally:
         with services.database.session() as session:
+            if tally:  # the workspace's overview counts every question by the kind of answer
+                count_answer(session, services.today(), tally, answer.data.get("fields") or [])
             if looked_up is not None:
                 store.upsert_reference(session, looked_up)
             if changed:
@@ -131,6 +135,8 @@ async def action_turn(services: Services, user: User, verb: str, data: dict[str,
     data = bounded_data(data)  # the one bound on what a button carries (agreements_sync.limits)
     state = await asyncio.to_thread(_load_state, services, conversation_id)
     user.language = user.language or str(state.get("language") or "")
+    if not user.email and user.aad_object_id:  # a card action carries no e-mail: the one stored for the user
+        user.email = await asyncio.to_thread(_stored_email, services, user.aad_object_id)
     ctx = ActionContext(services=services, user=user, verb=verb, data=data, conversation_id=conversation_id,
                         activity_id=activity_id, state=state, kind=kind)
     try:
@@ -144,6 +150,21 @@ async def action_turn(services: Services, user: User, verb: str, data: dict[str,
         cards.remember_card(ctx.state, answer)
     await asyncio.to_thread(_save_state, services, conversation_id, ctx.state)
     return answer if answer is not None else Answer(text="", kind="none")
+
+
+def _stored_email(services: Services, aad_object_id: str) -> str:
+    """The e-mail/UPN stored with any of the user's references (so that a procurement-section
+    member configured by e-mail is recognised in card actions as in messages)."""
+    from sqlmodel import col, select
+
+    from bot.conversation.models import ConversationRef
+
+    with services.database.session() as session:
+        email = session.exec(
+            select(ConversationRef.email).where(col(ConversationRef.aad_object_id) == aad_object_id, col(ConversationRef.email) != "")
+            .order_by(col(ConversationRef.updated_at).desc())
+        ).first()
+    return str(email or "")
 
 
 def _load_state(services: Services, conversation_id: str) -> dict[str, Any]:

@@ -58,3 +58,5 @@ class Enrolment(SQLModel, table=True):
     confirmed_at: dt.datetime | None = None
     cancelled_at: dt.datetime | None = None
     updated_at: dt.datetime
+    attended: bool | None = None  # marked after the course by the procurement section (None = not marked)
+    attendance_marked_at: dt.datetime | None = None

@@ -385,9 +385,9 @@ CSV_COLUMNS = ["course_id", "course_title", "starts_at", "name", "email", "aad_o
 
 
 def participants_csv(course: CourseView, people: Sequence[Participant]) -> str:
-    """The attendee list as CSV (UTF-8, comma-separated, one header row)."""
+    """The attendee list as CSV for Norwegian Excel (bot/exports.py: `;`, UTF-8 with BOM, Oslo times)."""
     return csv_text(CSV_COLUMNS, (
-        [course.id, course.title, course.starts_at.isoformat(), p.name, p.email, p.aad_object_id, p.status,
-         p.waiting_number or "", p.signed_up_at.isoformat(), p.confirmed_at.isoformat() if p.confirmed_at else ""]
+        [course.id, course.title, course.starts_at, p.name, p.email, p.aad_object_id, p.status,
+         p.waiting_number or "", p.signed_up_at, p.confirmed_at]
         for p in people
     ))

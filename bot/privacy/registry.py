@@ -219,6 +219,15 @@ REGISTRY: tuple[PersonalData, ...] = (
         timestamp="at",
         retention="delete",
     ),
+    # --- the procurement section's workspace (bot/workspace) --------------------------------------------
+    PersonalData(
+        "question_action",
+        "what the procurement section did with an employee's question (linked, no agreement, needs one), and who did it",
+        match={"actor": ("email", "aad_id")},
+        erase={"actor": ""},
+        timestamp="created_at",
+        retention={"actor": ""},
+    ),
     # --- the agreement register (agreements_sync): corrected at the source, never here -------------
     PersonalData(
         "agreement",

@@ -7,7 +7,7 @@
 - `alert_owner.note`: why an agreement was passed on (shown on the new owner's card).
 
 Revision ID: 0010
-Revises: 0008 (the lead re-chains after 0009 at merge)
+Revises: 0009 (the lead re-chains after 0009 at merge)
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
