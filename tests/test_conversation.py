@@ -282,4 +282,5 @@ def test_the_welcome_buttons_ask_their_question_without_teams_only_data(services
     assert asked.kind == "agreement" and "Kontormøbler" in asked.text
     assert buttons(asked.card, "feedback")  # an answer like any other, ready to be rated in place
     broken = asyncio.run(action_turn(services, kari(), "ask", {"q": ""}, conversation_id=CONVERSATION, kind="submit"))
-    assert broken.kind == "none"  # bad button data is ignored, never an error
+    # bad button data is never an error: the user is told the button is not recognised (issue 13)
+    assert broken.kind == "unknown_action" and broken.text
