@@ -278,7 +278,9 @@ async def _drain_until_signal(services, max_seconds: float, wait: bool):
     task = asyncio.ensure_future(drain_async(services, max_seconds=max_seconds, wait_for_retries=wait))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform
+        # add_signal_handler is Unix-only (NotImplementedError elsewhere) and works only in the main
+        # thread (RuntimeError otherwise); without it, Ctrl-C still stops the drain, just less tidily
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, task.cancel)
     try:
         return await task
