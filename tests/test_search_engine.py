@@ -68,6 +68,17 @@ def test_reasons_say_why(index: SearchIndex) -> None:
     assert hit.reasons and hit.reasons[0].field in {"title", "keywords", "description"}
 
 
+def test_an_excluded_thing_is_none_though_other_words_match_elsewhere(index: SearchIndex) -> None:
+    # Spyling av avløpsnett: "Omfatter ikke private stikkledninger" — the one agreement that matches
+    # strongly excludes the very thing; weaker matches on "spyling" elsewhere are no answer
+    result = search_index(index, "spyling av en privat stikkledning", AS_OF)
+    assert (result.answer, result.why, result.excluded[:1]) == ("none", ["excluded"], ["LK-2023-113"])
+    # Tekstilvask: "Vask av beboernes private tøy inngår ikke" — the excluded words may sit in the
+    # question's context ("til beboerne"), as long as one is what is asked for ("private")
+    result = search_index(index, "vask av private klær til beboerne på sykehjemmet", AS_OF)
+    assert result.answer == "none" and "LK-2024-125" in result.excluded
+
+
 def test_exclusions_in_descriptions_are_respected(index: SearchIndex) -> None:
     # Kontormøbler: "Omfatter ikke møbler til barnehager og elevmøbler."
     result = search_index(index, "kontormøbler til barnehagen", AS_OF)

@@ -273,21 +273,24 @@ def status_on(doc: AgreementDoc, as_of: dt.date) -> str:
 # --- the answer ---------------------------------------------------------------------------------
 
 
-def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str]) -> bool:
+def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str]) -> str | None:
     """The question asks for something the agreement's description says it does not cover:
     the item's distinctive head words ("elevmøbler", "tegneark") among what is asked for, or —
     when the head is what the agreement covers ("møbler") — its distinctive qualifier
     ("til barnehager") anywhere in the question."""
     for exclusion in index.exclusions[doc_index]:
         if exclusion.head:
+            # the excluded item's head words among what is asked for; its other words may sit in the
+            # question's context ("private klær til beboerne" against "beboernes private tøy")
             matched = sum(1 for keyset in exclusion.head if keyset & main_keys)
-            if matched and matched / len(exclusion.head) >= 0.5:
-                return True
+            around = sum(1 for keyset in exclusion.head if keyset & all_keys)
+            if matched and around / len(exclusion.head) >= 0.5:
+                return "head"  # the thing itself is not covered
         elif exclusion.qualifier:
             matched = sum(1 for keyset in exclusion.qualifier if keyset & all_keys)
             if matched and matched / len(exclusion.qualifier) >= 0.5:
-                return True
-    return False
+                return "qualifier"  # covered, but not for whom or where it is asked (a sibling may be)
+    return None
 
 
 def _query_keys(groups: list[Group]) -> tuple[set[str], set[str]]:
@@ -480,11 +483,14 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     main_keys, all_keys = _query_keys(groups)
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []
-    best_excluded = 0.0
+    best_excluded = best_excluded_thing = 0.0
     for doc_index in top:
-        if _excluded(index, doc_index, main_keys, all_keys):
+        how = _excluded(index, doc_index, main_keys, all_keys)
+        if how:
             result.excluded.append(index.docs[doc_index].id)
             best_excluded = max(best_excluded, float(scores[doc_index]))
+            if how == "head":
+                best_excluded_thing = max(best_excluded_thing, float(scores[doc_index]))
             continue
         status = status_on(index.docs[doc_index], as_of)
         value = float(scores[doc_index])
@@ -533,8 +539,12 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
         if best_active < max(rules.weak, best_inactive * ranking.active_vs_inactive):
             return _finish(result, NONE, ["inactive_match"])
 
-    # 2. what is asked for is excluded by the best match, and no other active agreement is worth offering
+    # 2. what is asked for is excluded by the best match, and no other active agreement is worth
+    #    offering: none scores on the weak side, or — when the thing itself is excluded by an agreement
+    #    that matched strongly — no active one comes near it (the rest matched incidental words)
     if best_excluded >= rules.weak and best_active < rules.weak:
+        return _finish(result, NONE, ["excluded"])
+    if best_excluded_thing >= rules.strong and best_active < best_excluded_thing * ranking.active_vs_inactive:
         return _finish(result, NONE, ["excluded"])
 
     # 3. a clear field of purchase that no active agreement covers, and nothing on topic to offer
