@@ -39,11 +39,10 @@ def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None
 
 @click.command("authority")
 @click.argument("question", nargs=-1, required=True)
-@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Answer language.")
 @click.option("--no-search", is_flag=True, help="Do not check for a framework agreement (rule 0).")
 @global_options
 @pass_cli
-def authority(cli: CliContext, question: tuple[str, ...], lang: str, no_search: bool) -> None:
+def authority(cli: CliContext, question: tuple[str, ...], no_search: bool) -> None:
     """Who carries out, approves and signs a purchase, and which rules apply.
 
     Reads the amount (incl./excl. VAT, per year or month, options), the kind of purchase and
@@ -67,13 +66,13 @@ def authority(cli: CliContext, question: tuple[str, ...], lang: str, no_search: 
     finder, note = (None, "rule 0 was not checked (--no-search)") if no_search else search_finder(cli)
     try:
         result = analyse(text, cli.today, find_agreements=finder)
-        answer = authority_answer(result, lang)
+        answer = authority_answer(result, cli.lang.value)
     except KnowledgeError as exc:
         raise Refused(str(exc)) from None
     payload = result.to_json()
     if note:
         payload["search_note"] = note
-    cli.emit(payload, lambda: answer.text + (f"\n({note})" if note and finder is None and not no_search else ""))
+    cli.emit(payload, lambda: answer.text + (f"\n({cli.t('authority_unchecked')})" if note and finder is None and not no_search else ""))
 
 
 def _load_questions(path: Path) -> list[dict[str, Any]]:
