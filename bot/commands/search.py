@@ -123,7 +123,7 @@ def search_eval(cli: CliContext, file: str | None, register: str | None, limit: 
 
     path = Path(file) if file else DEFAULT_QUESTIONS
     if not path.is_file():
-        raise Refused(f"{path}: question file not found")
+        raise Refused(cli.t("questions_not_found", path=path))
     service = _service(cli, register)
     try:
         evaluation = evaluate_file(path, lambda q: service.search(q, cli.today, limit=limit))
@@ -132,15 +132,16 @@ def search_eval(cli: CliContext, file: str | None, register: str | None, limit: 
 
     def human() -> str:
         lines = [
-            f"{path.name}: {evaluation.total} questions",
+            cli.t("search_eval_heading", file=path.name, total=evaluation.total),
             f"top-1 {evaluation.top1_rate:.1%}   top-3 {evaluation.top3_rate:.1%}",
-            f"no active agreement: precision {evaluation.none_precision:.1%} ({evaluation.none_right}/{evaluation.none_said}), "
-            f"recall {evaluation.none_recall:.1%} ({evaluation.none_right}/{evaluation.none_expected})",
+            cli.t("search_eval_none", precision=f"{evaluation.none_precision:.1%}", right=evaluation.none_right,
+                  said=evaluation.none_said, recall=f"{evaluation.none_recall:.1%}", expected=evaluation.none_expected),
         ]
         if evaluation.misses:
-            lines.append("misses:")
+            lines.append(cli.t("search_eval_misses"))
             for miss in evaluation.misses:
-                lines.append(f"  {miss['id']}: {miss['query']!r} expected {miss['expected']}, got {miss['got']}")
+                lines.append(cli.t("search_eval_miss", id=miss["id"], query=repr(miss["query"]), expected=miss["expected"],
+                                   got=miss["got"]))
         return "\n".join(lines)
 
     cli.emit(evaluation.to_json(), human)
