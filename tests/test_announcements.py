@@ -211,7 +211,7 @@ def test_cli_send_from_file_report_correct_withdraw(tmp_path: Path) -> None:
     assert "kunngjøring 1 lagt i køen for 1 mottaker(e); 1 kan ikke nås" in sent.output
     out = tmp_path / "report.csv"
     report = runner.invoke(cli, ["announce", "report", "1", "--csv", str(out), "--database", db])
-    assert report.exit_code == 0 and "not_reachable: 1, pending: 1" in report.output
+    assert report.exit_code == 0 and "kunngjøring 1 (Sendt): Nytt kurs\n  Nås ikke: 1, Venter: 1" in report.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert {(r["email"], r["status"]) for r in rows} == {("ansatt1@lorenskog.example", "pending"), ("x@y.no", "not_reachable")}
 

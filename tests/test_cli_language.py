@@ -155,3 +155,23 @@ def test_the_global_lang_option_and_a_commands_own_agree(filled: Database) -> No
 )
 def test_the_environment_language(environ: dict[str, str], expected: Language) -> None:
     assert environment_language(environ) is expected
+
+
+def test_every_kind_of_personal_data_has_its_purpose_in_every_language(database: Database) -> None:
+    """`retention show` says why each kind of data is kept in the CLI's language; the English text is
+    the registry's own, so a purpose changed there without its translations fails here."""
+    from agreements_sync.i18n import strings
+    from bot.privacy.registry import REGISTRY
+
+    texts = strings("cli")
+    shown = [e for e in REGISTRY if e.retention is not None and (e.timestamp or e.older_than)]
+    for entry in shown:
+        assert texts.get(f"purpose.{entry.retention_kind}", "en") == entry.purpose
+    nb = _invoke(database, "nb (default)", "retention", "show")
+    nn = _invoke(database, "nn (--lang nn)", "retention", "show")
+    en = _invoke(database, "en (LANG=en_US.UTF-8)", "retention", "show")
+    assert nb.exit_code == nn.exit_code == en.exit_code == 0
+    assert len(nb.output.splitlines()) == len(shown)
+    assert "30 dager  slett       oppfølgingsspørsmål i en samtale" in nb.output
+    assert "30 dagar  slett       oppfølgingsspørsmål i ein samtale" in nn.output
+    assert "30 days  delete      follow-up questions in a conversation" in en.output

@@ -29,6 +29,15 @@ def _actor(name: str | None) -> Any:
     return Actor(name=name or f"cli:{getpass.getuser()}")
 
 
+def _label(cli: CliContext, prefix: str, value: str) -> str:
+    """An announcement or delivery status in the workspace's words for the CLI's language
+    ("Trukket tilbake", "Nås ikke"); the key itself if it has none."""
+    from agreements_sync.i18n import strings
+
+    texts = strings("workspace")
+    return texts.get(prefix + value, cli.lang) if prefix + value in texts else value
+
+
 actor_option = click.option("--actor", metavar="WHO", help="Who does this, for the admin log (default: cli:<os user>).")
 
 
@@ -379,7 +388,7 @@ def announce_list(cli: CliContext) -> None:
     with services.database.session() as session:
         rows = service.list_announcements(session)
     cli.emit({"announcements": [service.announcement_json(a) for a in rows]},
-             "\n".join(cli.t("announcement_line", id=a.id, status=a.status, at=f"{a.send_at:%Y-%m-%d %H:%M}",
+             "\n".join(cli.t("announcement_line", id=a.id, status=_label(cli, "ann_", a.status), at=f"{a.send_at:%Y-%m-%d %H:%M}",
                              recipients=a.recipients, title=a.title) for a in rows) or cli.t("announcements_none"))
 
 
@@ -410,8 +419,10 @@ def announce_report(cli: CliContext, announcement_id: int, csv_file: str | None)
     if csv_file:
         Path(csv_file).write_text(service.report_csv(rep), encoding="utf-8")
     totals = rep.totals
-    human = [cli.t("announcement_report", id=announcement_id, status=rep.announcement.status, title=rep.announcement.title),
-             "  " + ", ".join(f"{k}: {v}" for k, v in sorted(totals.items())) if totals else cli.t("announcement_no_recipients")]
+    human = [cli.t("announcement_report", id=announcement_id, status=_label(cli, "ann_", rep.announcement.status),
+                   title=rep.announcement.title),
+             "  " + ", ".join(f"{_label(cli, 'delivery_', k)}: {v}" for k, v in sorted(totals.items())) if totals
+             else cli.t("announcement_no_recipients")]
     if csv_file:
         human.append("  " + cli.t("wrote_file", path=csv_file))
     cli.emit({"announcement": service.announcement_json(rep.announcement), "totals": totals,

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from agreements_sync.i18n import Language
+from agreements_sync.i18n import Language, strings
 from bot.commands.common import CliContext, Refused, cli_text, global_options, json_default, pass_cli
 
 
@@ -184,7 +184,8 @@ def retention_show(cli: CliContext) -> None:
         if e.retention is not None and (e.timestamp or e.older_than)
     ]
     cli.emit(rules, lambda: "\n".join(
-        cli.t("retention_rule", kind=r["kind"], days=r["days"], action=cli.t(f"rule_{r['action']}"), purpose=r["purpose"])
+        cli.t("retention_rule", kind=r["kind"], days=r["days"], action=cli.t(f"rule_{r['action']}"),
+              purpose=cli.t(f"purpose.{r['kind']}") if f"purpose.{r['kind']}" in strings("cli") else r["purpose"])
         for r in rules
     ))
 
