@@ -317,6 +317,22 @@ def test_annual_amount_without_period_asks_for_the_period() -> None:
     assert (done.value_nok_excl_vat, done.band) == (600_000, "C")
 
 
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("Vaktmesterfirma til å stelle akvariet i resepsjonen, 8 000 kr i måneden", 96_000),
+        ("blomsterdekorasjoner til resepsjonen hver uke, 2 500 kr i uka", 130_000),
+        ("we pay NOK 8,000 a month for aquarium care", 96_000),
+    ],
+)
+def test_a_monthly_or_weekly_amount_without_period_counts_at_least_12_months(question: str, value: int) -> None:
+    result = analyse(question, AS_OF)
+    assert (result.value_nok_excl_vat, result.ask) == (value, None)
+    assert "ongoing_12" in [s.key for s in result.steps]  # the answer says it assumed 12 months
+    longer = analyse("avtalen skal vare i 3 år", AS_OF, previous=result)
+    assert longer.value_nok_excl_vat == value * 3
+
+
 def test_a_new_full_question_does_not_inherit_from_the_previous() -> None:
     first = analyse("renhold av skolen for 400 000", AS_OF)
     other = analyse("hvem signerer kjøp av møbler for 2 mill?", AS_OF, previous=first)

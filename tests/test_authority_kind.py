@@ -58,6 +58,38 @@ def test_weak_hits_are_not_taken() -> None:
     assert from_taxonomy("noe helt annet", language(), hits((field("support_contact"), 0.1))) is None
 
 
+def test_near_fields_agreeing_on_a_kind_give_it_though_no_field_is_sure() -> None:
+    # below min_score no field is taken, but when every near hit is of one kind, that kind is
+    lang = language()
+    low = lang.taxonomy.min_score - 0.05
+    assert lang.taxonomy.weak_min_score is not None and lang.taxonomy.weak_min_score < low
+    reading = from_taxonomy("lastebil med kran", lang, hits(
+        (field("vehicle_purchase"), low), (field("utility_machines"), low - 0.01), (field("it_security"), 0.2)))
+    assert (reading.kind, reading.source, reading.fields) == ("varer", "taxonomy_weak", ["vehicle_purchase"])
+    # near hits of two kinds: no kind at all (the answer asks)
+    split = hits((field("vehicle_purchase"), low), (field("it_security"), low - 0.01))
+    assert from_taxonomy("noe uklart", lang, split) is None
+    # and below weak_min_score nothing is read
+    assert from_taxonomy("noe", lang, hits((field("vehicle_purchase"), lang.taxonomy.weak_min_score - 0.01))) is None
+
+
+def test_a_kind_word_outweighs_a_weak_taxonomy_reading(monkeypatch) -> None:
+    lang = language()
+    weak = lang.taxonomy.min_score - 0.05
+    monkeypatch.setattr("bot.authority.kind.classifier", lambda: hits((field("translation"), weak)))
+    said = analyse("Varekjøp: trykte brosjyrer på fem språk for 300 000 kr", AS_OF)
+    assert said.kind == "varer"  # "varekjøp" names the kind outright
+    unsaid = analyse("Brosjyrer på fem språk for 300 000 kr", AS_OF)
+    assert (unsaid.kind, field("translation").kind) == ("tjenester", "tjenester")  # nothing said: the weak reading stands
+
+
+def test_equally_good_readings_take_the_kind_both_allow() -> None:
+    # a truck with a crane reads as lifts (works, also goods) and vehicles (goods) alike: goods fits both
+    reading = from_taxonomy("lastebil med kran", language(), hits(
+        (field("scaffolding_lifts", kind="bygg_og_anlegg", also=["varer"]), 0.7), (field("vehicle_purchase"), 0.7)))
+    assert (reading.kind, reading.choices) == ("varer", [])
+
+
 def test_flags_become_the_matrix_cues() -> None:
     reading = from_taxonomy("arbeidsklær", language(), hits(
         (field("workwear_kitchen_cleaning", flags=["ethical_trade"]), 0.9),

@@ -257,7 +257,7 @@ def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str 
     if facts.quantity:
         gross = facts.amount_nok * facts.quantity
         steps.append(Step("quantity", {"nok": round(facts.amount_nok), "quantity": facts.quantity, "total": round(gross)}))
-    recurring = False
+    recurring = ongoing = False
     if per == "occasion":  # "40 000 per gang, 12 ganger i året": repeated purchases of one kind
         if not facts.times_per_year:
             return None, "value", months
@@ -267,11 +267,17 @@ def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str 
     elif per == "week":
         steps.append(Step("per_week", {"nok": round(gross), "total": round(gross * 52)}))
         gross, per = gross * 52, "year"
+        ongoing = True
     if per in {"year", "month"}:
         if months is None:
             if recurring:
                 months = 12  # repeated purchases of the same kind are added up over 12 months
                 steps.append(Step("recurring_12", {}))
+            elif ongoing or per == "month":
+                # a weekly or monthly amount is an ongoing purchase: at least 12 months of it (the
+                # answer says so and asks for the period if the agreement runs longer)
+                months = 12
+                steps.append(Step("ongoing_12", {}))
             elif facts.framework:
                 months = m.interpretation.framework_max_years * 12
                 steps.append(Step("framework_years", {"years": m.interpretation.framework_max_years}))

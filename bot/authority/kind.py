@@ -43,7 +43,7 @@ class KindReading:
     words: list[str] = field(default_factory=list)  # what it was read from (field names or words)
     fields: list[str] = field(default_factory=list)  # taxonomy field ids
     cues: list[str] = field(default_factory=list)  # matrix cues from the fields' flags
-    source: str = "words"  # taxonomy | words
+    source: str = "words"  # taxonomy | taxonomy_weak | words
 
 
 def classifier() -> Classify | None:
@@ -74,12 +74,17 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
     if classify is None:
         return None
     settings = lang.taxonomy
-    hits = [h for h in classify(text) if float(h.score) >= settings.min_score]
+    found = list(classify(text))
+    hits = [h for h in found if float(h.score) >= settings.min_score]
+    source = "taxonomy"
+    if not hits:
+        hits = _weak_hits(found, settings)
+        source = "taxonomy_weak"
     if not hits:
         return None
     best = hits[0]
     close = [best] + [h for h in hits[1:] if float(h.score) >= float(best.score) * settings.close_share]
-    reading = KindReading(source="taxonomy", fields=[h.field.id for h in close],
+    reading = KindReading(source=source, fields=[h.field.id for h in close],
                           words=[h.field.name.nb for h in close],
                           scores={h.field.id: round(float(h.score), 3) for h in close})
     flags = {flag for h in close for flag in h.field.flags}  # any equally good reading: no requirement missed
@@ -92,6 +97,10 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
         if worded in tied_kinds:
             best = next(h for h in close if h.field.kind == worded)
     candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
+    if len(close) > 1:  # equally good readings ("lastebil med kran": lifts or vehicles): a kind all of them allow
+        shared = [k for k in candidates if all(k == h.field.kind or k in h.field.also for h in close)]
+        if len(shared) == 1:
+            candidates = shared
     if len(candidates) == 1:
         reading.kind = candidates[0]
         return reading
@@ -105,6 +114,18 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
     else:  # a verb picks one of the field's kinds; without one, the field's own kind
         reading.kind = chosen[0] if chosen else best.field.kind
     return reading
+
+
+def _weak_hits(found: Sequence[Any], settings: Any) -> list[Any]:
+    """No field is sure, but the kind may be: the best hit from `weak_min_score` when every hit
+    within `weak_share` of it is of the same kind (several near fields agreeing on goods, say)."""
+    if settings.weak_min_score is None or not found or float(found[0].score) < settings.weak_min_score:
+        return []
+    best = found[0]
+    near = [h for h in found if float(h.score) >= float(best.score) * settings.weak_share]
+    if len({h.field.kind for h in near}) != 1:
+        return []
+    return [best]
 
 
 def tail_kind(text: str, lang: Language) -> str | None:

@@ -470,6 +470,10 @@ class TaxonomyUse(Strict):
 
     min_score: float = Field(ge=0, le=1)  # a field hit below this is not taken as what is bought
     close_share: float = Field(gt=0, le=1)  # hits within this share of the best are a tie with it
+    # Below min_score no field is sure, yet the kind may be: a hit from weak_min_score is taken for
+    # its kind when every hit within weak_share of it is of that same kind.
+    weak_min_score: float | None = Field(default=None, ge=0, le=1)
+    weak_share: float = Field(default=0.9, gt=0, le=1)
     flag_cues: dict[str, str] = Field(default_factory=dict)  # taxonomy flag -> matrix cue
     kind_verbs: dict[str, list[str]] = Field(default_factory=dict)  # verbs that pick a field's kind
     generic_verb_kinds: list[str] = Field(default_factory=list)  # kinds whose verbs yield to more specific ones

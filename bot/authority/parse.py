@@ -59,7 +59,7 @@ class Facts:
     kind_scores: dict[str, int] = field(default_factory=dict)
     kind_words: list[str] = field(default_factory=list)
     kind_choices: list[str] = field(default_factory=list)  # two kinds the question allows: ask between them
-    kind_source: str = "words"  # taxonomy | words
+    kind_source: str = "words"  # taxonomy | taxonomy_weak | words
     fields: list[str] = field(default_factory=list)  # taxonomy fields the question is about
     cues: list[str] = field(default_factory=list)
     framework: bool = False
@@ -306,12 +306,17 @@ def _read_kind(facts: Facts, text: str, lang: Language) -> kinds.KindReading | N
         facts.kind, facts.kind_scores, facts.kind_words = explicit, {explicit: 1}, [explicit]
         return None
     reading = kinds.from_taxonomy(facts.subject or text, lang) if facts.subject else None
+    if reading is not None and reading.source == "taxonomy_weak":  # a kind word said outright outweighs a weak reading
+        worded = find_kind(text, lang)
+        if worded[0] is not None:
+            facts.kind, facts.kind_scores, facts.kind_words = worded
+            return None
     if reading is None:
         facts.kind, facts.kind_scores, facts.kind_words = find_kind(text, lang)
         return None
     facts.kind, facts.kind_choices, facts.kind_words = reading.kind, reading.choices, reading.words
     facts.kind_scores = dict.fromkeys([reading.kind] if reading.kind else reading.choices, 1)
-    facts.fields, facts.kind_source = reading.fields, "taxonomy"
+    facts.fields, facts.kind_source = reading.fields, reading.source
     return reading
 
 
