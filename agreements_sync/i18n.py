@@ -243,7 +243,7 @@ def _cached(domain: str, stamp: tuple[int, ...]) -> Messages:  # mtimes in the k
 
 
 def strings(domain: str) -> Messages:
-    """The messages of a domain (bot, search, authority, alerts, courses, sync)."""
+    """The messages of a domain (bot, search, authority, alerts, courses, sync, workspace, cli)."""
     paths = [template_path(domain), *(catalog_path(domain, lang) for lang in TRANSLATED)]
     try:
         stamp = tuple(path.stat().st_mtime_ns for path in paths)
@@ -252,7 +252,7 @@ def strings(domain: str) -> Messages:
     return _cached(domain, stamp)
 
 
-DOMAINS = ("bot", "search", "authority", "alerts", "courses", "sync", "workspace")
+DOMAINS = ("bot", "search", "authority", "alerts", "courses", "sync", "workspace", "cli")
 
 
 # --- data texts ---------------------------------------------------------------------------------

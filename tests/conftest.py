@@ -31,6 +31,15 @@ _backends = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
 @pytest.fixture(autouse=True)
+def _bokmal_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's language comes from LC_ALL / LC_MESSAGES / LANG: every test starts in a Norwegian
+    bokmål locale, whatever the machine's, and a test wanting another sets it (or --lang) itself."""
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "nb_NO.UTF-8")
+
+
+@pytest.fixture(autouse=True)
 def _words_only_taxonomy() -> Iterator[None]:
     """A semantic search service hands its field vectors to bot.taxonomy (process-wide); each
     test starts and ends without them, so no test's kind reading depends on the tests before it."""

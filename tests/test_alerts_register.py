@@ -128,8 +128,11 @@ def test_cli_scan_overview_export_and_outbox_status(tmp_path: Path) -> None:
 
     dry = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "scan", "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
-    assert "why:" in dry.output and "would queue" in dry.output and "NOT REACHABLE" in dry.output
-    assert re.search(r"^alert\s+LK-\S+\s+\w+\s+\d{4}-\d\d-\d\d\s+to \S+@", dry.output, re.MULTILINE)
+    assert "hvorfor:" in dry.output and "24. nov. 2026: ville lagt i køen:" in dry.output and "[KAN IKKE NÅS]" in dry.output
+    assert re.search(r"^alert\s+LK-\S+\s+(Opsjon|Ny konkurranse|Utløp)\s+\d{4}-\d\d-\d\d\s+til \S+@", dry.output, re.MULTILINE)
+    english = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "scan", "--dry-run", "--lang", "en"], env=env)
+    assert "why:" in english.output and "24 Nov 2026: would queue" in english.output and "[NOT REACHABLE]" in english.output
+    assert re.search(r"^alert\s+LK-\S+\s+(Option|New competition|Expiry)\s+\d{4}-\d\d-\d\d\s+to \S+@", english.output, re.MULTILINE)
 
     done = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "--json", "alerts", "scan"], env=env)
     payload = json.loads(done.output)
@@ -153,6 +156,7 @@ def test_cli_scan_overview_export_and_outbox_status(tmp_path: Path) -> None:
 
     overview_out = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "overview", "--months", "3"])
     assert overview_out.exit_code == 0 and "2026-12" in overview_out.output
+    assert overview_out.output.startswith("Frister per 24. nov. 2026 (de neste 3 månedene):") and "\nDesember 2026\n" in overview_out.output
 
     ics = tmp_path / "frister.ics"
     exported = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "export", "--format", "ics", "--out", str(ics)])

@@ -208,21 +208,23 @@ def test_cli_send_from_file_report_correct_withdraw(tmp_path: Path) -> None:
                     encoding="utf-8")
     sent = runner.invoke(cli, ["announce", "send", "--file", str(spec), "--database", db, "--actor", "kari@lorenskog.example"])
     assert sent.exit_code == 0, sent.output
-    assert "queued for 1 recipient(s); 1 not reachable" in sent.output
+    assert "kunngjøring 1 lagt i køen for 1 mottaker(e); 1 kan ikke nås" in sent.output
     out = tmp_path / "report.csv"
     report = runner.invoke(cli, ["announce", "report", "1", "--csv", str(out), "--database", db])
-    assert report.exit_code == 0 and "not_reachable: 1, pending: 1" in report.output
+    assert report.exit_code == 0 and "kunngjøring 1 (Sendt): Nytt kurs\n  Nås ikke: 1, Venter: 1" in report.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert {(r["email"], r["status"]) for r in rows} == {("ansatt1@lorenskog.example", "pending"), ("x@y.no", "not_reachable")}
 
     corrected = runner.invoke(cli, ["announce", "correct", "1", "--text", "Grunnkurs 4. desember.", "--database", db])
-    assert corrected.exit_code == 0 and "1 delivered card(s) will be updated" in corrected.output
-    withdrawn = runner.invoke(cli, ["announce", "withdraw", "1", "--database", db])
+    assert corrected.exit_code == 0 and "1 levert(e) kort blir oppdatert" in corrected.output
+    withdrawn = runner.invoke(cli, ["announce", "withdraw", "1", "--database", db, "--lang", "en"])
     assert withdrawn.exit_code == 0 and "1 delivered card(s) will be deleted" in withdrawn.output
+    missing = runner.invoke(cli, ["announce", "report", "99", "--database", db])
+    assert missing.exit_code == 1 and "Feil: fant ikke kunngjøring nummer 99" in missing.output
     assert runner.invoke(cli, ["announce", "correct", "1", "--text", "x", "--database", db]).exit_code == 1
 
     later = runner.invoke(cli, ["announce", "send", "--title", "T", "--text", "X", "--at", "2030-01-01T09:00", "--database", db])
-    assert "scheduled for 2030-01-01T08:00:00+00:00" in later.output
+    assert "planlagt sendt 2030-01-01T08:00:00+00:00" in later.output
     log = runner.invoke(cli, ["announce", "log", "--database", db])
     assert "kari@lorenskog.example" in log.output and "announcement.withdraw" in log.output
 

@@ -150,7 +150,7 @@ def test_cli_authority_eval_refuses_a_bad_file(tmp_path) -> None:
     bad = tmp_path / "q.yaml"
     bad.write_text("questions:\n  - q: hei\n    expected: {colour: red}\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--database", f"sqlite:///{tmp_path / 'a.db'}", "authority-eval", "--no-search", str(bad)])
-    assert result.exit_code == 1 and "questions[0].expected: unknown field colour" in result.output
+    assert result.exit_code == 1 and "Feil: " in result.output and "questions[0].expected: ukjent felt colour" in result.output
 
 
 def test_framework_without_value_names_the_agreement_and_asks_for_the_value() -> None:

@@ -40,7 +40,9 @@ def test_ask_follow_ups_share_one_conversation(database: Database) -> None:
 
 def test_ask_refuses_an_empty_question(database: Database) -> None:
     code, out = _run(database, "ask", "  ")
-    assert code == 1 and "empty question" in out
+    assert code == 1 and out.startswith("Feil: tomt spørsmål: skriv hva du leter etter")
+    code, out = _run(database, "--lang", "en", "ask", "  ")
+    assert code == 1 and out.startswith("Error: empty question: write what you are looking for")
 
 
 def test_insights_lists_logged_questions(database: Database) -> None:
@@ -49,7 +51,8 @@ def test_insights_lists_logged_questions(database: Database) -> None:
         store.log_question(session, "dronefoto", "no_agreement", AS_OF)
         store.record_feedback(session, helpful=False, query="lydbøker", kind="agreement")
     code, out = _run(database, "insights")
-    assert code == 0 and "dronefoto" in out and "not helpful" in out and "2×  dronefoto" in out
+    assert code == 0 and out.startswith("3 loggførte spørsmål:\n")
+    assert "ikke nyttig" in out and "ingen avtale    dronefoto" in out and "Spurt mer enn én gang:\n  2×  dronefoto" in out
     code, out = _run(database, "--json", "insights", "--kind", "negative_feedback")
     assert [row["text"] for row in json.loads(out)] == ["lydbøker"]
     code, out = _run(database, "insights", "--since", "24.11.2026")

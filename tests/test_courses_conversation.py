@@ -208,7 +208,7 @@ def test_cli_add_list_attendees_export_and_ics(tmp_path: Path) -> None:
     runner = CliRunner()
     added = runner.invoke(cli, ["courses", "add", "--database", db, "--file", "knowledge/courses/demo-courses.yaml"])
     assert added.exit_code == 0, added.output
-    assert "added course 4: Lederes ansvar for innkjøp" in added.output
+    assert "la til kurs 4: Lederes ansvar for innkjøp" in added.output
     listed = runner.invoke(cli, ["--as-of", "2026-11-24", "courses", "list", "--json", "--database", db])
     assert listed.exit_code == 0 and '"seats_left": 25' in listed.output
 
@@ -217,7 +217,8 @@ def test_cli_add_list_attendees_export_and_ics(tmp_path: Path) -> None:
         service.sign_up(session, 1, user(1), NOW)
     database.dispose()
     attendees = runner.invoke(cli, ["courses", "attendees", "1", "--database", db])
-    assert "confirmed Ansatt 1 <ansatt1@lorenskog.example>" in attendees.output
+    assert attendees.output.startswith("Grunnkurs i innkjøpsregler: 1/25 påmeldt, 0 på venteliste\n")
+    assert "  påmeldt    Ansatt 1 <ansatt1@lorenskog.example>" in attendees.output
     out = tmp_path / "kurs-1.csv"
     exported = runner.invoke(cli, ["courses", "export", "1", "--output", str(out), "--database", db])
     assert exported.exit_code == 0, exported.output
@@ -230,7 +231,8 @@ def test_cli_add_list_attendees_export_and_ics(tmp_path: Path) -> None:
     bad = runner.invoke(cli, ["courses", "add", "--database", db, "--title", "X", "--starts", "2026-12-03T09:00",
                               "--ends", "2026-12-03T08:00", "--place", "R"])
     assert bad.exit_code == 1 and "ends_at" in bad.output
-    assert runner.invoke(cli, ["courses", "export", "99", "--database", db]).exit_code == 1
+    missing = runner.invoke(cli, ["courses", "export", "99", "--database", db])
+    assert missing.exit_code == 1 and "Feil: fant ikke kurs nummer 99" in missing.output
 
 
 def test_cancelling_a_course_tells_everyone_signed_up_or_waiting(database: Database, course_ids: list[int]) -> None:

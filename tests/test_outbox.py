@@ -344,7 +344,7 @@ async def test_stopping_the_drain_command_with_sigterm_then_restarting_loses_and
         keys = queue(database, fake.url, 120, conversations=60)
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-c", "from bot.cli import main; main()", "--database", url, "outbox", "drain", "--max-seconds", "60",
-            cwd=str(ROOT), env={**os.environ, "MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": ""},
+            cwd=str(ROOT), env={**os.environ, "MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": "", "LANG": "en_US.UTF-8"},
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         for _ in range(3000):
@@ -353,7 +353,7 @@ async def test_stopping_the_drain_command_with_sigterm_then_restarting_loses_and
             await asyncio.sleep(0.01)
         process.send_signal(signal.SIGTERM)
         _out, err = await process.communicate()
-        assert process.returncode == 1 and b"stopped by a signal" in err, err
+        assert process.returncode == 1 and b"Error: stopped by a signal" in err, err  # an English locale: English
         midway = status_counts(database.engine)
         assert "claimed" not in midway and 0 < midway.get("sent", 0) < 120
         async with ConnectorClient() as client:

@@ -161,7 +161,7 @@ def test_cli_search_eval_reports_accuracy(synced: Database) -> None:
 def test_cli_on_an_empty_database(database: Database, reference_register: Path) -> None:
     runner = CliRunner()
     refused = runner.invoke(cli, ["--database", _url(database), "search", "kopipapir"])
-    assert refused.exit_code == 1 and "empty" in refused.output
+    assert refused.exit_code == 1 and "Feil: avtaleindeksen er tom" in refused.output
     result = runner.invoke(cli, ["--database", _url(database), "--as-of", "2026-11-24", "search", "--register",
                                  str(reference_register), "kopipapir"])
     assert result.exit_code == 0, result.output

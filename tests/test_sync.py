@@ -84,7 +84,7 @@ def test_cli_sync_then_unchanged_and_json(tmp_path: Path, reference_register: Pa
     first = runner.invoke(cli, ["--database", url, "--as-of", "2026-11-24", "sync", str(reference_register)])
     assert first.exit_code == 0, first.output
     assert "130" in first.output
-    assert "Aktive avtaler per 24.11.2026 i filen: 117 av 130." in first.output
+    assert "Aktive avtaler per 24. nov. 2026 i filen: 117 av 130." in first.output
     second = runner.invoke(cli, ["--database", url, "sync", str(reference_register), "--json"])
     assert second.exit_code == 0, second.output
     payload = json.loads(second.output)

@@ -306,6 +306,10 @@ async def test_announcement_preview_send_watch_correct_withdraw_and_export(secti
         path = location.split("?")[0]
         page = (await get(section, path, token))[1]
         assert 'data-status="sent"' in page and '<meta http-equiv="refresh" content="5">' in page  # live while delivering
+        # the audience in the reader's words, not its key ("all")
+        assert "Mottakere: Alle som har boten" in page and ": all ·" not in page
+        english = (await get(section, path + "?locale=en-GB", token))[1]
+        assert "Audience: Everyone with the bot" in english
         assert re.search(r'data-status="pending"><b>3</b>', page)
 
         await drain(services.database)
@@ -330,6 +334,7 @@ async def test_announcement_preview_send_watch_correct_withdraw_and_export(secti
         assert 'data-status="withdrawn"' in page
         listing = (await get(section, "/workspace/announcements", token))[1]
         assert "Nytt kurs i desember" in listing and "Trukket tilbake" in listing
+        assert "<td>Alle som har boten</td>" in listing and "<td>all</td>" not in listing
 
     # a bad audience or time is said plainly, and the form keeps what was written
     status, page, _ = await post(section, "/workspace/announcements/preview",

@@ -103,19 +103,3 @@ def to_ics(rows: list[dict[str, Any]], lang: str = "nb") -> bytes:
     return calendar.to_ical()
 
 
-def overview_text(rows: list[dict[str, Any]], as_of: dt.date, months: int) -> str:
-    """Plain text for the CLI: by month, each with its status."""
-    if not rows:
-        return f"No deadlines in the {months} months after {as_of.isoformat()}."
-    lines = [f"Deadlines as of {as_of.isoformat()} (next {months} months): {len(rows)}"]
-    month = None
-    for row in rows:
-        if row["due"].strftime("%Y-%m") != month:
-            month = row["due"].strftime("%Y-%m")
-            lines.append(f"\n{month}")
-        status = row["status"] + (f" ({row['decision']}, {row['decided_by']})" if row["status"] == "decided" else "")
-        lines.append(
-            f"  {row['due'].isoformat()}  {row['milestone']:<11} {row['agreement_id']:<12} {row['title'][:40]:<40} "
-            f"{status}  owner: {row['owner_email'] or row['owner'] or '–'}"
-        )
-    return "\n".join(lines)

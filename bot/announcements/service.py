@@ -34,6 +34,10 @@ class AnnouncementError(ValueError):
     """The announcement cannot be created or changed (the message says why, in plain words)."""
 
 
+class AnnouncementNotFound(AnnouncementError):
+    """No announcement has this id."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who does an admin action: an e-mail / Entra id from Teams, or `cli:<os user>`."""
@@ -114,7 +118,7 @@ def send(session: Session, announcement_id: int, build_activity: ActivityBuilder
     )
     announcement = session.get(Announcement, announcement_id, populate_existing=True)
     if announcement is None:
-        raise AnnouncementError(f"no announcement with id {announcement_id}")
+        raise AnnouncementNotFound(f"no announcement with id {announcement_id}")
     if rowcount(claimed) == 0:
         return SendSummary(announcement_id, announcement.recipients, 0, announcement.not_reachable, already_sent=True)
     summary = SendSummary(announcement_id)
@@ -153,7 +157,7 @@ def due_ids(session: Session, now: dt.datetime) -> list[int]:
 def get(session: Session, announcement_id: int) -> Announcement:
     announcement = session.get(Announcement, announcement_id)
     if announcement is None:
-        raise AnnouncementError(f"no announcement with id {announcement_id}")
+        raise AnnouncementNotFound(f"no announcement with id {announcement_id}")
     return announcement
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from bot.commands.common import CliContext, Refused, global_options, pass_cli
+from agreements_sync.i18n import Language
+from bot.commands.common import CliContext, Refused, cli_text, global_options, pass_cli
 
 
 @click.group()
@@ -23,18 +24,51 @@ def alerts() -> None:
     """
 
 
-def _scan_text(report, verb: str) -> str:
+def _milestone(kind: str, lang: Language) -> str:
+    from bot.alerts.cards import t
+
+    return t(f"milestone.{kind}", lang) if kind else "-"
+
+
+def _scan_text(report, dry_run: bool, lang: Language) -> str:
+    """The scan's (or digest's) plan for the procurement section, in `lang`; --json has the same as data."""
+    def t(key: str, **values: object) -> str:
+        return cli_text(key, lang, **values)
+
     lines = []
     for p in report.planned:
-        state = "new" if p.new else "already queued"
-        reach = "" if (p.conversation_ref_id or p.conversation) else "  [NOT REACHABLE]"
-        lines.append(f"{p.kind:<11} {p.agreement_id or '-':<12} {p.milestone or '-':<11} {str(p.due or '-'):<10}  to {p.recipient}{reach}  ({state})\n"
-                     f"            why: {p.reason}")
-    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing new"
+        lines.append(t(
+            "scan_line", kind=p.kind, agreement=p.agreement_id or "-", milestone=_milestone(p.milestone, lang),
+            due=str(p.due or "-"), recipient=p.recipient, state=t("scan_state_new" if p.new else "scan_state_queued"),
+            reach="" if (p.conversation_ref_id or p.conversation) else t("scan_unreachable"), reason=p.reason,
+        ))
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or t("scan_nothing_new")
     out = report.messages_out()
-    lines.append(f"{report.as_of.isoformat()}: {verb} {counts}; {len(report.planned) - len(report.new)} already queued.")
-    lines.append(f"messages that go out: {out['messages']} ({out['owner_cards']} cards to {out['owners']} owners; the rest inside them)")
-    lines.extend(f"warning: {w}" for w in report.warnings)
+    lines.append(t("scan_summary_dry" if dry_run else "scan_summary", date=report.as_of, counts=counts,
+                   already=len(report.planned) - len(report.new)))
+    lines.append(t("scan_out", messages=out["messages"], cards=out["owner_cards"], owners=out["owners"]))
+    lines.extend(t("scan_warning", warning=w) for w in report.warnings)
+    return "\n".join(lines)
+
+
+def _overview_text(rows: list[dict], as_of, months: int, lang: Language) -> str:
+    """The overview for the CLI, by month, each deadline with its status (the weekly digest's words)."""
+    from bot.alerts.cards import status_text, t
+
+    if not rows:
+        return cli_text("overview_none", lang, months=months, date=as_of)
+    lines = [cli_text("overview_heading", lang, date=as_of, months=months, count=len(rows))]
+    month = None
+    for row in rows:
+        if row["due"].strftime("%Y-%m") != month:
+            month = row["due"].strftime("%Y-%m")
+            lines.append("\n" + t("month", lang, month=row["due"]).capitalize())
+        status = status_text(row, lang) + (f" ({row['decided_by']})" if row["status"] == "decided" and row["decided_by"] else "")
+        lines.append(cli_text(
+            "overview_line", lang, due=row["due"].isoformat(), milestone=_milestone(row["milestone"], lang),
+            agreement=row["agreement_id"], title=row["title"][:40], status=status,
+            owner=row["owner_email"] or row["owner"] or "–",
+        ))
     return "\n".join(lines)
 
 
@@ -54,7 +88,7 @@ def scan(cli: CliContext, dry_run: bool, agreement_id: str | None) -> None:
     from bot.alerts.scan import scan as run_scan
 
     report = run_scan(cli.database(), cli.settings, cli.today, dry_run=dry_run, only_agreement=agreement_id)
-    cli.emit(report.to_json(), lambda: _scan_text(report, "would queue" if dry_run else "queued"))
+    cli.emit(report.to_json(), lambda: _scan_text(report, dry_run, cli.lang))
 
 
 @alerts.command()
@@ -70,21 +104,21 @@ def overview(cli: CliContext, months: int) -> None:
       innkjopsbot alerts overview --months 6 --as-of 2026-11-24
     """
     from bot.alerts.overview import overview as rows_of
-    from bot.alerts.overview import overview_text
 
     with cli.database().session() as session:
         rows = rows_of(session, cli.today, months)
-    cli.emit({"as_of": cli.today, "months": months, "deadlines": rows}, lambda: overview_text(rows, cli.today, months))
+    cli.emit({"as_of": cli.today, "months": months, "deadlines": rows}, lambda: _overview_text(rows, cli.today, months, cli.lang))
 
 
 @alerts.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "ics"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="File to write (default: stdout).")
-@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Language of calendar texts.")
 @global_options
 @pass_cli
-def export(cli: CliContext, fmt: str, out: Path | None, lang: str) -> None:
+def export(cli: CliContext, fmt: str, out: Path | None) -> None:
     """Export every deadline of agreements not yet expired, as CSV or as an iCalendar (.ics) file.
+
+    The calendar's texts are in the language of --lang (default: the locale, else bokmål).
 
     \b
     Examples:
@@ -96,12 +130,12 @@ def export(cli: CliContext, fmt: str, out: Path | None, lang: str) -> None:
 
     with cli.database().session() as session:
         rows = rows_of(session, cli.today)
-    data: bytes = to_csv(rows).encode("utf-8") if fmt == "csv" else to_ics(rows, lang)
+    data: bytes = to_csv(rows).encode("utf-8") if fmt == "csv" else to_ics(rows, cli.lang.value)
     if out is None:
         click.echo(data.decode("utf-8-sig"), nl=False)
         return
     out.write_bytes(data)
-    cli.emit({"file": str(out), "format": fmt, "deadlines": len(rows)}, f"wrote {len(rows)} deadlines to {out}")
+    cli.emit({"file": str(out), "format": fmt, "deadlines": len(rows)}, cli.t("export_deadlines", count=len(rows), path=out))
 
 
 @alerts.command()
@@ -122,7 +156,7 @@ def digest(cli: CliContext, dry_run: bool, force: bool) -> None:
     payload = report.to_json()
     if cli.json and report.planned:
         payload["card"] = report.planned[0].activity["attachments"][0]["content"]
-    cli.emit(payload, lambda: _scan_text(report, "would queue" if dry_run else "queued"))
+    cli.emit(payload, lambda: _scan_text(report, dry_run, cli.lang))
 
 
 @alerts.command()
@@ -154,7 +188,9 @@ def decide(cli: CliContext, agreement_id: str, milestone: str, due: str, decisio
     with cli.database().session() as session:
         ctx = Context(session, cli.settings, cli.today)
         result = run_decide(ctx, agreement_id=agreement_id, kind=milestone, due=due_date, decision=decision,
-                            actor=Actor(email=by_email, name=by_email, is_admin=True), lang="en", new_owner_email=new_owner)
+                            actor=Actor(email=by_email, name=by_email, is_admin=True),
+                            # --json keeps its English lines (scripts read them); the human text follows the language
+                            lang="en" if cli.json else cli.lang.value, new_owner_email=new_owner)
     if not result.ok:
         raise Refused(f"{agreement_id} {milestone} {due}: {result.error}" + (f" ({' '.join(result.lines)})" if result.lines else ""))
     cli.emit({"ok": True, "lines": result.lines, "queued": [p.key for p in result.queued if p.new]}, " ".join(result.lines))
@@ -178,10 +214,10 @@ def register_flags(cli: CliContext, show_all: bool, resolve_id: int | None) -> N
 
     with cli.database().session() as session:
         if resolve_id is not None and not resolve(session, resolve_id):
-            raise Refused(f"no register flag with id {resolve_id}")
+            raise Refused(cli.t("flag_not_found", id=resolve_id))
         flags = list_flags(session, include_resolved=show_all)
     lines = [f"{f['id']:>4}  {f['created_at'][:10]}  {f['kind']:<22} {f['agreement_id']:<14} {f['detail']}" for f in flags]
-    cli.emit({"flags": flags}, "\n".join(lines) or "No register flags.")
+    cli.emit({"flags": flags}, "\n".join(lines) or cli.t("flags_none"))
 
 
 @click.group()
@@ -236,7 +272,7 @@ def status(cli: CliContext, kind: str | None, subject: str | None, problems: boo
 
     def human() -> str:
         if not counts:
-            return "the outbox is empty"
+            return cli.t("outbox_empty")
         lines = [f"{c['kind']:<16} {c['status']:<12} {c['count']:>7}" for c in sorted(counts, key=lambda c: (c["kind"], c["status"]))]
         lines += [f"#{p['id']} {p['kind']} {p['recipient']} {p['status']} {p['last_status_code'] or ''} {p['last_error']}" for p in listed]
         return "\n".join(lines)
@@ -262,10 +298,10 @@ def drain(cli: CliContext, max_seconds: float, no_wait: bool) -> None:
     services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
     summary = asyncio.run(_drain_until_signal(services, max_seconds, not no_wait))
     if summary is None:
-        raise Refused("stopped by a signal: requests on the wire were recorded, unsent messages given back to the outbox")
-    cli.emit(summary, lambda: (
-        f"sent {summary['sent']}, failed {summary['failed']}, blocked {summary['blocked']}, "
-        f"to retry {summary['retried']}, deferred {summary['deferred']} in {summary['seconds']} s"
+        raise Refused(cli.t("drain_stopped"))
+    cli.emit(summary, lambda: cli.t(
+        "drain_summary", sent=summary["sent"], failed=summary["failed"], blocked=summary["blocked"],
+        retried=summary["retried"], deferred=summary["deferred"], seconds=summary["seconds"],
     ))
 
 

@@ -11,7 +11,7 @@ import click
 import yaml
 
 from agreements_sync.knowledge import KnowledgeError
-from bot.commands.common import CliContext, Refused, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, cli_text, current_language, global_options, pass_cli
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "authority" / "questions.yaml"
 FIELDS = ("value_nok_excl_vat", "kind", "band", "framework_agreement", "approver", "performed_by", "signer",
@@ -19,6 +19,10 @@ FIELDS = ("value_nok_excl_vat", "kind", "band", "framework_agreement", "approver
 SET_FIELDS = {"framework_agreement", "requirements", "missing"}
 # Fields that depend on whether an active framework agreement covers the purchase (rule 0).
 SEARCH_FIELDS = {"band", "framework_agreement", "approver", "performed_by", "signer", "requirements", "missing"}
+
+
+def _t(key: str, **values: Any) -> str:
+    return cli_text(key, current_language(), **values)
 
 
 def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None, str]:
@@ -39,11 +43,10 @@ def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None
 
 @click.command("authority")
 @click.argument("question", nargs=-1, required=True)
-@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Answer language.")
 @click.option("--no-search", is_flag=True, help="Do not check for a framework agreement (rule 0).")
 @global_options
 @pass_cli
-def authority(cli: CliContext, question: tuple[str, ...], lang: str, no_search: bool) -> None:
+def authority(cli: CliContext, question: tuple[str, ...], no_search: bool) -> None:
     """Who carries out, approves and signs a purchase, and which rules apply.
 
     Reads the amount (incl./excl. VAT, per year or month, options), the kind of purchase and
@@ -67,31 +70,31 @@ def authority(cli: CliContext, question: tuple[str, ...], lang: str, no_search: 
     finder, note = (None, "rule 0 was not checked (--no-search)") if no_search else search_finder(cli)
     try:
         result = analyse(text, cli.today, find_agreements=finder)
-        answer = authority_answer(result, lang)
+        answer = authority_answer(result, cli.lang.value)
     except KnowledgeError as exc:
         raise Refused(str(exc)) from None
     payload = result.to_json()
     if note:
         payload["search_note"] = note
-    cli.emit(payload, lambda: answer.text + (f"\n({note})" if note and finder is None and not no_search else ""))
+    cli.emit(payload, lambda: answer.text + (f"\n({cli.t('authority_unchecked')})" if note and finder is None and not no_search else ""))
 
 
 def _load_questions(path: Path) -> list[dict[str, Any]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise Refused(f"{path}: file not found") from None
+        raise Refused(_t("file_not_found", path=path)) from None
     except yaml.YAMLError as exc:
-        raise Refused(f"{path}: not valid YAML: {exc}") from None
+        raise Refused(_t("yaml_invalid", path=path, error=exc)) from None
     items = data.get("questions") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise Refused(f"{path}: expected a list 'questions'")
+        raise Refused(_t("questions_not_a_list", path=path))
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not isinstance(item.get("expected"), dict):
-            raise Refused(f"{path}: questions[{i}]: needs 'q' (text) and 'expected' (mapping)")
+            raise Refused(_t("question_incomplete", path=path, i=i))
         unknown = set(item["expected"]) - set(FIELDS)
         if unknown:
-            raise Refused(f"{path}: questions[{i}].expected: unknown field {', '.join(sorted(unknown))}")
+            raise Refused(_t("question_unknown_field", path=path, i=i, fields=", ".join(sorted(unknown))))
     return items
 
 
@@ -169,15 +172,19 @@ def authority_eval(cli: CliContext, file: Path | None, no_search: bool, show_fai
         report["search_note"] = note
 
     def human() -> str:
-        lines = [f"{report['questions']} questions from {path}; agreement search: "
-                 + ("used" if finder else f"not used ({note}); framework-dependent fields of needs_search questions skipped")]
+        if finder:
+            lines = [cli.t("authority_eval_used", count=report["questions"], path=path)]
+        else:
+            shown = note if note == "--no-search" else cli.t("authority_unchecked")
+            lines = [cli.t("authority_eval_unused", count=report["questions"], path=path, note=shown)]
         for field, row in report["fields"].items():
             acc = "-" if row["accuracy"] is None else f"{row['accuracy'] * 100:5.1f} %"
             lines.append(f"  {field:20} {acc}  ({row['correct']}/{row['total']})")
-        lines.append(f"  all fields correct   {report['all_fields_correct']}/{report['questions']}")
+        lines.append(cli.t("authority_eval_all", correct=report["all_fields_correct"], total=report["questions"]))
         if show_failures and report["failures"]:
-            lines.append("failures:")
-            lines += [f"  - {f['q']!r}: {f['field']} expected {f['expected']!r}, got {f['got']!r}" for f in report["failures"]]
+            lines.append(cli.t("authority_eval_failures"))
+            lines += [cli.t("authority_eval_failure", question=repr(f["q"]), field=f["field"], expected=repr(f["expected"]),
+                            got=repr(f["got"])) for f in report["failures"]]
         return "\n".join(lines)
 
     cli.emit(report, human)

@@ -1,5 +1,11 @@
-"""What every `innkjopsbot` command shares: the global options (--database, --as-of, --json),
-the `CliContext` they fill in, JSON output, and `Refused` (exit status 1).
+"""What every `innkjopsbot` command shares: the global options (--database, --as-of, --json,
+--lang), the `CliContext` they fill in, its language, JSON output, and `Refused` (exit status 1).
+
+Language: the messages to the procurement section are bokmål unless the locale says otherwise:
+`--lang nb|nn|en` if given (before or after the command name), else the environment's locale
+(LC_ALL, then LC_MESSAGES, then LANG: `en*` → English, `nn*` → nynorsk, anything else → bokmål).
+The texts are the `cli` gettext domain (knowledge/locale/cli.pot), dates and numbers formatted by
+Babel for the language. JSON output (--json) is the same in every language; --help stays English.
 
 Exit status: 0 success; 1 the command ran but refused its input; 2 wrong usage.
 """
@@ -8,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from agreements_sync.i18n import Language, language_of, strings
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -21,10 +29,43 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 
+LANGUAGES = tuple(lang.value for lang in Language)  # nb, nn, en
+
+
+def environment_language(environ: Any = None) -> Language:
+    """The language of the environment's locale: the first of LC_ALL, LC_MESSAGES and LANG that is
+    set (as POSIX reads them): en* → English, nn* → nynorsk, anything else (C, POSIX, nb_NO …) → bokmål."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (env.get(name) or "").strip()
+        if value:
+            return language_of(value.split(".")[0])
+    return Language.NB
+
+
+def current_language() -> Language:
+    """The language of the command being run (its --lang or the environment)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj.lang if isinstance(obj, CliContext) else environment_language()
+
+
+def cli_text(key: str, lang: str | Language, **values: Any) -> str:
+    """A message of the `cli` domain in `lang`, placeholders filled in."""
+    return strings("cli").get(key, lang, **values)
+
+
 class Refused(click.ClickException):
-    """The command ran but refused its input: exit status 1, message on stderr."""
+    """The command ran but refused its input: exit status 1, message on stderr, in the command's language."""
 
     exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.lang = current_language()
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"{cli_text('error_prefix', self.lang)}: {self.format_message()}", file=file, err=file is None)
 
 
 @dataclass
@@ -32,6 +73,7 @@ class CliContext:
     database_url: str | None = None
     as_of: dt.date | None = None
     json: bool = False
+    lang_choice: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _database: Database | None = field(default=None, repr=False)
 
@@ -46,6 +88,15 @@ class CliContext:
             except SettingsError as exc:
                 raise click.UsageError(str(exc)) from None
         return self._settings
+
+    @property
+    def lang(self) -> Language:
+        """The language of the messages: --lang, else the environment's locale (see the module doc)."""
+        return Language.parse(self.lang_choice) if self.lang_choice else environment_language()
+
+    def t(self, key: str, **values: Any) -> str:
+        """A message of the `cli` domain in this command's language."""
+        return cli_text(key, self.lang, **values)
 
     @property
     def today(self) -> dt.date:
@@ -115,8 +166,17 @@ def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
         root(ctx).json = True
 
 
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        root(ctx).lang_choice = value.lower()
+
+
 def global_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --database, --as-of and --json to a command (they may also come before its name)."""
+    """Add --database, --as-of, --json and --lang to a command (they may also come before its name)."""
+    func = click.option(
+        "--lang", type=click.Choice(LANGUAGES, case_sensitive=False), expose_value=False, callback=_set_lang, is_eager=True,
+        help="Language of the messages: nb (bokmål), nn (nynorsk), en (default: from LC_ALL / LC_MESSAGES / LANG, else nb).",
+    )(func)
     func = click.option(
         "--json", "json_output", is_flag=True, expose_value=False, callback=_set_json, is_eager=True,
         help="Machine-readable JSON on stdout.",

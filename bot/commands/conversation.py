@@ -9,6 +9,8 @@ import click
 
 from bot.commands.common import CliContext, Refused, global_options, pass_cli
 
+INSIGHT_KINDS = ("no_agreement", "candidates", "unknown", "none_of_these", "negative_feedback")
+
 
 def _services(cli: CliContext) -> Any:
     from bot.services import Services
@@ -19,7 +21,8 @@ def _services(cli: CliContext) -> Any:
 @click.command()
 @click.argument("questions", nargs=-1, required=True)
 @click.option("--locale", default=None, metavar="LOCALE",
-              help="The user's Teams locale: nb-NO (default), nn-NO for nynorsk, en-US/en-GB for English.")
+              help="The user's Teams locale: nb-NO (default), nn-NO for nynorsk, en-US/en-GB for English "
+                   "(default: that of --lang if given, else INNKJOPSBOT_DEFAULT_LOCALE).")
 @global_options
 @pass_cli
 def ask(cli: CliContext, questions: tuple[str, ...], locale: str | None) -> None:
@@ -42,12 +45,14 @@ def ask(cli: CliContext, questions: tuple[str, ...], locale: str | None) -> None
     from bot.services import User
 
     services = _services(cli)
-    user = User(name="CLI", locale=locale or cli.settings.default_locale)
+    # the user's Teams locale: --locale, else the language of an explicit --lang, else the bot's default locale
+    chosen = {"nb": "nb-NO", "nn": "nn-NO", "en": "en-GB"}.get(cli.lang_choice or "")
+    user = User(name="CLI", locale=locale or chosen or cli.settings.default_locale)
     state: dict[str, Any] = {}
     answers = []
     for question in questions:
         if not question.strip():
-            raise Refused("empty question: write what you are looking for, e.g. innkjopsbot ask \"kontorstol\"")
+            raise Refused(cli.t("ask_empty"))
         answer = respond(services, user, question, state)
         answers.append(decorated(answer, user, state, question))
     payload: Any = [a.to_json() for a in answers] if len(answers) > 1 else answers[0].to_json()
@@ -84,16 +89,16 @@ def serve(cli: CliContext, port: int | None, host: str | None) -> None:
     database = cli.database(migrate=settings.migrate_on_start)
     services = Services(settings=settings, database=database, as_of=cli.as_of)
     app = create_app(settings, services, configure_logs=True)
-    click.echo(f"Innkjøpsbot listening on http://{host}:{port}/api/messages", err=True)
+    click.echo(cli.t("serve_listening", host=host, port=port), err=True)
     try:
         web.run_app(app, host=host, port=port, print=None, access_log=None, handle_signals=True)
     except OSError as exc:
-        raise Refused(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise Refused(cli.t("serve_cannot_listen", host=host, port=port, error=exc.strerror or exc)) from None
 
 
 @click.command()
 @click.option("--since", metavar="YYYY-MM-DD", default=None, help="Only questions logged on or after this date.")
-@click.option("--kind", type=click.Choice(["no_agreement", "candidates", "unknown", "none_of_these", "negative_feedback"]),
+@click.option("--kind", type=click.Choice(INSIGHT_KINDS),
               default=None,
               help="Only one kind of entry.")
 @global_options
@@ -113,10 +118,11 @@ def insights(cli: CliContext, since: str | None, kind: str | None) -> None:
     """
     from bot.conversation import store
 
-    since_at = None
+    since_at = since_date = None
     if since:
         try:
-            since_at = dt.datetime.combine(dt.date.fromisoformat(since), dt.time(), tzinfo=dt.UTC)
+            since_date = dt.date.fromisoformat(since)
+            since_at = dt.datetime.combine(since_date, dt.time(), tzinfo=dt.UTC)
         except ValueError:
             raise click.BadParameter(f"'{since}' is not a date of the form YYYY-MM-DD", param_hint="--since") from None
     with cli.database().session() as session:
@@ -129,18 +135,19 @@ def insights(cli: CliContext, since: str | None, kind: str | None) -> None:
 
     def human() -> str:
         if not rows:
-            return "No logged questions" + (f" since {since}" if since else "") + "."
+            return cli.t("insights_none_since", since=since_date) if since_date else cli.t("insights_none")
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.text.lower()] = counts.get(r.text.lower(), 0) + 1
-        lines = [f"{len(rows)} logged question(s)" + (f" since {since}" if since else "") + ":"]
+        lines = [cli.t("insights_heading_since", count=len(rows), since=since_date) if since_date
+                 else cli.t("insights_heading", count=len(rows))]
+        labels = {kind: cli.t(f"insight_{kind}") for kind in INSIGHT_KINDS}
         for r in rows:
-            label = {"no_agreement": "no agreement", "candidates": "unsure", "unknown": "not understood",
-                     "none_of_these": "none of these"}.get(r.kind, "not helpful")
-            lines.append(f"  {r.created_at:%Y-%m-%d %H:%M}  {label:<13} {r.text}")
+            label = labels.get(r.kind, labels["negative_feedback"])
+            lines.append(f"  {r.created_at:%Y-%m-%d %H:%M}  {label:<15} {r.text}")
         repeated = sorted(((n, t) for t, n in counts.items() if n > 1), reverse=True)[:10]
         if repeated:
-            lines.append("Asked more than once:")
+            lines.append(cli.t("insights_repeated"))
             lines += [f"  {n}×  {t}" for n, t in repeated]
         return "\n".join(lines)
 

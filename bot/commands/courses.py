@@ -29,13 +29,22 @@ def _actor(name: str | None) -> Any:
     return Actor(name=name or f"cli:{getpass.getuser()}")
 
 
+def _label(cli: CliContext, prefix: str, value: str) -> str:
+    """An announcement or delivery status in the workspace's words for the CLI's language
+    ("Trukket tilbake", "Nås ikke"); the key itself if it has none."""
+    from agreements_sync.i18n import strings
+
+    texts = strings("workspace")
+    return texts.get(prefix + value, cli.lang) if prefix + value in texts else value
+
+
 actor_option = click.option("--actor", metavar="WHO", help="Who does this, for the admin log (default: cli:<os user>).")
 
 
 def _write(text: str, output: str | None, cli: CliContext, payload: dict[str, Any]) -> None:
     if output:
         Path(output).write_text(text, encoding="utf-8")
-        cli.emit({**payload, "file": output}, f"wrote {output}")
+        cli.emit({**payload, "file": output}, cli.t("wrote_file", path=output))
     else:
         click.echo(text, nl=False)
 
@@ -123,24 +132,24 @@ def courses_add(cli: CliContext, file_: str | None, title: str | None, descripti
     added = []
     with services.database.session() as session:
         for number, values in enumerate(specs, 1):
-            where = f"{file_}: course {number}" if file_ else "course"
+            where = cli.t("course_where_file", file=file_, number=number) if file_ else cli.t("course_where")
             if values["category"] and values["category"] not in known:
-                raise Refused(f"{where}: category '{values['category']}' is not one of {', '.join(sorted(known))}")
+                raise Refused(cli.t("course_category_unknown", where=where, category=values["category"], known=", ".join(sorted(known))))
             try:
                 course = service.create_course(session, now=now, created_by=who.name, **values)
             except ValueError as exc:
                 raise Refused(f"{where}: {exc}") from None
             log_action(session, who, "course.add", f"course:{course.id}", now, title=course.title)
             added.append({"id": course.id, "title": course.title, "starts_at": course.starts_at})
-    cli.emit({"added": added}, "\n".join(f"added course {c['id']}: {c['title']}" for c in added))
+    cli.emit({"added": added}, "\n".join(cli.t("course_added", id=c["id"], title=c["title"]) for c in added))
 
 
-def _course_line(c: Any, tz: str) -> str:
+def _course_line(cli: CliContext, c: Any, tz: str) -> str:
     from zoneinfo import ZoneInfo
 
-    start = c.starts_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-    flag = " (cancelled)" if c.cancelled else ""
-    return f"{c.id:>4}  {start}  {c.confirmed}/{c.capacity} confirmed, {c.waiting} waiting  {c.title}{flag}"
+    return cli.t("course_line", id=c.id, start=c.starts_at.astimezone(ZoneInfo(tz)), confirmed=c.confirmed,
+                 capacity=c.capacity, waiting=c.waiting, title=c.title,
+                 flag=cli.t("course_flag_cancelled") if c.cancelled else "")
 
 
 @courses.command("list")
@@ -162,7 +171,7 @@ def courses_list(cli: CliContext, show_all: bool) -> None:
         views = service.all_courses(session) if show_all else service.upcoming_courses(session, current_time(services))
     tz = services.settings.timezone
     cli.emit({"courses": [_course_json(c) for c in views]},
-             "\n".join(_course_line(c, tz) for c in views) or "no upcoming courses")
+             "\n".join(_course_line(cli, c, tz) for c in views) or cli.t("courses_none"))
 
 
 def _participants(cli: CliContext, course_id: int, include_cancelled: bool = False) -> tuple[Any, list[Any]]:
@@ -172,8 +181,8 @@ def _participants(cli: CliContext, course_id: int, include_cancelled: bool = Fal
     with services.database.session() as session:
         try:
             return service.course_view(session, course_id), service.participants(session, course_id, include_cancelled=include_cancelled)
-        except service.CourseNotFound as exc:
-            raise Refused(str(exc)) from None
+        except service.CourseNotFound:
+            raise Refused(cli.t("course_not_found", id=course_id)) from None
 
 
 @courses.command("attendees")
@@ -191,10 +200,12 @@ def courses_attendees(cli: CliContext, course_id: int, with_cancelled: bool) -> 
     from dataclasses import asdict
 
     course, people = _participants(cli, course_id, with_cancelled)
-    lines = [f"{course.title}: {course.confirmed}/{course.capacity} confirmed, {course.waiting} waiting"]
+    lines = [cli.t("attendees_heading", title=course.title, confirmed=course.confirmed, capacity=course.capacity,
+                   waiting=course.waiting)]
     for p in people:
-        extra = f" (waiting #{p.waiting_number})" if p.waiting_number else ""
-        lines.append(f"  {p.status:<9} {p.name} <{p.email}>{extra}")
+        extra = cli.t("attendee_waiting_number", number=p.waiting_number) if p.waiting_number else ""
+        status = cli.t(f"enrolment_{p.status}") if p.status in ("confirmed", "waiting", "cancelled") else p.status
+        lines.append(cli.t("attendee_line", status=status, name=p.name, email=p.email, extra=extra))
     cli.emit({"course_id": course_id, "attendees": [asdict(p) for p in people]}, "\n".join(lines))
 
 
@@ -234,8 +245,8 @@ def courses_ics(cli: CliContext, course_id: int, output: str | None) -> None:
     with services.database.session() as session:
         try:
             course = service.course_view(session, course_id)
-        except service.CourseNotFound as exc:
-            raise Refused(str(exc)) from None
+        except service.CourseNotFound:
+            raise Refused(cli.t("course_not_found", id=course_id)) from None
     _write(flow.course_ics(services, course).decode("utf-8"), output, cli, {"course_id": course_id})
 
 
@@ -257,10 +268,10 @@ def courses_cancel(cli: CliContext, course_id: int, actor: str | None) -> None:
     services = _services(cli)
     try:
         view, queued = flow.cancel_course(services, course_id, _actor(actor).name)
-    except service.CourseNotFound as exc:
-        raise Refused(str(exc)) from None
+    except service.CourseNotFound:
+        raise Refused(cli.t("course_not_found", id=course_id)) from None
     cli.emit({"course_id": course_id, "cancelled": True, "notices_queued": queued},
-             f"cancelled course {course_id}: {view.title}; {queued} participant(s) will be told")
+             cli.t("course_cancelled", id=course_id, title=view.title, count=queued))
 
 
 @courses.command("remind")
@@ -276,7 +287,7 @@ def courses_remind(cli: CliContext) -> None:
     from bot.courses.jobs import send_reminders
 
     summary = send_reminders(_services(cli))
-    cli.emit(summary, f"{summary['queued']} reminder(s) queued for {summary['courses']} course(s) on {summary['date']}")
+    cli.emit(summary, cli.t("reminders_queued", queued=summary["queued"], courses=summary["courses"], date=summary["date"]))
 
 
 # --- announcements ---------------------------------------------------------------------------
@@ -304,11 +315,11 @@ def announce() -> None:
     """
 
 
-def _load_announcement_file(path: str) -> AnnouncementFile:
+def _load_announcement_file(cli: CliContext, path: str) -> AnnouncementFile:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise Refused(f"{path}: not valid YAML: {exc}") from None
+        raise Refused(cli.t("yaml_invalid", path=path, error=exc)) from None
     try:
         return AnnouncementFile.model_validate(data)
     except ValidationError as exc:
@@ -342,7 +353,7 @@ def announce_send(cli: CliContext, file_: str | None, title: str | None, text: s
     from bot.announcements.service import AnnouncementError, announcement_json
 
     if file_:
-        spec = _load_announcement_file(file_)
+        spec = _load_announcement_file(cli, file_)
         title, text, audience, at = title or spec.title, text or spec.text, audience or spec.audience, at or spec.at
     if not title or not text:
         raise click.UsageError("give --title and --text (or --file)")
@@ -355,10 +366,9 @@ def announce_send(cli: CliContext, file_: str | None, title: str | None, text: s
         raise Refused(f"{file_ + ': ' if file_ else ''}{exc}") from None
     payload = announcement_json(announcement)
     if summary is None:
-        human = f"announcement {announcement.id} scheduled for {announcement.send_at.isoformat()}"
+        human = cli.t("announcement_scheduled", id=announcement.id, at=announcement.send_at.isoformat())
     else:
-        human = (f"announcement {announcement.id} queued for {summary.queued} recipient(s); "
-                 f"{summary.not_reachable} not reachable")
+        human = cli.t("announcement_queued", id=announcement.id, queued=summary.queued, unreachable=summary.not_reachable)
     cli.emit(payload, human)
 
 
@@ -378,8 +388,8 @@ def announce_list(cli: CliContext) -> None:
     with services.database.session() as session:
         rows = service.list_announcements(session)
     cli.emit({"announcements": [service.announcement_json(a) for a in rows]},
-             "\n".join(f"{a.id:>4}  {a.status:<9} {a.send_at:%Y-%m-%d %H:%M}Z  {a.recipients:>6} recipients  {a.title}"
-                       for a in rows) or "no announcements")
+             "\n".join(cli.t("announcement_line", id=a.id, status=_label(cli, "ann_", a.status), at=f"{a.send_at:%Y-%m-%d %H:%M}",
+                             recipients=a.recipients, title=a.title) for a in rows) or cli.t("announcements_none"))
 
 
 @announce.command("report")
@@ -402,15 +412,19 @@ def announce_report(cli: CliContext, announcement_id: int, csv_file: str | None)
     with services.database.session() as session:
         try:
             rep = service.report(session, announcement_id)
+        except service.AnnouncementNotFound:
+            raise Refused(cli.t("announcement_not_found", id=announcement_id)) from None
         except service.AnnouncementError as exc:
             raise Refused(str(exc)) from None
     if csv_file:
         Path(csv_file).write_text(service.report_csv(rep), encoding="utf-8")
     totals = rep.totals
-    human = [f"announcement {announcement_id} ({rep.announcement.status}): {rep.announcement.title}",
-             "  " + ", ".join(f"{k}: {v}" for k, v in sorted(totals.items())) if totals else "  no recipients"]
+    human = [cli.t("announcement_report", id=announcement_id, status=_label(cli, "ann_", rep.announcement.status),
+                   title=rep.announcement.title),
+             "  " + ", ".join(f"{_label(cli, 'delivery_', k)}: {v}" for k, v in sorted(totals.items())) if totals
+             else cli.t("announcement_no_recipients")]
     if csv_file:
-        human.append(f"  wrote {csv_file}")
+        human.append("  " + cli.t("wrote_file", path=csv_file))
     cli.emit({"announcement": service.announcement_json(rep.announcement), "totals": totals,
               "recipients": [asdict(line) for line in rep.lines]}, "\n".join(human))
 
@@ -435,7 +449,7 @@ def announce_correct(cli: CliContext, announcement_id: int, title: str | None, t
     from bot.courses.flow import current_time
 
     if file_:
-        spec = _load_announcement_file(file_)
+        spec = _load_announcement_file(cli, file_)
         title, text = title or spec.title, text or spec.text
     if title is None and text is None:
         raise click.UsageError("give --title and/or --text (or --file)")
@@ -445,10 +459,12 @@ def announce_correct(cli: CliContext, announcement_id: int, title: str | None, t
         try:
             queued = service.correct(session, announcement_id, actor=_actor(actor), now=current_time(services),
                                      build_activity=lambda a: cards.announcement_activity(a, tz), title=title, text=text)
+        except service.AnnouncementNotFound:
+            raise Refused(cli.t("announcement_not_found", id=announcement_id)) from None
         except service.AnnouncementError as exc:
             raise Refused(str(exc)) from None
     cli.emit({"announcement_id": announcement_id, "updates_queued": queued},
-             f"announcement {announcement_id} corrected; {queued} delivered card(s) will be updated")
+             cli.t("announcement_corrected", id=announcement_id, count=queued))
 
 
 @announce.command("withdraw")
@@ -470,10 +486,12 @@ def announce_withdraw(cli: CliContext, announcement_id: int, actor: str | None) 
     with services.database.session() as session:
         try:
             queued = service.withdraw(session, announcement_id, actor=_actor(actor), now=current_time(services))
+        except service.AnnouncementNotFound:
+            raise Refused(cli.t("announcement_not_found", id=announcement_id)) from None
         except service.AnnouncementError as exc:
             raise Refused(str(exc)) from None
     cli.emit({"announcement_id": announcement_id, "deletes_queued": queued},
-             f"announcement {announcement_id} withdrawn; {queued} delivered card(s) will be deleted")
+             cli.t("announcement_withdrawn", id=announcement_id, count=queued))
 
 
 @announce.command("due")
@@ -489,7 +507,7 @@ def announce_due(cli: CliContext) -> None:
     from bot.announcements.jobs import send_due
 
     summary = send_due(_services(cli))
-    cli.emit(summary, f"queued {len(summary['announcements'])} announcement(s) for {summary['recipients']} recipient(s)")
+    cli.emit(summary, cli.t("announcements_due", count=len(summary["announcements"]), recipients=summary["recipients"]))
 
 
 @announce.command("log")
@@ -509,4 +527,5 @@ def announce_log(cli: CliContext, limit: int) -> None:
     with services.database.session() as session:
         rows = service.admin_log(session, limit)
     cli.emit({"log": [r.model_dump(mode="json") for r in rows]},
-             "\n".join(f"{r.at:%Y-%m-%d %H:%M:%S}Z  {r.actor:<30} {r.action:<24} {r.subject}" for r in rows) or "empty")
+             "\n".join(f"{r.at:%Y-%m-%d %H:%M:%S}Z  {r.actor:<30} {r.action:<24} {r.subject}" for r in rows)
+             or cli.t("admin_log_empty"))

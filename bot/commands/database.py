@@ -23,5 +23,6 @@ def migrate(cli: CliContext) -> None:
     after = database.schema_revision()
     cli.emit(
         {"before": before, "after": after, "database": database.engine.url.render_as_string(hide_password=True)},
-        f"schema {before or '(empty)'} -> {after}" if before != after else f"schema is up to date ({after})",
+        cli.t("schema_upgraded", before=before or cli.t("schema_empty"), after=after) if before != after
+        else cli.t("schema_current", after=after),
     )

@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from bot.commands.common import CliContext, Refused, global_options, json_default, pass_cli
+from agreements_sync.i18n import Language, strings
+from bot.commands.common import CliContext, Refused, cli_text, global_options, json_default, pass_cli
 
 
 def _actor() -> str:
@@ -67,13 +68,13 @@ def export_command(cli: CliContext, email: str | None, aad_id: str | None, out: 
         try:
             out.write_text(text + "\n", encoding="utf-8")
         except OSError as exc:
-            raise Refused(f"cannot write {out}: {exc.strerror or exc}") from None
+            raise Refused(cli.t("cannot_write", path=out, error=exc.strerror or exc)) from None
         summary = {"out": str(out), "rows": rows, "tables": {k: len(v["rows"]) for k, v in payload["tables"].items()}}
-        cli.emit(summary, f"wrote {rows} rows from {len(payload['tables'])} tables to {out}")
+        cli.emit(summary, cli.t("export_wrote", rows=rows, tables=len(payload["tables"]), path=out))
     else:
         click.echo(text)
     if rows == 0:
-        click.echo("nothing is stored about this person", err=True)
+        click.echo(cli.t("nothing_stored"), err=True)
 
 
 @user_data.command("delete")
@@ -101,30 +102,33 @@ def delete_command(cli: CliContext, email: str | None, aad_id: str | None, yes: 
     database = cli.database()
     preview = erase_user_data(database, email=email, aad_id=aad_id, dry_run=True, actor=_actor())
     if dry_run:
-        cli.emit(preview, lambda: _erasure_text(preview))
+        cli.emit(preview, lambda: _erasure_text(preview, cli.lang))
         return
     if not any(r["action"] != "keep" for r in preview["results"]):
-        cli.emit({**preview, "dry_run": False}, "nothing to delete for this person")
+        cli.emit({**preview, "dry_run": False}, cli.t("nothing_to_delete"))
         return
     if not yes:
         if not sys.stdin.isatty():
-            raise Refused("add --yes to delete without a question (no terminal to ask on)")
-        click.echo(_erasure_text(preview), err=True)
-        if not click.confirm("Delete this?", err=True):
-            raise Refused("nothing deleted")
+            raise Refused(cli.t("delete_needs_yes"))
+        click.echo(_erasure_text(preview, cli.lang), err=True)
+        if not click.confirm(cli.t("delete_confirm"), err=True):
+            raise Refused(cli.t("nothing_deleted"))
     result = erase_user_data(database, email=email, aad_id=aad_id, actor=_actor())
-    cli.emit(result, lambda: _erasure_text(result))
+    cli.emit(result, lambda: _erasure_text(result, cli.lang))
 
 
-def _erasure_text(result: dict[str, Any]) -> str:
-    who = ", ".join(result["subject"]["emails"] + result["subject"]["aad_object_ids"]) or "(unknown)"
-    verb = {"delete": "delete" if result["dry_run"] else "deleted",
-            "anonymise": "anonymise" if result["dry_run"] else "anonymised", "keep": "keep (register data)"}
-    lines = [f"{'would erase' if result['dry_run'] else 'erased'}: {who}"]
+def _erasure_text(result: dict[str, Any], lang: Language) -> str:
+    def t(key: str, **values: Any) -> str:
+        return cli_text(key, lang, **values)
+
+    who = ", ".join(result["subject"]["emails"] + result["subject"]["aad_object_ids"]) or t("unknown_person")
+    done = "dry" if result["dry_run"] else "done"
+    verb = {"delete": t(f"action_delete_{done}"), "anonymise": t(f"action_anonymise_{done}"), "keep": t("action_keep")}
+    lines = [t("erasure_would" if result["dry_run"] else "erasure_done", who=who)]
     for r in result["results"]:
-        lines.append(f"  {r['table']:<24} {verb[r['action']]:<22} {r['rows']:>6} rows")
+        lines.append(t("erasure_line", table=r["table"], action=verb[r["action"]], rows=r["rows"]))
     if len(lines) == 1:
-        lines.append("  nothing is stored about this person")
+        lines.append("  " + t("nothing_stored"))
     return "\n".join(lines)
 
 
@@ -157,7 +161,7 @@ def retention_run(cli: CliContext, dry_run: bool) -> None:
 
     services = Services(settings=cli.settings, database=cli.database(), as_of=cli.as_of)
     summary = run_retention(services, dry_run=dry_run, actor=_actor())
-    cli.emit(summary, lambda: _retention_text(summary))
+    cli.emit(summary, lambda: _retention_text(summary, cli.lang))
 
 
 @retention.command("show")
@@ -179,15 +183,22 @@ def retention_show(cli: CliContext) -> None:
         for e in REGISTRY
         if e.retention is not None and (e.timestamp or e.older_than)
     ]
-    cli.emit(rules, lambda: "\n".join(f"{r['kind']:<24} {r['days']:>5} days  {r['action']:<9}  {r['purpose']}" for r in rules))
+    cli.emit(rules, lambda: "\n".join(
+        cli.t("retention_rule", kind=r["kind"], days=r["days"], action=cli.t(f"rule_{r['action']}"),
+              purpose=cli.t(f"purpose.{r['kind']}") if f"purpose.{r['kind']}" in strings("cli") else r["purpose"])
+        for r in rules
+    ))
 
 
-def _retention_text(summary: dict[str, Any]) -> str:
-    head = "would delete" if summary["dry_run"] else "deleted"
-    lines = [f"retention as of {summary['now'][:10]}: {head} {summary['deleted']} rows, "
-             f"{'would anonymise' if summary['dry_run'] else 'anonymised'} {summary['anonymised']}"]
+def _retention_text(summary: dict[str, Any], lang: Language) -> str:
+    def t(key: str, **values: Any) -> str:
+        return cli_text(key, lang, **values)
+
+    lines = [t("retention_summary_dry" if summary["dry_run"] else "retention_summary", date=summary["now"][:10],
+               deleted=summary["deleted"], anonymised=summary["anonymised"])]
     for rule in summary["rules"]:
-        lines.append(f"  {rule['kind']:<24} {rule['days']:>5} days  {rule['action']:<9} {rule['rows']:>6} rows")
+        action = t(f"rule_{rule['action']}") if rule["action"] in ("delete", "anonymise") else rule["action"]
+        lines.append(t("retention_line", kind=rule["kind"], days=rule["days"], action=action, rows=rule["rows"]))
     return "\n".join(lines)
 
 
@@ -228,10 +239,11 @@ def jobs(ctx: click.Context, cli: CliContext) -> None:
             })
 
     def human() -> str:
-        lines = [f"scheduler {'enabled' if cli.settings.scheduler_enabled else 'DISABLED'} ({cli.settings.timezone})"]
+        lines = [cli.t("scheduler_on" if cli.settings.scheduler_enabled else "scheduler_off", timezone=cli.settings.timezone)]
         for r in rows:
-            last = f"{r['last_tick']} {r['last_outcome']}" if r["last_tick"] else "never ran"
-            lines.append(f"  {r['job']:<24} {r['schedule']:<16} {last}")
+            last = f"{r['last_tick']} {r['last_outcome']}" if r["last_tick"] else cli.t("job_never_ran")
+            schedule = cli.t("schedule_off") if r["schedule"] == "off" else r["schedule"]
+            lines.append(f"  {r['job']:<24} {schedule:<16} {last}")
         return "\n".join(lines)
 
     cli.emit({"scheduler_enabled": cli.settings.scheduler_enabled, "jobs": rows}, human)

@@ -25,7 +25,7 @@ def _service(cli: CliContext, register: str | None) -> Any:
         if _is_empty(database):
             database = _temporary_database(cli, register)
     elif _is_empty(database):
-        raise Refused("the agreement index is empty: run `innkjopsbot sync FILE` first, or pass --register FILE")
+        raise Refused(cli.t("index_empty"))
     service = SearchService(database, start=False, semantic="sync" if cli.settings.search_semantic else "off")
     service.refresh()
     return service
@@ -46,7 +46,7 @@ def _temporary_database(cli: CliContext, register: str) -> Any:
 
     path = Path(register)
     if not path.is_file():
-        raise Refused(f"{register}: register file not found")
+        raise Refused(cli.t("register_not_found", path=register))
     folder = tempfile.mkdtemp(prefix="innkjopsbot-search-")
     database = Database(f"sqlite:///{folder}/index.db")
     database.migrate()
@@ -54,7 +54,7 @@ def _temporary_database(cli: CliContext, register: str) -> Any:
     if not report.ok:
         first = report.errors[0] if report.errors else None
         detail = f": {first}" if first else (f": {report.reason_text or report.reason}" if report.reason else "")
-        raise Refused(f"{register}: the register could not be read{detail}")
+        raise Refused(cli.t("register_unreadable", path=register, detail=detail))
     return database
 
 
@@ -69,10 +69,9 @@ def _human(result: Any, lang: str, cli: CliContext) -> str:
 @click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True, help="Most agreements to return.")
 @click.option("--batch", is_flag=True, help="Read one question per line on stdin; write one JSON line per question.")
 @click.option("--register", metavar="FILE", help="If the database is empty, search this register export (synced into a temporary SQLite).")
-@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True, help="Language of the human answer.")
 @global_options
 @pass_cli
-def search(cli: CliContext, question: str | None, limit: int, batch: bool, register: str | None, lang: str) -> None:
+def search(cli: CliContext, question: str | None, limit: int, batch: bool, register: str | None) -> None:
     """Which framework agreement covers QUESTION? Ranked agreements, or "no active agreement".
 
     \b
@@ -99,7 +98,7 @@ def search(cli: CliContext, question: str | None, limit: int, batch: bool, regis
         return
     assert question is not None
     result = service.search(question, as_of, limit=limit)
-    cli.emit(result.to_json(), lambda: _human(result, lang, cli))
+    cli.emit(result.to_json(), lambda: _human(result, cli.lang.value, cli))
 
 
 @click.command("search-eval")
@@ -124,7 +123,7 @@ def search_eval(cli: CliContext, file: str | None, register: str | None, limit: 
 
     path = Path(file) if file else DEFAULT_QUESTIONS
     if not path.is_file():
-        raise Refused(f"{path}: question file not found")
+        raise Refused(cli.t("questions_not_found", path=path))
     service = _service(cli, register)
     try:
         evaluation = evaluate_file(path, lambda q: service.search(q, cli.today, limit=limit))
@@ -133,15 +132,16 @@ def search_eval(cli: CliContext, file: str | None, register: str | None, limit: 
 
     def human() -> str:
         lines = [
-            f"{path.name}: {evaluation.total} questions",
+            cli.t("search_eval_heading", file=path.name, total=evaluation.total),
             f"top-1 {evaluation.top1_rate:.1%}   top-3 {evaluation.top3_rate:.1%}",
-            f"no active agreement: precision {evaluation.none_precision:.1%} ({evaluation.none_right}/{evaluation.none_said}), "
-            f"recall {evaluation.none_recall:.1%} ({evaluation.none_right}/{evaluation.none_expected})",
+            cli.t("search_eval_none", precision=f"{evaluation.none_precision:.1%}", right=evaluation.none_right,
+                  said=evaluation.none_said, recall=f"{evaluation.none_recall:.1%}", expected=evaluation.none_expected),
         ]
         if evaluation.misses:
-            lines.append("misses:")
+            lines.append(cli.t("search_eval_misses"))
             for miss in evaluation.misses:
-                lines.append(f"  {miss['id']}: {miss['query']!r} expected {miss['expected']}, got {miss['got']}")
+                lines.append(cli.t("search_eval_miss", id=miss["id"], query=repr(miss["query"]), expected=miss["expected"],
+                                   got=miss["got"]))
         return "\n".join(lines)
 
     cli.emit(evaluation.to_json(), human)
@@ -176,18 +176,19 @@ def teach(cli: CliContext, question: str | None, agreement: str | None, retire_i
         with database.session() as session:
             done = retire(session, retire_id)
         if not done:
-            raise Refused(f"no taught answer number {retire_id} (or it is already retired)")
-        cli.emit({"retired": retire_id}, lambda: f"taught answer {retire_id} retired")
+            raise Refused(cli.t("taught_not_found", id=retire_id))
+        cli.emit({"retired": retire_id}, lambda: cli.t("taught_retired", id=retire_id))
         return
     if not question or not agreement:
         raise click.UsageError('give a QUESTION and an AGREEMENT id (or NONE), e.g. teach "vepsebol" LK-2024-162')
     target = "" if agreement.strip().upper() == "NONE" else agreement.strip()
     with database.session() as session:
         if target and session.get(Agreement, target) is None:
-            raise Refused(f"{target}: no such agreement in the index")
+            raise Refused(cli.t("agreement_not_found", id=target))
         row = store(session, question, target, taught_by="cli")
         data = {"id": row.id, "question": row.question, "agreement_id": row.agreement_id or None}
-    cli.emit(data, lambda: f"taught #{data['id']}: «{data['question']}» → {data['agreement_id'] or 'no active agreement'}")
+    cli.emit(data, lambda: cli.t("taught", id=data["id"], question=data["question"],
+                                 target=data["agreement_id"] or cli.t("no_active_agreement")))
 
 
 @click.command("taught")
@@ -213,10 +214,10 @@ def taught(cli: CliContext, include_retired: bool) -> None:
 
     def human() -> str:
         if not rows:
-            return "nothing taught yet"
+            return cli.t("taught_none")
         return "\n".join(
             f"#{r['id']:<5} {r['source']:9} {r['agreement_id'] or 'NONE':14} {r['question']}"
-            + ("  (retired)" if r["retired"] else "") for r in rows
+            + (cli.t("taught_flag_retired") if r["retired"] else "") for r in rows
         )
 
     cli.emit({"taught": rows}, human)

@@ -21,7 +21,9 @@ _MAX_ERRORS_SHOWN = 30
 _MAX_DIFF_SHOWN = 50
 
 
-def _lang(cli: CliContext) -> str:
+def _json_lang(cli: CliContext) -> str:
+    """The language of the texts inside --json output: the bot's default locale, as always (the
+    JSON does not follow --lang or the environment, so scripts reading it see no change)."""
     try:
         return language_of(cli.settings.default_locale)
     except click.UsageError:
@@ -49,7 +51,7 @@ def render_report(report: SyncReport, lang: str, show_diff: bool) -> str:
     lines = [report.message(lang)]
     if report.ok and report.as_of is not None:
         total = report.rows_read - report.skipped
-        lines.append(texts.get("active_line", lang, date=report.as_of.strftime("%d.%m.%Y"), active=report.active_as_of, total=total))
+        lines.append(texts.get("active_line", lang, date=report.as_of, active=report.active_as_of, total=total))
     if report.warnings:
         lines.append(texts.get("notes_heading", lang))
         lines.extend(f"  {note.message(lang)}" for note in report.warnings)
@@ -111,7 +113,7 @@ def sync(
       innkjopsbot sync https://example.org/avtaler.csv --json
     """
     settings = cli.settings
-    lang = _lang(cli)
+    lang = cli.lang.value
     database = cli.database()
     share = settings.sync_max_removal_share if max_removal_share is None else max_removal_share
     options: dict[str, Any] = dict(
@@ -126,7 +128,7 @@ def sync(
     else:
         report = sync_export(database.engine, source, mapping_source, **options)
     if report.ok or cli.json:
-        cli.emit(report.to_dict(lang), lambda: render_report(report, lang, show_diff=dry_run))
+        cli.emit(report.to_dict(_json_lang(cli)), lambda: render_report(report, lang, show_diff=dry_run))
     else:
         # a rejection is an error: the row errors go to stderr with the reason (exit status 1)
         details = render_report(report, lang, show_diff=False).split("\n", 1)
@@ -149,7 +151,7 @@ def sync_history_command(cli: CliContext, limit: int, agreement_id: str | None) 
       innkjopsbot sync-history --limit 5
       innkjopsbot sync-history --agreement LK-2024-018 --json
     """
-    lang = _lang(cli)
+    lang = cli.lang.value
     database = cli.database()
     texts = strings("sync")
     if agreement_id:
@@ -175,11 +177,11 @@ def sync_history_command(cli: CliContext, limit: int, agreement_id: str | None) 
             for version in versions:
                 data = version["data"]
                 suppliers = ", ".join(s["name"] for s in data.get("suppliers", []))
-                lines.append(
-                    f"  {_when(version['recorded_at'])}  run {version['sync_run_id']}  {version['change']:<8} "
-                    f"{data.get('title', '')} | {data.get('status', '')} | "
-                    f"{data.get('start_date') or '?'} – {data.get('end_date') or '?'} | {suppliers}"
-                )
+                lines.append(cli.t(
+                    "sync_history_version", when=_when(version["recorded_at"]), run=version["sync_run_id"],
+                    change=version["change"], title=data.get("title", ""), status=data.get("status", ""),
+                    start=data.get("start_date") or "?", end=data.get("end_date") or "?", suppliers=suppliers,
+                ))
             return "\n".join(lines)
 
         cli.emit(payload, human)
@@ -192,12 +194,12 @@ def sync_history_command(cli: CliContext, limit: int, agreement_id: str | None) 
             return texts.get("history_empty", lang)
         lines = [texts.get("history_heading", lang)]
         for run in runs:
-            lines.append(
-                f"  #{run['id']:<4} {_when(run['started_at'])}  {run['trigger']:<8} {run['outcome']:<9} "
-                f"+{run['added']} ~{run['changed']} -{run['removed']} ={run['unchanged']} "
-                f"skipped {run['skipped']} errors {run['error_count']}  v{run['index_version']}  "
-                f"{run['duration_ms']} ms  {run['source']}"
-            )
+            lines.append(cli.t(
+                "sync_history_run", id=run["id"], when=_when(run["started_at"]), trigger=run["trigger"],
+                outcome=run["outcome"], added=run["added"], changed=run["changed"], removed=run["removed"],
+                unchanged=run["unchanged"], skipped=run["skipped"], errors=run["error_count"],
+                version=run["index_version"], ms=run["duration_ms"], source=run["source"],
+            ))
         return "\n".join(lines)
 
     cli.emit({"runs": runs}, human_runs)

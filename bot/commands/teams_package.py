@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from bot.commands.common import CliContext, Refused, global_options, pass_cli
+from agreements_sync.i18n import Language
+from bot.commands.common import CliContext, Refused, cli_text, global_options, pass_cli
 from bot.settings import Settings, SettingsError, load_settings
 from bot.teams_package import DEFAULT_OUT, TEMPLATE_DIR, PackageError, PackageReport, build_package, config_from_settings
 
@@ -42,8 +43,8 @@ def teams_package(cli: CliContext, out: Path, app_id: str | None, app_version: s
     try:
         report = build_package(config, out, template_dir)
     except PackageError as exc:
-        raise Refused("cannot build the Teams package:\n  " + "\n  ".join(exc.problems)) from None
-    cli.emit(report.to_json(), lambda: _human(report))
+        raise Refused(cli.t("package_refused") + "\n  " + "\n  ".join(exc.problems)) from None
+    cli.emit(report.to_json(), lambda: _human(report, cli.lang))
 
 
 def _settings(cli: CliContext) -> Settings:
@@ -58,14 +59,17 @@ def _settings(cli: CliContext) -> Settings:
             raise original from None
 
 
-def _human(report: PackageReport) -> str:
+def _human(report: PackageReport, lang: Language) -> str:
+    def t(key: str, **values: object) -> str:
+        return cli_text(key, lang, **values)
+
     lines = [
-        f"{report.path}  ({report.size_bytes:,} bytes, sha256 {report.sha256[:12]}…)".replace(",", " "),
-        f"  files: {', '.join(report.files)}",
-        f"  app id {report.app_id}, bot id {report.bot_id}, version {report.version}, manifest schema {report.manifest_version}",
-        f"  valid domains: {', '.join(report.valid_domains) or '(none)'}",
-        "  manifest and en.json validated against the vendored schema" if report.schema_validated else "",
+        t("package_file", path=report.path, size=report.size_bytes, sha=report.sha256[:12]),
+        t("package_files", files=", ".join(report.files)),
+        t("package_ids", app_id=report.app_id, bot_id=report.bot_id, version=report.version, schema=report.manifest_version),
+        t("package_domains", domains=", ".join(report.valid_domains) or t("package_no_domains")),
+        t("package_validated") if report.schema_validated else "",
     ]
-    lines += [f"  note: {note}" for note in report.notes]
-    lines.append("Upload it in the Teams admin center (Teams apps → Manage apps → Upload new app) or sideload it.")
+    lines += [t("package_note", note=note) for note in report.notes]
+    lines.append(t("package_upload"))
     return "\n".join(line for line in lines if line)

@@ -432,7 +432,7 @@ class Workspace:
         rows = await asyncio.to_thread(data.announcements, self.services)
         listing = table(
             [_t(lang, "col_when"), _t(lang, "col_title"), _t(lang, "col_audience"), _t(lang, "col_status"), _t(lang, "col_delivery")],
-            ([self.when(a.send_at, lang), tag("a", a.title, href=f"{PREFIX}/announcements/{a.id}"), a.audience,
+            ([self.when(a.send_at, lang), tag("a", a.title, href=f"{PREFIX}/announcements/{a.id}"), _audience_label(lang, a.audience),
               _t(lang, f"ann_{a.status}"), _delivery(lang, totals)] for a, totals in rows),
             empty=_t(lang, "no_announcements"))
         return self.page(request, lang, _t(lang, "announcements_title"), self.notice(request),
@@ -529,7 +529,7 @@ class Workspace:
                                for k in ("sent", "pending", "failed", "blocked", "not_reachable")), class_="tiles", id="delivery")
         return self.page(
             request, lang, a.title, self.notice(request),
-            tag("p", _t(lang, f"ann_{a.status}"), " · ", _t(lang, "col_audience"), ": ", a.audience, " · ", self.when(a.send_at, lang),
+            tag("p", _t(lang, f"ann_{a.status}"), " · ", _t(lang, "col_audience"), ": ", _audience_label(lang, a.audience), " · ", self.when(a.send_at, lang),
                 id="announcement-status", data_status=a.status),
             tag("p", _t(lang, "live_hint"), class_="answer") if pending else "",
             summary, tag("div", _card_html(data.card_of(a, lang)), class_="preview"), *actions,
@@ -699,6 +699,18 @@ def _status_class(status: str) -> str:
     if status in ("failed", "blocked", "not_reachable", "overdue", "unreachable", "escalated"):
         return "status-bad"
     return "status-wait"
+
+
+def _audience_label(lang: str, spec: str) -> str:
+    """An announcement's audience in the reader's words: "Alle som har boten", "En kanal: 19:abc…",
+    not the stored key ("all", "channel:19:abc…")."""
+    from bot.announcements.audience import KINDS
+
+    kind, _, value = (spec or "all").partition(":")
+    if kind not in KINDS:
+        return spec
+    label = _t(lang, f"audience_{kind}")
+    return f"{label}: {value.replace(',', ', ')}" if value else label
 
 
 def _delivery(lang: str, totals: dict[str, int]) -> str:
