@@ -16,11 +16,13 @@ words that matched. Scores of different texts are comparable: the share of the t
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 import numpy as np
 
+from agreements_sync.knowledge import knowledge_dir
 from bot.search.engine import Group, analyse, explain, group_scores, score
 from bot.search.index import SearchIndex, build_index
 from bot.search.models import AgreementDoc
@@ -185,3 +187,29 @@ class FieldMatcher:
             return None, []
         best = match.hits[0]
         return best.field.kind, match.hits
+
+
+_shared: dict[tuple, FieldMatcher] = {}
+_shared_lock = threading.Lock()
+# what a FieldMatcher is built from: the taxonomy, the search's ranking and language, the CPV list
+_MADE_FROM = ("taxonomy", "search")
+
+
+def _knowledge_stamp() -> tuple:
+    root = knowledge_dir()
+    files = sorted(p for part in _MADE_FROM if (root / part).is_dir() for p in (root / part).rglob("*") if p.is_file())
+    return (str(root), *((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+
+
+def shared_field_matcher() -> FieldMatcher:
+    """The process's FieldMatcher for the knowledge as it is now: building one takes seconds and it
+    depends on the knowledge files alone (not on the register), so every search service and the
+    authority answer share one, rebuilt only when a file it is made from changes. Read-only once built."""
+    stamp = _knowledge_stamp()
+    with _shared_lock:
+        matcher = _shared.get(stamp)
+        if matcher is None:
+            matcher = FieldMatcher()
+            _shared.clear()
+            _shared[stamp] = matcher
+        return matcher

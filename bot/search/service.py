@@ -23,7 +23,7 @@ from sqlmodel import Session
 from agreements_sync.index import current_index_version, load_agreements
 from bot.search.decide import mentions
 from bot.search.engine import analyse, search_index
-from bot.search.fields import FieldMatcher
+from bot.search.fields import FieldMatcher, shared_field_matcher
 from bot.search.index import SearchIndex, attach_fields, build_index, category_key
 from bot.search.learning import TaughtIndex, taught_rows, taught_version
 from bot.search.links import excluded_fields, link_agreements
@@ -55,7 +55,7 @@ def build_search_index(
     vocabulary = vocabulary or load_vocabulary()
     analyzer = analyzer or Analyzer()
     index = build_index(docs, vocabulary, analyzer, version=version)
-    fields = fields or FieldMatcher(vocabulary=vocabulary, analyzer=analyzer)
+    fields = fields or shared_field_matcher()
     links = link_agreements(docs, fields, remembered)
     index.excluded_fields = excluded_fields(docs, links, fields)  # (removes the links it excludes)
     attach_fields(index, fields, links)
@@ -207,7 +207,7 @@ class SearchService:
     def _field_matcher(self) -> FieldMatcher:
         """The taxonomy, read once per service (it does not change with the register)."""
         if self._fields is None:
-            self._fields = FieldMatcher(vocabulary=self._vocabulary, analyzer=self._analyzer)
+            self._fields = shared_field_matcher()
         return self._fields
 
     def _start_worker(self, force: bool = False) -> None:

@@ -17,7 +17,6 @@ then find their field though few of their words are in its vocabulary.
 
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -31,20 +30,14 @@ if TYPE_CHECKING:
 
 __all__ = ["KINDS", "Taxonomy", "TaxonomyField", "classify", "field_matcher", "load_taxonomy", "use_field_vectors"]
 
-_lock = threading.Lock()
-_matcher: FieldMatcher | None = None
 _vectors: FieldVectors | None = None
 
 
 def field_matcher() -> FieldMatcher:
-    """The process's one FieldMatcher (built on first use, a few seconds)."""
-    global _matcher
-    with _lock:
-        if _matcher is None:
-            from bot.search.fields import FieldMatcher
+    """The process's FieldMatcher (shared with the search; rebuilt only when the knowledge changes)."""
+    from bot.search.fields import shared_field_matcher
 
-            _matcher = FieldMatcher()
-        return _matcher
+    return shared_field_matcher()
 
 
 def use_field_vectors(vectors: FieldVectors | None) -> None:
