@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from agreements_sync.sync import sync_export
 from bot.authority import analyse
+from bot.authority.render import authority_answer
 from bot.search.service import SearchService
 from tests.conftest import AS_OF
 
@@ -24,3 +27,23 @@ def test_rule0_with_the_real_search(database, reference_register) -> None:
     assert (lifts.framework_agreement, lifts.band, lifts.approver) == (["LK-2022-013"], None, "kommunalsjef")
     nothing = analyse("Vi skal bruke ca 400 000 kr, hvilke regler gjelder?", AS_OF, find_agreements=find)
     assert nothing.missing == ["kind"] and nothing.search == "skipped"
+
+
+def test_a_purchase_bigger_than_the_whole_agreement_is_no_call_off_on_it(database, reference_register) -> None:
+    service = _search_service(database, reference_register)
+
+    def find(text, as_of):
+        return service.search(text, as_of, limit=3)
+
+    # the office-furniture agreement's register row: an estimated value per year and the years it can run
+    record = service.hit("LK-2023-022", AS_OF)
+    assert record is not None and record.annual_value and record.start_date and record.final_end_date
+    ceiling = record.annual_value * (record.final_end_date - record.start_date).days / 365.25
+    small = analyse("nye kontorstoler til saksbehandlerne, 120 000 kr", AS_OF, find_agreements=find)
+    assert small.framework_agreement == ["LK-2023-022"]
+    amount = int(ceiling * 2)
+    huge = analyse(f"nye kontorstoler til saksbehandlerne, {amount} kr", AS_OF, find_agreements=find)
+    assert huge.framework_agreement == [] and huge.band is not None
+    assert [s.values["id"] for s in huge.steps if s.key == "beyond_agreement"] == ["LK-2023-022"]
+    said = {lang: json.dumps(authority_answer(huge, lang).card, ensure_ascii=False) for lang in ("nb", "nn", "en")}
+    assert "er ikke et avrop på den" in said["nb"] and "er ikkje eit avrop" in said["nn"] and "not a call-off" in said["en"]

@@ -30,6 +30,7 @@ class AgreementRef:
     description: str = ""
     status: str = "active"
     mini_competition: bool = False  # the agreement says call-offs are by mini-competition
+    ceiling: float | None = None  # the register's estimated value per year × the years it can run
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.agreement_id, "title": self.title, "status": self.status,
@@ -195,7 +196,24 @@ def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
         ordering = str(_get(agreement, "ordering") or "")
     text = f"{ref.description} {ordering}".lower()
     ref.mini_competition = any(compile_pattern(w.lower()).search(text) for w in mini_words)
+    if not isinstance(item, tuple | list):
+        ref.ceiling = _ceiling(_get(item, "agreement") or item)
     return ref
+
+
+def _ceiling(agreement: Any) -> float | None:
+    """What the whole agreement is estimated to be worth: its value per year × the years from its
+    start to its last possible end (options included), at least one year. None without both."""
+    annual = _get(agreement, "annual_value")
+    start = _get(agreement, "start_date")
+    end = _get(agreement, "final_end_date") or _get(agreement, "end_date")
+    try:
+        annual = float(annual) if annual is not None else None
+    except (TypeError, ValueError):
+        return None
+    if not annual or annual <= 0 or not isinstance(start, dt.date) or not isinstance(end, dt.date):
+        return None
+    return annual * max(1.0, (end - start).days / 365.25)
 
 
 def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
@@ -394,6 +412,14 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
         result.search = "used"
         pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
         active, inactive = find(find_agreements, facts.subject, today, m, pinned=pinned)
+        if active and value is not None and not pinned:
+            # a purchase bigger than the whole agreement is estimated to be worth is no call-off on it
+            # (a new school is not bought on the pupil-PC agreement the word "skole" found)
+            beyond = [a for a in active if a.ceiling is not None and value > a.ceiling]
+            for agreement in beyond:
+                steps.append(Step("beyond_agreement", {"id": agreement.agreement_id, "title": agreement.title,
+                                                       "value": value, "total": round(agreement.ceiling or 0)}))
+            active = [a for a in active if a not in beyond]
         if pinned and not active:
             active = [AgreementRef(i) for i in pinned]  # the agreement the earlier answer gave
         result.inactive_agreements = inactive

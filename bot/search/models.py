@@ -41,6 +41,7 @@ class AgreementDoc:
     ordering: str = ""
     document_url: str = ""
     ranked: bool = False  # the register ranks the suppliers (their order is the ranking)
+    annual_value: float | None = None  # the register's estimated value per year (NOK), when it has one
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -96,7 +97,16 @@ def doc_from(obj: Any, suppliers: Any = None) -> AgreementDoc:
         ordering=str(_get(obj, "ordering", "") or ""),
         document_url=str(_get(obj, "document_url", "") or ""),
         ranked=bool(_get(obj, "ranked", False)),
+        annual_value=_amount(_get(obj, "annual_value")),
     )
+
+
+def _amount(value: Any) -> float | None:
+    try:
+        number = float(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+    return number if number is not None and number > 0 and number == number else None
 
 
 @dataclass
@@ -140,6 +150,7 @@ class Hit:
     excludes: list[str] = field(default_factory=list)  # what its description says it does not cover
     ranked: bool = False  # the suppliers are listed in the register's ranking order
     ends_soon: dict[str, Any] | None = None  # {"end": date, "successor": id|None, "under_competition": id|None}
+    annual_value: float | None = None  # the register's estimated value per year (NOK)
 
     @classmethod
     def from_doc(cls, doc: AgreementDoc, status: str, score: float, reasons: list[Reason]) -> Hit:
@@ -151,7 +162,7 @@ class Hit:
             ehandel=doc.ehandel, ehandel_note=doc.ehandel_note, ordering=doc.ordering,
             owner_name=doc.owner_name, owner_email=doc.owner_email, adviser=doc.adviser,
             adviser_email=doc.adviser_email, document_url=doc.document_url, description=doc.description,
-            score=round(score, 4), reasons=reasons,
+            score=round(score, 4), reasons=reasons, annual_value=doc.annual_value,
         )
 
     def to_json(self) -> dict[str, Any]:
