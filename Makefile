@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 3978
+# The suite runs on every CPU (pytest-xdist); PYTEST_ARGS="-n 0 -x" for one process, or a file to run.
+PYTEST_ARGS ?= -n auto
 UV_VERSION := 0.13.9
 
 .PHONY: run test lint bench playground teams-package screenshots translations field-vectors lock clean help
