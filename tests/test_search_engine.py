@@ -114,6 +114,16 @@ def test_status_follows_the_date(index: SearchIndex) -> None:
     assert top(index, "ladestasjon for elbiler", dt.date(2027, 7, 1)) is None
 
 
+def test_a_sure_field_without_agreement_is_none_though_weaker_matches_exist(index: SearchIndex, monkeypatch) -> None:
+    # parking enforcement is clearly a field of purchase, and no active agreement covers it; words
+    # like "ved helsehuset" match other agreements weakly: those are no answer
+    question = "parkeringshåndhevelse ved helsehuset"
+    result = search_index(index, question, AS_OF)
+    assert (result.answer, result.why, result.hits) == ("none", ["field_without_agreement"], [])
+    monkeypatch.setattr(index.vocabulary.ranking.answer, "field_sure", None)  # without the rule: candidates
+    assert search_index(index, question, AS_OF).answer == "candidates"
+
+
 def test_no_agreement_only_with_positive_evidence(index: SearchIndex) -> None:
     # a clear field of purchase (dental services) that no agreement of the register covers
     result = search_index(index, "tannlegetjenester", AS_OF)

@@ -547,8 +547,11 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     if best_excluded_thing >= rules.strong and best_active < best_excluded_thing * ranking.active_vs_inactive:
         return _finish(result, NONE, ["excluded"])
 
-    # 3. a clear field of purchase that no active agreement covers, and nothing on topic to offer
-    if clear_field and worth_offering < rules.weak and not _field_has_active(index, match, lead_field, as_of, rules.field_link):
+    # 3. a clear field of purchase that no active agreement covers, and nothing on topic to offer —
+    #    or a sure one, and nothing that would be more than a candidate
+    sure_field = rules.field_sure is not None and lead_field >= rules.field_sure and best_active < rules.strong
+    if clear_field and (worth_offering < rules.weak or sure_field) and not _field_has_active(
+            index, match, lead_field, as_of, rules.field_link):
         return _finish(result, NONE, ["field_without_agreement"])
 
     if best_active < rules.weak:

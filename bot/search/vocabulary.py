@@ -33,6 +33,9 @@ class AnswerRules(BaseModel):
     understood: float = 0.6  # … and at least this share of the question was understood
     field_clear: float = 0.7  # a field of purchase this clear, with no active agreement in it → "none"
     field_link: float = 0.6  # an agreement linked to a field this strongly keeps it from reading "uncovered"
+    # a field of purchase this sure, that no active agreement covers, is "none" even when weaker
+    # matches elsewhere would be offered as candidates (None: off)
+    field_sure: float | None = None
 
 
 class Ranking(BaseModel):
