@@ -333,6 +333,35 @@ def test_a_monthly_or_weekly_amount_without_period_counts_at_least_12_months(que
     assert longer.value_nok_excl_vat == value * 3
 
 
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("Konsulenten tar 1 200 kr timen, og vi trenger ca. 400 timer", 480_000),
+        ("rådgjevar til 1 400 kr per time i 300 timar", 420_000),
+        ("a consultant at NOK 1,100 per hour for about 500 hours", 550_000),
+        ("timepris 950 kr, anslått 1 000 timer prosjektledelse", 950_000),
+    ],
+)
+def test_an_hourly_rate_is_multiplied_by_the_hours(question: str, value: int) -> None:
+    result = analyse(question, AS_OF)
+    assert result.value_nok_excl_vat == value
+    assert [s.key for s in result.steps if s.key == "per_hour"] == ["per_hour"]
+
+
+def test_an_hourly_rate_without_hours_asks_what_it_comes_to() -> None:
+    # 2 500 kr an hour is no value: band A from it would be wrong
+    result = analyse("Advokaten tar 2 500 kr timen. Hvem godkjenner?", AS_OF)
+    assert (result.value_nok_excl_vat, result.band, result.missing, result.ask) == (None, None, ["value"], "value")
+    total = analyse("Konsulent til 1 200 kr timen, totalt ca. 480 000 kr", AS_OF)  # the total said is the value
+    assert total.value_nok_excl_vat == 480_000
+
+
+def test_a_short_follow_up_with_an_amount_keeps_the_earlier_purchase() -> None:
+    first = analyse("Vi skal leie inn et byrå til kommunikasjonsarbeid. Hvem godkjenner?", AS_OF)
+    budget = analyse("Budsjettet er 400 000.", AS_OF, previous=first)
+    assert (budget.kind, budget.value_nok_excl_vat, budget.band) == ("tjenester", 400_000, "B")
+
+
 def test_a_new_full_question_does_not_inherit_from_the_previous() -> None:
     first = analyse("renhold av skolen for 400 000", AS_OF)
     other = analyse("hvem signerer kjøp av møbler for 2 mill?", AS_OF, previous=first)

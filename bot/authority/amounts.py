@@ -191,8 +191,8 @@ def _context(amount: Amount, text: str, lang: Language) -> None:
     before = text[max(0, amount.start - 40):amount.start]
     after = text[amount.start + len(amount.text):]
     near_after = after[:40]
-    rates = (("occasion", words.per_occasion), ("month", lang.per_month), ("week", words.per_week),
-             ("year", lang.per_year))
+    rates = (("occasion", words.per_occasion), ("hour", words.per_hour), ("month", lang.per_month),
+             ("week", words.per_week), ("year", lang.per_year))
     for per, rate_words in rates:
         pattern = phrases(rate_words)
         if pattern.match(near_after.lstrip(" ,")) or pattern.search(near_after[:25]) or re.search(

@@ -141,7 +141,10 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
     """The new message's facts completed from the earlier turn (a follow-up), or the new ones."""
     if prev is None:
         return new
-    if new.amount_nok is not None and new.kind is not None:
+    # a kind read only weakly (near fields agreeing, none sure) does not make a new question of a
+    # follow-up such as "Budget is NOK 400k", nor replace the kind the earlier turn had
+    sure_kind = new.kind is not None and new.kind_source != "taxonomy_weak"
+    if new.amount_nok is not None and sure_kind:
         return new  # a complete new question
     if not (prev_incomplete or new.words <= SHORT_FOLLOWUP_WORDS):
         return new
@@ -152,7 +155,7 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
     if new.period_months is not None:
         merged.period_months, merged.base_months = new.period_months, new.base_months
         merged.option_months, merged.period_text = new.option_months, new.period_text
-    if new.kind is not None:
+    if new.kind is not None and (sure_kind or prev.kind is None):
         merged.kind, merged.kind_scores, merged.kind_words = new.kind, new.kind_scores, new.kind_words
         merged.kind_choices = []
     merged.cues = sorted(set(merged.cues) | set(new.cues))
@@ -276,6 +279,11 @@ def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str 
         gross = facts.amount_nok * facts.quantity
         steps.append(Step("quantity", {"nok": round(facts.amount_nok), "quantity": facts.quantity, "total": round(gross)}))
     recurring = ongoing = False
+    if per == "hour":  # an hourly rate: times the hours said, or ask what it comes to in all
+        if not facts.hours:
+            return None, "value", months
+        steps.append(Step("per_hour", {"nok": round(gross), "hours": facts.hours, "total": round(gross * facts.hours)}))
+        gross, per = gross * facts.hours, "total"
     if per == "occasion":  # "40 000 per gang, 12 ganger i året": repeated purchases of one kind
         if not facts.times_per_year:
             return None, "value", months

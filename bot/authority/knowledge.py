@@ -417,6 +417,8 @@ class AmountWords(Strict):
     range_joiners: list[str] = Field(default_factory=list)  # "300 000 til 400 000"
     per_occasion: list[str] = Field(default_factory=list)  # "40 000 per gang"
     per_week: list[str] = Field(default_factory=list)
+    per_hour: list[str] = Field(default_factory=list)  # "1 200 kr timen": a rate, multiplied by the hours said
+    hour_units: list[str] = Field(default_factory=list)  # "400 timer": how many hours
     times_words: list[str] = Field(default_factory=list)  # "12 ganger i året"
     frequency_units: dict[str, int] = Field(default_factory=dict)  # "… i året": times a year for one
     frequency_words: dict[str, int] = Field(default_factory=dict)  # "hver måned": 12 times a year

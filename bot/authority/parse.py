@@ -42,7 +42,7 @@ class Facts:
     question: str = ""
     amount_nok: float | None = None
     amount_text: str = ""
-    per: str = "total"  # total | year | month | week | occasion
+    per: str = "total"  # total | year | month | week | occasion | hour
     vat: str | None = None
     bound: str | None = None  # below | at_most | above | at_least: the amount is a limit
     amount_low: float | None = None  # the lower end of a range
@@ -55,6 +55,7 @@ class Facts:
     option_months: int = 0
     period_text: str = ""
     quantity: int | None = None  # pieces, when the amount is a price per piece
+    hours: int | None = None  # the hours an hourly rate is for ("ca. 400 timer")
     kind: str | None = None
     kind_scores: dict[str, int] = field(default_factory=dict)
     kind_words: list[str] = field(default_factory=list)
@@ -116,6 +117,21 @@ def find_quantity(text: str, unit: str, amounts: list[Amount]) -> int | None:
         if unit and unit[:3] not in noun:
             continue
         return count
+    return None
+
+
+def find_hours(text: str, found: list[Amount], lang: Language) -> int | None:
+    """How many hours an hourly rate is for: "ca. 400 timer", "500 hours" (never the rate itself)."""
+    units = sorted(lang.amounts.hour_units, key=len, reverse=True)
+    if not units:
+        return None
+    pattern = re.compile(rf"(?<![\d.,])(\d{{1,3}}(?:[ .]\d{{3}})*|\d+)\s*(?:{'|'.join(re.escape(u) for u in units)})(?![\w])")
+    for match in pattern.finditer(text):
+        if any(a.start <= match.start() < a.start + len(a.text) for a in found):
+            continue
+        hours = int(re.sub(r"[ .]", "", match.group(1)))
+        if hours >= 1:
+            return hours
     return None
 
 
@@ -282,6 +298,8 @@ def parse(question: str) -> Facts:
             facts.quantity = find_quantity(text, chosen.unit, found)
         if chosen.per == "occasion":
             facts.times_per_year = amounts.times_per_year(text, lang)
+        if chosen.per == "hour":
+            facts.hours = find_hours(text, found, lang)
     # a VAT word said once for the whole question applies to the amount if it had none near it
     if facts.amount_nok is not None and facts.vat is None:
         has_in = bool(phrases(lang.vat.included).search(text))
@@ -329,7 +347,7 @@ def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
         out = out[:amount.start] + " " + out[amount.start + len(amount.text):]
     words = lang.amounts
     removable = [*lang.vat.included, *lang.vat.excluded, *lang.per_year, *lang.per_month, *lang.unit_price_words,
-               *words.per_occasion, *words.per_week, *words.frequency_words, *lang.search_stopwords,
+               *words.per_occasion, *words.per_week, *words.per_hour, *words.frequency_words, *lang.search_stopwords,
                *words.bounds.below, *words.bounds.at_most, *words.bounds.above, *words.bounds.at_least]
     out = re.sub(rf"(?<![\w])\d+\s*(?:{'|'.join(re.escape(w) for w in words.times_words)})(?![\w])", " ", out)
     out = phrases(removable).sub(" ", out)
