@@ -128,11 +128,11 @@ def test_preview_of_an_invalid_announcement_shows_the_form_with_the_problem(data
     said = {"nb": ("Tittelen er tom", "Mottakerne «emails» trenger en verdi"),
             "nn": ("Tittelen er tom", "Mottakarane «emails» treng ein verdi"),
             "en": ("title is empty", "audience 'emails' needs a value")}
-    for lang, (title, audience) in said.items():
+    for lang, (title, whom) in said.items():
         who = dataclasses.replace(ADMIN, language=lang)
         answer = press(make_services(database), who, "announce.preview", {"title": "", "text": "x", "audience": "emails"})
         assert answer.kind == "announce_form"
-        assert title in str(answer.card) and audience in str(answer.card), lang
+        assert title in str(answer.card) and whom in str(answer.card), lang
 
 
 @pytest.mark.parametrize("spec, problem", [
