@@ -290,6 +290,17 @@ def test_machine_keys_stay_keys_in_json(filled: Database) -> None:
     assert decide.exit_code == 1 and decide.stderr == LABELS["en"]["decide"]  # a refusal is said, not JSON
 
 
+def test_every_outbox_status_and_sync_outcome_has_a_label() -> None:
+    from agreements_sync.i18n import strings
+    from bot.outbox.models import OutboxStatus
+
+    texts = strings("cli")
+    for status in OutboxStatus:
+        assert f"outbox_status.{status.value}" in texts, status
+    for outcome in ("applied", "unchanged", "dry_run", "rejected", "failed"):  # agreements_sync.sync.SyncReport.outcome
+        assert f"outcome.{outcome}" in texts, outcome
+
+
 NOTES = {"nb": "  merk: ingen arbeidsflate-fane: sett INNKJOPSBOT_PUBLIC_BASE_URL til botens https-adresse",
          "nn": "  merk: ingen arbeidsflate-fane: set INNKJOPSBOT_PUBLIC_BASE_URL til https-adressa til boten",
          "en": "  note: no workspace tab: set INNKJOPSBOT_PUBLIC_BASE_URL to the bot's https address"}
