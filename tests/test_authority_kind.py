@@ -49,6 +49,19 @@ def test_verbs_pick_between_a_fields_kinds(text, kind, choices) -> None:
     assert (reading.kind, reading.choices) == (kind, choices)
 
 
+def test_the_verbs_are_read_from_the_question_not_from_the_subject() -> None:
+    # the subject sent to the search has lost "kjøpe" (a filler word there); the verb still picks the kind
+    stage = hits((field("stage_sound_light", kind="tjenester", also=["varer"]), 0.9))
+    assert from_taxonomy("scenepodier til kulturhuset", language(), stage).kind == "tjenester"
+    bought = from_taxonomy("scenepodier til kulturhuset", language(), stage,
+                           question="Vi skal kjøpe nye scenepodier til kulturhuset for 400 000 kr")
+    assert bought.kind == "varer"
+    # "anskaffe" / "purchase" are said of services as much as of goods: they pick nothing
+    procured = from_taxonomy("scenepodier til kulturhuset", language(), stage,
+                             question="Vi skal anskaffe scenepodier til kulturhuset for 400 000 kr")
+    assert procured.kind == "tjenester"
+
+
 def test_a_field_of_one_kind_needs_no_verb() -> None:
     reading = from_taxonomy("støttekontakt til ungdom", language(), hits((field("support_contact"), 0.9)))
     assert (reading.kind, reading.choices, reading.source) == ("helse_og_sosial", [], "taxonomy")

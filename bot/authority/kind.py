@@ -63,7 +63,7 @@ def _verb_kinds(text: str, lemmas: str, lang: Language) -> list[str]:
     return [kind for kind, verbs in lang.taxonomy.kind_verbs.items() if _found(verbs, text, lemmas)]
 
 
-def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -> KindReading | None:
+def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *, question: str | None = None) -> KindReading | None:
     """The kind read through the taxonomy, or None when it finds no field sure enough.
 
     The best field decides: its `kind`, unless a verb in the question picks one of its `also`
@@ -107,6 +107,9 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None) -
     from bot.authority.intent import lemma_text
 
     verbs = [k for k in _verb_kinds(text, lemma_text(text), lang) if k in candidates]
+    if question:  # the generic verbs ("kjøpe", "buy") are filler in the subject: read them where they were said
+        verbs += [k for k in _verb_kinds(question, lemma_text(question), lang)
+                  if k in candidates and k in settings.generic_verb_kinds and k not in verbs]
     specific = [k for k in verbs if k not in settings.generic_verb_kinds]
     chosen = specific or verbs
     if len(chosen) >= 2:  # "installere og vedlikeholde": the question allows both

@@ -305,7 +305,7 @@ def _read_kind(facts: Facts, text: str, lang: Language) -> kinds.KindReading | N
     if explicit:
         facts.kind, facts.kind_scores, facts.kind_words = explicit, {explicit: 1}, [explicit]
         return None
-    reading = kinds.from_taxonomy(facts.subject or text, lang) if facts.subject else None
+    reading = kinds.from_taxonomy(facts.subject or text, lang, question=text) if facts.subject else None
     if reading is not None and reading.source == "taxonomy_weak":  # a kind word said outright outweighs a weak reading
         worded = find_kind(text, lang)
         if worded[0] is not None:
