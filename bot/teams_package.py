@@ -459,7 +459,8 @@ class PackageReport:
     manifest_version: str
     valid_domains: list[str]
     schema_validated: bool
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # English, in --json
+    note_keys: list[str] = field(default_factory=list)  # the same notes as `cli` message keys (package_note.<key>)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -535,14 +536,17 @@ def build_package(config: PackageConfig, out: Path = DEFAULT_OUT, template_dir: 
     if set(contents) != set(PACKAGE_FILES):
         raise PackageError([f"the package would hold {sorted(contents)}, expected {sorted(PACKAGE_FILES)}"])
     notes: list[str] = []
+    note_keys: list[str] = []
     if not config.with_workspace:
         notes.append("no workspace tab: set INNKJOPSBOT_PUBLIC_BASE_URL to the bot's https address to include it (staticTabs, SSO)")
+        note_keys.append("no_workspace")
     try:
         problems = validate_against_schemas(contents, template_dir)
         validated = True
     except ImportError:
         problems, validated = [], False
         notes.append("schema validation skipped: the jsonschema package is not installed (pip install -e '.[dev]')")
+        note_keys.append("no_schema_validation")
     if problems:
         raise PackageError(problems)
     data = zip_bytes(contents)
@@ -561,4 +565,5 @@ def build_package(config: PackageConfig, out: Path = DEFAULT_OUT, template_dir: 
         valid_domains=manifest.get("validDomains", []),
         schema_validated=validated,
         notes=notes,
+        note_keys=note_keys,
     )

@@ -129,7 +129,7 @@ def test_cli_scan_overview_export_and_outbox_status(tmp_path: Path) -> None:
     dry = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "scan", "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
     assert "hvorfor:" in dry.output and "24. nov. 2026: ville lagt i køen:" in dry.output and "[KAN IKKE NÅS]" in dry.output
-    assert re.search(r"^alert\s+LK-\S+\s+(Opsjon|Ny konkurranse|Utløp)\s+\d{4}-\d\d-\d\d\s+til \S+@", dry.output, re.MULTILINE)
+    assert re.search(r"^varsel\s+LK-\S+\s+(Opsjon|Ny konkurranse|Utløp)\s+\d{4}-\d\d-\d\d\s+til \S+@", dry.output, re.MULTILINE)
     english = runner.invoke(cli, ["--database", url, "--as-of", AS_OF.isoformat(), "alerts", "scan", "--dry-run", "--lang", "en"], env=env)
     assert "why:" in english.output and "24 Nov 2026: would queue" in english.output and "[NOT REACHABLE]" in english.output
     assert re.search(r"^alert\s+LK-\S+\s+(Option|New competition|Expiry)\s+\d{4}-\d\d-\d\d\s+to \S+@", english.output, re.MULTILINE)
@@ -166,5 +166,5 @@ def test_cli_scan_overview_export_and_outbox_status(tmp_path: Path) -> None:
     assert len(csv_out.output.strip().splitlines()) == len(expected_milestones()) + 1
 
     refused = runner.invoke(cli, ["--database", url, "alerts", "decide", "LK-NOPE", "option", "2026-12-31", "use_option", "--by", "a@b.no"])
-    assert refused.exit_code == 1 and "unknown_milestone" in refused.output
+    assert refused.exit_code == 1 and refused.output == "Feil: LK-NOPE option 2026-12-31: ingen slik frist for avtalen\n"
     database.dispose()

@@ -122,9 +122,17 @@ def test_teams_form_preview_and_send(database: Database) -> None:
 
 
 def test_preview_of_an_invalid_announcement_shows_the_form_with_the_problem(database: Database) -> None:
-    answer = press(make_services(database), ADMIN, "announce.preview", {"title": "", "text": "x", "audience": "emails"})
-    assert answer.kind == "announce_form"
-    assert "title is empty" in str(answer.card) and "needs a value" in str(answer.card)
+    """The problems are said in the user's language (each a message key with values)."""
+    import dataclasses
+
+    said = {"nb": ("Tittelen er tom", "Mottakerne «emails» trenger en verdi"),
+            "nn": ("Tittelen er tom", "Mottakarane «emails» treng ein verdi"),
+            "en": ("title is empty", "audience 'emails' needs a value")}
+    for lang, (title, whom) in said.items():
+        who = dataclasses.replace(ADMIN, language=lang)
+        answer = press(make_services(database), who, "announce.preview", {"title": "", "text": "x", "audience": "emails"})
+        assert answer.kind == "announce_form"
+        assert title in str(answer.card) and whom in str(answer.card), lang
 
 
 @pytest.mark.parametrize("spec, problem", [
@@ -132,8 +140,11 @@ def test_preview_of_an_invalid_announcement_shows_the_form_with_the_problem(data
     ("all:x", "takes no value"),
 ])
 def test_audience_spec_errors(spec: str, problem: str) -> None:
-    with pytest.raises(AudienceError, match=problem):
+    """English for logs (str), a key and values for people (translated where shown)."""
+    with pytest.raises(AudienceError, match=problem) as raised:
         parse_audience(spec)
+    assert raised.value.key.startswith("audience_")
+    assert raised.value.text("nb") != raised.value.text("en") != raised.value.text("nn")
 
 
 def test_audiences_all_team_channel_category(database: Database) -> None:

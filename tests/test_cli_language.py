@@ -175,3 +175,206 @@ def test_every_kind_of_personal_data_has_its_purpose_in_every_language(database:
     assert "30 dager  slett       oppfølgingsspørsmål i en samtale" in nb.output
     assert "30 dagar  slett       oppfølgingsspørsmål i ein samtale" in nn.output
     assert "30 days  delete      follow-up questions in a conversation" in en.output
+
+
+# --- machine keys are labels for people; --json keeps the keys -------------------------------------
+
+THREE = ("nb (default)", "nn (--lang nn)", "en (LANG=en_US.UTF-8)")
+LABELS = {
+    "nb": {
+        "scan": "ville lagt i køen: 57 varsel, 1 kanaloppsummering, 38 eskalering, 12 samlevarsel til eier, 57 eier ikke nådd;",
+        "outbox": [f"{'varsel':<24} {'blokkert':<16} {1:>7}", f"{'varsel':<24} {'feilet':<16} {1:>7}",
+                   f"{'varsel':<24} {'ikke nåbar':<16} {1:>7}", f"{'kunngjøring':<24} {'venter':<16} {1:>7}",
+                   f"{'kurspåminnelse':<24} {'sendt':<16} {1:>7}", f"{'påminnelse':<24} {'under sending':<16} {1:>7}",
+                   "#1 varsel eier@lorenskog.example feilet 500 boom", "#2 varsel eier@lorenskog.example blokkert",
+                   "#3 varsel eier@lorenskog.example ikke nåbar"],
+        "history": "  kommandolinje oppdatert +130 ~0 -0 =0 hoppet over 0",
+        "decide": "Feil: NO-SUCH option 2026-12-31: ingen slik frist for avtalen\n",
+        "flag": "eierfelt",
+    },
+    "nn": {
+        "scan": "ville lagt i køen: 57 varsel, 1 kanaloppsummering, 38 eskalering, 12 samlevarsel til eigar, 57 eigar ikkje nådd;",
+        "outbox": [f"{'varsel':<24} {'blokkert':<16} {1:>7}", f"{'varsel':<24} {'feila':<16} {1:>7}",
+                   f"{'varsel':<24} {'ikkje nåbar':<16} {1:>7}", f"{'kunngjering':<24} {'ventar':<16} {1:>7}",
+                   f"{'kurspåminning':<24} {'sendt':<16} {1:>7}", f"{'påminning':<24} {'under sending':<16} {1:>7}",
+                   "#1 varsel eier@lorenskog.example feila 500 boom", "#2 varsel eier@lorenskog.example blokkert",
+                   "#3 varsel eier@lorenskog.example ikkje nåbar"],
+        "history": "  kommandolinje oppdatert +130 ~0 -0 =0 hoppa over 0",
+        "decide": "Feil: NO-SUCH option 2026-12-31: ingen slik frist for avtalen\n",
+        "flag": "eigarfelt",
+    },
+    "en": {
+        "scan": "would queue 57 alert, 1 channel summary, 38 escalation, 12 owner digest, 57 owner unreachable;",
+        "outbox": [f"{'alert':<24} {'blocked':<16} {1:>7}", f"{'alert':<24} {'failed':<16} {1:>7}",
+                   f"{'alert':<24} {'unreachable':<16} {1:>7}", f"{'announcement':<24} {'pending':<16} {1:>7}",
+                   f"{'course reminder':<24} {'sent':<16} {1:>7}", f"{'reminder':<24} {'being sent':<16} {1:>7}",
+                   "#1 alert eier@lorenskog.example failed 500 boom", "#2 alert eier@lorenskog.example blocked",
+                   "#3 alert eier@lorenskog.example unreachable"],
+        "history": "  command line applied   +130 ~0 -0 =0 skipped 0",
+        "decide": "Error: NO-SUCH option 2026-12-31: no such deadline for the agreement\n",
+        "flag": "owner field",
+    },
+}
+RAW_KEYS = ("owner_digest", "channel_summary", "course_reminder", "owner_field", "unknown_milestone", "cli ")
+ENGLISH_KEYS = ("unreachable", "applied", "pending", "alert")  # keys that are their own English label
+
+
+def _fill_outbox(database: Database) -> None:
+    """One outbox row in each status (pending, claimed, sent, failed, blocked, unreachable)."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from bot.alerts.decisions import flag
+    from bot.outbox import OutboxRow, enqueue
+
+    rows = [("alert", "failed"), ("alert", "blocked"), ("alert", "unreachable"), ("reminder", "claimed"),
+            ("course_reminder", "sent"), ("announcement", "pending")]
+    activity = {"type": "message", "text": "x"}
+    with database.session() as session:
+        for n, (kind, status) in enumerate(rows):
+            row = enqueue(session, idempotency_key=f"test:{n}", kind=kind, activity=activity, recipient="eier@lorenskog.example",
+                          conversation={"id": "c"})
+            assert row is not None
+            session.flush()
+            session.execute(update(OutboxRow).where(col(OutboxRow.id) == row.id).values(
+                status=status, last_status_code=500 if status == "failed" else None, last_error="boom" if status == "failed" else ""))
+        flag(session, "test-flag", "LK-2022-027", "owner_field", "Eierfeltet i registeret: geir → kari")
+
+
+@pytest.mark.parametrize("way", THREE)
+def test_machine_keys_are_labels_in_the_commands_language(filled: Database, way: str) -> None:
+    """Message kinds, outbox statuses, the sync's outcome and trigger, decide's error and the
+    register flags' kinds are said in the CLI's language; not a raw key is left."""
+    _fill_outbox(filled)
+    said = LABELS[way[:2]]
+    scan = _invoke(filled, way, "alerts", "scan", "--dry-run")
+    assert scan.exit_code == 0 and said["scan"] in scan.output, scan.output[-600:]
+    status = _invoke(filled, way, "outbox", "status", "--problems")
+    assert status.exit_code == 0
+    assert [line.rstrip() for line in status.output.splitlines()] == said["outbox"]  # in the keys' order, as --json
+    history = _invoke(filled, way, "sync-history")
+    assert history.exit_code == 0 and said["history"] in history.output, history.output
+    decide = _invoke(filled, way, "alerts", "decide", "NO-SUCH", "option", "2026-12-31", "use_option", "--by", "kari@lorenskog.example")
+    assert decide.exit_code == 1 and decide.stderr == said["decide"]
+    flags = _invoke(filled, way, "alerts", "register-flags")
+    assert flags.exit_code == 0 and f"{said['flag']:<22} LK-2022-027" in flags.output, flags.output
+    # the scan's kind column and counts (its reasons and warnings are the alerts' own English log lines)
+    scan_lines = scan.output.splitlines()
+    raw = RAW_KEYS if way.startswith("en") else RAW_KEYS + ENGLISH_KEYS
+    scan_lines = scan.output.splitlines()
+    assert not [line for line in scan_lines for key in raw if line.startswith(key)]
+    summary = next(line for line in scan_lines if said["scan"] in line)
+    for output in (summary, status.output, history.output, decide.stderr, flags.output):
+        assert not [key for key in raw if key in output], output[-600:]
+
+
+def test_machine_keys_stay_keys_in_json(filled: Database) -> None:
+    _fill_outbox(filled)
+    commands = (["alerts", "scan", "--dry-run"], ["outbox", "status", "--problems"], ["sync-history"], ["alerts", "register-flags"])
+    for command in commands:
+        payloads = {way: _invoke(filled, way, "--json", *command).stdout for way in WAYS}
+        assert len(set(payloads.values())) == 1, command
+    scan = json.loads(_invoke(filled, "en (LANG=en_US.UTF-8)", "--json", "alerts", "scan", "--dry-run").stdout)
+    assert scan["new"] == {"alert": 57, "channel_summary": 1, "escalation": 38, "owner_digest": 12, "unreachable": 57}
+    status = json.loads(_invoke(filled, "nn (--lang nn)", "--json", "outbox", "status", "--problems").stdout)
+    assert {(c["kind"], c["status"]) for c in status["counts"]} == {
+        ("alert", "failed"), ("alert", "blocked"), ("alert", "unreachable"), ("reminder", "claimed"),
+        ("course_reminder", "sent"), ("announcement", "pending")}
+    assert [(p["kind"], p["status"]) for p in status["problems"]] == [("alert", "failed"), ("alert", "blocked"), ("alert", "unreachable")]
+    run = json.loads(_invoke(filled, "nn (--lang nn)", "--json", "sync-history").stdout)["runs"][0]
+    assert (run["trigger"], run["outcome"]) == ("cli", "applied")
+    flags = json.loads(_invoke(filled, "en (LANG=en_US.UTF-8)", "--json", "alerts", "register-flags").stdout)["flags"]
+    assert [f["kind"] for f in flags] == ["owner_field"]
+    decide = _invoke(filled, "en (LANG=en_US.UTF-8)", "--json", "alerts", "decide", "NO-SUCH", "option", "2026-12-31", "use_option",
+                     "--by", "kari@lorenskog.example")
+    assert decide.exit_code == 1 and decide.stderr == LABELS["en"]["decide"]  # a refusal is said, not JSON
+
+
+def test_every_outbox_status_and_sync_outcome_has_a_label() -> None:
+    from agreements_sync.i18n import strings
+    from bot.outbox.models import OutboxStatus
+
+    texts = strings("cli")
+    for status in OutboxStatus:
+        assert f"outbox_status.{status.value}" in texts, status
+    for outcome in ("applied", "unchanged", "dry_run", "rejected", "failed"):  # agreements_sync.sync.SyncReport.outcome
+        assert f"outcome.{outcome}" in texts, outcome
+
+
+NOTES = {"nb": "  merk: ingen arbeidsflate-fane: sett INNKJOPSBOT_PUBLIC_BASE_URL til botens https-adresse",
+         "nn": "  merk: ingen arbeidsflate-fane: set INNKJOPSBOT_PUBLIC_BASE_URL til https-adressa til boten",
+         "en": "  note: no workspace tab: set INNKJOPSBOT_PUBLIC_BASE_URL to the bot's https address"}
+
+
+def test_the_teams_packages_notes_in_every_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("INNKJOPSBOT_TEAMS_", "INNKJOPSBOT_PUBLIC_BASE_URL", "MICROSOFT_APP")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no .env of the working tree
+    app_id = "0b6f8a52-3c1d-4e8f-9a7b-2c4d6e8f0a1b"
+    outputs = {}
+    for way in (*THREE, "en (--lang en after the command)"):
+        env, before, after = WAYS[way]
+        result = CliRunner().invoke(cli, [*before, "teams-package", "--out", str(tmp_path / "x.zip"), "--app-id", app_id, *after], env=env)
+        assert result.exit_code == 0, result.output
+        outputs[way] = result.output
+        assert NOTES[way[:2]] in result.output, result.output
+    payloads = set()
+    for way in THREE:
+        env, before, after = WAYS[way]
+        result = CliRunner().invoke(cli, [*before, "--json", "teams-package", "--out", str(tmp_path / "x.zip"), "--app-id", app_id], env=env)
+        payloads.add(result.stdout)
+    assert len(payloads) == 1
+    assert json.loads(payloads.pop())["notes"] == [
+        "no workspace tab: set INNKJOPSBOT_PUBLIC_BASE_URL to the bot's https address to include it (staticTabs, SSO)"]
+
+
+# --- refusals of the announcement and course code ----------------------------------------------------
+
+REFUSALS = {
+    "nb": {"audience": "Feil: Ikke en e-postadresse: ikke-epost\n",
+           "file": "{path}: text: mangler\n",
+           "course": "Feil: kurs: Kurset må slutte etter at det begynner\n",
+           "course_file": "{path}: courses.0.starts_at: mangler; courses.0.capacity: må være minst 1; "
+                          "courses.1: Oppgi et sted eller en Teams-møtelenke\n",
+           "withdrawn": "Feil: Kunngjøring 1 er trukket tilbake og kan ikke rettes\n"},
+    "nn": {"audience": "Feil: Ikkje ei e-postadresse: ikke-epost\n",
+           "file": "{path}: text: manglar\n",
+           "course": "Feil: kurs: Kurset må slutte etter at det byrjar\n",
+           "course_file": "{path}: courses.0.starts_at: manglar; courses.0.capacity: må vere minst 1; "
+                          "courses.1: Oppgi ein stad eller ei Teams-møtelenkje\n",
+           "withdrawn": "Feil: Kunngjering 1 er trekt tilbake og kan ikkje rettast\n"},
+    "en": {"audience": "Error: not an e-mail address: ikke-epost\n",
+           "file": "{path}: text: missing\n",
+           "course": "Error: course: the course must end after it starts\n",
+           "course_file": "{path}: courses.0.starts_at: missing; courses.0.capacity: must be at least 1; "
+                          "courses.1: give a place or a Teams meeting link\n",
+           "withdrawn": "Error: announcement 1 is withdrawn and cannot be corrected\n"},
+}
+
+
+@pytest.mark.parametrize("way", THREE)
+def test_refusals_of_announcements_and_courses_in_the_commands_language(database: Database, way: str, tmp_path: Path) -> None:
+    said = REFUSALS[way[:2]]
+    prefix = "Error: " if way.startswith("en") else "Feil: "
+    audience = _invoke(database, way, "announce", "send", "--title", "T", "--text", "x", "--audience", "emails:ikke-epost")
+    assert audience.exit_code == 1 and audience.stderr == said["audience"]
+    announcement = tmp_path / "kunngjoring.yaml"
+    announcement.write_text("title: Nytt kurs\naudience: all\n", encoding="utf-8")
+    from_file = _invoke(database, way, "announce", "send", "--file", str(announcement))
+    assert from_file.exit_code == 1 and from_file.stderr == prefix + said["file"].format(path=announcement)
+    course = _invoke(database, way, "courses", "add", "--title", "X", "--starts", "2026-12-03T09:00", "--ends", "2026-12-03T08:00",
+                     "--place", "Rådhuset")
+    assert course.exit_code == 1 and course.stderr == said["course"]
+    courses = tmp_path / "kurs.yaml"
+    courses.write_text("courses:\n  - title: X\n    ends_at: 2026-12-03T12:00\n    place: R\n    capacity: 0\n"
+                       "  - title: Y\n    starts_at: 2026-12-03T09:00\n    ends_at: 2026-12-03T12:00\n", encoding="utf-8")
+    course_file = _invoke(database, way, "courses", "add", "--file", str(courses))
+    assert course_file.exit_code == 1 and course_file.stderr == prefix + said["course_file"].format(path=courses.resolve())
+    sent = _invoke(database, way, "announce", "send", "--title", "T", "--text", "x", "--audience", "all")
+    assert sent.exit_code == 0, sent.output
+    assert _invoke(database, way, "announce", "withdraw", "1").exit_code == 0
+    withdrawn = _invoke(database, way, "announce", "correct", "1", "--text", "y")
+    assert withdrawn.exit_code == 1 and withdrawn.stderr == said["withdrawn"]

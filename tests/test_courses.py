@@ -121,10 +121,15 @@ def test_more_seats_move_the_waiting_list_up(database: Database) -> None:
 
 
 def test_course_validation_names_the_field(database: Database) -> None:
-    with database.session() as session, pytest.raises(ValueError, match="ends_at"):
+    """A refusal carries its message key and the field; English for logs, translated where shown."""
+    with database.session() as session, pytest.raises(service.CourseError, match="must end after it starts") as ends:
         service.create_course(session, title="X", starts_at=START, ends_at=START, now=NOW, place="Rådhuset")
-    with database.session() as session, pytest.raises(ValueError, match="place"):
+    assert (ends.value.key, ends.value.values["field"]) == ("course_ends_before_start", "ends_at")
+    assert ends.value.text("nb") == "Kurset må slutte etter at det begynner"
+    assert ends.value.text("nn") == "Kurset må slutte etter at det byrjar"
+    with database.session() as session, pytest.raises(service.CourseError, match="place") as place:
         service.create_course(session, title="X", starts_at=START, ends_at=START + dt.timedelta(hours=1), now=NOW)
+    assert place.value.values["field"] == "place" and place.value.text("nb") == "Oppgi et sted eller en Teams-møtelenke"
     with database.session() as session, pytest.raises(ValueError, match="naive"):
         service.create_course(session, title="X", starts_at=START.replace(tzinfo=None),
                               ends_at=START + dt.timedelta(hours=1), now=NOW, place="R")

@@ -230,7 +230,7 @@ def test_cli_add_list_attendees_export_and_ics(tmp_path: Path) -> None:
 
     bad = runner.invoke(cli, ["courses", "add", "--database", db, "--title", "X", "--starts", "2026-12-03T09:00",
                               "--ends", "2026-12-03T08:00", "--place", "R"])
-    assert bad.exit_code == 1 and "ends_at" in bad.output
+    assert bad.exit_code == 1 and bad.output == "Feil: kurs: Kurset må slutte etter at det begynner\n"
     missing = runner.invoke(cli, ["courses", "export", "99", "--database", db])
     assert missing.exit_code == 1 and "Feil: fant ikke kurs nummer 99" in missing.output
 

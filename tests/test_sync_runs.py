@@ -242,7 +242,7 @@ def test_cli_removal_share_comes_from_the_setting(tmp_path: Path, reference_regi
     allowed = runner.invoke(cli, ["--database", url, "sync", str(smaller), "--allow-mass-removal", "--trigger", "test"])
     assert allowed.exit_code == 0, allowed.output
     history = runner.invoke(cli, ["--database", url, "sync-history", "--limit", "2"])
-    assert "test" in history.output and "rejected" in history.output
+    assert "  test     oppdatert " in history.output and "  kommandolinje avvist " in history.output
     versions = runner.invoke(cli, ["--database", url, "sync-history", "--agreement", rows[120][0], "--json"])
     data = json.loads(versions.output)
     assert data["current"] is None and data["versions"][0]["change"] == "removed"

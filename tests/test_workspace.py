@@ -349,6 +349,53 @@ async def test_announcement_preview_send_watch_correct_withdraw_and_export(secti
     assert (await get(section, "/workspace/announcements/999", token))[0] == 404
 
 
+# what the announcement, course and question code refuses, in the signed-in user's language (the locale)
+REFUSALS = {
+    "nb-NO": {"invalid": "Rett opp dette: ", "refused": "Det gikk ikke: ",
+              "audience": "Ikke en e-postadresse: not-an-email", "title": "Tittelen er tom",
+              "send_at": "Sendetidspunktet «next tuesday» er ikke et tidspunkt på formen 2026-12-01T09:00",
+              "ends": "Kurset må slutte etter at det begynner", "starts": "Starttidspunktet «tomorrow» er ikke et tidspunkt",
+              "capacity": "Antall plasser må være et helt tall", "question": "Ingen avtale med id «NO-SUCH» i indeksen"},
+    "nn-NO": {"invalid": "Rett opp dette: ", "refused": "Det gjekk ikkje: ",
+              "audience": "Ikkje ei e-postadresse: not-an-email", "title": "Tittelen er tom",
+              "send_at": "Sendetidspunktet «next tuesday» er ikkje eit tidspunkt på forma 2026-12-01T09:00",
+              "ends": "Kurset må slutte etter at det byrjar", "starts": "Starttidspunktet «tomorrow» er ikkje eit tidspunkt",
+              "capacity": "Talet på plassar må vere eit heilt tal", "question": "Ingen avtale med id «NO-SUCH» i indeksen"},
+    "en-US": {"invalid": "Please fix: ", "refused": "That did not work: ",
+              "audience": "not an e-mail address: not-an-email", "title": "title is empty",
+              "send_at": "send time &#x27;next tuesday&#x27; is not a time of the form 2026-12-01T09:00",
+              "ends": "the course must end after it starts", "starts": "start &#x27;tomorrow&#x27; is not a time",
+              "capacity": "the number of seats must be a whole number", "question": "no agreement with id &#x27;NO-SUCH&#x27; in the index"},
+}
+
+
+@pytest.mark.parametrize("locale", REFUSALS)
+async def test_refusals_are_said_in_the_users_language(section: RunningBot, openid: LocalOpenIdServer, locale: str) -> None:
+    said = REFUSALS[locale]
+    others = [texts for other, texts in REFUSALS.items() if other != locale]
+    token = sso_token(openid, oid=SECTION_OID)
+    query = f"?locale={locale}"
+    course = {"title": "Kurs", "starts_at": "2026-12-20T09:00", "ends_at": "2026-12-20T08:00", "place": "Rådhuset", "capacity": "2"}
+    pages = {
+        "audience": await post(section, "/workspace/announcements/preview" + query,
+                               {"title": "", "text": "x", "audience_kind": "emails", "audience_value": "not-an-email"}, token),
+        "send_at": await post(section, "/workspace/announcements/send" + query,
+                              {"title": "T", "text": "x", "audience_kind": "all", "send_at": "next tuesday"}, token),
+        "ends": await post(section, "/workspace/courses" + query, course, token),
+        "starts": await post(section, "/workspace/courses" + query, {**course, "starts_at": "tomorrow"}, token),
+        "capacity": await post(section, "/workspace/courses" + query,
+                               {**course, "ends_at": "2026-12-20T11:00", "capacity": "many"}, token),
+        "question": await post(section, "/workspace/questions/act" + query,
+                               {"question": "x", "action": "linked", "agreement_id": "NO-SUCH"}, token),
+    }
+    for name, (status, page, _) in pages.items():
+        assert status == 400, name
+        frame = said["refused"] if name == "question" else said["invalid"]
+        first = said["title"] + "; " if name == "audience" else ""  # every problem of the form, in one line
+        assert frame + first + said[name] in page, (name, page[-800:])
+        assert not any(texts[name] in page for texts in others if texts[name] != said[name]), name
+
+
 async def test_courses_create_edit_participants_attendance_cancel_and_export(section: RunningBot, openid: LocalOpenIdServer) -> None:
     services = services_for(section)
     token = sso_token(openid, oid=SECTION_OID)
@@ -389,9 +436,9 @@ async def test_courses_create_edit_participants_attendance_cancel_and_export(sec
     page = (await get(section, f"/workspace/courses/{later_id}", token))[1]
     assert "2 av 2 plasser tatt, 0 på venteliste" in page and 'name="attended"' not in page  # moved up; no attendance before the start
     status, page, _ = await post(section, f"/workspace/courses/{course_id}/edit", {**form, "ends_at": "2026-11-20T08:00"}, token)
-    assert status == 400 and "the course must end after it starts" in page
+    assert status == 400 and "Kurset må slutte etter at det begynner" in page
     status, page, _ = await post(section, "/workspace/courses", {**form, "starts_at": "tomorrow"}, token)
-    assert status == 400 and "starts_at: &#x27;tomorrow&#x27; is not a time" in page
+    assert status == 400 and "Starttidspunktet «tomorrow» er ikke et tidspunkt på formen 2026-12-01T09:00" in page
 
     status, _, location = await post(section, f"/workspace/courses/{course_id}/cancel", {}, token)
     assert status == 303 and "3" in location

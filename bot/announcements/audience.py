@@ -29,13 +29,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.announcements.models import CategoryInterest
+from bot.problems import Refusal
 
 KINDS = ("all", "emails", "team", "channel", "category")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
-class AudienceError(ValueError):
-    pass
+class AudienceError(Refusal):
+    """The audience spec cannot be read (`.key` / `.values`, see bot/problems.py)."""
 
 
 @dataclass(frozen=True)
@@ -52,24 +53,24 @@ def parse_audience(spec: str) -> Audience:
     """`all`, `emails:a@x,b@y`, `team:<id>`, `channel:<id>` or `category:<name>`; errors in plain words."""
     spec = (spec or "").strip()
     if not spec:
-        raise AudienceError("audience is empty: use all, emails:…, team:…, channel:… or category:…")
+        raise AudienceError("audience_empty")
     kind, _, rest = spec.partition(":")
     kind = kind.strip().lower()
     if kind == "all":
         if rest.strip():
-            raise AudienceError("audience 'all' takes no value")
+            raise AudienceError("audience_all_value")
         return Audience("all")
     if kind not in KINDS:
-        raise AudienceError(f"audience '{kind}' is unknown: use all, emails:…, team:…, channel:… or category:…")
+        raise AudienceError("audience_unknown", kind=kind)
     if kind == "emails":
         values = [v.strip().lower() for v in re.split(r"[,;\s]+", rest) if v.strip()]
         bad = [v for v in values if not _EMAIL.match(v)]
         if bad:
-            raise AudienceError(f"not an e-mail address: {', '.join(bad)}")
+            raise AudienceError("audience_bad_email", emails=", ".join(bad))
     else:
         values = [rest.strip()] if rest.strip() else []
     if not values:
-        raise AudienceError(f"audience '{kind}' needs a value, e.g. {kind}:{'a@x.no,b@x.no' if kind == 'emails' else '…'}")
+        raise AudienceError("audience_needs_value", kind=kind, example=f"{kind}:{'a@x.no,b@x.no' if kind == 'emails' else '…'}")
     return Audience(kind, tuple(dict.fromkeys(values)))
 
 

@@ -17,6 +17,7 @@ from bot.announcements import cards, service
 from bot.announcements.audience import AudienceError, parse_audience, resolve
 from bot.answer import Answer
 from bot.courses.flow import current_time
+from bot.problems import problems_text
 from bot.services import Services, User
 
 
@@ -61,7 +62,7 @@ def parse_send_at(value: str, timezone: str) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value.replace(" ", "T", 1) if "T" not in value else value)
     except ValueError:
-        raise service.AnnouncementError(f"send_at '{value}' is not a time of the form 2026-12-01T09:00") from None
+        raise service.AnnouncementError("send_at_invalid", value=value) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
     return parsed.astimezone(dt.UTC)
@@ -81,10 +82,10 @@ def preview_answer(services: Services, user: User, data: Mapping[str, Any]) -> A
     try:
         parse_send_at(fields["send_at"], services.settings.timezone)
     except service.AnnouncementError as exc:
-        problems.append(str(exc))
+        problems.extend(exc.problems)
     if problems:
         return form_answer(services, user, {**fields, "audience_value": str(data.get("audience_value") or "")},
-                           _s("announce_invalid", user.lang, problem="; ".join(problems)))
+                           _s("announce_invalid", user.lang, problem=problems_text(problems, user.lang)))
     fields["audience"] = parse_audience(fields["audience"]).spec
     with services.database.session() as session:
         recipients = resolve(session, parse_audience(fields["audience"]))
@@ -129,7 +130,7 @@ def send_answer(services: Services, user: User, data: Mapping[str, Any]) -> Answ
             send_at=send_at, request_key=str(data.get("request_key") or "") or None,
         )
     except (service.AnnouncementError, AudienceError) as exc:
-        return form_answer(services, user, fields, _s("announce_invalid", user.lang, problem=str(exc)))
+        return form_answer(services, user, fields, _s("announce_invalid", user.lang, problem=exc.text(user.lang)))
     if summary is None and announcement.status == "scheduled":
         text = _s("announce_scheduled", user.lang, id=announcement.id,
                   send_at=announcement.send_at.astimezone(ZoneInfo(services.settings.timezone)))

@@ -22,6 +22,7 @@ from bot.announcements.audience import AudienceError, parse_audience, resolve
 from bot.announcements.models import AdminLog, Announcement, AnnouncementRecipient, AnnouncementStatus
 from bot.db import rowcount
 from bot.exports import csv_text
+from bot.problems import Problem, Refusal
 
 KIND = "announcement"
 MAX_TITLE = 200
@@ -30,8 +31,9 @@ MAX_TEXT = 4000
 ActivityBuilder = Callable[[Announcement], dict[str, Any]]
 
 
-class AnnouncementError(ValueError):
-    """The announcement cannot be created or changed (the message says why, in plain words)."""
+class AnnouncementError(Refusal):
+    """The announcement cannot be created or changed: `.problems` say why (keys and values,
+    translated where shown: `.text(lang)`; see bot/problems.py)."""
 
 
 class AnnouncementNotFound(AnnouncementError):
@@ -51,20 +53,21 @@ def log_action(session: Session, actor: Actor, action: str, subject: str, now: d
                          details=details))
 
 
-def validate(title: str, text: str, audience: str) -> list[str]:
+def validate(title: str, text: str, audience: str) -> list[Problem]:
+    """What is wrong with an announcement (nothing: []); each problem translated where it is shown."""
     problems = []
     if not title.strip():
-        problems.append("title is empty")
+        problems.append(Problem("title_empty"))
     elif len(title) > MAX_TITLE:
-        problems.append(f"title is longer than {MAX_TITLE} characters")
+        problems.append(Problem("title_too_long", {"max": MAX_TITLE}))
     if not text.strip():
-        problems.append("text is empty")
+        problems.append(Problem("text_empty"))
     elif len(text) > MAX_TEXT:
-        problems.append(f"text is longer than {MAX_TEXT} characters")
+        problems.append(Problem("text_too_long", {"max": MAX_TEXT}))
     try:
         parse_audience(audience)
     except AudienceError as exc:
-        problems.append(str(exc))
+        problems.extend(exc.problems)
     return problems
 
 
@@ -79,9 +82,9 @@ def create(
             return existing
     problems = validate(title, text, audience)
     if send_at is not None and send_at.tzinfo is None:
-        problems.append("send_at must carry a time zone")
+        problems.append(Problem("send_at_naive"))
     if problems:
-        raise AnnouncementError("; ".join(problems))
+        raise AnnouncementError(problems=problems)
     announcement = Announcement(
         title=title.strip(), text=text.strip(), audience=parse_audience(audience).spec,
         status=AnnouncementStatus.SCHEDULED, send_at=(send_at or now).astimezone(dt.UTC), created_by=actor.name,
@@ -118,7 +121,7 @@ def send(session: Session, announcement_id: int, build_activity: ActivityBuilder
     )
     announcement = session.get(Announcement, announcement_id, populate_existing=True)
     if announcement is None:
-        raise AnnouncementNotFound(f"no announcement with id {announcement_id}")
+        raise AnnouncementNotFound("announcement_not_found", id=announcement_id)
     if rowcount(claimed) == 0:
         return SendSummary(announcement_id, announcement.recipients, 0, announcement.not_reachable, already_sent=True)
     summary = SendSummary(announcement_id)
@@ -157,7 +160,7 @@ def due_ids(session: Session, now: dt.datetime) -> list[int]:
 def get(session: Session, announcement_id: int) -> Announcement:
     announcement = session.get(Announcement, announcement_id)
     if announcement is None:
-        raise AnnouncementNotFound(f"no announcement with id {announcement_id}")
+        raise AnnouncementNotFound("announcement_not_found", id=announcement_id)
     return announcement
 
 
@@ -183,12 +186,12 @@ def correct(
 
     announcement = get(session, announcement_id)
     if announcement.status in (AnnouncementStatus.WITHDRAWN, AnnouncementStatus.CANCELLED):
-        raise AnnouncementError(f"announcement {announcement_id} is withdrawn and cannot be corrected")
+        raise AnnouncementError("announcement_withdrawn", id=announcement_id)
     new_title = announcement.title if title is None else title
     new_text = announcement.text if text is None else text
     problems = validate(new_title, new_text, announcement.audience)
     if problems:
-        raise AnnouncementError("; ".join(problems))
+        raise AnnouncementError(problems=problems)
     if (new_title.strip(), new_text.strip()) == (announcement.title, announcement.text):
         return 0
     before = {"title": announcement.title, "text": announcement.text}

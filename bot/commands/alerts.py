@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from agreements_sync.i18n import Language
-from bot.commands.common import CliContext, Refused, cli_text, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, cli_label, cli_text, global_options, pass_cli
 
 
 @click.group()
@@ -38,11 +38,11 @@ def _scan_text(report, dry_run: bool, lang: Language) -> str:
     lines = []
     for p in report.planned:
         lines.append(t(
-            "scan_line", kind=p.kind, agreement=p.agreement_id or "-", milestone=_milestone(p.milestone, lang),
+            "scan_line", kind=cli_label("kind", p.kind, lang), agreement=p.agreement_id or "-", milestone=_milestone(p.milestone, lang),
             due=str(p.due or "-"), recipient=p.recipient, state=t("scan_state_new" if p.new else "scan_state_queued"),
             reach="" if (p.conversation_ref_id or p.conversation) else t("scan_unreachable"), reason=p.reason,
         ))
-    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or t("scan_nothing_new")
+    counts = ", ".join(f"{n} {cli_label('kind', k, lang)}" for k, n in sorted(report.counts().items())) or t("scan_nothing_new")
     out = report.messages_out()
     lines.append(t("scan_summary_dry" if dry_run else "scan_summary", date=report.as_of, counts=counts,
                    already=len(report.planned) - len(report.new)))
@@ -192,7 +192,8 @@ def decide(cli: CliContext, agreement_id: str, milestone: str, due: str, decisio
                             # --json keeps its English lines (scripts read them); the human text follows the language
                             lang="en" if cli.json else cli.lang.value, new_owner_email=new_owner)
     if not result.ok:
-        raise Refused(f"{agreement_id} {milestone} {due}: {result.error}" + (f" ({' '.join(result.lines)})" if result.lines else ""))
+        error = cli.label("decide_error", result.error or "")
+        raise Refused(f"{agreement_id} {milestone} {due}: {error}" + (f" ({' '.join(result.lines)})" if result.lines else ""))
     cli.emit({"ok": True, "lines": result.lines, "queued": [p.key for p in result.queued if p.new]}, " ".join(result.lines))
 
 
@@ -216,7 +217,8 @@ def register_flags(cli: CliContext, show_all: bool, resolve_id: int | None) -> N
         if resolve_id is not None and not resolve(session, resolve_id):
             raise Refused(cli.t("flag_not_found", id=resolve_id))
         flags = list_flags(session, include_resolved=show_all)
-    lines = [f"{f['id']:>4}  {f['created_at'][:10]}  {f['kind']:<22} {f['agreement_id']:<14} {f['detail']}" for f in flags]
+    lines = [f"{f['id']:>4}  {f['created_at'][:10]}  {cli.label('flag_kind', f['kind']):<22} {f['agreement_id']:<14} {f['detail']}"
+             for f in flags]
     cli.emit({"flags": flags}, "\n".join(lines) or cli.t("flags_none"))
 
 
@@ -273,8 +275,10 @@ def status(cli: CliContext, kind: str | None, subject: str | None, problems: boo
     def human() -> str:
         if not counts:
             return cli.t("outbox_empty")
-        lines = [f"{c['kind']:<16} {c['status']:<12} {c['count']:>7}" for c in sorted(counts, key=lambda c: (c["kind"], c["status"]))]
-        lines += [f"#{p['id']} {p['kind']} {p['recipient']} {p['status']} {p['last_status_code'] or ''} {p['last_error']}" for p in listed]
+        lines = [f"{cli.label('kind', c['kind']):<24} {cli.label('outbox_status', c['status']):<16} {c['count']:>7}"
+                 for c in sorted(counts, key=lambda c: (c["kind"], c["status"]))]
+        lines += [f"#{p['id']} {cli.label('kind', p['kind'])} {p['recipient']} {cli.label('outbox_status', p['status'])} "
+                  f"{p['last_status_code'] or ''} {p['last_error']}" for p in listed]
         return "\n".join(lines)
 
     cli.emit({"counts": counts, "problems": listed}, human)

@@ -55,6 +55,15 @@ def cli_text(key: str, lang: str | Language, **values: Any) -> str:
     return strings("cli").get(key, lang, **values)
 
 
+def cli_label(prefix: str, value: str, lang: str | Language) -> str:
+    """A machine key shown to people (an outbox status, a message kind, a sync outcome …) as its
+    label in `lang`: the `cli` message `<prefix>.<value>`; the key itself when it has none (a
+    trigger someone named). --json keeps the keys."""
+    texts = strings("cli")
+    key = f"{prefix}.{value}"
+    return texts.get(key, lang) if value and key in texts else value
+
+
 class Refused(click.ClickException):
     """The command ran but refused its input: exit status 1, message on stderr, in the command's language."""
 
@@ -97,6 +106,10 @@ class CliContext:
     def t(self, key: str, **values: Any) -> str:
         """A message of the `cli` domain in this command's language."""
         return cli_text(key, self.lang, **values)
+
+    def label(self, prefix: str, value: str) -> str:
+        """A machine key's label in this command's language (see `cli_label`)."""
+        return cli_label(prefix, value, self.lang)
 
     @property
     def today(self) -> dt.date:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.commands.common import CliContext, Refused, global_options, pass_cli
+from bot.problems import problems_text, pydantic_problems
 from bot.services import Services
 
 
@@ -115,8 +116,8 @@ def courses_add(cli: CliContext, file_: str | None, title: str | None, descripti
                 specs.append({**spec.model_dump(), "starts_at": catalog.as_utc(spec.starts_at, tz),
                               "ends_at": catalog.as_utc(spec.ends_at, tz),
                               "signup_deadline": catalog.as_utc(spec.signup_deadline, tz) if spec.signup_deadline else None})
-        except KnowledgeError as exc:
-            raise Refused(str(exc)) from None
+        except KnowledgeError as exc:  # a course file's wrong fields in the CLI's language
+            raise Refused(exc.text(cli.lang) if isinstance(exc, catalog.CourseFileError) else str(exc)) from None
     else:
         missing = [name for name, value in (("--title", title), ("--starts", starts), ("--ends", ends)) if not value]
         if missing:
@@ -137,8 +138,8 @@ def courses_add(cli: CliContext, file_: str | None, title: str | None, descripti
                 raise Refused(cli.t("course_category_unknown", where=where, category=values["category"], known=", ".join(sorted(known))))
             try:
                 course = service.create_course(session, now=now, created_by=who.name, **values)
-            except ValueError as exc:
-                raise Refused(f"{where}: {exc}") from None
+            except service.CourseError as exc:
+                raise Refused(f"{where}: {exc.text(cli.lang)}") from None
             log_action(session, who, "course.add", f"course:{course.id}", now, title=course.title)
             added.append({"id": course.id, "title": course.title, "starts_at": course.starts_at})
     cli.emit({"added": added}, "\n".join(cli.t("course_added", id=c["id"], title=c["title"]) for c in added))
@@ -323,8 +324,7 @@ def _load_announcement_file(cli: CliContext, path: str) -> AnnouncementFile:
     try:
         return AnnouncementFile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors())
-        raise Refused(f"{path}: {problems}") from None
+        raise Refused(f"{path}: {problems_text(pydantic_problems(exc.errors()), cli.lang)}") from None
 
 
 @announce.command("send")
@@ -363,7 +363,7 @@ def announce_send(cli: CliContext, file_: str | None, title: str | None, text: s
         announcement, summary = flow.create_and_maybe_send(services, _actor(actor), title=title, text=text,
                                                            audience=audience or "all", send_at=send_at)
     except (AnnouncementError, AudienceError) as exc:
-        raise Refused(f"{file_ + ': ' if file_ else ''}{exc}") from None
+        raise Refused(f"{file_ + ': ' if file_ else ''}{exc.text(cli.lang)}") from None
     payload = announcement_json(announcement)
     if summary is None:
         human = cli.t("announcement_scheduled", id=announcement.id, at=announcement.send_at.isoformat())
@@ -415,7 +415,7 @@ def announce_report(cli: CliContext, announcement_id: int, csv_file: str | None)
         except service.AnnouncementNotFound:
             raise Refused(cli.t("announcement_not_found", id=announcement_id)) from None
         except service.AnnouncementError as exc:
-            raise Refused(str(exc)) from None
+            raise Refused(exc.text(cli.lang)) from None
     if csv_file:
         Path(csv_file).write_text(service.report_csv(rep), encoding="utf-8")
     totals = rep.totals
@@ -462,7 +462,7 @@ def announce_correct(cli: CliContext, announcement_id: int, title: str | None, t
         except service.AnnouncementNotFound:
             raise Refused(cli.t("announcement_not_found", id=announcement_id)) from None
         except service.AnnouncementError as exc:
-            raise Refused(str(exc)) from None
+            raise Refused(exc.text(cli.lang)) from None
     cli.emit({"announcement_id": announcement_id, "updates_queued": queued},
              cli.t("announcement_corrected", id=announcement_id, count=queued))
 
@@ -489,7 +489,7 @@ def announce_withdraw(cli: CliContext, announcement_id: int, actor: str | None) 
         except service.AnnouncementNotFound:
             raise Refused(cli.t("announcement_not_found", id=announcement_id)) from None
         except service.AnnouncementError as exc:
-            raise Refused(str(exc)) from None
+            raise Refused(exc.text(cli.lang)) from None
     cli.emit({"announcement_id": announcement_id, "deletes_queued": queued},
              cli.t("announcement_withdrawn", id=announcement_id, count=queued))
 

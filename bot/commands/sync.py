@@ -179,7 +179,7 @@ def sync_history_command(cli: CliContext, limit: int, agreement_id: str | None) 
                 suppliers = ", ".join(s["name"] for s in data.get("suppliers", []))
                 lines.append(cli.t(
                     "sync_history_version", when=_when(version["recorded_at"]), run=version["sync_run_id"],
-                    change=version["change"], title=data.get("title", ""), status=data.get("status", ""),
+                    change=cli.label("change", version["change"]), title=data.get("title", ""), status=data.get("status", ""),
                     start=data.get("start_date") or "?", end=data.get("end_date") or "?", suppliers=suppliers,
                 ))
             return "\n".join(lines)
@@ -195,8 +195,8 @@ def sync_history_command(cli: CliContext, limit: int, agreement_id: str | None) 
         lines = [texts.get("history_heading", lang)]
         for run in runs:
             lines.append(cli.t(
-                "sync_history_run", id=run["id"], when=_when(run["started_at"]), trigger=run["trigger"],
-                outcome=run["outcome"], added=run["added"], changed=run["changed"], removed=run["removed"],
+                "sync_history_run", id=run["id"], when=_when(run["started_at"]), trigger=cli.label("trigger", run["trigger"]),
+                outcome=cli.label("outcome", run["outcome"]), added=run["added"], changed=run["changed"], removed=run["removed"],
                 unchanged=run["unchanged"], skipped=run["skipped"], errors=run["error_count"],
                 version=run["index_version"], ms=run["duration_ms"], source=run["source"],
             ))

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from agreements_sync.i18n import Language
-from bot.commands.common import CliContext, Refused, cli_text, global_options, pass_cli
+from bot.commands.common import CliContext, Refused, cli_label, cli_text, global_options, pass_cli
 from bot.settings import Settings, SettingsError, load_settings
 from bot.teams_package import DEFAULT_OUT, TEMPLATE_DIR, PackageError, PackageReport, build_package, config_from_settings
 
@@ -70,6 +70,7 @@ def _human(report: PackageReport, lang: Language) -> str:
         t("package_domains", domains=", ".join(report.valid_domains) or t("package_no_domains")),
         t("package_validated") if report.schema_validated else "",
     ]
-    lines += [t("package_note", note=note) for note in report.notes]
+    lines += [t("package_note", note=cli_label("package_note", key, lang) if key else note)
+              for note, key in zip(report.notes, report.note_keys or [""] * len(report.notes), strict=True)]
     lines.append(t("package_upload"))
     return "\n".join(line for line in lines if line)

@@ -10,9 +10,10 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from agreements_sync.knowledge import load_model
+from agreements_sync.knowledge import KnowledgeError, load_model, load_yaml
+from bot.problems import Problem, problems_text, pydantic_problems
 
 
 class Category(BaseModel):
@@ -46,7 +47,9 @@ class CourseSpec(BaseModel):
     @model_validator(mode="after")
     def _where(self) -> CourseSpec:
         if not self.place and not self.meeting_url:
-            raise ValueError("give a place or a meeting_url")
+            from bot.courses.service import CourseError
+
+            raise CourseError("course_place_missing", field="place")
         return self
 
 
@@ -74,7 +77,22 @@ def load_course_file(path: str | Path) -> list[CourseSpec]:
     candidate = Path(path)
     if not candidate.is_absolute() and candidate.exists():
         candidate = candidate.resolve()
-    return load_model(candidate, CourseFile).courses
+    try:
+        return CourseFile.model_validate(load_yaml(candidate)).courses
+    except ValidationError as exc:
+        raise CourseFileError(candidate, pydantic_problems(exc.errors())) from None
+
+
+class CourseFileError(KnowledgeError):
+    """A course file whose content is wrong: `.path` and `.problems` (each naming its field),
+    translated where shown (`.text(lang)`); `str()` English."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path, self.problems = path, problems
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        return f"{self.path}: {problems_text(self.problems, lang)}"
 
 
 def as_utc(value: dt.datetime, timezone: str) -> dt.datetime:

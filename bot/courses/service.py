@@ -21,11 +21,17 @@ from sqlmodel import Session, col, select
 from bot.courses.models import Course, Enrolment, EnrolmentStatus
 from bot.db import rowcount
 from bot.exports import csv_text
+from bot.problems import Refusal
 from bot.services import User
 
 
 class CourseNotFound(LookupError):
     pass
+
+
+class CourseError(Refusal):
+    """A course the procurement section cannot create or change: `.key` and `.values` (with `field`,
+    the course's field it is about), translated where shown (`.text(lang)`); `str()` English."""
 
 
 class Outcome(StrEnum):
@@ -101,7 +107,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value.isoformat()}: course times must be timezone-aware")
+        raise CourseError("course_naive_time", value=value.isoformat(), field="")
     return value.astimezone(dt.UTC)
 
 
@@ -122,18 +128,18 @@ def create_course(
     created_by: str = "",
 ) -> Course:
     if not title.strip():
-        raise ValueError("title: a course needs a title")
+        raise CourseError("course_title_empty", field="title")
     starts, ends = _aware(starts_at), _aware(ends_at)
     assert starts is not None and ends is not None
     if ends <= starts:
-        raise ValueError("ends_at: the course must end after it starts")
+        raise CourseError("course_ends_before_start", field="ends_at")
     if capacity < 1:
-        raise ValueError("capacity: must be at least 1")
+        raise CourseError("course_capacity_min", field="capacity")
     deadline = _aware(signup_deadline)
     if deadline is not None and deadline > starts:
-        raise ValueError("signup_deadline: must not be after the course starts")
+        raise CourseError("course_deadline_after_start", field="signup_deadline")
     if not place.strip() and not meeting_url.strip():
-        raise ValueError("place: give a place or a Teams meeting link")
+        raise CourseError("course_place_missing", field="place")
     course = Course(
         title=title.strip(), description=description.strip(), category=category.strip(), starts_at=starts,
         ends_at=ends, place=place.strip(), meeting_url=meeting_url.strip(), audience=audience.strip(),
@@ -292,7 +298,7 @@ def sign_up(session: Session, course_id: int, user: User, now: dt.datetime) -> E
 
     Signing up twice changes nothing (ALREADY_CONFIRMED / ALREADY_WAITING)."""
     if not user.aad_object_id:
-        raise ValueError("sign_up needs the user's Entra object id")
+        raise CourseError("course_signup_needs_id", field="")
     course = _lock_course(session, course_id)
     moved = _fill_seats(session, course, now)  # a seat freed by a capacity change goes to the queue first
     existing = enrolment_of(session, course_id, user.aad_object_id)
@@ -343,7 +349,7 @@ def cancel(session: Session, course_id: int, aad_object_id: str, now: dt.datetim
 def set_capacity(session: Session, course_id: int, capacity: int, now: dt.datetime) -> list[Participant]:
     """Change the number of seats; a larger course moves people up from the waiting list."""
     if capacity < 1:
-        raise ValueError("capacity: must be at least 1")
+        raise CourseError("course_capacity_min", field="capacity")
     course = _lock_course(session, course_id)
     course.capacity = capacity
     course.updated_at = now

@@ -22,6 +22,7 @@ from agreements_sync.index import get_agreement, load_agreements
 from agreements_sync.models import AgreementVersion, SyncRun
 from bot.db import utcnow
 from bot.exports import csv_bytes
+from bot.problems import Problem, Refusal
 from bot.services import Services, User
 from bot.workspace import stats
 from bot.workspace.models import ACTIONS, LINKED, NEED, NO_AGREEMENT, QuestionAction
@@ -29,6 +30,12 @@ from bot.workspace.models import ACTIONS, LINKED, NEED, NO_AGREEMENT, QuestionAc
 
 class NotFound(LookupError):
     """The page's subject (an agreement, announcement or course) does not exist."""
+
+
+class ActionRefused(Refusal):
+    """A question action the workspace cannot do (`problem.<key>` of the `workspace` catalog)."""
+
+    domain = "workspace"
 
 
 def _now(services: Services) -> dt.datetime:
@@ -154,16 +161,16 @@ def act_on_question(services: Services, question: str, action: str, agreement_id
     from bot.search import learning
 
     if action not in ACTIONS:
-        raise ValueError(f"unknown action '{action}': use one of {', '.join(ACTIONS)}")
+        raise ActionRefused("action_unknown", action=action, actions=", ".join(ACTIONS))
     question = " ".join(question.split())
     if not question:
-        raise ValueError("the question is empty")
+        raise ActionRefused("question_empty")
     if action == LINKED:
         if not agreement_id:
-            raise ValueError("choose the agreement to link the question to")
+            raise ActionRefused("choose_agreement")
         record = get_agreement(services.database.engine, agreement_id)
         if record is None:
-            raise ValueError(f"no agreement with id '{agreement_id}' in the index")
+            raise ActionRefused("agreement_unknown", id=agreement_id)
         agreement_id = record.id
     else:
         agreement_id = ""
@@ -270,7 +277,7 @@ def _audience(values: dict[str, str]) -> str:
 
 @dataclass
 class Preview:
-    problem: str = ""
+    problems: list[Problem] = field(default_factory=list)  # what is wrong, translated by the page
     card: dict[str, Any] = field(default_factory=dict)
     reachable: int = 0
     unreachable: int = 0
@@ -287,21 +294,22 @@ def preview_announcement(services: Services, values: dict[str, str]) -> Preview:
     try:
         send_at = flow.parse_send_at(values.get("send_at", ""), services.settings.timezone)
     except service.AnnouncementError as exc:
-        problems.append(str(exc))
+        problems.extend(exc.problems)
     if problems:
-        return Preview(problem="; ".join(problems))
+        return Preview(problems)
     try:
         audience = parse_audience(_audience(values))
     except AudienceError as exc:
-        return Preview(problem=str(exc))
+        return Preview(exc.problems)
     with services.database.session() as session:
         recipients = resolve(session, audience)
     reachable = sum(1 for r in recipients if r.reachable)
     card = {"body": cards.announcement_body(values["title"].strip(), values["text"].strip(), "nb", timezone=services.settings.timezone)}
-    return Preview("", card, reachable, len(recipients) - reachable, send_at)
+    return Preview([], card, reachable, len(recipients) - reachable, send_at)
 
 
-def send_announcement(services: Services, values: dict[str, str], user: User) -> tuple[int | None, str]:
+def send_announcement(services: Services, values: dict[str, str], user: User) -> tuple[int | None, list[Problem]]:
+    """Store and (when due) send the announcement: (its id, []) or (None, what is wrong)."""
     from bot.announcements import flow, service
     from bot.announcements.audience import AudienceError
 
@@ -311,8 +319,8 @@ def send_announcement(services: Services, values: dict[str, str], user: User) ->
             services, flow.actor_of(user), title=values.get("title", ""), text=values.get("text", ""),
             audience=_audience(values), send_at=send_at, request_key=values.get("request_key") or None)
     except (service.AnnouncementError, AudienceError) as exc:
-        return None, str(exc)
-    return announcement.id, ""
+        return None, exc.problems
+    return announcement.id, []
 
 
 def announcement_report(services: Services, announcement_id: int) -> Any:
@@ -339,10 +347,8 @@ def correct_announcement(services: Services, announcement_id: int, title: str, t
         try:
             queued = service.correct(session, announcement_id, actor=flow.actor_of(user), now=_now(services),
                                      build_activity=lambda a: cards.announcement_activity(a, timezone), title=title, text=text)
-        except service.AnnouncementError as exc:
-            if "no announcement" in str(exc):
-                raise NotFound(str(announcement_id)) from None
-            raise
+        except service.AnnouncementNotFound:
+            raise NotFound(str(announcement_id)) from None
     _wake(services)
     return queued
 
@@ -381,20 +387,22 @@ def courses(services: Services) -> list[Any]:
 
 
 def _local(value: str, timezone: str, name: str) -> dt.datetime | None:
+    from bot.courses.service import CourseError
+
     value = value.strip()
     if not value:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{name}: '{value}' is not a time of the form 2026-12-01T09:00") from None
+        raise CourseError(f"course_time_invalid.{name}", value=value, field=name) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
     return parsed.astimezone(dt.UTC)
 
 
-def save_course(services: Services, course_id: int | None, values: dict[str, str], actor: str) -> tuple[int | None, str]:
-    """Create a course (course_id None) or change one; (id, "") or (None, the problem)."""
+def save_course(services: Services, course_id: int | None, values: dict[str, str], actor: str) -> tuple[int | None, list[Problem]]:
+    """Create a course (course_id None) or change one; (id, []) or (None, what is wrong)."""
     from bot.announcements.service import Actor, log_action
     from bot.courses import flow, service
     from bot.courses.models import Course
@@ -406,11 +414,11 @@ def save_course(services: Services, course_id: int | None, values: dict[str, str
         ends = _local(values.get("ends_at", ""), timezone, "ends_at")
         deadline = _local(values.get("signup_deadline", ""), timezone, "signup_deadline")
         if starts is None or ends is None:
-            raise ValueError("starts_at and ends_at: give when the course starts and ends")
+            raise service.CourseError("course_times_missing", field="starts_at")
         try:
             capacity = int(values.get("capacity") or 20)
         except ValueError:
-            raise ValueError("capacity: must be a whole number") from None
+            raise service.CourseError("course_capacity_whole", field="capacity") from None
         with services.database.session() as session:
             if course_id is None:
                 course = service.create_course(
@@ -418,18 +426,18 @@ def save_course(services: Services, course_id: int | None, values: dict[str, str
                     description=values.get("description", ""), place=values.get("place", ""),
                     meeting_url=values.get("meeting_url", ""), capacity=capacity, signup_deadline=deadline, created_by=actor)
                 log_action(session, Actor(actor), "course.create", f"course:{course.id}", now, title=course.title)
-                return course.id, ""
+                return course.id, []
             existing = session.get(Course, course_id)
             if existing is None:
                 raise NotFound(str(course_id))
             if not values.get("title", "").strip():
-                raise ValueError("title: a course needs a title")
+                raise service.CourseError("course_title_empty", field="title")
             if ends <= starts:
-                raise ValueError("ends_at: the course must end after it starts")
+                raise service.CourseError("course_ends_before_start", field="ends_at")
             if deadline is not None and deadline > starts:
-                raise ValueError("signup_deadline: must not be after the course starts")
+                raise service.CourseError("course_deadline_after_start", field="signup_deadline")
             if not values.get("place", "").strip() and not values.get("meeting_url", "").strip():
-                raise ValueError("place: give a place or a Teams meeting link")
+                raise service.CourseError("course_place_missing", field="place")
             existing.title = values["title"].strip()
             existing.description = values.get("description", "").strip()
             existing.starts_at, existing.ends_at, existing.signup_deadline = starts, ends, deadline
@@ -441,11 +449,11 @@ def save_course(services: Services, course_id: int | None, values: dict[str, str
             if moved:
                 flow.notify_moved_up(session, services, service.course_view(session, course_id), moved)
             log_action(session, Actor(actor), "course.edit", f"course:{course_id}", now, title=existing.title)
-            return course_id, ""
+            return course_id, []
     except NotFound:
         raise
-    except ValueError as exc:
-        return None, str(exc)
+    except service.CourseError as exc:
+        return None, exc.problems
 
 
 @dataclass
@@ -501,7 +509,9 @@ def mark_attendance(services: Services, course_id: int, attended: Iterable[int],
     now = _now(services)
     detail = course_detail(services, course_id)
     if not detail.started:
-        raise ValueError("attendance can be marked when the course has started")
+        from bot.courses.service import CourseError
+
+        raise CourseError("course_attendance_before_start", field="")
     with services.database.session() as session:
         rows = session.exec(select(Enrolment).where(col(Enrolment.course_id) == course_id,
                                                     col(Enrolment.status) == EnrolmentStatus.CONFIRMED.value)).all()

@@ -34,6 +34,7 @@ from multidict import MultiDictProxy
 
 from agreements_sync.i18n import Language, format_date, language_of, strings
 from bot import authentication
+from bot.problems import problems_text, text_of
 from bot.services import Services, User
 from bot.workspace import data
 from bot.workspace.html import STYLE, Html, bar_chart, button, esc, field, form, hbar_chart, hidden, table, tag
@@ -115,7 +116,7 @@ class Workspace:
             except data.NotFound:
                 return self.message_page(request, 404, _t(lang, "not_found"))
             except (ValueError, LookupError) as exc:  # a form value the domain refused: say which
-                return self.message_page(request, 400, _t(lang, "refused", problem=str(exc)[:300]))
+                return self.message_page(request, 400, _t(lang, "refused", problem=text_of(exc, lang)[:300]))
 
         return guarded
 
@@ -467,9 +468,10 @@ class Workspace:
         posted = await request.post()
         values = {k: _text(posted, k, 4000) for k in ("title", "text", "audience_kind", "audience_value", "send_at")}
         result = await asyncio.to_thread(data.preview_announcement, self.services, values)
-        if result.problem:
+        if result.problems:
+            problem = problems_text(result.problems, lang)
             return self.page(request, lang, _t(lang, "new_announcement"),
-                             tag("div", self.announcement_form(request, values, _t(lang, "invalid", problem=result.problem)), class_="card"),
+                             tag("div", self.announcement_form(request, values, _t(lang, "invalid", problem=problem)), class_="card"),
                              status=400, current="announcements")
         when = _t(lang, "send_now") if result.send_at is None else _t(lang, "send_later", when=self.when(result.send_at, lang))
         send_form = form(f"{PREFIX}/announcements/send", self.csrf(request),
@@ -495,8 +497,9 @@ class Workspace:
         lang = request[LANG_KEY]
         posted = await request.post()
         values = {k: _text(posted, k, 4000) for k in ("title", "text", "audience_kind", "audience_value", "send_at", "request_key")}
-        ident, problem = await asyncio.to_thread(data.send_announcement, self.services, values, self.user(request))
-        if problem:
+        ident, problems = await asyncio.to_thread(data.send_announcement, self.services, values, self.user(request))
+        if problems:
+            problem = problems_text(problems, lang)
             return self.page(request, lang, _t(lang, "new_announcement"),
                              tag("div", self.announcement_form(request, values, _t(lang, "invalid", problem=problem)), class_="card"),
                              status=400, current="announcements")
@@ -594,8 +597,9 @@ class Workspace:
         lang = request[LANG_KEY]
         posted = await request.post()
         values = {k: _text(posted, k, 4000) for k in self.COURSE_FIELDS}
-        ident, problem = await asyncio.to_thread(data.save_course, self.services, None, values, self.actor(request))
-        if problem:
+        ident, problems = await asyncio.to_thread(data.save_course, self.services, None, values, self.actor(request))
+        if problems:
+            problem = problems_text(problems, lang)
             return self.page(request, lang, _t(lang, "new_course"),
                              tag("div", self.course_form(request, f"{PREFIX}/courses", values, _t(lang, "invalid", problem=problem)), class_="card"),
                              status=400, current="courses")
@@ -637,8 +641,9 @@ class Workspace:
         ident = int(request.match_info["course_id"])
         posted = await request.post()
         values = {k: _text(posted, k, 4000) for k in self.COURSE_FIELDS}
-        _saved, problem = await asyncio.to_thread(data.save_course, self.services, ident, values, self.actor(request))
-        if problem:
+        _saved, problems = await asyncio.to_thread(data.save_course, self.services, ident, values, self.actor(request))
+        if problems:
+            problem = problems_text(problems, lang)
             return self.page(request, lang, _t(lang, "edit_course"),
                              tag("div", self.course_form(request, f"{PREFIX}/courses/{ident}/edit", values,
                                                          _t(lang, "invalid", problem=problem)), class_="card"), status=400, current="courses")
