@@ -274,7 +274,15 @@ async def test_agreements_page_shows_syncs_rejected_rows_history_and_the_timelin
         token = sso_token(openid, oid=SECTION_OID)
         status, page, _ = await get(bot, "/workspace/agreements", token)
         assert status == 200
-        assert "Radfeil i siste avviste eksport" in page and "rejected" in page
+        assert "Radfeil i siste avviste eksport" in page
+        # the sync's trigger and outcome are the CLI's sync-history labels, in the reader's language, not keys
+        assert '<span class="status-bad">avvist</span>' in page and "<td>avvist</td>" in page and "<td>oppdatert</td>" in page
+        assert "rejected" not in page and "applied" not in page
+        nynorsk = (await get(bot, "/workspace/agreements?locale=nn-NO", token))[1]
+        assert '<span class="status-bad">avvist</span>' in nynorsk and "<td>oppdatert</td>" in nynorsk and "applied" not in nynorsk
+        english = (await get(bot, "/workspace/agreements?locale=en-GB", token))[1]
+        assert '<span class="status-bad">rejected</span>' in english and "<td>applied</td>" in english and "oppdatert" not in english
+        page = (await get(bot, "/workspace/agreements?locale=nb-NO", token))[1]
         assert re.search(r"<td>6</td>", page), "the rejected row's line"
         assert 'data-status="' in page and "Tidslinje" in page
         status, page, _ = await get(bot, "/workspace/agreements/LK-2022-013", token)

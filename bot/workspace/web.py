@@ -34,6 +34,7 @@ from multidict import MultiDictProxy
 
 from agreements_sync.i18n import Language, format_date, language_of, strings
 from bot import authentication
+from bot.commands.common import cli_label  # the sync-history's trigger and outcome labels, as the CLI says them
 from bot.problems import problems_text, text_of
 from bot.services import Services, User
 from bot.workspace import data
@@ -371,7 +372,7 @@ class Workspace:
         else:
             ok = last.outcome in ("applied", "unchanged", "success", "ok")
             sync = tag("div", tag("p", _t(lang, "last_sync", when=self.when(last.finished_at or last.started_at, lang), source=last.source),
-                                  " ", tag("span", last.outcome, class_="status-ok" if ok else "status-bad")),
+                                  " ", tag("span", cli_label("outcome", last.outcome, lang), class_="status-ok" if ok else "status-bad")),
                        tag("p", _t(lang, "sync_counts", added=last.added, changed=last.changed, removed=last.removed,
                                    unchanged=last.unchanged, errors=last.error_count), class_="answer"),
                        tag("p", last.message, class_="answer") if last.message else "")
@@ -383,7 +384,8 @@ class Workspace:
                                ([e.get("line", ""), e.get("column", "") or e.get("field", ""), e.get("message", "") or e.get("reason", "")]
                                 for e in rejected.errors[:200])), class_="card")
         runs = table([_t(lang, "col_when"), _t(lang, "col_trigger"), _t(lang, "col_outcome"), _t(lang, "col_changes")],
-                     ([self.when(r.started_at, lang), r.trigger, r.outcome, f"+{r.added} ~{r.changed} −{r.removed}"] for r in view.runs))
+                     ([self.when(r.started_at, lang), cli_label("trigger", r.trigger, lang), cli_label("outcome", r.outcome, lang),
+                       f"+{r.added} ~{r.changed} −{r.removed}"] for r in view.runs))
         timeline = table(
             [_t(lang, "col_due"), _t(lang, "col_agreement"), _t(lang, "col_milestone"), _t(lang, "col_owner"), _t(lang, "col_status")],
             ([format_date(r["due"], lang), tag("a", f'{r["title"]} ({r["agreement_id"]})', href=f'{PREFIX}/agreements/{quote(r["agreement_id"])}'),
