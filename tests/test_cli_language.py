@@ -258,8 +258,7 @@ def test_machine_keys_are_labels_in_the_commands_language(filled: Database, way:
     assert decide.exit_code == 1 and decide.stderr == said["decide"]
     flags = _invoke(filled, way, "alerts", "register-flags")
     assert flags.exit_code == 0 and f"{said['flag']:<22} LK-2022-027" in flags.output, flags.output
-    # the scan's kind column and counts (its reasons and warnings are the alerts' own English log lines)
-    scan_lines = scan.output.splitlines()
+    # the scan's kind column and counts (its reasons, warnings and recipients: test_the_scans_reasons_…)
     raw = RAW_KEYS if way.startswith("en") else RAW_KEYS + ENGLISH_KEYS
     scan_lines = scan.output.splitlines()
     assert not [line for line in scan_lines for key in raw if line.startswith(key)]
@@ -329,6 +328,74 @@ def test_the_teams_packages_notes_in_every_language(tmp_path: Path, monkeypatch:
     assert len(payloads) == 1
     assert json.loads(payloads.pop())["notes"] == [
         "no workspace tab: set INNKJOPSBOT_PUBLIC_BASE_URL to the bot's https address to include it (staticTabs, SSO)"]
+
+
+SCAN = {
+    "nb": ["  til innkjøpskanalen  [KAN IKKE NÅS]  (ny)",
+           "hvorfor: Ny konkurranse 28. mai 2026: første varsel 90 dager før; FORFALT siden 28. mai 2026 (avtalen løper til 28. feb. 2027)",
+           " (i eierens samlekort)", "hvorfor: 95 eskaleringer/eiere som ikke nås, i ett kort",
+           "kan ikke nås: har ikke installert Innkjøpsbot (eller har sluttet) (i samlekortet)",
+           "advarsel: innkjøpskanalen er ikke satt opp eller kan ikke nås (INNKJOPSBOT_PROCUREMENT_CHANNEL_CONVERSATION_ID"],
+    "nn": ["  til innkjøpskanalen  [KAN IKKJE NÅAST]  (ny)",
+           "kvifor: Ny konkurranse 28. mai 2026: første varsel 90 dagar før; FORFALLE sidan 28. mai 2026 (avtalen går til 28. feb. 2027)",
+           " (i samlekortet til eigaren)", "kvifor: 95 eskaleringar/eigarar som ikkje kan nåast, i eitt kort",
+           "kan ikkje nåast: har ikkje installert Innkjøpsbot (eller har slutta) (i samlekortet)",
+           "åtvaring: innkjøpskanalen er ikkje sett opp eller kan ikkje nåast (INNKJOPSBOT_PROCUREMENT_CHANNEL_CONVERSATION_ID"],
+    "en": ["  to procurement channel  [NOT REACHABLE]  (new)",
+           "why: New competition 28 May 2026: first alert 90 days before; OVERDUE since 28 May 2026 (the agreement runs until 28 Feb 2027)",
+           " (in the owner's digest card)", "why: 95 escalations/unreachable owners in one card",
+           "cannot be reached: has not installed Innkjøpsbot (or has left) (in the combined card)",
+           "warning: the procurement channel is not configured or not reachable (INNKJOPSBOT_PROCUREMENT_CHANNEL_CONVERSATION_ID"],
+}
+DIGEST = {"nb": ["hvorfor: ukeoversikt: 159 frister de neste 12 månedene", "advarsel: innkjøpskanalen er ikke satt opp eller kan ikke nås: "
+                 "ukeoversikten registreres som ikke nåbar"],
+          "nn": ["kvifor: vekeoversikt: 159 fristar dei neste 12 månadene", "åtvaring: innkjøpskanalen er ikkje sett opp eller kan ikkje "
+                 "nåast: vekeoversikta blir registrert som ikkje nåbar"],
+          "en": ["why: weekly digest: 159 deadlines in 12 months", "warning: the procurement channel is not configured or not reachable: "
+                 "the digest is recorded as unreachable"]}
+ENGLISH_REASONS = ("procurement channel", "first alert", "OVERDUE", "digest card", "combined card", "cannot be reached", "not configured",
+                   "deadlines", "in one card", "weekly digest", "no owner", "has not installed")
+
+
+@pytest.mark.parametrize("way", THREE)
+def test_the_scans_reasons_warnings_and_recipients_in_the_commands_language(filled: Database, way: str) -> None:
+    lang = way[:2]
+    scan = _invoke(filled, way, "alerts", "scan", "--dry-run")
+    digest = _invoke(filled, way, "alerts", "digest", "--dry-run", "--force")
+    assert scan.exit_code == 0 and digest.exit_code == 0
+    for text in SCAN[lang]:
+        assert text in scan.output, text
+    for text in DIGEST[lang]:
+        assert text in digest.output, text
+    if lang != "en":
+        assert not [word for word in ENGLISH_REASONS if word in scan.output + digest.output]
+
+
+def test_the_scans_reasons_and_warnings_stay_english_in_json(filled: Database) -> None:
+    """--json keeps the English reason, warning and recipient key, whatever the language."""
+    for command in (["alerts", "scan", "--dry-run"], ["alerts", "digest", "--dry-run", "--force"]):
+        payloads = {_invoke(filled, way, "--json", *command).stdout for way in THREE}
+        assert len(payloads) == 1
+    scan = json.loads(_invoke(filled, "nn (--lang nn)", "--json", "alerts", "scan", "--dry-run").stdout)
+    assert scan["warnings"] == ["the procurement channel is not configured or not reachable (INNKJOPSBOT_PROCUREMENT_CHANNEL_CONVERSATION_ID "
+                                "and a stored reference or INNKJOPSBOT_PROCUREMENT_CHANNEL_SERVICE_URL): its messages are recorded as unreachable"]
+    reasons = {m["reason"] for m in scan["messages"]}
+    assert ("competition 2026-05-28: first alert 90 days before; OVERDUE since 2026-05-28 (the agreement runs until 2027-02-28)"
+            " (in the owner's digest card)") in reasons
+    assert "95 escalations/unreachable owners in one card" in reasons
+    assert {m["recipient"] for m in scan["messages"] if m["kind"] == "channel_summary"} == {"procurement channel"}
+    digest = json.loads(_invoke(filled, "nb (default)", "--json", "alerts", "digest", "--dry-run", "--force").stdout)
+    assert digest["messages"][0]["reason"] == "weekly digest: 159 deadlines in 12 months"
+    assert digest["warnings"] == ["the procurement channel is not configured or not reachable: the digest is recorded as unreachable"]
+
+
+def test_the_digests_weekday_in_every_language() -> None:
+    from bot.alerts.scan import DayName, said
+
+    note = said("warning.digest_weekday", weekday=DayName(0))
+    assert note.text("nb") == "ukeoversikten går ut på mandag (eller senere i uken); bruk --force for å sende nå"
+    assert note.text("nn") == "vekeoversikta går ut på måndag (eller seinare i veka); bruk --force for å sende no"
+    assert note.text("en") == "the digest goes out on Monday (or later in the week); use --force to send now"
 
 
 # --- refusals of the announcement and course code ----------------------------------------------------

@@ -19,7 +19,7 @@ from bot.alerts.index import load_facts
 from bot.alerts.milestones import AgreementFacts, Milestone, all_milestones
 from bot.alerts.models import AlertDecision, AlertOwner
 from bot.alerts.recipients import SECTION, current_owner, personal_reference, reference_by_aad, reference_by_name
-from bot.alerts.scan import OWNER_KINDS, Context, Planned, plan_milestone, queue, queue_owner_items
+from bot.alerts.scan import OWNER_KINDS, Context, Planned, plan_milestone, queue, queue_owner_items, said
 from bot.conversation.store import language_for
 from bot.db import utcnow
 
@@ -234,9 +234,10 @@ def _tell_adviser(ctx: Context, agreement: AgreementFacts, milestone: Milestone,
         result.lines.append(cards.t("adviser_told", lang, adviser=agreement.adviser or agreement.adviser_email))
         return Planned("adviser", key, agreement.adviser_email or agreement.adviser, "new competition requested",
                        agreement.id, milestone.kind, milestone.due, conversation_ref_id=ref.id,
-                       activity=cards.activity(card, title))
+                       activity=cards.activity(card, title), why=[said("why.adviser")])
     result.lines.append(cards.t("channel_told", lang))
-    return ctx.to_channel("adviser", key, "new competition requested (adviser not reachable in Teams)", card, title, milestone)
+    return ctx.to_channel("adviser", key, "new competition requested (adviser not reachable in Teams)",
+                          said("why.adviser_channel"), card, title, milestone)
 
 
 def _tell_channel_not_mine(ctx: Context, agreement: AgreementFacts, milestone: Milestone, actor: Actor, note: str = "") -> Planned:
@@ -248,7 +249,8 @@ def _tell_channel_not_mine(ctx: Context, agreement: AgreementFacts, milestone: M
     card = cards.channel_card(title, text, agreement, lang, owner=agreement.owner_name or agreement.owner_email,
                               footer=cards.t("not_mine_footer", lang), milestone=milestone)
     key = f"alert-notmine:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}:{actor.email or actor.aad_object_id}"
-    return ctx.to_channel("not_mine", key, f"{actor.label} says it is not their agreement", card, title, milestone)
+    return ctx.to_channel("not_mine", key, f"{actor.label} says it is not their agreement",
+                          said("why.not_mine", who=actor.label), card, title, milestone)
 
 
 def card_after(ctx: Context, result: DecisionResult, lang: str) -> dict[str, Any] | None:

@@ -74,7 +74,7 @@ def _card(ctx: Any, agreement: AgreementFacts, follow: AlertFollowUp, lang: str,
 def check(ctx: Any, agreements: dict[str, AgreementFacts], *, write: bool) -> list[Any]:
     """Fulfil, remind or escalate every open follow-up as of ctx.as_of; the messages it needs."""
     from bot.alerts.decisions import flag
-    from bot.alerts.scan import Planned
+    from bot.alerts.scan import Planned, said
 
     rule = ctx.config.follow_through
     out: list[Planned] = []
@@ -109,6 +109,8 @@ def check(ctx: Any, agreements: dict[str, AgreementFacts], *, write: bool) -> li
                     f"decision {follow.decision} of {follow.decided_on.isoformat()} not in the register "
                     f"{rule.remind_days_before} days before {end.isoformat()}",
                     agreement.id, conversation_ref_id=getattr(ref, "id", None), activity=cards.activity(card, title), lang=lang,
+                    why=[said("why.follow_up_remind", decision=said(f"decision.{follow.decision}"), decided_on=follow.decided_on,
+                              days=rule.remind_days_before, end=end)],
                 ))
             if write:
                 follow.reminded_on = ctx.as_of
@@ -118,6 +120,7 @@ def check(ctx: Any, agreements: dict[str, AgreementFacts], *, write: bool) -> li
             out.append(ctx.to_channel(
                 "follow_up_escalation", f"follow-up:{follow.id}:escalate",
                 f"decision {follow.decision} still not in the register {rule.escalate_days_before} days before {end.isoformat()}",
+                said("why.follow_up_escalate", decision=said(f"decision.{follow.decision}"), days=rule.escalate_days_before, end=end),
                 card, title, None,
             ))
             out[-1].agreement_id = agreement.id

@@ -38,6 +38,7 @@ def _date(value: Any) -> dt.date | None:
 
 def check(ctx: Any, agreements: dict[str, AgreementFacts], *, write: bool) -> list[Any]:
     from bot.alerts.decisions import flag
+    from bot.alerts.scan import said
 
     since = utcnow() - dt.timedelta(days=ctx.config.follow_through.guard_days)
     versions = list(ctx.session.execute(
@@ -79,7 +80,8 @@ def check(ctx: Any, agreements: dict[str, AgreementFacts], *, write: bool) -> li
             text = cards.t("end_earlier_text", lang, sync=sync, old=before, new=after)
         card = cards.channel_card(title, text, agreements.get(version.agreement_id), lang)
         card["body"].append(cards.checklist_text(cards.t("guard_footer", lang)))
-        planned = ctx.to_channel(kind, key, f"sync {run_id}: {kind.replace('_', ' ')}", card, title, None)
+        planned = ctx.to_channel(kind, key, f"sync {run_id}: {kind.replace('_', ' ')}", said(f"why.guard_{kind}", run=run_id),
+                                 card, title, None)
         planned.agreement_id = version.agreement_id
         out.append(planned)
         if write:

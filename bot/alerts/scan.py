@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from agreements_sync.i18n import language_of
+from agreements_sync.i18n import Language, language_of
 from bot.alerts import cards
 from bot.alerts.config import AlertConfig, load_config
 from bot.alerts.index import load_facts
@@ -27,7 +27,43 @@ from bot.db import Database, utcnow
 from bot.outbox import enqueue
 from bot.outbox.models import OutboxRow
 
-CHANNEL = "procurement channel"
+CHANNEL = "procurement channel"  # the recipient of the channel's messages (a key in --json; said as `recipient.channel`)
+NO_OWNER = "(no owner)"
+
+
+@dataclass(frozen=True)
+class Said:
+    """A scan's reason or warning for people, in their language: the alerts catalog's message `key`
+    and its values (a value that has a `text(lang)` is said in the same language). The English line
+    --json and the logs keep is written beside it, so the catalogs never change the JSON."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        values = {name: value.text(lang) if hasattr(value, "text") else value for name, value in self.values.items()}
+        return cards.t(self.key, lang, **values)
+
+
+@dataclass(frozen=True)
+class DayName:
+    """A weekday (0 = Monday) by its name in the language."""
+
+    number: int
+
+    def text(self, lang: str) -> str:
+        from babel.dates import get_day_names
+
+        return str(get_day_names("wide", locale=Language.parse(lang).babel_locale)[self.number])
+
+
+def said(key: str, **values: Any) -> Said:
+    return Said(key, values)
+
+
+def recipient_text(recipient: str, lang: str) -> str:
+    """The recipient for people: the procurement channel and a missing owner in the language."""
+    return {CHANNEL: cards.t("recipient.channel", lang), NO_OWNER: cards.t("recipient.no_owner", lang)}.get(recipient, recipient)
 
 
 @dataclass
@@ -49,6 +85,15 @@ class Planned:
     lang: str = "nb"
     passed_on: tuple[str, str] | None = None  # (who, why) when the agreement was passed on to the recipient
     merged_into: str = ""  # the owner digest (or channel summary) this message went out inside
+    why: list[Said] = field(default_factory=list, repr=False)  # `reason` for people, in parts (concatenated)
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in `lang` (`reason` is its English for --json)."""
+        return "".join(part.text(lang) for part in self.why) if self.why else self.reason
+
+    def add_reason(self, english: str, part: Said) -> None:
+        self.reason += english
+        self.why.append(part)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,7 +110,15 @@ class ScanReport:
     as_of: dt.date
     dry_run: bool
     planned: list[Planned] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # in English (--json, logs)
+    notes: list[Said] = field(default_factory=list)  # the same warnings for people
+
+    def warn(self, english: str, note: Said) -> None:
+        self.warnings.append(english)
+        self.notes.append(note)
+
+    def warnings_in(self, lang: str) -> list[str]:
+        return [note.text(lang) for note in self.notes]
 
     @property
     def new(self) -> list[Planned]:
@@ -118,15 +171,16 @@ class Context:
                 self.session.flush()
         return row
 
-    def to_channel(self, kind: str, key: str, reason: str, card: dict[str, Any], summary: str, milestone: Milestone | None) -> Planned:
+    def to_channel(self, kind: str, key: str, reason: str, why: Said, card: dict[str, Any], summary: str,
+                   milestone: Milestone | None) -> Planned:
         return Planned(
             kind, key, CHANNEL, reason,
             agreement_id=milestone.agreement_id if milestone else "", milestone=milestone.kind if milestone else "",
-            due=milestone.due if milestone else None, conversation=self.channel, activity=cards.activity(card, summary),
+            due=milestone.due if milestone else None, conversation=self.channel, activity=cards.activity(card, summary), why=[why],
         )
 
     def owner_alert(self, agreement: AgreementFacts, milestone: Milestone, owner_email: str, owner_name: str,
-                    series: int, number: int, reason: str) -> tuple[Planned, Any]:
+                    series: int, number: int, reason: str, why: list[Said]) -> tuple[Planned, Any]:
         ref = personal_reference(self.session, owner_email)
         lang = language_for(ref, self.settings.default_locale)
         passed_on = passed_on_to(self.session, agreement, owner_email)
@@ -135,8 +189,9 @@ class Context:
         kind = "alert" if number == 0 else "reminder"
         planned = Planned(
             kind, f"alert:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}:{owner_email or owner_name}:{series}:{number}",
-            owner_email or owner_name or "(no owner)", reason, agreement.id, milestone.kind, milestone.due, number,
+            owner_email or owner_name or NO_OWNER, reason, agreement.id, milestone.kind, milestone.due, number,
             conversation_ref_id=getattr(ref, "id", None), activity=cards.activity(card, summary), lang=lang, passed_on=passed_on,
+            why=why,
         )
         return planned, ref
 
@@ -153,7 +208,9 @@ class Context:
         return self.to_channel(
             "unreachable",
             f"alert-unreachable:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}:{owner_email or owner_name}:{reason_code}",
-            f"owner {owner_email or owner_name or '(none)'} cannot be reached: {reason_code}", card,
+            f"owner {owner_email or owner_name or '(none)'} cannot be reached: {reason_code}",
+            said("why.unreachable", owner=owner_email or owner_name or said("recipient.no_owner"), problem=said(f"reason.{reason_code}", error=error)),
+            card,
             cards.t("unreachable_title", lang, agreement_id=agreement.id, title=agreement.title), milestone,
         )
 
@@ -166,7 +223,7 @@ class Context:
         )
         return self.to_channel(
             "escalation", f"alert-escalation:{agreement.id}:{milestone.kind}:{milestone.due.isoformat()}",
-            f"unanswered since {first.isoformat()}", card, title, milestone,
+            f"unanswered since {first.isoformat()}", said("why.escalation", first=first), card, title, milestone,
         )
 
 
@@ -190,10 +247,13 @@ def plan_milestone(ctx: Context, agreement: AgreementFacts, milestone: Milestone
     start = state.snoozed_until or first_alerted
     number = (as_of - start).days // rule.repeat_days + (1 if state.snooze_id else 0)
     why = f"{milestone.kind} {milestone.due.isoformat()}: first alert {rule.first_alert_days} days before"
+    parts = [said("why.first_alert", milestone=said(f"milestone.{milestone.kind}"), due=milestone.due, days=rule.first_alert_days)]
     if number:
         why += f", reminder every {rule.repeat_days} days until acted on"
+        parts.append(said("why.reminder", days=rule.repeat_days))
     if as_of > milestone.due:
         why += f"; OVERDUE since {milestone.due.isoformat()} (the agreement runs until {stop.isoformat()})"
+        parts.append(said("why.overdue", due=milestone.due, until=stop))
     out: list[Planned] = []
     if owner_email == SECTION:  # handed to the procurement section: no one personally; escalation still applies
         escalate_on = min(first_alerted + dt.timedelta(days=rule.escalate_after_days), milestone.due)
@@ -204,7 +264,7 @@ def plan_milestone(ctx: Context, agreement: AgreementFacts, milestone: Milestone
         if write and state.first_alerted_on is None:
             state.first_alerted_on = as_of
         return out
-    alert, ref = ctx.owner_alert(agreement, milestone, owner_email, owner_name, state.snooze_id, number, why)
+    alert, ref = ctx.owner_alert(agreement, milestone, owner_email, owner_name, state.snooze_id, number, why, parts)
     out.append(alert)
     if not owner_email:
         out.append(ctx.unreachable_report(agreement, milestone, owner_email, owner_name, "no_email"))
@@ -298,14 +358,14 @@ def queue_owner_items(ctx: Context, items: list[Planned], agreements: dict[str, 
         combined = Planned(
             "owner_digest", key, recipient,
             f"{len(group)} new deadlines for this owner in one card", conversation_ref_id=group[0].conversation_ref_id,
-            activity=cards.activity(card, title), lang=lang,
+            activity=cards.activity(card, title), lang=lang, why=[said("why.owner_digest", n=len(group))],
         )
         queue(ctx.session, [combined], write=write)
         queue(ctx.session, group, write=write, merged_into=combined.key)
         if write and combined.new:
             record_copies(ctx.session, combined.key, "digest", group)
         for p in group:
-            p.reason += " (in the owner's digest card)"
+            p.add_reason(" (in the owner's digest card)", said("why.in_owner_digest"))
         out.append(combined)
     return out
 
@@ -333,12 +393,12 @@ def queue_channel_items(ctx: Context, items: list[Planned], *, write: bool) -> l
     card = cards.list_card(title, lines, min(ctx.config.digest.max_items, 40), lang)  # well under 28 KB
     combined = ctx.to_channel(
         "channel_summary", f"alert-channel:{ctx.as_of.isoformat()}:{digest}",
-        f"{len(fresh)} escalations/unreachable owners in one card", card, title, None,
+        f"{len(fresh)} escalations/unreachable owners in one card", said("why.channel_summary", n=len(fresh)), card, title, None,
     )
     queue(ctx.session, [combined], write=write)
     queue(ctx.session, fresh, write=write, merged_into=combined.key)
     for p in fresh:
-        p.reason += " (in the combined card)"
+        p.add_reason(" (in the combined card)", said("why.in_combined"))
     return [combined]
 
 
@@ -356,9 +416,10 @@ def scan(
     with database.session() as session:
         ctx = Context(session, settings, as_of, config)
         if ctx.channel is None:
-            report.warnings.append(
+            report.warn(
                 "the procurement channel is not configured or not reachable (INNKJOPSBOT_PROCUREMENT_CHANNEL_CONVERSATION_ID "
-                "and a stored reference or INNKJOPSBOT_PROCUREMENT_CHANNEL_SERVICE_URL): its messages are recorded as unreachable"
+                "and a stored reference or INNKJOPSBOT_PROCUREMENT_CHANNEL_SERVICE_URL): its messages are recorded as unreachable",
+                said("warning.no_channel"),
             )
         agreements = {a.id: a for a in load_facts(session, as_of)}
         if only_agreement is not None:

@@ -35,19 +35,21 @@ def _scan_text(report, dry_run: bool, lang: Language) -> str:
     def t(key: str, **values: object) -> str:
         return cli_text(key, lang, **values)
 
+    from bot.alerts.scan import recipient_text
+
     lines = []
     for p in report.planned:
         lines.append(t(
             "scan_line", kind=cli_label("kind", p.kind, lang), agreement=p.agreement_id or "-", milestone=_milestone(p.milestone, lang),
-            due=str(p.due or "-"), recipient=p.recipient, state=t("scan_state_new" if p.new else "scan_state_queued"),
-            reach="" if (p.conversation_ref_id or p.conversation) else t("scan_unreachable"), reason=p.reason,
+            due=str(p.due or "-"), recipient=recipient_text(p.recipient, lang), state=t("scan_state_new" if p.new else "scan_state_queued"),
+            reach="" if (p.conversation_ref_id or p.conversation) else t("scan_unreachable"), reason=p.reason_in(lang),
         ))
     counts = ", ".join(f"{n} {cli_label('kind', k, lang)}" for k, n in sorted(report.counts().items())) or t("scan_nothing_new")
     out = report.messages_out()
     lines.append(t("scan_summary_dry" if dry_run else "scan_summary", date=report.as_of, counts=counts,
                    already=len(report.planned) - len(report.new)))
     lines.append(t("scan_out", messages=out["messages"], cards=out["owner_cards"], owners=out["owners"]))
-    lines.extend(t("scan_warning", warning=w) for w in report.warnings)
+    lines.extend(t("scan_warning", warning=w) for w in report.warnings_in(lang))
     return "\n".join(lines)
 
 
