@@ -389,6 +389,38 @@ def test_the_scans_reasons_and_warnings_stay_english_in_json(filled: Database) -
     assert digest["warnings"] == ["the procurement channel is not configured or not reachable: the digest is recorded as unreachable"]
 
 
+UNREACHABLE = {
+    "nb": ["  Nås ikke: 1", "  kan ikke nås: ukjent@lorenskog.example: ingen samtale å sende til (mottakeren har ingen lagret samtalereferanse)"],
+    "nn": ["  Blir ikkje nådd: 1",
+           "  kan ikkje nåast: ukjent@lorenskog.example: inga samtale å sende til (mottakaren har ingen lagra samtalereferanse)"],
+    "en": ["  Not reachable: 1",
+           "  not reachable: ukjent@lorenskog.example: no conversation to send to (the recipient has no stored conversation reference)"],
+}
+
+
+def test_unreachable_recipients_of_an_announcement_in_the_commands_language(database: Database) -> None:
+    """`announce report` names who could not be reached and why, in the CLI's language; --json keeps the English detail."""
+    sent = _invoke(database, "nb (default)", "announce", "send", "--title", "T", "--text", "x", "--audience", "emails:ukjent@lorenskog.example")
+    assert sent.exit_code == 0, sent.output
+    for way in THREE:
+        report = _invoke(database, way, "announce", "report", "1")
+        assert report.exit_code == 0 and report.output.splitlines()[1:] == UNREACHABLE[way[:2]], report.output
+    payloads = {_invoke(database, way, "--json", "announce", "report", "1").stdout for way in THREE}
+    assert len(payloads) == 1
+    [line] = json.loads(payloads.pop())["recipients"]
+    assert (line["status"], line["detail"]) == (
+        "not_reachable", "no conversation to send to (the recipient has no stored conversation reference)")
+
+
+def test_every_stored_reason_of_an_unreachable_recipient_is_translated() -> None:
+    from bot.announcements.audience import UNREACHABLE, reason_text
+
+    for english in UNREACHABLE.values():
+        texts = {lang: reason_text(english, lang) for lang in ("nb", "nn", "en")}
+        assert texts["en"] == english and len(set(texts.values())) == 3, texts
+    assert reason_text("500 Internal Server Error", "nn") == "500 Internal Server Error"  # a delivery error stays as it came
+
+
 def test_the_digests_weekday_in_every_language() -> None:
     from bot.alerts.scan import DayName, said
 

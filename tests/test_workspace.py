@@ -294,6 +294,21 @@ async def test_agreements_page_shows_syncs_rejected_rows_history_and_the_timelin
         assert rows and {"due", "agreement_id", "milestone", "status"} <= set(rows[0])
 
 
+async def test_an_unreachable_recipients_reason_in_the_readers_language(section: RunningBot, openid: LocalOpenIdServer) -> None:
+    from benchmarks.bench_announcements import queue_announcement
+
+    announcement, summary = queue_announcement(services_for(section).database, audience="emails:ukjent@lorenskog.example")
+    assert summary.not_reachable == 1
+    token = sso_token(openid, oid=SECTION_OID)
+    said = {"nb-NO": "ingen samtale å sende til (mottakeren har ingen lagret samtalereferanse)",
+            "nn-NO": "inga samtale å sende til (mottakaren har ingen lagra samtalereferanse)",
+            "en-GB": "no conversation to send to (the recipient has no stored conversation reference)"}
+    for locale, text in said.items():
+        status, page, _ = await get(section, f"/workspace/announcements/{announcement.id}?locale={locale}", token)
+        assert status == 200 and f"<td>{text}</td>" in page
+        assert not [other for other in said.values() if other != text and other in page]
+
+
 async def test_announcement_preview_send_watch_correct_withdraw_and_export(section: RunningBot, openid: LocalOpenIdServer) -> None:
     services = services_for(section)
     token = sso_token(openid, oid=SECTION_OID, email="kari@lorenskog.example")

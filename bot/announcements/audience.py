@@ -85,6 +85,31 @@ class Recipient:
     reason: str = ""
 
 
+# why a recipient cannot be reached: stored (and in --json) in English; said to people as the
+# `courses` catalog's `unreachable.<key>` in their language (reason_text)
+UNREACHABLE = {
+    "no_chat": "no conversation with the bot (not installed for this person)",
+    "team_no_chat": "member of the team without a personal chat with the bot",
+    "channel_not_installed": "the bot is not installed in this channel (no stored conversation)",
+    "category_no_chat": "asked about the category but has no personal chat with the bot",
+}
+_UNREACHABLE_KEYS = {text: key for key, text in UNREACHABLE.items()}
+
+
+def _reason_keys() -> dict[str, str]:
+    from bot.outbox.store import NO_CONVERSATION  # the outbox's error for a row it cannot send (the report shows it first)
+
+    return {**_UNREACHABLE_KEYS, NO_CONVERSATION: "no_reference"}
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A recipient's stored reason in `lang`; any other detail (a delivery error) as it is."""
+    from agreements_sync.i18n import strings
+
+    key = _reason_keys().get(reason)
+    return strings("courses").get(f"unreachable.{key}", lang) if key else reason
+
+
 def _ref_recipient(ref: Any) -> Recipient:
     key = ref.aad_object_id or ref.email or ref.conversation_id
     return Recipient(key=key, aad_object_id=ref.aad_object_id, email=ref.email, name=ref.name, conversation_ref_id=ref.id)
@@ -122,7 +147,7 @@ def resolve(session: Session, audience: Audience) -> list[Recipient]:
             ref = find_by_email(session, email)
             recipients.append(
                 _ref_recipient(ref) if ref is not None
-                else _unreachable(email, "no conversation with the bot (not installed for this person)", email=email)
+                else _unreachable(email, UNREACHABLE["no_chat"], email=email)
             )
     elif audience.kind == "team":
         aad_ids = session.exec(
@@ -130,7 +155,7 @@ def resolve(session: Session, audience: Audience) -> list[Recipient]:
             .where(ConversationRef.team_id == audience.values[0], ConversationRef.aad_object_id != "")
             .distinct()
         ).all()
-        recipients = _by_aad_ids(session, sorted(aad_ids), "member of the team without a personal chat with the bot")
+        recipients = _by_aad_ids(session, sorted(aad_ids), UNREACHABLE["team_no_chat"])
     elif audience.kind == "channel":
         ref = session.exec(
             select(ConversationRef)
@@ -138,7 +163,7 @@ def resolve(session: Session, audience: Audience) -> list[Recipient]:
             .order_by(col(ConversationRef.updated_at).desc())
         ).first()
         if ref is None:
-            recipients = [_unreachable(audience.values[0], "the bot is not installed in this channel (no stored conversation)")]
+            recipients = [_unreachable(audience.values[0], UNREACHABLE["channel_not_installed"])]
         else:
             recipients = [Recipient(key=ref.conversation_id, name=ref.name or "channel", conversation_ref_id=ref.id)]
     else:  # category
@@ -147,7 +172,7 @@ def resolve(session: Session, audience: Audience) -> list[Recipient]:
             .where(func.lower(CategoryInterest.category) == audience.values[0].lower())
             .distinct()
         ).all()
-        recipients = _by_aad_ids(session, sorted(aad_ids), "asked about the category but has no personal chat with the bot")
+        recipients = _by_aad_ids(session, sorted(aad_ids), UNREACHABLE["category_no_chat"])
     unique: dict[str, Recipient] = {}
     for recipient in recipients:
         unique.setdefault(recipient.key, recipient)

@@ -407,6 +407,7 @@ def announce_report(cli: CliContext, announcement_id: int, csv_file: str | None)
     from dataclasses import asdict
 
     from bot.announcements import service
+    from bot.announcements.audience import reason_text
 
     services = _services(cli)
     with services.database.session() as session:
@@ -423,6 +424,9 @@ def announce_report(cli: CliContext, announcement_id: int, csv_file: str | None)
                    title=rep.announcement.title),
              "  " + ", ".join(f"{_label(cli, 'delivery_', k)}: {v}" for k, v in sorted(totals.items())) if totals
              else cli.t("announcement_no_recipients")]
+    human += [cli.t("announcement_unreachable", who=line.name or line.email or line.aad_object_id or "?",
+                    reason=reason_text(line.detail, cli.lang.value))
+              for line in rep.lines if line.status == "not_reachable"]
     if csv_file:
         human.append("  " + cli.t("wrote_file", path=csv_file))
     cli.emit({"announcement": service.announcement_json(rep.announcement), "totals": totals,

@@ -17,6 +17,9 @@ from agreements_sync.models import table_of
 from bot.db import rowcount, utcnow
 from bot.outbox.models import OutboxOperation, OutboxRow, OutboxStatus
 
+NO_CONVERSATION = "no conversation to send to (the recipient has no stored conversation reference)"  # an unreachable row's error
+
+
 TABLE = table_of(OutboxRow)
 
 
@@ -122,7 +125,7 @@ def enqueue(
         target = target or {"service_url": "", "conversation_id": "", "tenant_id": ""}
     elif target is None or not target["service_url"] or not target["conversation_id"]:
         status = OutboxStatus.UNREACHABLE.value
-        error = error or "no conversation to send to (the recipient has no stored conversation reference)"
+        error = error or NO_CONVERSATION
         target = target or {"service_url": "", "conversation_id": "", "tenant_id": ""}
 
     now = utcnow()

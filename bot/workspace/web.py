@@ -34,6 +34,7 @@ from multidict import MultiDictProxy
 
 from agreements_sync.i18n import Language, format_date, language_of, strings
 from bot import authentication
+from bot.announcements.audience import reason_text
 from bot.commands.common import cli_label  # the sync-history's trigger and outcome labels, as the CLI says them
 from bot.problems import problems_text, text_of
 from bot.services import Services, User
@@ -519,7 +520,8 @@ class Workspace:
                        _t(lang, "col_correction"), _t(lang, "col_detail")],
                       ([line.name, line.email, tag("span", _t(lang, f"delivery_{line.status}"), class_=_status_class(line.status),
                                                    data_status=line.status),
-                        self.when(line.sent_at, lang), line.correction or line.withdrawal, line.detail] for line in report.lines),
+                        self.when(line.sent_at, lang), line.correction or line.withdrawal, reason_text(line.detail, lang)]
+                       for line in report.lines),
                       empty=_t(lang, "no_recipients"))
         actions: list[Html] = []
         if a.status in ("scheduled", "sent"):
