@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import bot.taxonomy
-from bot.authority.knowledge import Language
+from bot.authority.knowledge import Language, TaxonomyUse
 from bot.taxonomy import load_taxonomy
 
 Classify = Callable[[str], Sequence[Any]]
@@ -119,7 +119,7 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *
     return reading
 
 
-def _weak_hits(found: Sequence[Any], settings: Any) -> list[Any]:
+def _weak_hits(found: Sequence[Any], settings: TaxonomyUse) -> list[Any]:
     """No field is sure, but the kind may be: the best hit from `weak_min_score` when every hit
     within `weak_share` of it is of the same kind (several near fields agreeing on goods, say)."""
     if settings.weak_min_score is None or not found or float(found[0].score) < settings.weak_min_score:
