@@ -103,6 +103,16 @@ def test_expired_and_under_competition_are_never_the_answer(index: SearchIndex) 
     assert result.no_active_agreement and result.inactive_matches[0].id == "LK-2019-010"
 
 
+def test_an_inactive_agreement_naming_the_thing_outweighs_an_active_one_near_it(index: SearchIndex) -> None:
+    # the medicine dispensers are under competition; the active sensor agreement (door alarms …) is
+    # only of the same field and shares "alarm": it is no answer for a medicine dispenser
+    result = search_index(index, "medisindispenser med alarm til hjemmeboende", AS_OF)
+    assert result.answer == "none" and "inactive_match" in result.why
+    assert [h.id for h in result.under_competition] == ["LK-2026-002"] and not result.hits
+    # the sensor agreement still answers for what it names
+    assert top(index, "sengesensor til en hjemmeboende bruker") == "LK-2025-035"
+
+
 def test_status_follows_the_date(index: SearchIndex) -> None:
     # the copy-paper agreement runs 2024-03-01 – 2027-12-31 (final end 2028-12-31)
     before = search_index(index, "kopipapir", dt.date(2023, 6, 1))

@@ -518,9 +518,15 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             reasons = [*_field_reasons(index, doc_index, match), *reasons]
         return described(index, doc_index, Hit.from_doc(index.docs[doc_index], status, value, reasons), as_of)
 
+    # an inactive agreement names the thing itself, and no active one comes near it in its own
+    # words (the active ones were reached through the field of purchase only)
+    literal_inactive = max((float(lexical[i]) for i, _, _ in inactive
+                            if not clear_field or through_leading[i] >= ON_TOPIC_FIELD), default=0.0)
+    literal_active = max((float(lexical[i]) for i, _ in active), default=0.0)
+    literal_lead = literal_inactive >= rules.strong and literal_active < literal_inactive * ranking.alternative_share
     # 1. an inactive agreement is the best match: its successor, or "no active agreement" — unless
     #    an active agreement is still worth offering (then it is a candidate, never "none")
-    if best_inactive >= rules.weak and best_inactive * ranking.active_vs_inactive > best_active:
+    if best_inactive >= rules.weak and (best_inactive * ranking.active_vs_inactive > best_active or literal_lead):
         active_set = {i for i, _ in active} | _all_active(index, as_of, [i for i, _, _ in inactive[:3]])
         for doc_index, value, status in inactive[:3]:
             if value < best_inactive * ranking.alternative_share:
@@ -536,7 +542,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
         for doc_index, value, status in inactive:
             if value >= floor and len(result.inactive_matches) < limit:
                 result.inactive_matches.append(explain_hit(doc_index, status, value))
-        if best_active < max(rules.weak, best_inactive * ranking.active_vs_inactive):
+        if literal_lead or best_active < max(rules.weak, best_inactive * ranking.active_vs_inactive):
             return _finish(result, NONE, ["inactive_match"])
 
     # 2. what is asked for is excluded by the best match, and no other active agreement is worth
