@@ -80,8 +80,9 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *
     if not hits:
         hits = _weak_hits(found, settings)
         source = "taxonomy_weak"
-    if not hits:
-        return None
+    if not hits:  # no field: the verb or the thing's head word may still say the kind
+        kind = _decisive_kind(question or text, lang)[0] or _thing_kind(text, question or text, lang, settings.thing_heads)
+        return KindReading(kind=kind, scores={kind: 1.0}, words=[kind], source="thing") if kind else None
     best = hits[0]
     close = [best] + [h for h in hits[1:] if float(h.score) >= float(best.score) * settings.close_share]
     reading = KindReading(source=source, fields=[h.field.id for h in close],
@@ -101,12 +102,26 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *
         shared = [k for k in candidates if all(k == h.field.kind or k in h.field.also for h in close)]
         if len(shared) == 1:
             candidates = shared
+    from bot.authority.intent import lemma_text
+
+    said = _verb_kinds(text, lemma_text(text), lang)
+    decisive, word = _decisive_kind(question or text, lang)
+    sure_service = best.field.kind == "tjenester" and float(best.score) >= settings.sure_service
+    if decisive is not None and not (sure_service and any(w != word for w in best.matched)):
+        reading.kind = decisive  # "bygge nytt sykehjem": works, though the field is care
+        return reading
+    if not any(k not in settings.generic_verb_kinds for k in said):  # no verb says what is bought
+        thing = _thing_kind(text, question or text, lang, settings.thing_heads)
+        if thing is None:
+            thing = _thing_kind(text, question or text, lang, settings.installation_heads)
+            thing = thing if thing in candidates else None
+        if thing is not None:
+            reading.kind = thing  # "ny feiebil": a vehicle, bought — goods, though the field is a service
+            return reading
     if len(candidates) == 1:
         reading.kind = candidates[0]
         return reading
-    from bot.authority.intent import lemma_text
-
-    verbs = [k for k in _verb_kinds(text, lemma_text(text), lang) if k in candidates]
+    verbs = [k for k in said if k in candidates]
     if question:  # the generic verbs ("kjøpe", "buy") are filler in the subject: read them where they were said
         verbs += [k for k in _verb_kinds(question, lemma_text(question), lang)
                   if k in candidates and k in settings.generic_verb_kinds and k not in verbs]
@@ -117,6 +132,64 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *
     else:  # a verb picks one of the field's kinds; without one, the field's own kind
         reading.kind = chosen[0] if chosen else best.field.kind
     return reading
+
+
+_TOKEN = re.compile(r"[\w-]+")
+
+
+def _decisive_kind(question: str, lang: Language) -> tuple[str | None, str | None]:
+    """The kind a verb says whatever the thing (`taxonomy.decisive_verbs`), or a new thing
+    (`taxonomy.new_heads`: a new-word right before it, within three words), if only one kind is
+    said; with the word that said it."""
+    from bot.authority.intent import _found, lemma_text
+
+    settings = lang.taxonomy
+    lemmas = lemma_text(question)
+    found = {k: w for k, patterns in settings.decisive_verbs.items() if (w := _found(patterns, question, lemmas))}
+    if not found and settings.new_heads:
+        tokens = _TOKEN.findall(question)
+        stops = set(lang.linking_words) | set(lang.recipient_words)
+        places = set(settings.place_words)
+        new = {w.lstrip("=^$") for w in settings.new_words}
+        for i, token in enumerate(tokens):
+            if token not in new or any(t in places for t in tokens[max(0, i - 2):i]):
+                continue  # "til den nye barnehagen": where the thing goes, not what is bought
+            for after in tokens[i + 1:i + 4]:
+                if after in stops and after not in ("og", "and"):
+                    break
+                kinds = [k for k, patterns in settings.new_heads.items() if _found(patterns, after, after)]
+                if kinds:
+                    found.setdefault(kinds[0], after)
+    if len(found) != 1:
+        return None, None
+    kind, word = next(iter(found.items()))
+    return kind, word.lstrip("=^$")
+
+
+def _thing_kind(text: str, question: str, lang: Language, heads: dict[str, list[str]]) -> str | None:
+    """The kind of the thing itself, when it is acquired ("ny", "kjøpe", "buy") and named by a
+    head word of one kind only (`taxonomy.thing_heads`: "-bil", "-maskin" are goods)."""
+    from bot.authority.intent import _found, lemma_text
+
+    settings = lang.taxonomy
+    if not heads:
+        return None
+    lemmas = lemma_text(question)
+    generic = [verb for k in settings.generic_verb_kinds for verb in settings.kind_verbs.get(k, [])]
+    if not (_found(settings.new_words, question, lemmas) or _found(generic, question, lemmas)):
+        return None
+    thing = _without_recipients(text, lang)  # "ny pc til skolen": the school is who it is for
+    kinds = [k for k, patterns in heads.items() if _found(patterns, thing, lemma_text(thing))]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def _without_recipients(text: str, lang: Language) -> str:
+    """The text without the words that name whom or where a thing is for ("til barnehagen",
+    "for the school"): the word after a linking word, and an article between them."""
+    linking = "|".join(re.escape(w) for w in sorted(set(lang.linking_words) | set(lang.recipient_words), key=len, reverse=True))
+    if not linking:
+        return text
+    return re.sub(rf"(?<![\w-])(?:{linking})\s+(?:(?:the|a|an|den|det|dei|de)\s+)?[\w-]+", " ", text)
 
 
 def _weak_hits(found: Sequence[Any], settings: TaxonomyUse) -> list[Any]:

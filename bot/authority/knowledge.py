@@ -366,7 +366,7 @@ class Matrix(Strict):
 
 def _check_patterns(patterns: list[str]) -> list[str]:
     for p in patterns:
-        body = p.lstrip("^=")
+        body = p.lstrip("^=$")
         if not body.strip():
             raise ValueError(f"empty pattern '{p}'")
         if body != body.lower():
@@ -377,7 +377,8 @@ def _check_patterns(patterns: list[str]) -> list[str]:
 class Cue(Strict):
     """A cue is in a question when one of `words` matches, none of `exclude` does, and (if given)
     one of `require_also` matches too. Pattern forms: `word` matches inside a word (compounds),
-    `^word` at the start of a word, `=word` only the whole word; spaces allowed in phrases."""
+    `^word` at the start of a word, `$word` at its end, `=word` only the whole word; spaces
+    allowed in phrases."""
 
     words: list[str] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
@@ -479,8 +480,24 @@ class TaxonomyUse(Strict):
     flag_cues: dict[str, str] = Field(default_factory=dict)  # taxonomy flag -> matrix cue
     kind_verbs: dict[str, list[str]] = Field(default_factory=dict)  # verbs that pick a field's kind
     generic_verb_kinds: list[str] = Field(default_factory=list)  # kinds whose verbs yield to more specific ones
+    # A thing that is new or bought, named by the head of its word ("ny feiebil", "kjøpe
+    # garderobeskap"): that kind, whatever the field it belongs to (a sweeper truck is goods, even
+    # though the field is street sweeping); only when no verb picked the kind.
+    thing_heads: dict[str, list[str]] = Field(default_factory=dict)
+    # … the same, only for a field that allows that kind ("nytt ventilasjonsanlegg": works, while
+    # "nytt lydanlegg" stays goods)
+    installation_heads: dict[str, list[str]] = Field(default_factory=dict)
+    new_words: list[str] = Field(default_factory=list)  # "ny", "nytt", "new": the thing is acquired
+    # Verbs that say the kind whatever the field ("bygge nytt sykehjem", "rive garasjen": works) …
+    decisive_verbs: dict[str, list[str]] = Field(default_factory=dict)
+    # … and things that are of a kind when a new-word stands right before them ("nytt flerbrukshus")
+    new_heads: dict[str, list[str]] = Field(default_factory=dict)
+    # … not where these words come just before the new-word ("til den nye barnehagen": the place)
+    place_words: list[str] = Field(default_factory=list)
+    # … unless a field of services this sure was read from other words ("arkitekt til nytt bygg")
+    sure_service: float = Field(default=0.8, ge=0)
 
-    @field_validator("kind_verbs")
+    @field_validator("kind_verbs", "thing_heads", "installation_heads", "decisive_verbs", "new_heads")
     @classmethod
     def _patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for words in value.values():
@@ -526,7 +543,10 @@ class Language(Strict):
 
 @lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """`word` inside a word, `^word` at a word start, `=word` whole word (see `Cue`)."""
+    """`word` inside a word, `^word` at a word start, `$word` at a word end (the head of a
+    compound: "feiebil" ends in "bil"), `=word` whole word (see `Cue`)."""
+    if pattern.startswith("$"):
+        return re.compile(r"[\w-]*" + re.escape(pattern[1:]) + r"(?![\w])")
     if pattern.startswith("="):
         return re.compile(r"(?<![\w])" + re.escape(pattern[1:]) + r"(?![\w])")
     if pattern.startswith("^"):
