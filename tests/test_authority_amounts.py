@@ -98,6 +98,22 @@ def test_numbers_that_are_not_money(text: str) -> None:
         ("konsulenttjenester 625 000 inkl. mva", 500_000, "C"),
         ("consultancy NOK 625,000 incl. VAT", 500_000, "C"),
         ("konsulenttenester 625 000 inkludert meirverdiavgift", 500_000, "C"),
+        # a price "à" (each) times the count before it: hours, months and pieces alike
+        ("støttekontakt fra et privat firma, ca. 400 timer à 450 kr", 180_000, "B"),
+        ("miljøterapeutisk tiltak, tre måneder à ca. 45 000", 135_000, "B"),
+        ("45 stk à ca. 11 000 kr", 495_000, "B"),
+        # a price per piece times the count of those pieces, words between them, number words too
+        ("radonmåling i dei 350 kommunale utleigebustadene, 900 kr per bustad", 315_000, "B"),
+        ("vinterjakker til 18 tilsette, om lag 3 000 kr per person", 54_000, "A"),
+        ("8 nye kontorstoler, ca 4 500 kr stk", 36_000, "A"),
+        ("fire nye elbiler på leasing, 6 500 kr i måneden per bil i 36 måneder", 936_000, "C"),
+        ("three electric trucks, about NOK 2.1 million each", 6_300_000, "E"),
+        ("6 el-sykler, 25 000 stykket", 150_000, "B"),
+        # occasions per year counted by any noun
+        ("blomsterdekorasjon, ca. 3 000 per gang, 11 møter i året", 33_000, "A"),
+        ("mobile toaletter til fire arrangementer i året, ca. 15 000 per gang", 60_000, "A"),
+        # … while a count of something else is not a quantity
+        ("25 elever trenger utstyr for 30 000 kr", 30_000, "A"),
     ],
 )
 def test_value_arithmetic(question: str, value: int, band: str) -> None:

@@ -102,6 +102,7 @@ def find_amounts(text: str, lang: Language, english: bool = False) -> list[Amoun
     dash = re.compile(r"^\s*[,.]-")
     unit_re = re.compile(r"^\s*-?(?:" + "|".join(re.escape(u) for u in lang.non_money_units)
                          + r")(?:-?(?:ene|ane|er|en|et|ar|a|e|r|s))?(?!\w)")
+    each_re = re.compile(rf"^\s*(?:{_alternation(tuple(lang.unit_price_words))})")
     big = {w for w, f in words.multipliers.items() if f >= 1_000_000}
     out: list[Amount] = []
     for match in _RUN.finditer(text):
@@ -128,8 +129,8 @@ def find_amounts(text: str, lang: Language, english: bool = False) -> list[Amoun
             continue
         marked = bool(currency_before or c_after or dashed or mult)
         if not marked:
-            if value < 1000 or unit_re.match(after):
-                continue
+            if value < 1000 or (unit_re.match(after) and not each_re.match(after)):
+                continue  # "25 elever", but "25 000 stykket" is a price each
             if re.fullmatch(r"\d{4}", run) and 1900 <= value <= 2100:
                 continue  # a year
         if mult:
@@ -226,6 +227,15 @@ def times_per_year(text: str, lang: Language) -> int | None:
     for phrase, times in sorted(words.frequency_words.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"(?<![\w])(?:{_alternation((phrase,))})", text):
             return times
+    # "11 møter i året", "fire arrangementer i året": a count of occasions (any noun) per period
+    numbers = {w: n for w, n in lang.number_words.items() if n >= 2 and n == int(n) and w not in ("to", "ni", "ti")}
+    count = "|".join([r"\d{1,3}", *(re.escape(w) for w in sorted(numbers, key=len, reverse=True))])
+    occasions = re.search(rf"(?<![\w.,])({count})\s+(?:[a-zæøå][\w-]*\s+){{0,1}}[a-zæøå][\w-]*\s+"
+                          rf"(?:i|per|pr\.?|om|a|an|each|every|hver|kvar)\s*(?P<unit>{_alternation(tuple(words.frequency_units))})", text)
+    if occasions:
+        token = occasions.group(1)
+        times = int(token) if token.isdigit() else int(numbers[token])
+        return times * words.frequency_units[_norm(occasions.group("unit"))]
     return None
 
 

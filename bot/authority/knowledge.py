@@ -520,6 +520,7 @@ class Language(Strict):
     dates: DateWords
     taxonomy: TaxonomyUse
     silent_topics: dict[str, Cue] = Field(default_factory=dict)
+    unit_price_after: list[str] = Field(default_factory=list)  # right after a price: a price each ("kr stk")
     recipient_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)
     unit_price_words: list[str] = Field(default_factory=list)

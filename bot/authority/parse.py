@@ -100,24 +100,61 @@ def _unit_price(before: str, after: str, lang: Language) -> str | None:
     words = phrases(lang.unit_price_words)
     if words.search(before[-20:]) or words.match(after.lstrip(" ,")) or words.search(after[:25]):
         return ""
+    if phrases(lang.unit_price_after).match(after.lstrip(" ,/")):  # "4 500 kr stk"
+        return ""
     per = re.search(r"\b(?:per|pr\.?)\s+([a-zæøå][\w-]*)", after[:45])
     if per and not per.group(1).startswith(_TIME_WORDS) and per.group(1) not in {"stk", "stykk"}:
         return per.group(1)
     return None
 
 
-def find_quantity(text: str, unit: str, amounts: list[Amount]) -> int | None:
-    """The number of pieces a price per piece is for: "200 iPader", "5 elbiler" (matching "per bil")."""
-    for m in re.finditer(r"(?<![\d.,])(\d{1,5})\s+([a-zæøå][\w-]*)", text):
-        count, noun = int(m.group(1)), m.group(2)
-        if count < 2 or noun.startswith(_TIME_WORDS) or noun in {"kr", "kroner", "nok", "mill", "tusen", "prosent", "x", "ganger"}:
+_NOT_PIECES = {"kr", "kroner", "nok", "mill", "tusen", "prosent", "x", "ganger"}
+
+
+_NOT_COUNTS = {"to", "ni", "ti"}  # "to" is English too; "ni", "ti" are rarely counts of things here
+
+
+def _counts(lang: Language) -> str:
+    """A count as digits or as a number word that cannot be an article ("fire", "three"; not "en", "to")."""
+    words = sorted((w for w, n in lang.number_words.items() if n >= 2 and w not in _NOT_COUNTS and n == int(n)), key=len, reverse=True)
+    return r"\d{1,5}|" + "|".join(re.escape(w) for w in words)
+
+
+def _count_value(token: str, lang: Language) -> int:
+    return int(token) if token.isdigit() else int(lang.number_words[token])
+
+
+def find_quantity(text: str, unit: str, amounts: list[Amount], lang: Language | None = None) -> int | None:
+    """The number of pieces a price per piece is for: "200 iPader", "5 elbiler", "fire nye elbiler"
+    (matching "per bil"), "350 kommunale utleigebustader" (matching "per bustad")."""
+    lang = lang or language()
+    pattern = rf"(?<![\w.,])({_counts(lang)})\s+((?:[a-zæøå][\w-]*\s+){{0,2}}[a-zæøå][\w-]*)"
+    for m in re.finditer(pattern, text):
+        count, nouns = _count_value(m.group(1), lang), m.group(2).split()
+        if count < 2 or nouns[0].startswith(_TIME_WORDS) or nouns[0] in _NOT_PIECES:
             continue
         if any(a.start <= m.start() < a.start + len(a.text) + 2 for a in amounts):
             continue
-        if unit and unit[:3] not in noun:
+        if unit and not any(unit[:3] in noun for noun in nouns):
             continue
         return count
     return None
+
+
+_EACH = re.compile(r"(?:à|á|@)\s*(?:ca\.?|cirka|om lag|omtrent|kr\.?|nok)?\s*$")
+
+
+def count_before_each(before: str, lang: Language) -> int | None:
+    """"400 timer à 450 kr", "tre måneder à 45 000", "45 stk à 11 000": the count a price
+    "à" (each) is for — hours, months and occasions included."""
+    each = _EACH.search(before)
+    if each is None:
+        return None
+    m = re.search(rf"(?<![\w.,])({_counts(lang)})\s+(?:[a-zæøå][\w-]*\.?\s+){{0,2}}[a-zæøå][\w-]*\.?\s*$", before[:each.start()])
+    if m is None:
+        return None
+    count = _count_value(m.group(1), lang)
+    return count if count >= 2 else None
 
 
 def find_hours(text: str, found: list[Amount], lang: Language) -> int | None:
@@ -294,8 +331,11 @@ def parse(question: str) -> Facts:
         chosen = max(found, key=lambda a: _rough_total(a, period))
         facts.amount_nok, facts.amount_text, facts.per, facts.vat = chosen.nok, chosen.text, chosen.per, chosen.vat
         facts.bound, facts.amount_low = chosen.bound, chosen.low
-        if chosen.unit is not None:
-            facts.quantity = find_quantity(text, chosen.unit, found)
+        each = count_before_each(text[:chosen.start], lang)
+        if each is not None:
+            facts.quantity = each
+        elif chosen.unit is not None:
+            facts.quantity = find_quantity(text, chosen.unit, found, lang)
         if chosen.per == "occasion":
             facts.times_per_year = amounts.times_per_year(text, lang)
         if chosen.per == "hour":
