@@ -198,3 +198,12 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
 )
 def test_the_thing_itself_says_the_kind(question: str, kind: str) -> None:
     assert analyse(question, AS_OF).kind == kind
+
+
+@needs_classifier
+def test_a_vehicle_read_by_its_head_word_carries_the_vehicle_requirement() -> None:
+    # the field of "feiebil" is street sweeping (a service, no vehicle flag): the head word "bil"
+    # makes it goods, and a vehicle bought follows the vehicle guide
+    result = analyse("Vi skal kjøpe ein ny feiebil til gatereinhaldet, om lag 2,6 mill. eks. mva.", AS_OF)
+    assert result.kind == "varer" and "bilveileder" in result.requirements
+    assert "bilveileder" not in analyse("Vi skal kjøpe nye garderobeskap til svømmehallen, 300 000", AS_OF).requirements

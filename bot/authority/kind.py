@@ -81,8 +81,12 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *
         hits = _weak_hits(found, settings)
         source = "taxonomy_weak"
     if not hits:  # no field: the verb or the thing's head word may still say the kind
-        kind = _decisive_kind(question or text, lang)[0] or _thing_kind(text, question or text, lang, settings.thing_heads)
-        return KindReading(kind=kind, scores={kind: 1.0}, words=[kind], source="thing") if kind else None
+        kind = _decisive_kind(question or text, lang)[0]
+        cues: set[str] = set()
+        if kind is None:
+            kind = _thing_kind(text, question or text, lang, settings.thing_heads)
+            cues = _thing_cues(text, lang) if kind else set()
+        return KindReading(kind=kind, scores={kind: 1.0}, words=[kind], source="thing", cues=sorted(cues)) if kind else None
     best = hits[0]
     close = [best] + [h for h in hits[1:] if float(h.score) >= float(best.score) * settings.close_share]
     reading = KindReading(source=source, fields=[h.field.id for h in close],
@@ -117,6 +121,7 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *
             thing = thing if thing in candidates else None
         if thing is not None:
             reading.kind = thing  # "ny feiebil": a vehicle, bought — goods, though the field is a service
+            reading.cues = sorted(set(reading.cues) | _thing_cues(text, lang))
             return reading
     if len(candidates) == 1:
         reading.kind = candidates[0]
@@ -181,6 +186,17 @@ def _thing_kind(text: str, question: str, lang: Language, heads: dict[str, list[
     thing = _without_recipients(text, lang)  # "ny pc til skolen": the school is who it is for
     kinds = [k for k, patterns in heads.items() if _found(patterns, thing, lemma_text(thing))]
     return kinds[0] if len(kinds) == 1 else None
+
+
+def _thing_cues(text: str, lang: Language) -> set[str]:
+    """The matrix cues of the flags the thing's head word carries (`taxonomy.thing_flags`)."""
+    from bot.authority.intent import _found, lemma_text
+
+    settings = lang.taxonomy
+    thing = _without_recipients(text, lang)
+    lemmas = lemma_text(thing)
+    return {settings.flag_cues[flag] for flag, patterns in settings.thing_flags.items()
+            if flag in settings.flag_cues and _found(patterns, thing, lemmas)}
 
 
 def _without_recipients(text: str, lang: Language) -> str:

@@ -488,6 +488,8 @@ class TaxonomyUse(Strict):
     # "nytt lydanlegg" stays goods)
     installation_heads: dict[str, list[str]] = Field(default_factory=dict)
     new_words: list[str] = Field(default_factory=list)  # "ny", "nytt", "new": the thing is acquired
+    # The taxonomy flags a thing read by its head carries ("ny feiebil": a vehicle bought)
+    thing_flags: dict[str, list[str]] = Field(default_factory=dict)
     # Verbs that say the kind whatever the field ("bygge nytt sykehjem", "rive garasjen": works) …
     decisive_verbs: dict[str, list[str]] = Field(default_factory=dict)
     # … and things that are of a kind when a new-word stands right before them ("nytt flerbrukshus")
@@ -497,7 +499,7 @@ class TaxonomyUse(Strict):
     # … unless a field of services this sure was read from other words ("arkitekt til nytt bygg")
     sure_service: float = Field(default=0.8, ge=0)
 
-    @field_validator("kind_verbs", "thing_heads", "installation_heads", "decisive_verbs", "new_heads")
+    @field_validator("kind_verbs", "thing_heads", "installation_heads", "decisive_verbs", "new_heads", "thing_flags")
     @classmethod
     def _patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for words in value.values():
