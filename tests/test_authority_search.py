@@ -29,6 +29,24 @@ def test_rule0_with_the_real_search(database, reference_register) -> None:
     assert nothing.missing == ["kind"] and nothing.search == "skipped"
 
 
+def test_a_service_agreement_is_no_call_off_for_buying_the_thing_or_building_it(database, reference_register) -> None:
+    service = _search_service(database, reference_register)
+
+    def find(text, as_of):
+        return service.search(text, as_of, limit=3)
+
+    # the lift agreement is for service and maintenance: servicing the lifts is a call-off on it …
+    serviced = analyse("service på heisene i rådhuset, 90 000 kr", AS_OF, find_agreements=find)
+    assert serviced.framework_agreement == ["LK-2022-013"]
+    # … a new lift is works: banded as a purchase of its own, and the card says why
+    new = analyse("Vi skal ha ny heis i rådhuset, tilbudet er 1 299 999 kr eks. mva.", AS_OF, find_agreements=find)
+    assert (new.kind, new.framework_agreement, new.band) == ("bygg_og_anlegg", [], "C")
+    assert [(s.values["id"], s.values["agreement_kind"]) for s in new.steps if s.key == "other_kind"] == [
+        ("LK-2022-013", "tjenester")]
+    card = json.dumps(authority_answer(new, "en").card, ensure_ascii=False)
+    assert "LK-2022-013 Service og vedlikehold av heiser is an agreement for" in card and "not a call-off on it" in card
+
+
 def test_a_purchase_bigger_than_the_whole_agreement_is_no_call_off_on_it(database, reference_register) -> None:
     service = _search_service(database, reference_register)
 

@@ -31,6 +31,7 @@ class AgreementRef:
     status: str = "active"
     mini_competition: bool = False  # the agreement says call-offs are by mini-competition
     ceiling: float | None = None  # the register's estimated value per year × the years it can run
+    kind: str = ""  # the kind of purchase the agreement is for (the search's reading of its field)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.agreement_id, "title": self.title, "status": self.status,
@@ -201,6 +202,7 @@ def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
     ref.mini_competition = any(compile_pattern(w.lower()).search(text) for w in mini_words)
     if not isinstance(item, tuple | list):
         ref.ceiling = _ceiling(_get(item, "agreement") or item)
+        ref.kind = str(_get(item, "kind") or "")
     return ref
 
 
@@ -428,6 +430,14 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
                 steps.append(Step("beyond_agreement", {"id": agreement.agreement_id, "title": agreement.title,
                                                        "value": value, "total": round(agreement.ceiling or 0)}))
             active = [a for a in active if a not in beyond]
+        if active and facts.kind and not pinned:
+            # a service agreement is no call-off for buying the thing itself or building it ("ny heis"
+            # is not bought on the lift service agreement; a snow blower not on snow clearing)
+            other = [a for a in active if facts.kind in language().rule0_other_kind.get(a.kind, [])]
+            for agreement in other:
+                steps.append(Step("other_kind", {"id": agreement.agreement_id, "title": agreement.title,
+                                                 "kind": facts.kind, "agreement_kind": agreement.kind}))
+            active = [a for a in active if a not in other]
         if pinned and not active:
             active = [AgreementRef(i) for i in pinned]  # the agreement the earlier answer gave
         result.inactive_agreements = inactive

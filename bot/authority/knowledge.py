@@ -522,6 +522,8 @@ class Language(Strict):
     dates: DateWords
     taxonomy: TaxonomyUse
     silent_topics: dict[str, Cue] = Field(default_factory=dict)
+    # Rule 0: an agreement of this kind (the key) is no call-off for a purchase of these kinds
+    rule0_other_kind: dict[str, list[str]] = Field(default_factory=dict)
     unit_price_after: list[str] = Field(default_factory=list)  # right after a price: a price each ("kr stk")
     recipient_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)

@@ -121,8 +121,9 @@ def _steps_text(result: AuthorityResult, lang: str) -> list[str]:
             values["words"] = ", ".join(values["words"])
         if "ids" in values:
             values["ids"] = ", ".join(values["ids"])
-        if "kind" in values:
-            values["kind"] = kind_name(values["kind"], lang)
+        for key in ("kind", "agreement_kind"):
+            if key in values:
+                values[key] = kind_name(values[key], lang)
         out.append(_s(f"step.{step.key}", lang, **values))
     return out
 

@@ -606,13 +606,14 @@ def described(index: SearchIndex, doc_index: int, hit: Hit, as_of: dt.date) -> H
     hit.scope = " ".join(scope.split())
     hit.excludes = index.exclusions_text(doc_index) or _items
     hit.ranked = bool(doc.ranked)
+    lead = decide.primary_field(index, doc_index)
+    hit.kind = index.fields.fields[lead].kind if lead is not None and index.fields is not None else ""
     end = doc.end_date
     if hit.status == "active" and end is not None and (end - as_of).days <= ENDS_SOON_DAYS and (
         doc.final_end_date is None or doc.final_end_date <= end
     ):
         follower = None
         competing = None
-        lead = decide.primary_field(index, doc_index)
         neighbours = index.field_links[lead][0].tolist() if lead is not None and index.field_links else []
         for other in neighbours:
             if other == doc_index or not decide.same_need(index, doc_index, other):

@@ -151,6 +151,7 @@ class Hit:
     ranked: bool = False  # the suppliers are listed in the register's ranking order
     ends_soon: dict[str, Any] | None = None  # {"end": date, "successor": id|None, "under_competition": id|None}
     annual_value: float | None = None  # the register's estimated value per year (NOK)
+    kind: str = ""  # the kind of purchase of its strongest field of purchase (taxonomy), "" if none
 
     @classmethod
     def from_doc(cls, doc: AgreementDoc, status: str, score: float, reasons: list[Reason]) -> Hit:
