@@ -91,6 +91,22 @@ def test_exclusions_in_descriptions_are_respected(index: SearchIndex) -> None:
     assert top(index, "kontorrekvisita til skolen") == "LK-2024-018"
 
 
+def test_an_exclusion_matches_the_parts_of_compound_words(index: SearchIndex) -> None:
+    # Vinduspuss: "Omfatter ikke vask av fasader og tak" — "fasadevask" is washing of a facade
+    result = search_index(index, "fasadevask på rådhuset", AS_OF)
+    assert "LK-2025-007" in result.excluded and "LK-2025-007" not in result.ids
+    assert top(index, "vinduspuss på rådhuset") == "LK-2025-007"
+    # Vikartjenester helse: "Omfatter ikke leger" — a "vikarlege" is a doctor
+    assert "LK-2024-192" in search_index(index, "vikarlege til sykehjemmet", AS_OF).excluded
+    assert "LK-2024-192" not in search_index(index, "vikar for en sykepleier på sykehjemmet", AS_OF).excluded
+    # Inkontinens: "Omfatter ikke bleier til barnehagebarn" — "barna i barnehagen" are those children
+    result = search_index(index, "bleier til borna i barnehagen", AS_OF)
+    assert result.answer == "none" and "LK-2024-199" in result.excluded
+    assert top(index, "bleier til en beboer på sykehjemmet") == "LK-2024-199"
+    # … while a stem is no compound part: strøsand is not "strøing" (the grit agreement excludes spreading)
+    assert "LK-2024-111" not in search_index(index, "strøsand til driftsstasjonen", AS_OF).excluded
+
+
 def test_expired_and_under_competition_are_never_the_answer(index: SearchIndex) -> None:
     result = search_index(index, "kaffeautomat til personalrommet", AS_OF)
     assert result.no_active_agreement and not result.hits

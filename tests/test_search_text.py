@@ -70,6 +70,11 @@ def test_exclusions_are_read_from_descriptions() -> None:
     assert items == ["kopipapir", "formingsmateriell til skole", "formingsmateriell til barnehage"]
     _, items = split_exclusions("Omfatter ikke kommunale vann- og avløpsledninger i grunnen.", analyzer)
     assert items == ["avløpsledninger i grunnen"]
+    # a bare "som" lists examples of the excluded items; ", som" says something about them
+    _, items = split_exclusions("Omfatter ikke turer i skoletiden som ekskursjoner og leirskole.", analyzer)
+    assert items == ["turer i skoletiden", "ekskursjoner", "leirskole"]
+    _, items = split_exclusions("Omfatter ikke låneopptak, som konkurranseutsettes særskilt.", analyzer)
+    assert items == ["låneopptak"]
 
 
 def test_a_very_long_word_is_not_indexed_or_split() -> None:

@@ -277,20 +277,48 @@ def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys:
     """The question asks for something the agreement's description says it does not cover:
     the item's distinctive head words ("elevmøbler", "tegneark") among what is asked for, or —
     when the head is what the agreement covers ("møbler") — its distinctive qualifier
-    ("til barnehager") anywhere in the question."""
+    ("til barnehager") anywhere in the question. A compound word of the exclusion also matches
+    the question's words for its parts ("barnehagebarn": "barna i barnehagen")."""
     for exclusion in index.exclusions[doc_index]:
         if exclusion.head:
             # the excluded item's head words among what is asked for; its other words may sit in the
             # question's context ("private klær til beboerne" against "beboernes private tøy")
-            matched = sum(1 for keyset in exclusion.head if keyset & main_keys)
-            around = sum(1 for keyset in exclusion.head if keyset & all_keys)
+            matched = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, main_keys))
+            around = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, all_keys))
             if matched and around / len(exclusion.head) >= 0.5:
                 return "head"  # the thing itself is not covered
         elif exclusion.qualifier:
-            matched = sum(1 for keyset in exclusion.qualifier if keyset & all_keys)
+            matched = sum(1 for keyset in exclusion.qualifier if _keyset_in(index, keyset, all_keys))
             if matched and matched / len(exclusion.qualifier) >= 0.5:
                 return "qualifier"  # covered, but not for whom or where it is asked (a sibling may be)
     return None
+
+
+HEAD_MIN = 4  # an exclusion's word this long ending a question's compound is its head ("vikar|lege") …
+FIRST_MIN = 5  # … and this long starting one, its first part ("fasade|vask"; not a stem like "strø")
+
+
+def _keyset_in(index: SearchIndex, keyset: frozenset[str], keys: set[str]) -> bool:
+    """A word of an exclusion is among the question's keys: one of its keys; the head or the first
+    part of a compound of the question ("vikarlege" asks for a "lege", "fasadevask" is washing of
+    a "fasade"); or every part of the exclusion's own compound ("barnehagebarn": "barna i
+    barnehagen")."""
+    if keyset & keys:
+        return True
+    for k in keyset:
+        if len(k) >= HEAD_MIN and any(len(w) > len(k) + 2 and (w.endswith(k) or len(k) >= FIRST_MIN and w.startswith(k))
+                                      for w in keys):
+            return True
+    return any(parts is not None and all(word_keys(p) & keys for p in parts)
+               for parts in (_parts(index, key) for key in keyset))
+
+
+def _parts(index: SearchIndex, word: str) -> tuple[str, ...] | None:
+    """A word's compound parts (remembered per index), None when it is not a compound."""
+    cache = index.extra.setdefault("compound_parts", {})
+    if word not in cache:
+        cache[word] = split_compound(word, index.known) if len(word) >= 7 else None
+    return cache[word]
 
 
 def _query_keys(groups: list[Group]) -> tuple[set[str], set[str]]:
