@@ -161,6 +161,39 @@ def test_cross_cutting_requirements() -> None:
     assert (whole.band, whole.signer) == ("E", "organisasjonsdirektor")
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vi skal lage ein rammeavtale for heile kommunen på musikkinstrument, 700 000 i året i 4 år.",
+        "We want a new municipality-wide framework agreement for photography services, NOK 150,000 per year for 4 years",
+        "Eigedom vil lyse ut ei kommunedekkjande rammeavtale for muring, om lag 1,8 mill. i året i 4 år.",
+    ],
+)
+def test_a_framework_for_the_whole_municipality_however_it_is_said(question: str) -> None:
+    assert analyse(question, AS_OF).signer == "organisasjonsdirektor"
+
+
+def test_ethical_trade_and_the_vehicle_guide_are_for_goods_bought() -> None:
+    # textiles, food … bought are goods; a service that uses them carries no clause of its own
+    assert "etisk_handel" in analyse("kjøpe sengetøy og håndklær til sykehjemmet for 200 000", AS_OF).requirements
+    assert "etisk_handel" not in analyse("kantinedrift på rådhuset, 450 000 i året i 2 år", AS_OF).requirements
+    # "mobile" ends like "bil" but is no vehicle
+    stage = analyse("Kjøp av mobile scenepodier til kulturhuset, 2 250 000 eks. mva.", AS_OF)
+    assert stage.kind == "varer" and "bilveileder" not in stage.requirements
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Robotgressklippere til skolene, ca 700 000. Vi vet ikke helt hva som finnes, og markedet endrer seg fort.",
+        "We want an AI chatbot for citizen enquiries; the market is changing fast. Estimated NOK 1.5 million.",
+        "Vi vil ha sensorar i overvassnettet, men veit ikkje kva som finst. Om lag 1,5 mill.",
+    ],
+)
+def test_an_unknown_solution_or_fast_market_is_said_in_many_ways(question: str) -> None:
+    assert "innovasjon_vurderes" in analyse(question + " (varer)", AS_OF).requirements
+
+
 # ---- rule 0 ----------------------------------------------------------------------------------
 
 

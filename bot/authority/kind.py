@@ -202,6 +202,9 @@ def _thing_cues(text: str, lang: Language) -> set[str]:
 def _without_recipients(text: str, lang: Language) -> str:
     """The text without the words that name whom or where a thing is for ("til barnehagen",
     "for the school"): the word after a linking word, and an article between them."""
+    from bot.authority.intent import _scrub
+
+    text = _scrub(text, lang.taxonomy.not_heads)  # "mobile scenepodier": "mobil" is no "bil"
     linking = "|".join(re.escape(w) for w in sorted(set(lang.linking_words) | set(lang.recipient_words), key=len, reverse=True))
     if not linking:
         return text

@@ -488,6 +488,8 @@ class TaxonomyUse(Strict):
     # "nytt lydanlegg" stays goods)
     installation_heads: dict[str, list[str]] = Field(default_factory=dict)
     new_words: list[str] = Field(default_factory=list)  # "ny", "nytt", "new": the thing is acquired
+    # Words that end like a head but are none ("mobil" is no "bil")
+    not_heads: list[str] = Field(default_factory=list)
     # The taxonomy flags a thing read by its head carries ("ny feiebil": a vehicle bought)
     thing_flags: dict[str, list[str]] = Field(default_factory=dict)
     # Verbs that say the kind whatever the field ("bygge nytt sykehjem", "rive garasjen": works) …
