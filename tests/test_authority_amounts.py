@@ -109,6 +109,14 @@ def test_numbers_that_are_not_money(text: str) -> None:
         ("fire nye elbiler på leasing, 6 500 kr i måneden per bil i 36 måneder", 936_000, "C"),
         ("three electric trucks, about NOK 2.1 million each", 6_300_000, "E"),
         ("6 el-sykler, 25 000 stykket", 150_000, "B"),
+        ("prosjektleder, ca. 1 000 timer à 1 150 kr", 1_150_000, "C"),
+        # … at a rate said between them: so many a week or a month, then over the period (12 months if none)
+        ("støttekontakt, 6 timar i veka à 550 kr", 171_600, "B"),
+        ("avlastning 4 døgn i måneden à 8 500 kr i to år", 816_000, "C"),
+        # a weekly or daily price for so many weeks or days
+        ("enetiltak, ca. 85 000 kr per uke i 10 uker", 850_000, "C"),
+        ("korttidsopphald, 3 500 kr per døgn i 20 døgn", 70_000, "A"),
+        ("supported housing, NOK 4,500 per day for 90 days", 405_000, "B"),
         # occasions per year counted by any noun
         ("blomsterdekorasjon, ca. 3 000 per gang, 11 møter i året", 33_000, "A"),
         ("mobile toaletter til fire arrangementer i året, ca. 15 000 per gang", 60_000, "A"),

@@ -192,8 +192,8 @@ def _context(amount: Amount, text: str, lang: Language) -> None:
     before = text[max(0, amount.start - 40):amount.start]
     after = text[amount.start + len(amount.text):]
     near_after = after[:40]
-    rates = (("occasion", words.per_occasion), ("hour", words.per_hour), ("month", lang.per_month),
-             ("week", words.per_week), ("year", lang.per_year))
+    rates = (("occasion", words.per_occasion), ("hour", words.per_hour), ("day", words.per_day),
+             ("month", lang.per_month), ("week", words.per_week), ("year", lang.per_year))
     for per, rate_words in rates:
         pattern = phrases(rate_words)
         if pattern.match(near_after.lstrip(" ,")) or pattern.search(near_after[:25]) or re.search(
@@ -302,3 +302,20 @@ def _compose(tokens: list[str], numbers: dict[str, float]) -> float | None:
             small += value
         previous = value
     return total + small
+
+
+def find_duration(text: str, lang: Language) -> tuple[int, str] | None:
+    """How many weeks or days a weekly or daily price runs: "i 10 uker", "for 90 days",
+    "i 20 døgn" → (10, "week"), (90, "day"), (20, "day")."""
+    units = lang.amounts.duration_units
+    if not units:
+        return None
+    numbers = {w: n for w, n in lang.number_words.items() if n >= 2 and n == int(n) and w not in ("to", "ni", "ti")}
+    count = "|".join([r"\d{1,4}", *(re.escape(w) for w in sorted(numbers, key=len, reverse=True))])
+    found = re.search(rf"(?<![\w])(?:i|for|in|over|gjennom|through)\s+(?:ca\.?\s+|cirka\s+|om lag\s+|about\s+|around\s+)?"
+                      rf"({count})\s+(?P<unit>{_alternation(tuple(units))})", text)
+    if found is None:
+        return None
+    token = found.group(1)
+    return (int(token) if token.isdigit() else int(numbers[token])), units[_norm(found.group("unit"))]
+

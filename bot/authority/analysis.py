@@ -292,10 +292,17 @@ def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str 
         steps.append(Step("per_occasion", {"nok": round(gross), "times": facts.times_per_year,
                                            "total": round(gross * facts.times_per_year)}))
         gross, per, recurring = gross * facts.times_per_year, "year", True
+    elif per in ("week", "day") and facts.duration and facts.duration[1] == per:
+        # "85 000 kr per uke i 10 uker", "3 500 kr per døgn i 20 døgn": for that many weeks or days
+        count = facts.duration[0]
+        steps.append(Step(f"per_{per}_count", {"nok": round(gross), "count": count, "total": round(gross * count)}))
+        gross, per = gross * count, "total"
     elif per == "week":
         steps.append(Step("per_week", {"nok": round(gross), "total": round(gross * 52)}))
         gross, per = gross * 52, "year"
         ongoing = True
+    elif per == "day":  # a daily price for days not said: ask what it comes to in all
+        return None, "value", months
     if per in {"year", "month"}:
         if months is None:
             if recurring:

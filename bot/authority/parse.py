@@ -42,7 +42,7 @@ class Facts:
     question: str = ""
     amount_nok: float | None = None
     amount_text: str = ""
-    per: str = "total"  # total | year | month | week | occasion | hour
+    per: str = "total"  # total | year | month | week | day | occasion | hour
     vat: str | None = None
     bound: str | None = None  # below | at_most | above | at_least: the amount is a limit
     amount_low: float | None = None  # the lower end of a range
@@ -56,6 +56,7 @@ class Facts:
     period_text: str = ""
     quantity: int | None = None  # pieces, when the amount is a price per piece
     hours: int | None = None  # the hours an hourly rate is for ("ca. 400 timer")
+    duration: tuple[int, str] | None = None  # "i 10 uker": (10, "week") for a weekly or daily price
     kind: str | None = None
     kind_scores: dict[str, int] = field(default_factory=dict)
     kind_words: list[str] = field(default_factory=list)
@@ -92,7 +93,8 @@ def find_amounts(text: str, lang: Language | None = None, english: bool = False)
     return amounts.find_amounts(text, lang or language(), english=english)
 
 
-_TIME_WORDS = ("år", "måned", "månad", "mnd", "uke", "veke", "dag", "time", "halvår", "kvartal", "year", "month", "week", "day", "hour", "annum")
+_TIME_WORDS = ("år", "måned", "månad", "mnd", "uke", "veke", "dag", "døgn", "natt", "nett", "time", "halvår", "kvartal",
+               "year", "month", "week", "day", "night", "hour", "annum")
 
 
 def _unit_price(before: str, after: str, lang: Language) -> str | None:
@@ -115,13 +117,15 @@ _NOT_COUNTS = {"to", "ni", "ti"}  # "to" is English too; "ni", "ti" are rarely c
 
 
 def _counts(lang: Language) -> str:
-    """A count as digits or as a number word that cannot be an article ("fire", "three"; not "en", "to")."""
+    """A count as digits ("1 000" too) or as a number word that cannot be an article ("fire",
+    "three"; not "en", "to")."""
     words = sorted((w for w, n in lang.number_words.items() if n >= 2 and w not in _NOT_COUNTS and n == int(n)), key=len, reverse=True)
-    return r"\d{1,5}|" + "|".join(re.escape(w) for w in words)
+    return r"\d{1,3}(?: \d{3})+|\d{1,5}|" + "|".join(re.escape(w) for w in words)
 
 
 def _count_value(token: str, lang: Language) -> int:
-    return int(token) if token.isdigit() else int(lang.number_words[token])
+    digits = token.replace(" ", "")
+    return int(digits) if digits.isdigit() else int(lang.number_words[token])
 
 
 def find_quantity(text: str, unit: str, amounts: list[Amount], lang: Language | None = None) -> int | None:
@@ -144,17 +148,24 @@ def find_quantity(text: str, unit: str, amounts: list[Amount], lang: Language | 
 _EACH = re.compile(r"(?:à|á|@)\s*(?:ca\.?|cirka|om lag|omtrent|kr\.?|nok)?\s*$")
 
 
-def count_before_each(before: str, lang: Language) -> int | None:
-    """"400 timer à 450 kr", "tre måneder à 45 000", "45 stk à 11 000": the count a price
-    "à" (each) is for — hours, months and occasions included."""
+def count_before_each(before: str, lang: Language) -> tuple[int, str | None] | None:
+    """"400 timer à 450 kr", "tre måneder à 45 000", "1 000 timer à 1 150 kr": the count a price
+    "à" (each) is for — hours, months and occasions included; with the rate it comes at ("6 timar
+    i veka à 550 kr": 6 a week), if one is said between them."""
     each = _EACH.search(before)
     if each is None:
         return None
-    m = re.search(rf"(?<![\w.,])({_counts(lang)})\s+(?:[a-zæøå][\w-]*\.?\s+){{0,2}}[a-zæøå][\w-]*\.?\s*$", before[:each.start()])
+    m = re.search(rf"(?<![\w.,])({_counts(lang)})\s+((?:[a-zæøå][\w-]*\.?\s+){{0,3}}[a-zæøå][\w-]*\.?)\s*$",
+                  before[:each.start()])
     if m is None:
         return None
     count = _count_value(m.group(1), lang)
-    return count if count >= 2 else None
+    if count < 2:
+        return None
+    between = " " + m.group(2) + " "
+    rate = next((per for per, words in (("week", lang.amounts.per_week), ("month", lang.per_month), ("year", lang.per_year))
+                 if phrases(words).search(between)), None)
+    return count, rate
 
 
 def find_hours(text: str, found: list[Amount], lang: Language) -> int | None:
@@ -333,13 +344,17 @@ def parse(question: str) -> Facts:
         facts.bound, facts.amount_low = chosen.bound, chosen.low
         each = count_before_each(text[:chosen.start], lang)
         if each is not None:
-            facts.quantity = each
+            facts.quantity = each[0]
+            if each[1] and facts.per == "total":  # "4 døgn i måneden à 8 500 kr": 4 × 8 500 a month
+                facts.per = each[1]
         elif chosen.unit is not None:
             facts.quantity = find_quantity(text, chosen.unit, found, lang)
         if chosen.per == "occasion":
             facts.times_per_year = amounts.times_per_year(text, lang)
         if chosen.per == "hour":
             facts.hours = find_hours(text, found, lang)
+        if chosen.per in ("week", "day"):
+            facts.duration = amounts.find_duration(text, lang)
     # a VAT word said once for the whole question applies to the amount if it had none near it
     if facts.amount_nok is not None and facts.vat is None:
         has_in = bool(phrases(lang.vat.included).search(text))
