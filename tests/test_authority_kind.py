@@ -191,6 +191,10 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         # … but a service bought for the project stays a service, and "the new school" may be the place
         ("Vi trenger arkitekt for å bygge ny skole, honorar 900 000", "tjenester"),
         ("Vi trenger 20 nye brannslukkere til den nye barnehagen, ca. 35 000 kr", "varer"),
+        ("Vi skal setje opp eit nytt reiskapsbod ved idrettsplassen, tilbodet er 180 000", "bygg_og_anlegg"),
+        ("Kan vi bestille ekstra vindusvask før opninga av den nye barnehagen? Om lag 18 000.", "tjenester"),
+        # a service said anywhere in the question keeps the head word ("-bilen") from deciding
+        ("Lastebilen til driftsavdelinga treng service og nye dekk, om lag 19 000.", "tjenester"),
         # an installation is works in a field that allows works
         ("Gymsalen trenger nytt ventilasjonsanlegg, anslått 1,8 mill.", "bygg_og_anlegg"),
         ("Service på ventilasjonsanlegget, 80 000 i året", "tjenester"),

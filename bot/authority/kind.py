@@ -109,12 +109,15 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *
     from bot.authority.intent import lemma_text
 
     said = _verb_kinds(text, lemma_text(text), lang)
+    # a specific verb anywhere in the question keeps the thing's head word from deciding ("treng
+    # service og nye dekk": the subject lost "service", a filler word there)
+    asked = said + [k for k in (_verb_kinds(question, lemma_text(question), lang) if question else []) if k not in said]
     decisive, word = _decisive_kind(question or text, lang)
     sure_service = best.field.kind == "tjenester" and float(best.score) >= settings.sure_service
     if decisive is not None and not (sure_service and any(w != word for w in best.matched)):
         reading.kind = decisive  # "bygge nytt sykehjem": works, though the field is care
         return reading
-    if not any(k not in settings.generic_verb_kinds for k in said):  # no verb says what is bought
+    if not any(k not in settings.generic_verb_kinds for k in asked):  # no verb says what is bought
         thing = _thing_kind(text, question or text, lang, settings.thing_heads)
         if thing is None:
             thing = _thing_kind(text, question or text, lang, settings.installation_heads)
