@@ -93,7 +93,7 @@ def find_amounts(text: str, lang: Language | None = None, english: bool = False)
     return amounts.find_amounts(text, lang or language(), english=english)
 
 
-_TIME_WORDS = ("år", "måned", "månad", "mnd", "uke", "veke", "dag", "døgn", "natt", "nett", "time", "halvår", "kvartal",
+_TIME_WORDS = ("år", "måned", "månad", "mnd", "uke", "veke", "dag", "døgn", "natt", "netter", "time", "halvår", "kvartal",
                "year", "month", "week", "day", "night", "hour", "annum")
 
 
