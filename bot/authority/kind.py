@@ -114,7 +114,7 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *
     asked = said + [k for k in (_verb_kinds(question, lemma_text(question), lang) if question else []) if k not in said]
     decisive, word = _decisive_kind(question or text, lang)
     sure_service = best.field.kind == "tjenester" and float(best.score) >= settings.sure_service
-    if decisive is not None and not (sure_service and any(w != word for w in best.matched)):
+    if decisive is not None and not (sure_service and any(w != word for w in getattr(best, "matched", ()))):
         reading.kind = decisive  # "bygge nytt sykehjem": works, though the field is care
         return reading
     if not any(k not in settings.generic_verb_kinds for k in asked):  # no verb says what is bought
