@@ -163,7 +163,7 @@ def _decisive_kind(question: str, lang: Language) -> tuple[str | None, str | Non
             if token not in new or any(t in places for t in tokens[max(0, i - 2):i]):
                 continue  # "til den nye barnehagen": where the thing goes, not what is bought
             for after in tokens[i + 1:i + 4]:
-                if after in stops and after not in ("og", "and"):
+                if after in stops and after not in settings.and_words:
                     break
                 kinds = [k for k, patterns in settings.new_heads.items() if _found(patterns, after, after)]
                 if kinds:
@@ -211,7 +211,8 @@ def _without_recipients(text: str, lang: Language) -> str:
     linking = "|".join(re.escape(w) for w in sorted(set(lang.linking_words) | set(lang.recipient_words), key=len, reverse=True))
     if not linking:
         return text
-    return re.sub(rf"(?<![\w-])(?:{linking})\s+(?:(?:the|a|an|den|det|dei|de)\s+)?[\w-]+", " ", text)
+    articles = "|".join(re.escape(w) for w in sorted(lang.taxonomy.articles, key=len, reverse=True)) or r"(?!x)x"
+    return re.sub(rf"(?<![\w-])(?:{linking})\s+(?:(?:{articles})\s+)?[\w-]+", " ", text)
 
 
 def _weak_hits(found: Sequence[Any], settings: TaxonomyUse) -> list[Any]:

@@ -501,6 +501,8 @@ class TaxonomyUse(Strict):
     new_heads: dict[str, list[str]] = Field(default_factory=dict)
     # … not where these words come just before the new-word ("til den nye barnehagen": the place)
     place_words: list[str] = Field(default_factory=list)
+    articles: list[str] = Field(default_factory=list)  # "til den nye …", "for the school": skipped with the place
+    and_words: list[str] = Field(default_factory=list)  # "ny gang- og sykkelveg": the new thing goes on
     # … unless a field of services this sure was read from other words ("arkitekt til nytt bygg")
     sure_service: float = Field(default=0.8, ge=0)
 
