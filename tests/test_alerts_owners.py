@@ -270,8 +270,8 @@ def _register_without(tmp_path: Path, removed: str, earlier: str) -> Path:
     return out
 
 
-def test_a_vanished_active_agreement_is_reported_once(database: Database, tmp_path: Path) -> None:
-    assert sync_export(database.engine, REFERENCE_REGISTER, as_of=AS_OF, trigger="test").outcome == "applied"
+def test_a_vanished_active_agreement_is_reported_once(database: Database, tmp_path: Path, reference_register: Path) -> None:
+    assert sync_export(database.engine, reference_register, as_of=AS_OF, trigger="test").outcome == "applied"
     # an active agreement of the reference register (to 31.08.2028), and one whose end date 28.02.2027 moves to 31.12.2026
     removed, earlier = "LK-2019-003", "LK-2024-007"
     with database.session() as session:

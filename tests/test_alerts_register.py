@@ -13,6 +13,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from icalendar import Calendar
 
@@ -83,6 +84,8 @@ def expected_milestones(with_stop: bool = False) -> set[tuple]:
 
 
 def synced(database: Database) -> None:
+    if not REFERENCE_REGISTER.exists():
+        pytest.skip(f"reference register not found at {REFERENCE_REGISTER}")
     report = sync_export(database.engine, REFERENCE_REGISTER, as_of=AS_OF, trigger="test")
     assert getattr(report, "outcome", "applied") in ("applied", "unchanged"), report
 
