@@ -198,6 +198,17 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         # an installation is works in a field that allows works
         ("Gymsalen trenger nytt ventilasjonsanlegg, anslått 1,8 mill.", "bygg_og_anlegg"),
         ("Service på ventilasjonsanlegget, 80 000 i året", "tjenester"),
+        # … also asked about the service agreement the asker has: the agreement named is not the purchase
+        ("Vi treng nytt ventilasjonsanlegg i gymsalen, 1,1 mill. Kan vi bestille det på serviceavtalen?", "bygg_og_anlegg"),
+        ("Ny heis i skolen, 1,9 mill. Kan heisfirmaet vi har serviceavtale med levere?", "bygg_og_anlegg"),
+        # replacing a whole installation is works, like "skifte"
+        ("Eiendom skal bytte hele ventilasjonsanlegget på skolen, 4,8 mill eks. mva.", "bygg_og_anlegg"),
+        # renting or leasing goods is buying goods (anskaffelsesforskriften § 4-1); hiring people a service
+        ("Vi vil leie en kaffemaskin til personalrommet, 1 500 i måneden i 3 år", "varer"),
+        ("Vi skal lease 6 nye elbiler til hjemmetjenesten, 1 080 000 over 3 år", "varer"),
+        ("Vi skal leie inn en IT-konsulent i tre måneder, 400 000 kr", "tjenester"),
+        # sanding and lacquering a wooden floor is floor work (CPV 45): works
+        ("Sliping og lakkering av gulvet i gymsalen, ca. 230 000", "bygg_og_anlegg"),
     ],
 )
 def test_the_thing_itself_says_the_kind(question: str, kind: str) -> None:

@@ -33,6 +33,14 @@ def test_every_field_has_a_kind_and_cpv_codes_that_exist() -> None:
     assert len({f.id for f in taxonomy.fields}) == len(taxonomy.fields)
 
 
+def test_a_field_of_construction_work_codes_only_is_works() -> None:
+    """CPV division 45 is construction work: a field whose codes are all there is works (bygg og
+    anlegg) by the regulations, whatever else it also allows."""
+    for field in load_taxonomy().fields:
+        if all(code.startswith("45") for code in field.cpv):
+            assert field.kind == "bygg_og_anlegg", field.id
+
+
 def test_the_vocabulary_is_broad_in_three_languages() -> None:
     taxonomy = load_taxonomy()
     terms = sum(len(f.terms) for f in taxonomy.fields)

@@ -74,6 +74,11 @@ def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *
     if classify is None:
         return None
     settings = lang.taxonomy
+    if settings.agreement_names:
+        from bot.authority.intent import _scrub
+
+        text = " ".join(_scrub(text, settings.agreement_names).split())
+        question = " ".join(_scrub(question, settings.agreement_names).split()) if question else question
     found = list(classify(text))
     hits = [h for h in found if float(h.score) >= settings.min_score]
     source = "taxonomy"

@@ -493,6 +493,9 @@ class TaxonomyUse(Strict):
     new_words: list[str] = Field(default_factory=list)  # "ny", "nytt", "new": the thing is acquired
     # Words that end like a head but are none ("mobil" is no "bil")
     not_heads: list[str] = Field(default_factory=list)
+    # Words that name an agreement the asker already has ("kan vi bruke serviceavtalen?"): no verb
+    # or thing of the purchase (a new lift asked about on the service agreement is still works)
+    agreement_names: list[str] = Field(default_factory=list)
     # The taxonomy flags a thing read by its head carries ("ny feiebil": a vehicle bought)
     thing_flags: dict[str, list[str]] = Field(default_factory=dict)
     # Verbs that say the kind whatever the field ("bygge nytt sykehjem", "rive garasjen": works) …
@@ -538,6 +541,9 @@ class Language(Strict):
     search_stopwords: list[str] = Field(default_factory=list)
     filler_words: list[str] = Field(default_factory=list)
     linking_words: list[str] = Field(default_factory=list)
+    # kept in the subject between the one who needs and the thing ("hjemmetjenesten trenger
+    # sårbandasjer"): the search reads the words before it as who needs, not what
+    need_words: list[str] = Field(default_factory=list)
     rule0_min_score: float = Field(default=0.0, ge=0)
 
     @field_validator("kinds")

@@ -411,16 +411,20 @@ def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
     out = re.sub(r"[?!.,;:()«»\"]+", " ", out)
     filler = set(lang.filler_words) | set(lang.number_words) | set(lang.option_words)
     linking = set(lang.linking_words)  # "møbler til personalrommet": the search reads "til X" as who it is for
+    need = set(lang.need_words)
     kept: list[str] = []
     for word in re.findall(r"[\w-]+", out):
-        if word in linking:
+        if word in need:
+            if kept and not any(w in need for w in kept) and kept[-1] not in linking:
+                kept.append(word)  # "va trenger laboratorium": who needs, then what
+        elif word in linking:
             if kept and kept[-1] in linking:
                 kept[-1] = word  # "på for" → "for"
             elif kept:
                 kept.append(word)
         elif word not in filler and not word.isdigit() and word.strip("-"):
             kept.append(word)
-    while kept and kept[-1] in linking:
+    while kept and (kept[-1] in linking or kept[-1] in need):
         kept.pop()
     return " ".join(kept)
 
