@@ -222,3 +222,19 @@ def test_a_vehicle_read_by_its_head_word_carries_the_vehicle_requirement() -> No
     result = analyse("Vi skal kjøpe ein ny feiebil til gatereinhaldet, om lag 2,6 mill. eks. mva.", AS_OF)
     assert result.kind == "varer" and "bilveileder" in result.requirements
     assert "bilveileder" not in analyse("Vi skal kjøpe nye garderobeskap til svømmehallen, 300 000", AS_OF).requirements
+
+
+@needs_classifier
+@pytest.mark.parametrize(
+    ("question", "ethical"),
+    [
+        # textiles and IT equipment bought carry ethical trade, whatever field the rest of the words read as
+        ("Vi vil kjøpe 30 VR-briller til naturfag, 6 000 kr stykket", True),
+        ("We'd like a 3D printer for the makerspace at the school, about NOK 45,000", True),
+        # electronic care devices are none of the policy's categories
+        ("Hjemmetjenesten vil kjøpe 20 elektroniske medisindispensere, ca. 7 000 kr stykket", False),
+    ],
+)
+def test_goods_carry_the_ethical_trade_their_head_word_names(question: str, ethical: bool) -> None:
+    result = analyse(question, AS_OF)
+    assert result.kind == "varer" and ("etisk_handel" in result.requirements) == ethical

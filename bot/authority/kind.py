@@ -64,6 +64,15 @@ def _verb_kinds(text: str, lemmas: str, lang: Language) -> list[str]:
 
 
 def from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *, question: str | None = None) -> KindReading | None:
+    """The kind read through the taxonomy (see `_from_taxonomy`); goods bought also carry the flags
+    their head word names ("uniformer til korpset": textiles, whatever field "korps" reads as)."""
+    reading = _from_taxonomy(text, lang, classify, question=question)
+    if reading is not None and reading.kind == "varer":
+        reading.cues = sorted(set(reading.cues) | _thing_cues(text, lang))
+    return reading
+
+
+def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, *, question: str | None = None) -> KindReading | None:
     """The kind read through the taxonomy, or None when it finds no field sure enough.
 
     The best field decides: its `kind`, unless a verb in the question picks one of its `also`
