@@ -343,6 +343,22 @@ def test_follow_up_new_amount_keeps_the_subject() -> None:
     assert (again.value_nok_excl_vat, again.kind, again.signer) == (6_000_000, "tjenester", "kommunedirektor")
 
 
+def test_a_follow_up_opening_with_and_if_continues_however_long_it_is() -> None:
+    first = analyse("Vi trenger en rådgiver på informasjonssikkerhet, 300 000 kr i året. Hvem signerer?", AS_OF)
+    assert first.ask == "period"
+    longer = analyse("Og hvis kontrakten blir 3 år med opsjon på 1 + 1 år, hva da?", AS_OF, previous=first)
+    assert (longer.value_nok_excl_vat, longer.kind) == (1_500_000, "tjenester")
+    english = analyse("And what if it's 3 years plus a 2-year option, who signs then?", AS_OF, previous=first)
+    assert english.value_nok_excl_vat == 1_500_000
+
+
+def test_a_follow_up_with_other_hours_keeps_the_rate() -> None:
+    first = analyse("Trenger en rådgiver på informasjonssikkerhet i ca 200 timer, timepris 1 300.", AS_OF)
+    assert first.value_nok_excl_vat == 260_000
+    assert analyse("Hva om det blir 500 timer i stedet?", AS_OF, previous=first).value_nok_excl_vat == 650_000
+    assert analyse("a 150-hour review at NOK 1,100 an hour", AS_OF).value_nok_excl_vat == 165_000
+
+
 def test_annual_amount_without_period_asks_for_the_period() -> None:
     first = analyse("rådgivning om klimaregnskap, 200 000 kr i året", AS_OF)
     assert (first.missing, first.ask) == (["value"], "period")

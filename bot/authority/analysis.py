@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.authority import dates
 from bot.authority import matrix as mx
+from bot.authority.amounts import phrases
 from bot.authority.knowledge import Matrix
 from bot.authority.parse import Facts, compile_pattern, excl_vat, language, normalise, parse
 
@@ -147,12 +148,16 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
     sure_kind = new.kind is not None and new.kind_source != "taxonomy_weak"
     if new.amount_nok is not None and sure_kind:
         return new  # a complete new question
-    if not (prev_incomplete or new.words <= SHORT_FOLLOWUP_WORDS):
+    opener = language().followup_openers
+    opens = bool(opener) and bool(phrases(opener).match(normalise(new.question).lstrip(" -–—")))
+    if not (prev_incomplete or new.words <= SHORT_FOLLOWUP_WORDS or (opens and new.amount_nok is None)):
         return new
     merged = replace(prev, kind_scores=dict(prev.kind_scores), kind_words=list(prev.kind_words),
                      cues=list(prev.cues), silent=list(prev.silent), followups=[*prev.followups, new.question])
     if new.amount_nok is not None:
         merged.amount_nok, merged.amount_text, merged.per, merged.vat = new.amount_nok, new.amount_text, new.per, new.vat
+    elif new.hours is not None:  # "what if it is 500 hours?": the earlier rate for these hours
+        merged.hours = new.hours
     if new.period_months is not None:
         merged.period_months, merged.base_months = new.period_months, new.base_months
         merged.option_months, merged.period_text = new.option_months, new.period_text

@@ -173,7 +173,7 @@ def find_hours(text: str, found: list[Amount], lang: Language) -> int | None:
     units = sorted(lang.amounts.hour_units, key=len, reverse=True)
     if not units:
         return None
-    pattern = re.compile(rf"(?<![\d.,])(\d{{1,3}}(?:[ .]\d{{3}})*|\d+)\s*(?:{'|'.join(re.escape(u) for u in units)})(?![\w])")
+    pattern = re.compile(rf"(?<![\d.,])(\d{{1,3}}(?:[ .]\d{{3}})*|\d+)\s*-?\s*(?:{'|'.join(re.escape(u) for u in units)})(?![\w])")
     for match in pattern.finditer(text):
         if any(a.start <= match.start() < a.start + len(a.text) for a in found):
             continue
@@ -355,6 +355,8 @@ def parse(question: str) -> Facts:
             facts.hours = find_hours(text, found, lang)
         if chosen.per in ("week", "day"):
             facts.duration = amounts.find_duration(text, lang)
+    else:  # "Hva om det blir 500 timer i stedet?": the hours of the earlier rate
+        facts.hours = find_hours(text, found, lang)
     # a VAT word said once for the whole question applies to the amount if it had none near it
     if facts.amount_nok is not None and facts.vat is None:
         has_in = bool(phrases(lang.vat.included).search(text))
