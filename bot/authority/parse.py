@@ -133,6 +133,7 @@ def find_quantity(text: str, unit: str, amounts: list[Amount], lang: Language | 
     (matching "per bil"), "350 kommunale utleigebustader" (matching "per bustad")."""
     lang = lang or language()
     pattern = rf"(?<![\w.,])({_counts(lang)})\s+((?:[a-zæøå][\w-]*\s+){{0,2}}[a-zæøå][\w-]*)"
+    counts: list[int] = []
     for m in re.finditer(pattern, text):
         count, nouns = _count_value(m.group(1), lang), m.group(2).split()
         if count < 2 or nouns[0].startswith(_TIME_WORDS) or nouns[0] in _NOT_PIECES:
@@ -140,9 +141,12 @@ def find_quantity(text: str, unit: str, amounts: list[Amount], lang: Language | 
         if any(a.start <= m.start() < a.start + len(a.text) + 2 for a in amounts):
             continue
         if unit and not any(unit[:3] in noun for noun in nouns):
+            counts.append(count)
             continue
         return count
-    return None
+    # "skjermer til 15 klasserom, 35 000 per skjerm", "11 schools, NOK 9,500 per performance": the
+    # one count the question gives is what the price per piece is for
+    return counts[0] if len(set(counts)) == 1 else None
 
 
 _EACH = re.compile(r"(?:à|á|@)\s*(?:ca\.?|cirka|om lag|omtrent|kr\.?|nok)?\s*$")
