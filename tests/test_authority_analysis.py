@@ -465,3 +465,24 @@ def test_search_gets_only_the_thing(question: str, subject: str) -> None:
     find = finder("LK-2022-013")
     analyse(question, AS_OF, find_agreements=find)
     assert [text for text, _ in find.calls] == [subject]
+
+
+def _candidates(*hits: tuple[str, float, str]):
+    """A search that is unsure: these candidates (id, score, the kind of the agreement's field)."""
+    def find(text: str, as_of: dt.date):
+        return SimpleNamespace(answer="candidates", no_active_agreement=False, inactive_matches=[], hits=[
+            SimpleNamespace(id=i, title=i, description="", status="active", score=s, kind=k) for i, s, k in hits])
+    return find
+
+
+def test_a_weaker_candidate_of_the_questions_kind_clear_of_the_rest_is_the_agreement() -> None:
+    question = "Vi treng advokathjelp i ei oppseiingssak, kanskje 60 000 kr. Kven godkjenner?"
+    alone = analyse(question, AS_OF, find_agreements=_candidates(("LK-2024-179", 0.61, "tjenester")))
+    assert (alone.framework_agreement, alone.approver) == (["LK-2024-179"], "ansatt_med_bestillingsfullmakt")
+    # … not when another candidate comes near it, nor when it is an agreement of another kind
+    close = _candidates(("LK-2024-179", 0.61, "tjenester"), ("LK-2024-040", 0.6, "tjenester"))
+    assert analyse(question, AS_OF, find_agreements=close).framework_agreement == []
+    goods = _candidates(("LK-2022-055", 0.61, "varer"))
+    assert analyse(question, AS_OF, find_agreements=goods).framework_agreement == []
+    # … nor when it is weak
+    assert analyse(question, AS_OF, find_agreements=_candidates(("LK-2024-179", 0.5, "tjenester"))).framework_agreement == []

@@ -211,6 +211,17 @@ def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
     return ref
 
 
+def _clear_of_its_kind(hit: Any, runner_up: list[Any], kind: str | None) -> bool:
+    """A weaker candidate still covers the need when it is an agreement of the kind the question
+    was read as and no other candidate comes near it."""
+    settings = language()
+    score = _get(hit, "score")
+    if settings.rule0_kind_min_score is None or kind is None or score is None or _get(hit, "kind") != kind:
+        return False
+    second = float(_get(runner_up[0], "score") or 0.0) if runner_up else 0.0
+    return float(score) >= settings.rule0_kind_min_score and float(score) - second >= settings.rule0_margin
+
+
 def _ceiling(agreement: Any) -> float | None:
     """What the whole agreement is estimated to be worth: its value per year × the years from its
     start to its last possible end (options included), at least one year. None without both."""
@@ -227,7 +238,7 @@ def _ceiling(agreement: Any) -> float | None:
 
 
 def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
-         pinned: list[str] | None = None) -> tuple[list[AgreementRef], list[AgreementRef]]:
+         pinned: list[str] | None = None, kind: str | None = None) -> tuple[list[AgreementRef], list[AgreementRef]]:
     """Active and inactive agreements from the injected search (a list, or a search result with
     `.hits` and `.no_active_agreement`). `pinned`: the agreement(s) an earlier agreement answer
     gave for this need; a follow-up is about those."""
@@ -247,7 +258,8 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
         elif answer not in ("agreement", "candidates"):
             hits = []  # the search did not recognise the need
         elif answer == "candidates":  # unsure: only a candidate that matches well enough
-            hits = [h for h in hits[:1] if _get(h, "score") is None or float(_get(h, "score")) >= floor]
+            hits = [h for h in hits[:1] if _get(h, "score") is None or float(_get(h, "score")) >= floor
+                    or _clear_of_its_kind(h, hits[1:2], kind)]
         hits = hits[:1]  # the agreement that covers it: the search's first (its ranking, parallel
         # agreements first), one register id per agreement also with several suppliers
     else:
@@ -433,7 +445,7 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
     if find_agreements is not None and "hele_kommunen" not in facts.cues and facts.subject:
         result.search = "used"
         pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
-        active, inactive = find(find_agreements, facts.subject, today, m, pinned=pinned)
+        active, inactive = find(find_agreements, facts.subject, today, m, pinned=pinned, kind=facts.kind)
         if active and value is not None and not pinned:
             # a purchase bigger than the whole agreement is estimated to be worth is no call-off on it
             # (a new school is not bought on the pupil-PC agreement the word "skole" found)

@@ -547,6 +547,10 @@ class Language(Strict):
     # sårbandasjer"): the search reads the words before it as who needs, not what
     need_words: list[str] = Field(default_factory=list)
     rule0_min_score: float = Field(default=0.0, ge=0)
+    # … or, for an agreement of the kind the question was read as, clear of the next candidate by
+    # `rule0_margin`, at least this (None: off)
+    rule0_kind_min_score: float | None = Field(default=None, ge=0)
+    rule0_margin: float = Field(default=0.1, ge=0)
 
     @field_validator("kinds")
     @classmethod
