@@ -258,6 +258,25 @@ def test_rule0_mini_competition_from_500_000_when_the_agreement_says_so() -> Non
     assert (small.approver, small.requirements, small.performed_by) == ("enhetsleder", [], "enheten")
 
 
+def test_rule0_mini_competition_from_the_agreements_own_higher_amount() -> None:
+    find = finder("LK-2023-063")  # "Oppdrag over 1 MNOK tildeles etter minikonkurranse, mindre oppdrag etter rangering"
+    ranked = analyse("RIB til tilstandsvurdering av svømmehallen, 800 000 kr", AS_OF, find_agreements=find)
+    assert (ranked.approver, ranked.requirements, ranked.performed_by) == ("kommunalsjef", [], "enheten")
+    big = analyse("RIB til tilstandsvurdering av svømmehallen, 1,2 mill", AS_OF, find_agreements=find)
+    assert (big.requirements, big.performed_by) == (["minikonkurranse"], "innkjopsseksjonen")
+
+
+def test_a_past_purchase_is_checked_against_the_agreements_of_its_date() -> None:
+    calls = []
+
+    def find(text: str, as_of: dt.date) -> list:
+        calls.append(as_of)
+        return []
+
+    analyse("Vi kjøpte kopipapir for 18 000 kr i juni 2023. Hadde vi avtale på det då?", AS_OF, find_agreements=find)
+    assert calls and calls[0].year == 2023 and calls[0].month == 6
+
+
 def test_rule0_no_mini_competition_when_the_agreement_does_not_say_so() -> None:
     result = analyse("vedlikehold av heisene, 1,8 mill over fire år", AS_OF, find_agreements=finder("LK-2022-013"))
     assert (result.framework_agreement, result.approver, result.requirements) == (["LK-2022-013"], "kommunalsjef", [])
@@ -458,6 +477,10 @@ def test_search_gets_the_subject_without_amounts() -> None:
         # who needs it stays, before the need verb, so the search reads it as who, not what
         ("Hjemmetjenesten trenger sårbandasjer for 20 000, hvem godkjenner?", "hjemmetjenesten trenger sårbandasjer"),
         ("The kitchen needs a new fridge, NOK 20,000", "kitchen needs fridge"),
+        # what the asker says it is not is no part of it
+        ("Skriveren trenger ny toner (ikke kopimaskinen), 3 500 kr", "skriveren trenger toner"),
+        ("6 entrématter (ikke leie) til inngangen, ca 24 000", "entrématter til inngangen"),
+        ("toner for the small printer, not the copier, NOK 3,200", "toner for small printer"),
         ("Trenger 10 skrivere, 3 500 kr stykket", "skrivere"),  # nobody named: no need verb either
     ],
 )

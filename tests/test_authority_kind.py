@@ -201,6 +201,7 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         # … also asked about the service agreement the asker has: the agreement named is not the purchase
         ("Vi treng nytt ventilasjonsanlegg i gymsalen, 1,1 mill. Kan vi bestille det på serviceavtalen?", "bygg_og_anlegg"),
         ("Ny heis i skolen, 1,9 mill. Kan heisfirmaet vi har serviceavtale med levere?", "bygg_og_anlegg"),
+        ("A brand-new ventilation system in the old school wing, 3.5 MNOK. Can we use the ventilation service agreement?", "bygg_og_anlegg"),
         # replacing a whole installation is works, like "skifte"
         ("Eiendom skal bytte hele ventilasjonsanlegget på skolen, 4,8 mill eks. mva.", "bygg_og_anlegg"),
         # renting or leasing goods is buying goods (anskaffelsesforskriften § 4-1); hiring people a service

@@ -11,6 +11,7 @@ earlier result, its JSON, or the earlier question) lets a short follow-up comple
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,6 +32,7 @@ class AgreementRef:
     description: str = ""
     status: str = "active"
     mini_competition: bool = False  # the agreement says call-offs are by mini-competition
+    mini_from: float | None = None  # … for call-offs over this amount ("Oppdrag over 1 MNOK tildeles etter minikonkurranse")
     ceiling: float | None = None  # the register's estimated value per year × the years it can run
     kind: str = ""  # the kind of purchase the agreement is for (the search's reading of its field)
 
@@ -205,6 +207,8 @@ def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
         ordering = str(_get(agreement, "ordering") or "")
     text = f"{ref.description} {ordering}".lower()
     ref.mini_competition = any(compile_pattern(w.lower()).search(text) for w in mini_words)
+    if ref.mini_competition:
+        ref.mini_from = _mini_from(text, mini_words)
     if not isinstance(item, tuple | list):
         ref.ceiling = _ceiling(_get(item, "agreement") or item)
         ref.kind = str(_get(item, "kind") or "")
@@ -220,6 +224,19 @@ def _clear_of_its_kind(hit: Any, runner_up: list[Any], kind: str | None) -> bool
         return False
     second = float(_get(runner_up[0], "score") or 0.0) if runner_up else 0.0
     return float(score) >= settings.rule0_kind_min_score and float(score) - second >= settings.rule0_margin
+
+
+def _mini_from(text: str, mini_words: list[str]) -> float | None:
+    """The amount a mini-competition clause starts from, said in its own sentence ("Oppdrag over
+    1 MNOK tildeles etter minikonkurranse, mindre oppdrag etter rangering"); None when none is said."""
+    from bot.authority.amounts import find_amounts
+
+    for sentence in re.split(r"(?<=[.;])\s+", text):
+        if any(compile_pattern(w.lower()).search(sentence) for w in mini_words):
+            found = find_amounts(normalise(sentence), language())
+            if found:
+                return max(a.nok for a in found)
+    return None
 
 
 def _ceiling(agreement: Any) -> float | None:
@@ -445,7 +462,7 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
     if find_agreements is not None and "hele_kommunen" not in facts.cues and facts.subject:
         result.search = "used"
         pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
-        active, inactive = find(find_agreements, facts.subject, today, m, pinned=pinned, kind=facts.kind)
+        active, inactive = find(find_agreements, facts.subject, as_of, m, pinned=pinned, kind=facts.kind)
         if active and value is not None and not pinned:
             # a purchase bigger than the whole agreement is estimated to be worth is no call-off on it
             # (a new school is not bought on the pupil-PC agreement the word "skole" found)
@@ -532,7 +549,10 @@ def _framework(result: AuthorityResult, active: list[AgreementRef], value: int |
     result.approver = mx.call_off_approver(value)
     result.steps.append(Step("call_off", {"value": value, "role": result.approver}))
     mini = m.call_off.mini_competition
-    if value >= mini.min_value and any(a.mini_competition for a in active[:1]):
+    first = active[0] if active else None
+    if (first is not None and first.mini_competition and value >= mini.min_value
+            and (first.mini_from is None or first.mini_from <= mini.min_value or value > first.mini_from)):
+        # the policy's floor ("500 000 or more"), or the agreement's own higher one ("over 1 MNOK")
         result.requirements = [mini.requirement]
         result.performed_by = mini.performed_by
         result.steps.append(Step("mini", {"min": mini.min_value, "id": active[0].agreement_id}))

@@ -137,7 +137,8 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
             thing = _thing_kind(text, question or text, lang, settings.installation_heads)
             thing = thing if thing in candidates else None
         if thing is not None:
-            reading.kind = thing  # "ny feiebil": a vehicle, bought — goods, though the field is a service
+            # "ny feiebil": a vehicle, bought — goods, though the field is a service
+            reading.kind = thing
             reading.cues = sorted(set(reading.cues) | _thing_cues(text, lang))
             return reading
     if len(candidates) == 1:

@@ -543,6 +543,8 @@ class Language(Strict):
     linking_words: list[str] = Field(default_factory=list)
     # a message opening with these continues the earlier question ("og hvis det blir 3 år?")
     followup_openers: list[str] = Field(default_factory=list)
+    # "(ikke kopimaskinen)", "not the copier": what follows is not what is bought
+    negations: list[str] = Field(default_factory=list)
     # kept in the subject between the one who needs and the thing ("hjemmetjenesten trenger
     # sårbandasjer"): the search reads the words before it as who needs, not what
     need_words: list[str] = Field(default_factory=list)

@@ -399,6 +399,18 @@ def _read_kind(facts: Facts, text: str, lang: Language) -> kinds.KindReading | N
     return reading
 
 
+def _without_negated(text: str, lang: Language) -> str:
+    """The text without what the asker says it is not ("toner til skriveren (ikke kopimaskinen)",
+    "entrématter, ikke leie", "not the big copier"): a negated aside in brackets as a whole,
+    else the negation and the word after it (an article between them too)."""
+    if not lang.negations:
+        return text
+    negation = "|".join(re.escape(w) for w in lang.negations)
+    articles = "|".join(re.escape(w) for w in lang.taxonomy.articles) or r"(?!x)x"
+    text = re.sub(rf"\((?:{negation})\s[^)]*\)", " ", text)
+    return re.sub(rf"(?<![\w])(?:{negation})\s+(?:(?:{articles})\s+)?[\w-]+", " ", text)
+
+
 def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
     """What the question is about, for the agreement search (rule 0): the thing bought, without
     amounts, VAT, rates, periods, bounds, the words that ask about procedure or authority (the
@@ -414,6 +426,7 @@ def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
     out = phrases(removable).sub(" ", out)
     out = _PERIOD.sub(lambda m: " " if _ELEMENT.findall(m.group(0)) and re.search(r"[a-zæøå+]", m.group(0)) else m.group(0), out)
     out = _without_concepts(out, lang)
+    out = _without_negated(out, lang)
     out = re.sub(r"[?!.,;:()«»\"]+", " ", out)
     filler = set(lang.filler_words) | set(lang.number_words) | set(lang.option_words)
     linking = set(lang.linking_words)  # "møbler til personalrommet": the search reads "til X" as who it is for
