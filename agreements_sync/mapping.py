@@ -256,6 +256,9 @@ class RegisterMapping(_Strict):
     keyword_separator: Separators = ","
     cpv_separator: Separators = ","
     contracting_party_kinds: PartyKinds = Field(default_factory=PartyKinds)
+    # columns whose text is added to the description (a "Notes" or "Merknad" column: "Erstattet av
+    # NSK-2024-010", options used, what is not covered), in this order
+    description_also: list[str] = Field(default_factory=list)
     # a parallel agreement exported as one row per supplier, all with the same id: the rows are
     # one agreement (suppliers in rank order); its other cells must agree (an empty cell is filled
     # from another row of the agreement)

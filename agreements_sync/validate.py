@@ -235,7 +235,7 @@ def check_columns(
     found: dict[str, int] = {}
     errors: list[RowError] = []
     available = ", ".join(h for h in headers if h)
-    for name, column in mapping.columns.mapped().items():
+    for name, column in [*mapping.columns.mapped().items(), *((also_field(c), c) for c in mapping.description_also)]:
         indexes = positions.get(normalise(column))
         if indexes is None:
             errors.append(RowError(1, column, name, "missing_column", details={"available": available}))
@@ -244,7 +244,7 @@ def check_columns(
                 "count": len(indexes), "positions": ", ".join(str(i + 1) for i in indexes)}))
         else:
             found[name] = indexes[0]
-    known = {normalise(c) for c in mapping.columns.mapped().values()}
+    known = {normalise(c) for c in [*mapping.columns.mapped().values(), *mapping.description_also]}
     for header in dict.fromkeys(headers):
         if header and normalise(header) not in known:
             if mapping.unknown_columns == "error":
@@ -261,7 +261,7 @@ def validate_table(
     positions, file_errors = check_columns(table.headers, mapping, notes)
     if file_errors:
         return ValidationResult([], [], 0, set(), file_errors, notes)
-    columns = mapping.columns.mapped()
+    columns = mapping.columns.mapped() | {also_field(c): c for c in mapping.description_also}
     mapped = [(name, index, columns.get(name, "")) for name, index in positions.items()]
     status_lookup = mapping.status_values.lookup()
     records: list[ParsedAgreement] = []
@@ -409,6 +409,11 @@ class _Parallel:
         return ParsedAgreement(self.record.line, values, suppliers, content_hash(values, suppliers))
 
 
+def also_field(column: str) -> str:
+    """The internal name of a column whose text is added to the description."""
+    return f"description+{column}"
+
+
 def _cell(cells: list[Any], positions: dict[str, int], name: str) -> Any:
     index = positions.get(name)
     if index is None or index >= len(cells):
@@ -444,6 +449,11 @@ def _parse_row(
         value = data.get(name) if name not in ("keywords", "cpv_codes") else cell_text(_cell(cells, positions, name))
         if isinstance(value, str) and len(value) > limit:
             problem(name, "too_long", value[:40] + "…", limit=limit)
+    for column in mapping.description_also:  # "Notes": added to the description while it fits
+        extra = cell_text(_cell(cells, positions, also_field(column)))
+        joined = f"{data['description']} {extra}".strip()
+        if extra and len(joined) <= MAX_LENGTH.get("description", len(joined)):
+            data["description"] = joined
     if data["document_url"]:
         reason = link_problem(data["document_url"])
         if reason:  # never a link the card could open: left out, with a note

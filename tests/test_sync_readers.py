@@ -302,3 +302,23 @@ def test_xlsx_errors_name_the_sheet_row(tmp_path: Path, reference_register: Path
     result = validate_table(read_table(path, load_mapping()), load_mapping())
     assert [(e.line, e.column, e.code) for e in result.errors] == [(7, "Startdato", "date_impossible")]
     assert result.rows_read == 130
+
+
+def test_a_notes_column_is_added_to_the_description(tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "No;Title;Scope;Notes;Status\n"
+        "NS-1;Renholdsartikler;Tørkepapir og såpe.;Erstattet av NS-2.;Expired\n"
+        "NS-2;Renholdsmidler og papir;Tørkepapir, toalettpapir og såpe.;;Active\n", encoding="utf-8")
+    mapping = RegisterMapping.model_validate({
+        "columns": {"id": "No", "title": "Title", "description": "Scope", "status": "Status"},
+        "description_also": ["Notes"], "org_number_required": False,
+        "status_values": {"active": ["Active"], "expired": ["Expired"]}})
+    result = validate_table(read_table(path, mapping), mapping)
+    assert result.ok and not [n for n in result.warnings if n.column == "Notes"]
+    assert {r.id: r.as_dict()["description"] for r in result.records} == {
+        "NS-1": "Tørkepapir og såpe. Erstattet av NS-2.", "NS-2": "Tørkepapir, toalettpapir og såpe."}
+    # a notes column the file lacks is named, like any mapped column
+    missing = RegisterMapping.model_validate({**mapping.model_dump(), "description_also": ["Merknad"]})
+    errors = validate_table(read_table(path, missing), missing).file_errors
+    assert [(e.column, e.code) for e in errors] == [("Merknad", "missing_column")]
