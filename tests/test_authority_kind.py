@@ -208,6 +208,11 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         ("Vi vil leie en kaffemaskin til personalrommet, 1 500 i måneden i 3 år", "varer"),
         ("Vi skal lease 6 nye elbiler til hjemmetjenesten, 1 080 000 over 3 år", "varer"),
         ("Vi skal leie inn en IT-konsulent i tre måneder, 400 000 kr", "tjenester"),
+        # goods delivered with their installation are goods; a service said anywhere in the question is a service
+        ("Nytt klatrestativ med montering på lekeplassen ved barnehagen, 380 000", "varer"),
+        ("Takheisene på sykehjemmet skal ha årlig kontroll og service, pris 38 000", "tjenester"),
+        ("Kulturskolen må få stemt de tre pianoene, ca. 9 000 kr", "tjenester"),
+        ("e-bikes for the home care service, NOK 300,000", "varer"),  # a service named is no verb
         # sanding and lacquering a wooden floor is floor work (CPV 45): works
         ("Sliping og lakkering av gulvet i gymsalen, ca. 230 000", "bygg_og_anlegg"),
     ],

@@ -83,11 +83,12 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
     if classify is None:
         return None
     settings = lang.taxonomy
-    if settings.agreement_names:
+    if settings.agreement_names or settings.incidental_installation:
         from bot.authority.intent import _scrub
 
-        text = " ".join(_scrub(text, settings.agreement_names).split())
-        question = " ".join(_scrub(question, settings.agreement_names).split()) if question else question
+        text = " ".join(_scrub(text, settings.agreement_names + settings.incidental_installation).split())
+        question = (" ".join(_scrub(question, settings.agreement_names + settings.incidental_installation).split())
+                    if question else question)
     found = list(classify(text))
     hits = [h for h in found if float(h.score) >= settings.min_score]
     source = "taxonomy"
@@ -122,7 +123,8 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
             candidates = shared
     from bot.authority.intent import lemma_text
 
-    said = _verb_kinds(text, lemma_text(text), lang)
+    # the verbs as the question says them (the subject has lost words around them: "med montering")
+    said = _verb_kinds(text, lemma_text(text), lang) if not question else []
     # a specific verb anywhere in the question keeps the thing's head word from deciding ("treng
     # service og nye dekk": the subject lost "service", a filler word there)
     asked = said + [k for k in (_verb_kinds(question, lemma_text(question), lang) if question else []) if k not in said]
@@ -144,10 +146,9 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
     if len(candidates) == 1:
         reading.kind = candidates[0]
         return reading
-    verbs = [k for k in said if k in candidates]
-    if question:  # the generic verbs ("kjøpe", "buy") are filler in the subject: read them where they were said
-        verbs += [k for k in _verb_kinds(question, lemma_text(question), lang)
-                  if k in candidates and k in settings.generic_verb_kinds and k not in verbs]
+    # the verbs said anywhere in the question: the subject has lost some as filler words there
+    # ("kontroll og service på takheisene", "kjøpe nye scenepodier")
+    verbs = [k for k in asked if k in candidates]
     specific = [k for k in verbs if k not in settings.generic_verb_kinds]
     chosen = specific or verbs
     if len(chosen) >= 2:  # "installere og vedlikeholde": the question allows both

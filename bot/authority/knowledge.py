@@ -496,6 +496,9 @@ class TaxonomyUse(Strict):
     # Words that name an agreement the asker already has ("kan vi bruke serviceavtalen?"): no verb
     # or thing of the purchase (a new lift asked about on the service agreement is still works)
     agreement_names: list[str] = Field(default_factory=list)
+    # Goods delivered with their installation ("klatrestativ med montering", "levert og montert"):
+    # the installation is part of the delivery, no verb of works
+    incidental_installation: list[str] = Field(default_factory=list)
     # The taxonomy flags a thing read by its head carries ("ny feiebil": a vehicle bought)
     thing_flags: dict[str, list[str]] = Field(default_factory=dict)
     # Verbs that say the kind whatever the field ("bygge nytt sykehjem", "rive garasjen": works) …
