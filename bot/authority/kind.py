@@ -117,10 +117,6 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
         if worded in tied_kinds:
             best = next(h for h in close if h.field.kind == worded)
     candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
-    if len(close) > 1:  # equally good readings ("lastebil med kran": lifts or vehicles): a kind all of them allow
-        shared = [k for k in candidates if all(k == h.field.kind or k in h.field.also for h in close)]
-        if len(shared) == 1:
-            candidates = shared
     from bot.authority.intent import lemma_text
 
     # the verbs as the question says them (the subject has lost words around them: "med montering")
@@ -128,6 +124,13 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
     # a specific verb anywhere in the question keeps the thing's head word from deciding ("treng
     # service og nye dekk": the subject lost "service", a filler word there)
     asked = said + [k for k in (_verb_kinds(question, lemma_text(question), lang) if question else []) if k not in said]
+    picked = [k for k in asked if k in candidates and k not in settings.generic_verb_kinds]
+    if len(close) > 1 and not picked:
+        # equally good readings ("lastebil med kran": lifts or vehicles) and no verb to choose
+        # between them: a kind all of them allow
+        shared = [k for k in candidates if all(k == h.field.kind or k in h.field.also for h in close)]
+        if len(shared) == 1:
+            candidates = shared
     decisive, word = _decisive_kind(question or text, lang)
     sure_service = best.field.kind == "tjenester" and float(best.score) >= settings.sure_service
     if decisive is not None and not (sure_service and any(w != word for w in getattr(best, "matched", ()))):
