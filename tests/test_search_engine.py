@@ -150,17 +150,6 @@ def test_a_sure_field_without_agreement_is_none_though_weaker_matches_exist(inde
     assert search_index(index, question, AS_OF).answer == "candidates"
 
 
-def test_a_very_clear_field_is_not_covered_by_an_item_another_agreement_names(index: SearchIndex, monkeypatch) -> None:
-    # science equipment is a clear field; the protective-equipment agreement names an item of it
-    # (an item link), and its own words do not match a microscope: that is no agreement for it
-    result = search_index(index, "mikroskop til naturfagrommet", AS_OF)
-    assert (result.answer, result.why) == ("none", ["field_without_agreement"])
-    monkeypatch.setattr(index.vocabulary.ranking.answer, "field_very_clear", None)  # without the rule: candidates
-    assert search_index(index, "mikroskop til naturfagrommet", AS_OF).answer == "candidates"
-    # an item link that the question's own words meet still covers the field
-    assert top(index, "sårbandasjer til hjemmesykepleien") == "LK-2022-045"
-
-
 def test_no_agreement_only_with_positive_evidence(index: SearchIndex) -> None:
     # a clear field of purchase (dental services) that no agreement of the register covers
     result = search_index(index, "tannlegetjenester", AS_OF)

@@ -585,7 +585,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     #    or a sure one, and nothing that would be more than a candidate
     sure_field = rules.field_sure is not None and lead_field >= rules.field_sure and best_active < rules.strong
     if clear_field and (worth_offering < rules.weak or sure_field) and not _field_has_active(
-            index, match, lead_field, as_of, rules, lexical):
+            index, match, lead_field, as_of, rules.field_link):
         return _finish(result, NONE, ["field_without_agreement"])
 
     if best_active < rules.weak:
@@ -689,22 +689,15 @@ def _all_active(index: SearchIndex, as_of: dt.date, around: list[int]) -> set[in
     return found
 
 
-def _field_has_active(index: SearchIndex, match: Any, lead: float, as_of: dt.date, rules: Any,
-                      lexical: np.ndarray) -> bool:
-    """Does an active agreement cover one of the question's leading fields? When the field is very
-    clear, an agreement whose scope text merely names an item of it ("vernebriller" in personal
-    protective equipment for science equipment) covers it only if its own words match the question."""
-    very_clear = rules.field_very_clear is not None and lead >= rules.field_very_clear
+def _field_has_active(index: SearchIndex, match: Any, lead: float, as_of: dt.date, strength: float) -> bool:
+    """Does an active agreement cover one of the question's leading fields?"""
     for hit in match.hits:
         if hit.score < lead * 0.85:
             break
         ids, strengths = index.field_links[index.fields.position[hit.field.id]]
         for doc_index, value in zip(ids.tolist(), strengths.tolist(), strict=True):
-            if value < rules.field_link or status_on(index.docs[doc_index], as_of) != "active":
-                continue
-            if very_clear and value < rules.field_own and float(lexical[doc_index]) < rules.item_words:
-                continue
-            return True
+            if value >= strength and status_on(index.docs[doc_index], as_of) == "active":
+                return True
     return False
 
 

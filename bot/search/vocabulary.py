@@ -36,12 +36,6 @@ class AnswerRules(BaseModel):
     # a field of purchase this sure, that no active agreement covers, is "none" even when weaker
     # matches elsewhere would be offered as candidates (None: off)
     field_sure: float | None = None
-    # a field this sure is covered only by an agreement linked to it by more than a named item of
-    # its scope text (an item link, below `field_own`), unless the agreement's own words match the
-    # question at least `item_words` (None: off)
-    field_very_clear: float | None = None
-    field_own: float = 0.75
-    item_words: float = 0.3
 
 
 class Ranking(BaseModel):
