@@ -112,6 +112,7 @@ def test_numbers_that_are_not_money(text: str) -> None:
         ("prosjektleder, ca. 1 000 timer à 1 150 kr", 1_150_000, "C"),
         # … or the one count the question gives, when the price names the piece another way
         ("interaktive skjermer til 15 klasserom, ca 35 000 per skjerm", 525_000, "C"),
+        ("seks elektriske pleiesenger, kvar kostar kring 45 000", 270_000, "B"),
         ("an anti-bullying show at all 11 primary schools, NOK 9,500 per performance", 104_500, "B"),
         # … at a rate said between them: so many a week or a month, then over the period (12 months if none)
         ("støttekontakt, 6 timar i veka à 550 kr", 171_600, "B"),

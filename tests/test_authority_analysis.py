@@ -509,3 +509,9 @@ def test_a_weaker_candidate_of_the_questions_kind_clear_of_the_rest_is_the_agree
     assert analyse(question, AS_OF, find_agreements=goods).framework_agreement == []
     # … nor when it is weak
     assert analyse(question, AS_OF, find_agreements=_candidates(("LK-2024-179", 0.5, "tjenester"))).framework_agreement == []
+
+
+def test_a_whole_municipality_framework_names_its_signer_before_the_value_is_known() -> None:
+    result = analyse("Rammeavtale for hele kommunen på arbeidsklær – verdien vet vi ikke ennå. Hvem signerer?", AS_OF)
+    assert (result.missing, result.signer) == (["value"], "organisasjonsdirektor")
+    assert analyse("Vi skal kjøpe arbeidsklær, hvem signerer?", AS_OF).signer is None

@@ -120,6 +120,8 @@ def test_unclear_kind_is_none() -> None:
         ("to nye elbiler", "kjoretoy", True),
         ("bildebehandling", "kjoretoy", False),
         ("markedet er i rask utvikling", "innovasjon", True),
+        ("robotklippere, men vi vet ikke hva markedet kan levere", "innovasjon", True),
+        ("robotic mowers; we don't know what's out there", "innovasjon", True),
         ("rammeavtale for hele kommunen", "hele_kommunen", True),
         ("kontrakt for hele kommunen", "hele_kommunen", False),
     ],

@@ -503,6 +503,9 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
             result.ask = result.ask or "kind"
     if missing:
         result.rule, result.missing = "incomplete", missing
+        # who signs can be known before the value: a framework for the whole municipality is signed
+        # by the role the matrix names for it, whatever its value
+        result.signer = next((o.role for o in m.signer_overrides if o.cue in facts.cues), None)
         if result.ask == "value" and "kind" in missing:
             result.ask = "kind"  # one question at a time: the kind first, then the value ranges for it
         return result
