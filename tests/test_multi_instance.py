@@ -258,8 +258,10 @@ def test_two_instances_migrating_an_empty_database_at_once_both_succeed(tmp_path
             assert code == 0, err
         outputs = [json.loads(out) for _code, out, _err in results]
         assert all(o["after"] == Database.head_revision() for o in outputs)
-        # both started from the empty schema; neither failed on the other's half-made tables
-        assert all(o["before"] is None for o in outputs)
+        # neither failed on the other's half-made tables: each found the schema empty or complete (a
+        # process started late on a loaded machine may find the other's migration already done)
+        assert all(o["before"] in (None, Database.head_revision()) for o in outputs)
+        assert any(o["before"] is None for o in outputs)
         database = Database(POSTGRES_URL, schema=schema)
         with database.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
