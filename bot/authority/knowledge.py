@@ -511,8 +511,12 @@ class TaxonomyUse(Strict):
     and_words: list[str] = Field(default_factory=list)  # "ny gang- og sykkelveg": the new thing goes on
     # … unless a field of services this sure was read from other words ("arkitekt til nytt bygg")
     sure_service: float = Field(default=0.8, ge=0)
+    # Words that name the kind itself ("et tjenestekjøp", "a works contract", "helse- og
+    # sosialtjenester"): the asker has said the kind, whatever the thing reads as
+    kind_names: dict[str, list[str]] = Field(default_factory=dict)
 
-    @field_validator("kind_verbs", "thing_heads", "installation_heads", "decisive_verbs", "new_heads", "thing_flags")
+    @field_validator("kind_verbs", "thing_heads", "installation_heads", "decisive_verbs", "new_heads", "thing_flags",
+                     "kind_names")
     @classmethod
     def _patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for words in value.values():

@@ -385,6 +385,12 @@ def _read_kind(facts: Facts, text: str, lang: Language) -> kinds.KindReading | N
         facts.kind, facts.kind_scores, facts.kind_words = explicit, {explicit: 1}, [explicit]
         return None
     reading = kinds.from_taxonomy(facts.subject or text, lang, question=text) if facts.subject else None
+    named = _named_kind(text, lang)
+    if named is not None:  # the asker said the kind; the fields read still give their flags
+        facts.kind, facts.kind_scores, facts.kind_words = named, {named: 1}, [named]
+        if reading is not None:
+            facts.fields, facts.kind_source = reading.fields, "named"
+        return reading
     if reading is not None and reading.source == "taxonomy_weak":  # a kind word said outright outweighs a weak reading
         worded = find_kind(text, lang)
         if worded[0] is not None:
@@ -397,6 +403,18 @@ def _read_kind(facts: Facts, text: str, lang: Language) -> kinds.KindReading | N
     facts.kind_scores = dict.fromkeys([reading.kind] if reading.kind else reading.choices, 1)
     facts.fields, facts.kind_source = reading.fields, reading.source
     return reading
+
+
+def _named_kind(text: str, lang: Language) -> str | None:
+    """The kind the question names outright ("et tjenestekjøp", "a works contract"), if only one."""
+    from bot.authority.intent import _found, lemma_text
+
+    named = lang.taxonomy.kind_names
+    if not named:
+        return None
+    lemmas = lemma_text(text)
+    said = [kind for kind, patterns in named.items() if _found(patterns, text, lemmas)]
+    return said[0] if len(said) == 1 else None
 
 
 def _without_negated(text: str, lang: Language) -> str:
