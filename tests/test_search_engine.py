@@ -107,6 +107,19 @@ def test_an_exclusion_matches_the_parts_of_compound_words(index: SearchIndex) ->
     assert "LK-2024-111" not in search_index(index, "strøsand til driftsstasjonen", AS_OF).excluded
 
 
+def test_an_excluded_field_is_respected_when_the_words_differ(index: SearchIndex) -> None:
+    # Leasing av personbiler og varebiler: "Omfatter ikke tunge kjøretøy og arbeidsmaskiner" — a
+    # tipper truck or a sweeper shares no word with "tunge kjøretøy", but is of that field
+    for query in ("ny tippbil til veiavdelingen", "we need a refuse truck", "feiebil til gatefeiing"):
+        result = search_index(index, query, AS_OF)
+        assert "LK-2023-144" in result.excluded and "LK-2023-144" not in result.ids, query
+    # … while the cars and vans it covers are still its own
+    assert top(index, "to nye elbiler til hjemmetjenesten") == "LK-2023-144"
+    # a qualified exclusion is no field exclusion: "hvitevarer til personalrom" leaves the nursing
+    # home's kitchen dishwasher to the kitchen equipment agreement
+    assert top(index, "oppvaskmaskinen på sykehjemskjøkkenet har streiket") == "LK-2023-102"
+
+
 def test_expired_and_under_competition_are_never_the_answer(index: SearchIndex) -> None:
     result = search_index(index, "kaffeautomat til personalrommet", AS_OF)
     assert result.no_active_agreement and not result.hits

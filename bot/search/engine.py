@@ -294,6 +294,22 @@ def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys:
     return None
 
 
+def _excluded_field(index: SearchIndex, doc_index: int, match: Any, clear: float) -> str | None:
+    """The question is clearly about a field the agreement's description excludes ("Omfatter ikke
+    tunge kjøretøy": a tipper truck asked for on the car agreement) — more clearly than about any
+    field the agreement covers."""
+    if match is None or not match.hits or not index.excluded_things or not index.excluded_things[doc_index]:
+        return None
+    excluded = index.excluded_things[doc_index]
+    links = index.doc_links[doc_index] if index.doc_links else {}
+    against = max((h.score for h in match.hits if h.field.id in excluded), default=0.0)
+    covered = max((h.score for h in match.hits if links.get(index.fields.position[h.field.id], 0.0) >= EXCLUDED_FIELD_COVER),
+                  default=0.0)
+    return "head" if against >= clear and against > covered + EXCLUDED_FIELD_MARGIN else None
+
+
+EXCLUDED_FIELD_MARGIN = 0.05  # … by this much: a near tie is no clear reading
+EXCLUDED_FIELD_COVER = 0.5  # an agreement's link this strong to one of the question's fields outweighs an excluded one
 HEAD_MIN = 4  # an exclusion's word this long ending a question's compound is its head ("vikar|lege") …
 FIRST_MIN = 5  # … and this long starting one, its first part ("fasade|vask"; not a stem like "strø")
 
@@ -513,7 +529,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     inactive: list[tuple[int, float, str]] = []
     best_excluded = best_excluded_thing = 0.0
     for doc_index in top:
-        how = _excluded(index, doc_index, main_keys, all_keys)
+        how = _excluded(index, doc_index, main_keys, all_keys) or _excluded_field(index, doc_index, match, rules.field_clear)
         if how:
             result.excluded.append(index.docs[doc_index].id)
             best_excluded = max(best_excluded, float(scores[doc_index]))

@@ -57,6 +57,7 @@ class SearchIndex:
     doc_links: list[dict[int, float]] = field(default_factory=list)  # per agreement: {field position: strength}
     mentions: list[list[int]] = field(default_factory=list)  # per agreement: agreements its description names
     excluded_fields: list[tuple[str, ...]] = field(default_factory=list)  # per agreement: field ids it excludes
+    excluded_things: list[tuple[str, ...]] = field(default_factory=list)  # … of them, the bare things (no qualifier)
     # how much a word found in every document still counts (0.6 for agreements; the taxonomy's
     # fields use less: a word in many fields — "legge", "rom" — says little about which one)
     specificity_floor: float = 0.6

@@ -177,3 +177,31 @@ def excluded_fields(docs: Sequence[AgreementDoc], links: list[dict[int, float]],
                 found.append(match.hits[0].field.id)
         result.append(tuple(found))
     return result
+
+
+EXCLUDED_THING_MARGIN = 0.15  # … and is a thing the agreement does not cover at all when no other field comes this near
+
+
+def excluded_things(docs: Sequence[AgreementDoc], matcher: FieldMatcher, linking: Sequence[str]) -> list[tuple[str, ...]]:
+    """Per agreement: the fields its description excludes outright — a bare thing ("Omfatter ikke
+    tunge kjøretøy og arbeidsmaskiner"), read clearly as one field (no other near it), with no word
+    of whom or where it is for ("hvitevarer til personalrom" is a qualifier: appliances for other
+    places may be covered). A question clearly about such a field is not answered with that
+    agreement (bot.search.engine._excluded_field)."""
+    linked = {w.lower() for w in linking}
+    result: list[tuple[str, ...]] = []
+    for doc in docs:
+        _positive, items = split_exclusions(doc.description, matcher.analyzer)
+        found: list[str] = []
+        for item in items:
+            if any(word in linked for word in item.lower().split()):
+                continue
+            match = matcher.match(item, limit=2, fuzzy=False)
+            if not match.hits or match.hits[0].score < EXCLUDED_FIELD or len(match.groups) > EXCLUDED_WORDS:
+                continue
+            if len(match.hits) > 1 and match.hits[1].score > match.hits[0].score - EXCLUDED_THING_MARGIN:
+                continue  # "fasttelefoni": fixed-line phones or telephony, no clear thing
+            if match.hits[0].field.id not in found:
+                found.append(match.hits[0].field.id)
+        result.append(tuple(found))
+    return result
