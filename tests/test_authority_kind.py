@@ -244,3 +244,26 @@ def test_a_vehicle_read_by_its_head_word_carries_the_vehicle_requirement() -> No
 def test_goods_carry_the_ethical_trade_their_head_word_names(question: str, ethical: bool) -> None:
     result = analyse(question, AS_OF)
     assert result.kind == "varer" and ("etisk_handel" in result.requirements) == ethical
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # the asker names the kind itself: that is the kind, whatever a word of the thing reads as
+        ("Må et tjenestekjøp på 1 625 000 inkl. mva. på Doffin?", "tjenester"),
+        ("Vi skal inngå en tjenesteavtale på 4 år uten opsjoner, 500 000 i året.", "tjenester"),
+        ("Goods purchase of NOK 2,875,000 incl. VAT – which band?", "varer"),
+        ("Eit bygg- og anleggsoppdrag på 499 999 kr – må innkjøpsseksjonen gjennomføre det?", "bygg_og_anlegg"),
+        ("Vi skal kjøpe helse- og sosialtjenester for 7,8 millioner. Hvem signerer?", "helse_og_sosial"),
+        ("A service contract for the pool's water treatment plant, NOK 120,000 a year for 5 years", "tjenester"),
+    ],
+)
+def test_a_kind_named_outright_is_the_kind(question: str, kind: str) -> None:
+    assert analyse(question, AS_OF).kind == kind
+
+
+
+@needs_classifier
+def test_the_verb_to_last_is_no_kind_name() -> None:
+    # "avtalen varer i 3 år": "varer" is the verb "vare" (to last), not goods
+    assert analyse("Renhold av rådhuset, 400 000 i året, og avtalen varer i 3 år. Hvem signerer?", AS_OF).kind == "tjenester"

@@ -124,6 +124,16 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
     # a specific verb anywhere in the question keeps the thing's head word from deciding ("treng
     # service og nye dekk": the subject lost "service", a filler word there)
     asked = said + [k for k in (_verb_kinds(question, lemma_text(question), lang) if question else []) if k not in said]
+    verb_kinds = [k for k in asked if k not in settings.generic_verb_kinds]
+    if best.field.kind == "varer" and verb_kinds and not set(verb_kinds) & set(candidates):
+        # the goods named are the object of a verb of another kind ("lastebilen treng service og nye
+        # dekk": the truck is serviced, not bought): a near field that allows that kind is the purchase
+        near = next((h for h in hits[1:] if float(h.score) >= float(best.score) * settings.verb_share
+                     and {h.field.kind, *h.field.also} & set(verb_kinds)), None)
+        if near is not None:
+            best = near
+            candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
+            reading.fields = [best.field.id, *(f for f in reading.fields if f != best.field.id)]
     picked = [k for k in asked if k in candidates and k not in settings.generic_verb_kinds]
     if len(close) > 1 and not picked:
         # equally good readings ("lastebil med kran": lifts or vehicles) and no verb to choose

@@ -511,6 +511,9 @@ class TaxonomyUse(Strict):
     and_words: list[str] = Field(default_factory=list)  # "ny gang- og sykkelveg": the new thing goes on
     # … unless a field of services this sure was read from other words ("arkitekt til nytt bygg")
     sure_service: float = Field(default=0.8, ge=0)
+    # A verb of a kind the best field does not allow picks a field of that kind this near the best
+    # ("lastebilen treng service": vehicle servicing, not the truck)
+    verb_share: float = Field(default=0.75, gt=0, le=1)
     # Words that name the kind itself ("et tjenestekjøp", "a works contract", "helse- og
     # sosialtjenester"): the asker has said the kind, whatever the thing reads as
     kind_names: dict[str, list[str]] = Field(default_factory=dict)
