@@ -259,6 +259,9 @@ class RegisterMapping(_Strict):
     # columns whose text is added to the description (a "Notes" or "Merknad" column: "Erstattet av
     # NSK-2024-010", options used, what is not covered), in this order
     description_also: list[str] = Field(default_factory=list)
+    # columns listing what the agreement does not cover ("Not included", "Unntak"): added to the
+    # description as "Omfatter ikke …", which the search reads as exclusions
+    description_excludes: list[str] = Field(default_factory=list)
     # a parallel agreement exported as one row per supplier, all with the same id: the rows are
     # one agreement (suppliers in rank order); its other cells must agree (an empty cell is filled
     # from another row of the agreement)

@@ -235,7 +235,7 @@ def check_columns(
     found: dict[str, int] = {}
     errors: list[RowError] = []
     available = ", ".join(h for h in headers if h)
-    for name, column in [*mapping.columns.mapped().items(), *((also_field(c), c) for c in mapping.description_also)]:
+    for name, column in [*mapping.columns.mapped().items(), *((also_field(c), c) for c in _added_columns(mapping))]:
         indexes = positions.get(normalise(column))
         if indexes is None:
             errors.append(RowError(1, column, name, "missing_column", details={"available": available}))
@@ -244,7 +244,7 @@ def check_columns(
                 "count": len(indexes), "positions": ", ".join(str(i + 1) for i in indexes)}))
         else:
             found[name] = indexes[0]
-    known = {normalise(c) for c in [*mapping.columns.mapped().values(), *mapping.description_also]}
+    known = {normalise(c) for c in [*mapping.columns.mapped().values(), *_added_columns(mapping)]}
     for header in dict.fromkeys(headers):
         if header and normalise(header) not in known:
             if mapping.unknown_columns == "error":
@@ -261,7 +261,7 @@ def validate_table(
     positions, file_errors = check_columns(table.headers, mapping, notes)
     if file_errors:
         return ValidationResult([], [], 0, set(), file_errors, notes)
-    columns = mapping.columns.mapped() | {also_field(c): c for c in mapping.description_also}
+    columns = mapping.columns.mapped() | {also_field(c): c for c in _added_columns(mapping)}
     mapped = [(name, index, columns.get(name, "")) for name, index in positions.items()]
     status_lookup = mapping.status_values.lookup()
     records: list[ParsedAgreement] = []
@@ -409,6 +409,26 @@ class _Parallel:
         return ParsedAgreement(self.record.line, values, suppliers, content_hash(values, suppliers))
 
 
+def _added_columns(mapping: RegisterMapping) -> list[str]:
+    """The columns added to the description: notes first, then what is not covered."""
+    return list(dict.fromkeys([*mapping.description_also, *mapping.description_excludes]))
+
+
+EXCLUDED_MARKER = "Omfatter ikke"
+
+
+def excluded_text(text: str) -> str:
+    """A "not included" cell as the description says it: each of its sentences after the marker
+    the search reads as an exclusion ("Tunge kjøretøy. Leasing." → "Omfatter ikke tunge kjøretøy.
+    Omfatter ikke leasing.")."""
+    sentences = [s.strip(" .") for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip(" .")]
+    said = []
+    for sentence in sentences:
+        first = sentence[:1].lower() + sentence[1:] if sentence[1:2].islower() or len(sentence) == 1 else sentence
+        said.append(f"{EXCLUDED_MARKER} {first}.")
+    return " ".join(said)
+
+
 def also_field(column: str) -> str:
     """The internal name of a column whose text is added to the description."""
     return f"description+{column}"
@@ -449,8 +469,10 @@ def _parse_row(
         value = data.get(name) if name not in ("keywords", "cpv_codes") else cell_text(_cell(cells, positions, name))
         if isinstance(value, str) and len(value) > limit:
             problem(name, "too_long", value[:40] + "…", limit=limit)
-    for column in mapping.description_also:  # "Notes": added to the description while it fits
+    for column in _added_columns(mapping):  # "Notes", "Not included": added to the description while it fits
         extra = cell_text(_cell(cells, positions, also_field(column)))
+        if extra and column in mapping.description_excludes:
+            extra = excluded_text(extra)
         joined = f"{data['description']} {extra}".strip()
         if extra and len(joined) <= MAX_LENGTH.get("description", len(joined)):
             data["description"] = joined

@@ -217,3 +217,22 @@ def test_cpv_labels_are_norwegian_with_their_parents() -> None:
     own, parents = cpv_labels("90922000-6", vocabulary.cpv)
     assert own == ["Skadedyrsbekjempelse", "Pest-control services"]
     assert "Renholds- og saniteringstjenester" in parents
+
+
+def test_a_replaced_agreement_answers_with_its_successor_named_by_its_base_id() -> None:
+    # another register's layout: the expired agreement's notes name its successor by the base id
+    # of a parallel agreement exported one row per supplier ("SK-2024-007/1", "/2")
+    from bot.search.models import AgreementDoc
+    from bot.search.service import build_search_index
+
+    old = AgreementDoc(id="SK-2019-003", title="Hygieneartikler", status="expired",
+                       description="Tørkepapir, toalettpapir og håndsåpe til alle bygg. SK-2024-007",
+                       start_date=dt.date(2019, 1, 1), end_date=dt.date(2023, 12, 31))
+    new = [AgreementDoc(id=f"SK-2024-007/{n}", title="Papir og såpeprodukter", status="active",
+                        description="Papirprodukter og såpe til kommunale bygg.",
+                        start_date=dt.date(2024, 1, 1), end_date=dt.date(2027, 12, 31)) for n in (1, 2)]
+    other = AgreementDoc(id="SK-2022-011", title="Kontorrekvisita", status="active", description="Penner, papir og tonere.",
+                         start_date=dt.date(2022, 1, 1), end_date=dt.date(2027, 12, 31))
+    index = build_search_index([old, *new, other])
+    result = search_index(index, "håndsåpe", AS_OF)
+    assert result.hits and result.hits[0].id.startswith("SK-2024-007/") and result.hits[0].replaces == "SK-2019-003"

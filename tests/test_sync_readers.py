@@ -322,3 +322,20 @@ def test_a_notes_column_is_added_to_the_description(tmp_path: Path) -> None:
     missing = RegisterMapping.model_validate({**mapping.model_dump(), "description_also": ["Merknad"]})
     errors = validate_table(read_table(path, missing), missing).file_errors
     assert [(e.column, e.code) for e in errors] == [("Merknad", "missing_column")]
+
+
+def test_a_not_included_column_becomes_the_descriptions_exclusions(tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "No;Title;Scope;Not included;Status\n"
+        "SK-1;Billeasing;Leasing av personbiler og varebiler.;Tunge kjøretøy. IKT-utstyr i bilene.;Active\n"
+        "SK-2;Kontorrekvisita;Penner og papir.;;Active\n", encoding="utf-8")
+    mapping = RegisterMapping.model_validate({
+        "columns": {"id": "No", "title": "Title", "description": "Scope", "status": "Status"},
+        "description_excludes": ["Not included"], "org_number_required": False,
+        "status_values": {"active": ["Active"]}})
+    result = validate_table(read_table(path, mapping), mapping)
+    assert result.ok
+    assert {r.id: r.as_dict()["description"] for r in result.records} == {
+        "SK-1": "Leasing av personbiler og varebiler. Omfatter ikke tunge kjøretøy. Omfatter ikke IKT-utstyr i bilene.",
+        "SK-2": "Penner og papir."}

@@ -65,15 +65,26 @@ _WORDS = re.compile(r"[\w./-]+")
 
 def mentions(docs: list, ids: dict[str, int]) -> list[list[int]]:
     """Per agreement: the other agreements its description names by id ("Erstattet av LK-2024-018")."""
+    # a parallel agreement's rows ("SK-2022-007/1", "NSK-2023-004-A") are named by their base id
+    bases: dict[str, list[int]] = {}
+    for ident, position in ids.items():
+        base = _SUFFIX.sub("", ident)
+        if base != ident:
+            bases.setdefault(base, []).append(position)
     found: list[list[int]] = []
     for position, doc in enumerate(docs):
         named: list[int] = []
         for word in _WORDS.findall(doc.description or ""):
-            other = ids.get(word.strip(".,;:()/"))
-            if other is not None and other != position and other not in named:
-                named.append(other)
+            word = word.strip(".,;:()/")
+            others = [ids[word]] if word in ids else sorted(bases.get(word, []))
+            for other in others:
+                if other != position and other not in named:
+                    named.append(other)
         found.append(named)
     return found
+
+
+_SUFFIX = re.compile(r"(?:/\d{1,2}|-[A-Za-z])$")
 
 
 def successor(index: SearchIndex, old: int, active: set[int], candidates: list[int]) -> int | None:
@@ -82,8 +93,8 @@ def successor(index: SearchIndex, old: int, active: set[int], candidates: list[i
     `candidates` (the agreements the question found, best first) are considered for the second."""
     doc = index.docs[old]
     named = [i for i in (index.mentions[old] if index.mentions else []) if i in active]
-    if len(named) == 1:
-        return named[0]
+    if len(named) == 1 or (named and len({index.docs[i].title for i in named}) == 1):
+        return named[0]  # one agreement named (a parallel one's rows share its title: the first)
     ended = doc.end_date
     best: tuple[float, int] | None = None
     for candidate in named or candidates:
