@@ -236,3 +236,20 @@ def test_a_replaced_agreement_answers_with_its_successor_named_by_its_base_id() 
     index = build_search_index([old, *new, other])
     result = search_index(index, "håndsåpe", AS_OF)
     assert result.hits and result.hits[0].id.startswith("SK-2024-007/") and result.hits[0].replaces == "SK-2019-003"
+
+
+def test_a_successor_that_excludes_the_thing_is_no_answer() -> None:
+    from bot.search.models import AgreementDoc
+    from bot.search.service import build_search_index
+
+    old = AgreementDoc(id="SK-2018-045", title="Tolketjenester", status="expired",
+                       description="Fremmedspråktolking og tegnspråktolking. Erstattet av SK-2022-044.",
+                       start_date=dt.date(2018, 1, 1), end_date=dt.date(2022, 6, 30))
+    new = AgreementDoc(id="SK-2022-044", title="Tolketjenester", status="active",
+                       description="Fremmedspråktolking ved oppmøte, telefon og video. Omfatter ikke tegnspråktolk.",
+                       start_date=dt.date(2022, 7, 1), end_date=dt.date(2027, 6, 30))
+    index = build_search_index([old, new])
+    result = search_index(index, "tegnspråktolk til et foreldremøte", AS_OF)
+    assert result.no_active_agreement and "SK-2022-044" in result.excluded and not result.hits
+    result = search_index(index, "tolk til et foreldremøte", AS_OF)  # what it still covers
+    assert result.hits and result.hits[0].id == "SK-2022-044"

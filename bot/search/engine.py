@@ -576,6 +576,9 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             if value < best_inactive * ranking.alternative_share:
                 break
             follower = decide.successor(index, doc_index, active_set, [i for i, _ in active])
+            if follower is not None and (_excluded(index, follower, main_keys, all_keys)
+                                         or _excluded_field(index, follower, match, rules.field_clear)):
+                follower = None  # the successor says it does not cover this ("Omfatter ikke tegnspråktolk")
             if follower is not None:
                 hit = explain_hit(follower, "active", max(value, dict(active).get(follower, 0.0)))
                 hit.replaces = index.docs[doc_index].id
