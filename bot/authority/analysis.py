@@ -222,7 +222,10 @@ def _clear_of_its_kind(hit: Any, runner_up: list[Any], kind: str | None) -> bool
     score = _get(hit, "score")
     if settings.rule0_kind_min_score is None or kind is None or score is None or _get(hit, "kind") != kind:
         return False
-    second = float(_get(runner_up[0], "score") or 0.0) if runner_up else 0.0
+    # only a candidate of the same kind (or of none known) competes: a service agreement next to
+    # a painting job's works agreement is another need ("male klasserommene": not ventilation)
+    rivals = [h for h in runner_up if _get(h, "kind") in (kind, "", None)]
+    second = float(_get(rivals[0], "score") or 0.0) if rivals else 0.0
     return float(score) >= settings.rule0_kind_min_score and float(score) - second >= settings.rule0_margin
 
 
@@ -276,7 +279,7 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
             hits = []  # the search did not recognise the need
         elif answer == "candidates":  # unsure: only a candidate that matches well enough
             hits = [h for h in hits[:1] if _get(h, "score") is None or float(_get(h, "score")) >= floor
-                    or _clear_of_its_kind(h, hits[1:2], kind)]
+                    or _clear_of_its_kind(h, hits[1:], kind)]
         hits = hits[:1]  # the agreement that covers it: the search's first (its ranking, parallel
         # agreements first), one register id per agreement also with several suppliers
     else:
