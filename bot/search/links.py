@@ -18,7 +18,7 @@ linked to every field its scope names (wound care, gloves …), not only its mai
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -182,7 +182,7 @@ def excluded_fields(docs: Sequence[AgreementDoc], links: list[dict[int, float]],
 EXCLUDED_THING_MARGIN = 0.15  # … and is a thing the agreement does not cover at all when no other field comes this near
 
 
-def excluded_things(docs: Sequence[AgreementDoc], matcher: FieldMatcher, linking: Sequence[str]) -> list[tuple[str, ...]]:
+def excluded_things(docs: Sequence[AgreementDoc], matcher: FieldMatcher, linking: Collection[str]) -> list[tuple[str, ...]]:
     """Per agreement: the fields its description excludes outright — a bare thing ("Omfatter ikke
     tunge kjøretøy og arbeidsmaskiner"), read clearly as one field (no other near it), with no word
     of whom or where it is for ("hvitevarer til personalrom" is a qualifier: appliances for other
