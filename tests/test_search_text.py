@@ -73,6 +73,11 @@ def test_exclusions_are_read_from_descriptions() -> None:
     # a bare "som" lists examples of the excluded items; ", som" says something about them
     _, items = split_exclusions("Omfatter ikke turer i skoletiden som ekskursjoner og leirskole.", analyzer)
     assert items == ["turer i skoletiden", "ekskursjoner", "leirskole"]
+    # nynorsk registers say it their way
+    _, items = split_exclusions("Levering av lærebøker. Dekkjer ikkje trykte lærebøker.", analyzer)
+    assert items == ["trykte lærebøker"]
+    _, items = split_exclusions("Drosje for brukarar. Pasientreiser er ikkje med.", analyzer)
+    assert items == ["Pasientreiser"]
     _, items = split_exclusions("Omfatter ikke låneopptak, som konkurranseutsettes særskilt.", analyzer)
     assert items == ["låneopptak"]
 
