@@ -165,6 +165,10 @@ def test_the_kofa_case_is_not_a_direct_purchase() -> None:
         ("2 år + 1 + 1, 300 000 i året", 48),
         ("kontrakt på to år med opsjon på eitt pluss eitt år, 300 000 i året", 48),
         ("4 000 i månaden i 3 år", 36),
+        ("about NOK 500,000 a year for 4 years plus an option of 2 more years", 72),
+        ("NOK 200,000 a year for 2 years, with two further years as options", 48),
+        ("500 000 i året i 3 år og opsjon på 1 ekstra år", 48),
+        ("200 000 i året i 2 år, og 2 år som opsjon", 48),
     ],
 )
 def test_periods_with_options_in_every_language(text: str, months: int) -> None:

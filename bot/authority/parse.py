@@ -203,12 +203,20 @@ class Period:
     text: str
 
 
+def _count(token: str, lang: Language) -> str:
+    return token if token.isdigit() else f"{lang.number_words[token]:g}"
+
+
 def find_period(text: str, lang: Language | None = None) -> Period | None:
     """The contract period incl. options: "2 år + 1 + 1", "i 3 år med opsjon på 1+1 år", "24 måneder"."""
     lang = lang or language()
     # "2 x 1 år", "to ettårige opsjoner" (2 1-årige), "two one-year options" (2 1-year)
     text = re.sub(rf"(?<![\d,.])(\d+)\s*(?:x|ganger|gonger|times)?\s+(\d+)\s*-?({_UNITS})(?!\w)",
                   lambda m: f"{int(m.group(1)) * int(m.group(2))} {m.group(3)}", text)
+    # "an option of 2 more years", "two further years", "1 ekstra år": the count belongs to the unit
+    counts = "|".join(re.escape(w) for w in sorted(lang.number_words, key=len, reverse=True))
+    text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s+(?:more|further|additional|extra|ekstra)\s+({_UNITS})(?!\w)",
+                  lambda m: f"{_count(m.group(1), lang)} {m.group(2)}", text)
     option_stem = re.compile("|".join(re.escape(w) for w in lang.option_words))
     base: int | None = None
     options = 0
@@ -232,6 +240,7 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
         months = [round(v * months_each) for v in values]
         before = text[max(0, match.start() - 45):match.start()]
         after = text[match.end():match.end() + 12]  # "a 1-year option", "2 ettårige opsjoner"
+        after = re.sub(r"^\s*(?:as|som|i|in)\s+", "", text[match.end():match.end() + 18])  # "2 years as options"
         is_option = bool(option_stem.search(before) or option_stem.match(after.lstrip())) and base is not None
         if is_option:
             options += sum(months)
