@@ -267,3 +267,19 @@ def test_a_kind_named_outright_is_the_kind(question: str, kind: str) -> None:
 def test_the_verb_to_last_is_no_kind_name() -> None:
     # "avtalen varer i 3 år": "varer" is the verb "vare" (to last), not goods
     assert analyse("Renhold av rådhuset, 400 000 i året, og avtalen varer i 3 år. Hvem signerer?", AS_OF).kind == "tjenester"
+
+
+@needs_classifier
+@pytest.mark.parametrize(
+    ("question", "seriositet"),
+    [
+        # cleaning bought as a service carries the seriousness requirements, however the field reads
+        ("Vi vil sette bort det daglige renholdet av legevakta til et renholdsbyrå, 380 000 per år, 1 år + 1 års opsjon.", True),
+        ("Daily cleaning of the new health centre, NOK 1.8 million a year for 3 years. What applies?", True),
+        # … laundry is no cleaning of premises, and cleaning products are goods
+        ("Sykehjemmet vil sette bort vask av beboernes private tøy, ca. 15 000 i måneden i to år.", False),
+        ("Vi skal kjøpe reinhaldsprodukt og tørkepapir for 150 000 kr til alle skulane.", False),
+    ],
+)
+def test_cleaning_as_a_service_carries_the_seriousness_requirements(question: str, seriositet: bool) -> None:
+    assert ("seriositet" in analyse(question, AS_OF).requirements) == seriositet

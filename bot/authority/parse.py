@@ -383,8 +383,16 @@ def parse(question: str) -> Facts:
     # The requirement triggers the taxonomy marks (ethical trade, vehicles, cleaning as a service)
     # come from its flags once it has them; the cue words cover the rest (innovation, whole municipality).
     from_flags = set(lang.taxonomy.flag_cues.values()) if kinds.taxonomy_gives_flags() else set()
-    facts.cues = sorted({c for c in find_cues(text, lang) if c not in from_flags} | set(reading.cues if reading else []))
+    # cleaning bought as a service is said outright more often than the taxonomy reads it ("sette ut
+    # renhold av paviljongene": the pavilions are where): the word counts for a service
+    worded = set(find_cues(text, lang))
+    said_cleaning = "renhold" in worded and bool(_CLEANING.search(text))
+    kept = {c for c in worded if c not in from_flags or (c == "renhold" and facts.kind == "tjenester" and said_cleaning)}
+    facts.cues = sorted(kept | set(reading.cues if reading else []))
     return facts
+
+
+_CLEANING = re.compile(r"renhold|reinhald|rengjøring|reingjering|(?<![\w-])cleaning(?![\w-])", re.IGNORECASE)
 
 
 def _read_kind(facts: Facts, text: str, lang: Language) -> kinds.KindReading | None:
