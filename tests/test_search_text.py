@@ -109,3 +109,12 @@ def test_the_index_of_an_agreement_with_a_very_long_word_holds_only_real_words()
     assert max(len(key) for key in index.postings) <= MAX_WORD_CHARS
     assert max(len(choice) for choice in index.fuzzy_choices) <= MAX_WORD_CHARS
     assert index.has(word_keys("kontorstoler"))
+
+
+def test_what_the_asker_sets_aside_is_not_searched() -> None:
+    analyzer = Analyzer()
+    assert analyzer.without_negated("Tenestebilen vår (ikkje leasa) må på EU-kontroll").split() == \
+        ["Tenestebilen", "vår", "må", "på", "EU-kontroll"]
+    assert analyzer.without_negated("we want to buy, not lease, a pickup").split() == ["we", "want", "to", "buy", "a", "pickup"]
+    # a fault is told with a negation too: that one stays
+    assert "skrive" in analyzer.without_negated("kopimaskinen vil ikke skrive ut")

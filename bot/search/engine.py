@@ -504,8 +504,10 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             field_boost: np.ndarray | None = None) -> SearchResult:
     ranking = index.vocabulary.ranking
     rules = ranking.answer
+    asked = query
+    query = index.analyzer.without_negated(query)  # "skriveren (ikke kopimaskinen)": not the copier
     groups = analyse(index, query)
-    result = SearchResult(query=query, as_of=as_of, terms=[g.surface for g in groups], index_version=index.version)
+    result = SearchResult(query=asked, as_of=as_of, terms=[g.surface for g in groups], index_version=index.version)
     learned = taught.match(groups) if taught is not None else None
     if learned is not None:
         result.taught = learned.to_json()

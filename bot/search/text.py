@@ -50,6 +50,9 @@ class LanguageData(BaseModel):
     spelling_rules: list[tuple[str, str]]
     framing_phrases: list[str] = Field(default_factory=list)
     word_map: dict[str, str] = Field(default_factory=dict)
+    # words that set aside what follows them in a question ("toner (ikke til kopimaskinen)",
+    # "entrématter, ikke leie", "we want to buy, not lease, a pickup")
+    negations: list[str] = Field(default_factory=list)
     exclusions: ExclusionMarkers
 
 
@@ -123,6 +126,16 @@ class Analyzer:
         self.word_map = {fold(k): v.lower() for k, v in self.language.word_map.items()}
         phrases = sorted((p.lower() for p in self.language.framing_phrases), key=len, reverse=True)
         self.framing_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)") if phrases else None
+
+    def without_negated(self, text: str) -> str:
+        """The question without what the asker sets aside: a bracketed aside opening with a
+        negation, or a negation after a comma up to the next comma or the end ("kaffe, ikke te");
+        a negation inside a statement of a fault ("skriveren vil ikke skrive ut") is kept."""
+        if not self.language.negations:
+            return text
+        negation = "|".join(re.escape(w) for w in self.language.negations)
+        text = re.sub(rf"\((?:{negation})\s[^)]*\)", " ", text, flags=re.IGNORECASE)
+        return re.sub(rf",\s*(?:{negation})\s+[^,.;:!?()]*", " ", text, flags=re.IGNORECASE)
 
     def is_stopword(self, word: str) -> bool:
         return word in self.stopwords or fold(word) in self.folded_stopwords
