@@ -184,3 +184,17 @@ def test_periods_with_options_in_every_language(text: str, months: int) -> None:
 def test_ranges_count_at_the_upper_end(text: str, nok: int, low: int | None) -> None:
     facts = parse(text)
     assert (facts.amount_nok, facts.amount_low) == (nok, low)
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("Hjemmetjenesten trenger ti nye mobiltelefoner à 3 500 kr.", 35_000),
+        ("Vi treng ni stolar til møterommet, 2 000 kr stykket.", 18_000),
+        # a quarterly amount is an ongoing purchase: four a year, at least a year of it
+        ("Vi bestiller kontorrekvisita for 5 000 kr i kvartalet.", 20_000),
+        ("We order pens and binders for about NOK 5,000 a quarter.", 20_000),
+    ],
+)
+def test_a_count_in_words_multiplies_a_price_per_piece(question: str, value: int) -> None:
+    assert analyse(question, AS_OF).value_nok_excl_vat == value

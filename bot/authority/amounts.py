@@ -193,7 +193,7 @@ def _context(amount: Amount, text: str, lang: Language) -> None:
     after = text[amount.start + len(amount.text):]
     near_after = after[:40]
     rates = (("occasion", words.per_occasion), ("hour", words.per_hour), ("day", words.per_day),
-             ("month", lang.per_month), ("week", words.per_week), ("year", lang.per_year))
+             ("month", lang.per_month), ("quarter", words.per_quarter), ("week", words.per_week), ("year", lang.per_year))
     for per, rate_words in rates:
         pattern = phrases(rate_words)
         if pattern.match(near_after.lstrip(" ,")) or pattern.search(near_after[:25]) or re.search(

@@ -334,6 +334,10 @@ def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str 
         count = facts.duration[0]
         steps.append(Step(f"per_{per}_count", {"nok": round(gross), "count": count, "total": round(gross * count)}))
         gross, per = gross * count, "total"
+    elif per == "quarter":  # "5 000 kr i kvartalet": four a year, an ongoing purchase
+        steps.append(Step("per_quarter", {"nok": round(gross), "total": round(gross * 4)}))
+        gross, per = gross * 4, "year"
+        ongoing = True
     elif per == "week":
         steps.append(Step("per_week", {"nok": round(gross), "total": round(gross * 52)}))
         gross, per = gross * 52, "year"

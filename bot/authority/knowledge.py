@@ -418,6 +418,7 @@ class AmountWords(Strict):
     range_joiners: list[str] = Field(default_factory=list)  # "300 000 til 400 000"
     per_occasion: list[str] = Field(default_factory=list)  # "40 000 per gang"
     per_week: list[str] = Field(default_factory=list)
+    per_quarter: list[str] = Field(default_factory=list)
     per_day: list[str] = Field(default_factory=list)  # "3 500 kr per døgn": times the days said
     # "i 10 uker", "for 90 days": how many weeks or days a weekly or daily price runs (unit word -> week | day)
     duration_units: dict[str, str] = Field(default_factory=dict)

@@ -113,7 +113,7 @@ def _unit_price(before: str, after: str, lang: Language) -> str | None:
 _NOT_PIECES = {"kr", "kroner", "nok", "mill", "tusen", "prosent", "x", "ganger"}
 
 
-_NOT_COUNTS = {"to", "ni", "ti"}  # "to" is English too; "ni", "ti" are rarely counts of things here
+_NOT_COUNTS = {"to"}  # "to" is English too ("to the school"); "ti nye telefoner", "ni stoler" are counts
 
 
 def _counts(lang: Language) -> str:
