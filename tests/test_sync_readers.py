@@ -304,16 +304,19 @@ def test_xlsx_errors_name_the_sheet_row(tmp_path: Path, reference_register: Path
     assert result.rows_read == 130
 
 
-def test_a_notes_column_is_added_to_the_description(tmp_path: Path) -> None:
+def _scope_register(tmp_path: Path, extra_column: str, rows: list[str], **mapping: object) -> tuple[Path, RegisterMapping]:
+    """A small English-headed CSV register (No;Title;Scope;<extra>;Status) and its mapping."""
     path = tmp_path / "register.csv"
-    path.write_text(
-        "No;Title;Scope;Notes;Status\n"
-        "NS-1;Renholdsartikler;Tørkepapir og såpe.;Erstattet av NS-2.;Expired\n"
-        "NS-2;Renholdsmidler og papir;Tørkepapir, toalettpapir og såpe.;;Active\n", encoding="utf-8")
-    mapping = RegisterMapping.model_validate({
+    path.write_text("\n".join([f"No;Title;Scope;{extra_column};Status", *rows]) + "\n", encoding="utf-8")
+    return path, RegisterMapping.model_validate({
         "columns": {"id": "No", "title": "Title", "description": "Scope", "status": "Status"},
-        "description_also": ["Notes"], "org_number_required": False,
-        "status_values": {"active": ["Active"], "expired": ["Expired"]}})
+        "org_number_required": False, "status_values": {"active": ["Active"], "expired": ["Expired"]}, **mapping})
+
+
+def test_a_notes_column_is_added_to_the_description(tmp_path: Path) -> None:
+    path, mapping = _scope_register(tmp_path, "Notes", [
+        "NS-1;Renholdsartikler;Tørkepapir og såpe.;Erstattet av NS-2.;Expired",
+        "NS-2;Renholdsmidler og papir;Tørkepapir, toalettpapir og såpe.;;Active"], description_also=["Notes"])
     result = validate_table(read_table(path, mapping), mapping)
     assert result.ok and not [n for n in result.warnings if n.column == "Notes"]
     assert {r.id: r.as_dict()["description"] for r in result.records} == {
@@ -325,15 +328,9 @@ def test_a_notes_column_is_added_to_the_description(tmp_path: Path) -> None:
 
 
 def test_a_not_included_column_becomes_the_descriptions_exclusions(tmp_path: Path) -> None:
-    path = tmp_path / "register.csv"
-    path.write_text(
-        "No;Title;Scope;Not included;Status\n"
-        "SK-1;Billeasing;Leasing av personbiler og varebiler.;Tunge kjøretøy. IKT-utstyr i bilene.;Active\n"
-        "SK-2;Kontorrekvisita;Penner og papir.;;Active\n", encoding="utf-8")
-    mapping = RegisterMapping.model_validate({
-        "columns": {"id": "No", "title": "Title", "description": "Scope", "status": "Status"},
-        "description_excludes": ["Not included"], "org_number_required": False,
-        "status_values": {"active": ["Active"]}})
+    path, mapping = _scope_register(tmp_path, "Not included", [
+        "SK-1;Billeasing;Leasing av personbiler og varebiler.;Tunge kjøretøy. IKT-utstyr i bilene.;Active",
+        "SK-2;Kontorrekvisita;Penner og papir.;;Active"], description_excludes=["Not included"])
     result = validate_table(read_table(path, mapping), mapping)
     assert result.ok
     assert {r.id: r.as_dict()["description"] for r in result.records} == {

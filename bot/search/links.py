@@ -154,54 +154,44 @@ EXCLUDED_FIELD = 0.7  # an excluded item read this clearly as a field excludes t
 EXCLUDED_WORDS = 2  # … when it is a thing of at most two words ("tegnspråktolk", "kjøp av matter")
 
 
-def excluded_fields(docs: Sequence[AgreementDoc], links: list[dict[int, float]], matcher: FieldMatcher) -> list[tuple[str, ...]]:
-    """Per agreement: the fields of purchase its description says it does not cover ("Omfatter
-    ikke tegnspråktolk" → sign-language interpreting). The link to such a field is removed (an
-    explicit exclusion outweighs the words the agreement shares with it) — except for the
-    agreement's own main field: "bleier til barnehagebarn" excluded from incontinence products
-    is decided by its qualifier (bot.search.engine._excluded), not by the field."""
-    result: list[tuple[str, ...]] = []
-    for doc, doc_links in zip(docs, links, strict=True):
-        _positive, items = split_exclusions(doc.description, matcher.analyzer)
-        found: list[str] = []
-        main = max(doc_links.items(), key=lambda kv: kv[1])[0] if doc_links else None
-        for item in items:
-            match = matcher.match(item, limit=1, fuzzy=False)
-            if not match.hits or match.hits[0].score < EXCLUDED_FIELD or len(match.groups) > EXCLUDED_WORDS:
-                continue  # a longer item ("fersk frukt og grønt") has qualifiers the field would not keep
-            position = matcher.position[match.hits[0].field.id]
-            if position == main:
-                continue
-            doc_links.pop(position, None)
-            if match.hits[0].field.id not in found:
-                found.append(match.hits[0].field.id)
-        result.append(tuple(found))
-    return result
-
-
 EXCLUDED_THING_MARGIN = 0.15  # … and is a thing the agreement does not cover at all when no other field comes this near
 
 
-def excluded_things(docs: Sequence[AgreementDoc], matcher: FieldMatcher, linking: Collection[str]) -> list[tuple[str, ...]]:
-    """Per agreement: the fields its description excludes outright — a bare thing ("Omfatter ikke
-    tunge kjøretøy og arbeidsmaskiner"), read clearly as one field (no other near it), with no word
-    of whom or where it is for ("hvitevarer til personalrom" is a qualifier: appliances for other
-    places may be covered). A question clearly about such a field is not answered with that
-    agreement (bot.search.engine._excluded_field)."""
+def read_exclusions(docs: Sequence[AgreementDoc], links: list[dict[int, float]], matcher: FieldMatcher,
+                    linking: Collection[str]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """Per agreement, from the items its description says it does not cover (each read once):
+
+    - the fields of purchase excluded ("Omfatter ikke tegnspråktolk" → sign-language
+      interpreting). The link to such a field is removed (an explicit exclusion outweighs the words
+      the agreement shares with it) — except for the agreement's own main field: "bleier til
+      barnehagebarn" excluded from incontinence products is decided by its qualifier
+      (bot.search.engine._excluded), not by the field;
+    - of them, the bare things ("Omfatter ikke tunge kjøretøy og arbeidsmaskiner"): read clearly as
+      one field (no other near it), with no word of whom or where it is for ("hvitevarer til
+      personalrom" is a qualifier: appliances for other places may be covered). A question clearly
+      about such a field is not answered with that agreement (bot.search.engine._excluded_field)."""
     linked = {w.lower() for w in linking}
-    result: list[tuple[str, ...]] = []
-    for doc in docs:
+    fields: list[tuple[str, ...]] = []
+    things: list[tuple[str, ...]] = []
+    for doc, doc_links in zip(docs, links, strict=True):
         _positive, items = split_exclusions(doc.description, matcher.analyzer)
-        found: list[str] = []
+        excluded: list[str] = []
+        bare: list[str] = []
+        main = max(doc_links.items(), key=lambda kv: kv[1])[0] if doc_links else None
         for item in items:
-            if any(word in linked for word in item.lower().split()):
-                continue
             match = matcher.match(item, limit=2, fuzzy=False)
             if not match.hits or match.hits[0].score < EXCLUDED_FIELD or len(match.groups) > EXCLUDED_WORDS:
+                continue  # a longer item ("fersk frukt og grønt") has qualifiers the field would not keep
+            field_id = match.hits[0].field.id
+            clear = len(match.hits) < 2 or match.hits[1].score <= match.hits[0].score - EXCLUDED_THING_MARGIN
+            if clear and field_id not in bare and not any(word in linked for word in item.lower().split()):
+                bare.append(field_id)  # not "fasttelefoni" (fixed-line phones or telephony: no clear thing)
+            position = matcher.position[field_id]
+            if position == main:
                 continue
-            if len(match.hits) > 1 and match.hits[1].score > match.hits[0].score - EXCLUDED_THING_MARGIN:
-                continue  # "fasttelefoni": fixed-line phones or telephony, no clear thing
-            if match.hits[0].field.id not in found:
-                found.append(match.hits[0].field.id)
-        result.append(tuple(found))
-    return result
+            doc_links.pop(position, None)
+            if field_id not in excluded:
+                excluded.append(field_id)
+        fields.append(tuple(excluded))
+        things.append(tuple(bare))
+    return fields, things

@@ -26,7 +26,7 @@ from bot.search.engine import analyse, search_index
 from bot.search.fields import FieldMatcher, shared_field_matcher
 from bot.search.index import SearchIndex, attach_fields, build_index, category_key
 from bot.search.learning import TaughtIndex, taught_rows, taught_version
-from bot.search.links import excluded_fields, excluded_things, link_agreements
+from bot.search.links import link_agreements, read_exclusions
 from bot.search.models import AgreementDoc, Hit, SearchResult, doc_from
 from bot.search.semantic import CachedVectors, FieldVectors, Semantic, VectorStore, passage
 from bot.search.text import Analyzer
@@ -57,8 +57,8 @@ def build_search_index(
     index = build_index(docs, vocabulary, analyzer, version=version)
     fields = fields or shared_field_matcher()
     links = link_agreements(docs, fields, remembered)
-    index.excluded_fields = excluded_fields(docs, links, fields)  # (removes the links it excludes)
-    index.excluded_things = excluded_things(docs, fields, analyzer.context_prepositions)
+    # (removes the links it excludes)
+    index.excluded_fields, index.excluded_things = read_exclusions(docs, links, fields, analyzer.context_prepositions)
     attach_fields(index, fields, links)
     index.mentions = mentions(docs, {doc.id: position for position, doc in enumerate(docs)})
     index.build_seconds = time.perf_counter() - started
