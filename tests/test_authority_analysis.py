@@ -41,9 +41,32 @@ def fields(result: AuthorityResult) -> dict:
                                  "performed_by", "signer", "requirements", "missing")}
 
 
+@pytest.mark.parametrize(("question", "band", "role"), [
+    ("Vi skal kjøpe en brukt minibuss for 60 000. Hvem må godkjenne?", "A", "enhetsleder"),
+    ("Kven må godkjenne kjøp av nye møblar for 300 000?", "B", "enhetsleder"),
+    ("Who has to approve a consultancy job for NOK 900,000?", "C", "kommunalsjef"),
+    ("Hvem godkjenner et tjenestekjøp på 1,5 mill?", "D", "kommunalsjef"),
+    ("Hvem godkjenner et tjenestekjøp på 6 mill?", "E", "kommunedirektor"),
+])
+def test_outside_an_agreement_the_signer_approves(question: str, band: str, role: str) -> None:
+    result = analyse(question, AS_OF)
+    assert (result.band, result.signer, result.approver) == (band, role, role)
+    assert any(step.key == "approver_is_signer" for step in result.steps)
+
+
+def test_a_framework_for_the_whole_municipality_is_approved_by_its_signer() -> None:
+    result = analyse("Ny rammeavtale for hele kommunen på arbeidsklær, ca. 3 mill over 4 år", AS_OF)
+    assert (result.band, result.signer, result.approver) == ("E", "organisasjonsdirektor", "organisasjonsdirektor")
+
+
+def test_a_call_off_keeps_the_call_off_approver() -> None:
+    result = analyse("Bestille kontorrekvisita for 120 000", AS_OF, find_agreements=finder("LK-2024-018"))
+    assert (result.rule, result.approver, result.signer) == ("framework", "enhetsleder", None)
+
+
 def test_issue_example_furniture_without_agreement() -> None:
     assert fields(analyse("Jeg skal kjøpe nye møbler til personalrommet for ca. 350 000 kr, hva må jeg gjøre?", AS_OF)) == {
-        "value_nok_excl_vat": 350_000, "kind": "varer", "band": "B", "framework_agreement": [], "approver": None,
+        "value_nok_excl_vat": 350_000, "kind": "varer", "band": "B", "framework_agreement": [], "approver": "enhetsleder",
         "performed_by": "enheten", "signer": "enhetsleder", "requirements": ["tre_leverandorer", "protokoll", "klima_30"],
         "missing": [],
     }

@@ -115,6 +115,16 @@ def test_a_threshold_change_is_a_data_edit(knowledge_copy: Path) -> None:
     assert m.band_for(200_000, "varer", dt.date(2027, 1, 1)) == "A"
 
 
+def test_who_approves_outside_agreements_is_a_data_edit(knowledge_copy: Path) -> None:
+    from bot.authority import analyse
+
+    question = "Vi skal kjøpe møbler for 300 000. Hvem må godkjenne?"
+    assert analyse(question, dt.date(2026, 11, 24)).approver == "enhetsleder"
+    _edit(knowledge_copy, lambda d: d.update(approval_outside_agreements="none"))
+    result = analyse(question, dt.date(2026, 11, 24))
+    assert (result.band, result.signer, result.approver) == ("B", "enhetsleder", None)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -129,6 +139,7 @@ def test_a_threshold_change_is_a_data_edit(knowledge_copy: Path) -> None:
         (lambda d: d["lead_times"]["bands"][0].update(start_months_before_expiry=5), "lead_times: Value error, bands.0 (B): start_months_before_expiry 5"),
         (lambda d: d["roles"].pop(), "unknown role 'enheten'"),
         (lambda d: d.pop("contact"), "contact: Field required"),
+        (lambda d: d.update(approval_outside_agreements="kommunalsjef"), "approval_outside_agreements"),
     ],
 )
 def test_broken_matrix_is_refused_naming_file_and_field(knowledge_copy: Path, change, message: str) -> None:

@@ -437,6 +437,16 @@ def _band_outcome(value: int, kind: str, facts: Facts, months: int | None, as_of
 def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | None = None,
             previous: Any = None) -> AuthorityResult:
     """Who carries out, approves and signs this purchase, and what the matrix requires."""
+    result = _analyse(question, as_of, find_agreements=find_agreements, previous=previous)
+    if result.rule != "framework" and result.signer and mx.matrix().approval_outside_agreements == "signer":
+        # outside a framework agreement the one who signs the contract approves the purchase
+        result.approver = result.signer
+        result.steps.append(Step("approver_is_signer", {"role": result.signer}))
+    return result
+
+
+def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | None = None,
+             previous: Any = None) -> AuthorityResult:
     m = mx.matrix()
     prev, prev_incomplete = _previous_facts(previous)
     facts = merge(prev, prev_incomplete, parse(question))

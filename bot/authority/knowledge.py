@@ -15,6 +15,7 @@ import itertools
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -207,6 +208,9 @@ class Matrix(Strict):
     bands: list[Band] = Field(min_length=1)
     cross_cutting: list[CrossCutting] = Field(default_factory=list)
     signer_overrides: list[SignerOverride] = Field(default_factory=list)
+    # who approves a purchase outside a framework agreement: the role that signs its contract
+    # ("signer"), or no approval role of its own ("none"); call-offs follow call_off.approval
+    approval_outside_agreements: Literal["signer", "none"] = "none"
     call_off: CallOff
     lead_times: LeadTimes
     interpretation: Interpretation

@@ -124,6 +124,8 @@ def _steps_text(result: AuthorityResult, lang: str) -> list[str]:
         for key in ("kind", "agreement_kind"):
             if key in values:
                 values[key] = kind_name(values[key], lang)
+        if "role" in values:
+            values["role"] = role_short(str(values["role"]), lang)
         out.append(_s(f"step.{step.key}", lang, **values))
     return out
 
@@ -215,8 +217,9 @@ def _band(result: AuthorityResult, lang: str) -> Answer:
     title = _s("title_band", lang, summary=band.summary.get(lang))
     focus = _focus_line(result, lang)
     note = f", {band.performed_by_note.get(lang)}" if band.performed_by_note else ""
-    who = _s("sentence_band", lang, performer=_cap(role_short(result.performed_by, lang)), note=note,
-             signer=_cap(role_short(result.signer, lang)))
+    approves = bool(result.approver) and result.approver == result.signer
+    who = _s("sentence_band_approves" if approves else "sentence_band", lang,
+             performer=_cap(role_short(result.performed_by, lang)), note=note, signer=_cap(role_short(result.signer, lang)))
     value = _s("value_line", lang, value=fmt_nok(result.value_nok_excl_vat, lang))
     kind = _s("kind_line", lang, kind=kind_name(result.kind, lang) if result.kind else _s("kind_any", lang))
     requirements = _requirement_lines(result.requirements, lang)
@@ -234,7 +237,8 @@ def _band(result: AuthorityResult, lang: str) -> Answer:
             {"title": _s("value", lang), "value": fmt_nok(result.value_nok_excl_vat, lang) + " kr"},
             {"title": _s("kind", lang), "value": kind_name(result.kind, lang) if result.kind else _s("kind_any", lang)},
             {"title": _s("performed_by", lang), "value": _cap(role_name(result.performed_by, lang))},
-            {"title": _s("signer", lang), "value": _cap(role_name(result.signer, lang))},
+            {"title": _s("approver_and_signer" if approves else "signer", lang),
+             "value": _cap(role_name(result.signer, lang))},
         ],
     }]
     if requirements:
