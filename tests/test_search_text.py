@@ -80,6 +80,12 @@ def test_exclusions_are_read_from_descriptions() -> None:
     assert items == ["Pasientreiser"]
     _, items = split_exclusions("Omfatter ikke låneopptak, som konkurranseutsettes særskilt.", analyzer)
     assert items == ["låneopptak"]
+    # the list after a colon or a dash
+    positive, items = split_exclusions(
+        "Vindusvask og hovedrengjøring. Omfatter ikke: daglig renhold (egen regi), tepperens.", analyzer)
+    assert items == ["daglig renhold", "tepperens"] and "daglig" not in positive
+    _, items = split_exclusions("Kjøt til institusjonskjøkken. Omfattar ikkje – vilt og fisk.", analyzer)
+    assert items == ["vilt", "fisk"]
 
 
 def test_a_very_long_word_is_not_indexed_or_split() -> None:

@@ -118,7 +118,9 @@ def split_exclusions(description: str, analyzer: Analyzer) -> tuple[str, list[st
     for marker in markers.before:
         for match in re.finditer(re.escape(marker), lowered):
             start = match.start()
-            rest_start = match.end()
+            # "Omfatter ikke: a, b og c" / "Omfattar ikkje – a": the list starts after the colon or dash
+            rest = lowered[match.end():]
+            rest_start = match.end() + len(rest) - len(rest.lstrip(" :\u2013\u2014-"))
             end = _clause_end(lowered, rest_start, markers.stop)
             spans.append((start, end))
             items.extend(_items(text[rest_start:end], markers.separators))
