@@ -253,3 +253,20 @@ def test_a_successor_that_excludes_the_thing_is_no_answer() -> None:
     assert result.no_active_agreement and "SK-2022-044" in result.excluded and not result.hits
     result = search_index(index, "tolk til et foreldremøte", AS_OF)  # what it still covers
     assert result.hits and result.hits[0].id == "SK-2022-044"
+
+
+def test_an_excluded_compound_with_its_qualifier_is_respected() -> None:
+    """"Omfatter ikke: småskrivere til hjemmekontor": a small printer for the home office is asked
+    for as "en liten skriver til hjemmekontoret"; the agreement's own machines are still its answer."""
+    from bot.search.models import AgreementDoc
+    from bot.search.service import build_search_index
+
+    mfp = AgreementDoc(id="SK-2023-015", title="Multifunksjonsmaskiner – leie og service", status="active",
+                       description="Leie av multifunksjonsmaskiner (kopi, utskrift, skanning) med service og toner. "
+                                   "Omfatter ikke: småskrivere til enkeltarbeidsplasser eller hjemmekontor, papir.",
+                       start_date=dt.date(2023, 1, 1), end_date=dt.date(2027, 12, 31))
+    index = build_search_index([mfp])
+    result = search_index(index, "kan jeg kjøpe en liten skriver til hjemmekontoret mitt?", AS_OF)
+    assert result.no_active_agreement and "SK-2023-015" in result.excluded
+    result = search_index(index, "kopimaskinen på rådhuset trenger service", AS_OF)
+    assert result.hits and result.hits[0].id == "SK-2023-015"

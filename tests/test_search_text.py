@@ -86,6 +86,14 @@ def test_exclusions_are_read_from_descriptions() -> None:
     assert items == ["daglig renhold", "tepperens"] and "daglig" not in positive
     _, items = split_exclusions("Kjøt til institusjonskjøkken. Omfattar ikkje – vilt og fisk.", analyzer)
     assert items == ["vilt", "fisk"]
+    # a comma list of lone qualifiers shares the head; a list closed by "eller", or a longer
+    # qualifier, is followed by new items
+    _, items = split_exclusions("Omfatter ikke møbler til skoler, barnehager og sykehjem.", analyzer)
+    assert items == ["møbler til skoler", "møbler til barnehager", "møbler til sykehjem"]
+    _, items = split_exclusions("Omfatter ikke: småskrivere til kontorer eller hjemmekontor, papir.", analyzer)
+    assert items == ["småskrivere til kontorer", "småskrivere til hjemmekontor", "papir"]
+    _, items = split_exclusions("Omfattar ikkje: hjelpemiddel ved varig behov (NAV), høyreapparat.", analyzer)
+    assert items == ["hjelpemiddel ved varig behov", "høyreapparat"]
 
 
 def test_a_very_long_word_is_not_indexed_or_split() -> None:

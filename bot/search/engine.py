@@ -287,6 +287,12 @@ def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys:
             around = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, all_keys))
             if matched and around / len(exclusion.head) >= 0.5:
                 return "head"  # the thing itself is not covered
+            # "småskrivere til hjemmekontor" asked as "en liten skriver til hjemmekontoret": the head of
+            # the excluded compound, and where or for whom it is excluded
+            if exclusion.qualifier and any(_compound_head_in(index, keyset, main_keys) for keyset in exclusion.head):
+                qualified = sum(1 for keyset in exclusion.qualifier if _keyset_in(index, keyset, all_keys))
+                if qualified / len(exclusion.qualifier) >= 0.5:
+                    return "head"
         elif exclusion.qualifier:
             matched = sum(1 for keyset in exclusion.qualifier if _keyset_in(index, keyset, all_keys))
             if matched and matched / len(exclusion.qualifier) >= 0.5:
@@ -327,6 +333,11 @@ def _keyset_in(index: SearchIndex, keyset: frozenset[str], keys: set[str]) -> bo
             return True
     return any(parts is not None and all(word_keys(p) & keys for p in parts)
                for parts in (_parts(index, key) for key in keyset))
+
+
+def _compound_head_in(index: SearchIndex, keyset: frozenset[str], keys: set[str]) -> bool:
+    """A compound word of an exclusion ends in one of the question's words ("småskriver": "skriver")."""
+    return any(len(k) >= FIRST_MIN and len(key) > len(k) + 1 and key.endswith(k) for key in keyset for k in keys)
 
 
 def _parts(index: SearchIndex, word: str) -> tuple[str, ...] | None:

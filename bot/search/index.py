@@ -173,16 +173,26 @@ def _items(text: str, separators: list[str]) -> list[str]:
             # "formingsmateriell til skole og barnehage": a lone word after " og " inside a
             # prepositional phrase is a second qualifier of the same head.
             merged: list[str] = []
+            comma = separator.startswith(",")
             for piece in pieces:
-                words = piece.split()
                 previous = merged[-1] if merged else ""
                 preposition = next((p for p in (" til ", " for ", " i ", " på ", " ved ") if p in f" {previous} "), None)
                 head = f" {previous} ".split(preposition)[0].strip() if preposition else ""
                 head_word = head.split()[-1] if head else ""
+                # a comma piece of lone words ("møbler til skoler, barnehager og sykehjem") qualifies the
+                # same head, unless the piece before closed its own list ("… eller hjemmekontor, papir") or
+                # its qualifier is more than one word ("hjelpemiddel ved varig behov, høyreapparat")
+                lone = [w for w in re.split(r" og | eller ", piece.strip()) if w.strip()] if comma else [piece]
+                qualifier = f" {previous} ".split(preposition, 1)[1].split() if preposition else []
+                closed = comma and (any(c in f" {previous} " for c in (" og ", " eller ")) or len(qualifier) != 1)
+                words = lone[0].split() if lone else []
                 # "møbler til barnehager og elevmøbler": a word ending in the head noun is a new item
-                same_kind = bool(head_word) and primary_key(words[0]).endswith(primary_key(head_word)) if words else False
-                if merged and len(words) == 1 and preposition and not same_kind:
-                    merged.append(f"{head}{preposition}{words[0]}")
+                same_kind = bool(head_word) and any(primary_key(w.split()[0]).endswith(primary_key(head_word))
+                                                    for w in lone if w.split())
+                if (merged and preposition and not same_kind and not closed and lone
+                        and all(len(w.split()) == 1 for w in lone)):
+                    merged.append(" og ".join(f"{head}{preposition}{w.strip()}" for w in lone) if comma
+                                  else f"{head}{preposition}{words[0]}")
                 else:
                     merged.append(piece)
             next_parts.extend(merged)
