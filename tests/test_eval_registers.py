@@ -1,0 +1,35 @@
+"""The other municipalities' registers kept as evaluation material (tests/data/eval-2026-12): each
+syncs through the mapping written from its layout description alone, and every agreement its
+questions expect is in the index, active on the reference date."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from agreements_sync.sync import sync_export
+from bot.db import Database
+from bot.search.engine import status_on
+from bot.search.service import build_from_database
+from tests.conftest import AS_OF
+
+EVAL = Path(__file__).parent / "data" / "eval-2026-12"
+REGISTERS = sorted(p.parent for p in EVAL.glob("*/mapping.yaml"))
+
+
+@pytest.mark.parametrize("folder", REGISTERS, ids=[p.name for p in REGISTERS])
+def test_another_municipality_register_syncs_and_holds_what_its_questions_expect(folder: Path, tmp_path: Path) -> None:
+    export = next(p for p in folder.iterdir() if p.stem == "register")
+    database = Database(f"sqlite:///{tmp_path / 'index.db'}")
+    database.migrate()
+    report = sync_export(database.engine, export, folder / "mapping.yaml", as_of=AS_OF)
+    assert report.ok and report.error_count == 0, report.errors[:3]
+    index = build_from_database(database)
+    database.dispose()
+    docs = {doc.id: doc for doc in index.docs}
+    with (folder / "queries.csv").open(encoding="utf-8-sig", newline="") as handle:
+        expected = {i for row in csv.DictReader(handle, delimiter=";") for i in row["expected"].split("|") if i != "NONE"}
+    assert expected and expected <= set(docs), sorted(expected - set(docs))[:5]
+    assert all(status_on(docs[i], AS_OF) == "active" for i in expected)
