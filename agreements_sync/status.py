@@ -3,7 +3,9 @@
 Rules (in this order):
 1. the current end date has passed (end_date < as_of) -> expired, whatever the export says;
 2. the export says "under competition" -> under competition (a new procurement is running);
-3. the export says expired -> expired (ended early, terminated);
+3. the export says expired -> expired (ended early, terminated) — except when a question is about
+   a past date (`looking_back(today)`): an agreement whose period held that date and was over by
+   `today` was in force then ("a purchase we made in June 2023");
 4. the start date is in the future -> not started;
 5. otherwise -> active.
 """
@@ -11,10 +13,31 @@ Rules (in this order):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from agreements_sync.models import AgreementStatus
+
+_looking_back_from: ContextVar[dt.date | None] = ContextVar("looking_back_from", default=None)
+
+
+@contextmanager
+def looking_back(today: dt.date) -> Iterator[None]:
+    """Within this block, a status asked for a date before `today` reads the register as it stood
+    then: an agreement marked expired whose period held that date (and ended before `today`) was
+    in force."""
+    token = _looking_back_from.set(today)
+    try:
+        yield
+    finally:
+        _looking_back_from.reset(token)
+
+
+def looking_back_from() -> dt.date | None:
+    """The `today` of the enclosing `looking_back` block, if any."""
+    return _looking_back_from.get()
 
 
 def _get(agreement_like: Any, name: str) -> Any:
@@ -43,6 +66,9 @@ def status_as_of(agreement_like: Any, as_of: dt.date) -> AgreementStatus:
     if exported == AgreementStatus.UNDER_COMPETITION.value:
         return AgreementStatus.UNDER_COMPETITION
     if exported == AgreementStatus.EXPIRED.value:
+        today = _looking_back_from.get()
+        if today is not None and start is not None and end is not None and start <= as_of <= end < today:
+            return AgreementStatus.ACTIVE  # in force on that past date
         return AgreementStatus.EXPIRED
     if start is not None and start > as_of:
         return AgreementStatus.NOT_STARTED

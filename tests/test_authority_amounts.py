@@ -148,6 +148,8 @@ def test_value_arithmetic(question: str, value: int, band: str) -> None:
 def test_bounds_are_limits_not_values(question: str, value: int, bound: str, band: str, signer: str) -> None:
     result = analyse(question, AS_OF)
     assert (result.value_nok_excl_vat, result.value_bound, result.band, result.signer) == (value, bound, band, signer)
+    data = result.to_json()  # the answer's value stays unknown; the limit is given as a limit
+    assert (data["value_nok_excl_vat"], data["value_limit"], data["value_bound"]) == (None, value, bound)
 
 
 def test_the_kofa_case_is_not_a_direct_purchase() -> None:

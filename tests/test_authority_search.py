@@ -65,3 +65,17 @@ def test_a_purchase_bigger_than_the_whole_agreement_is_no_call_off_on_it(databas
     assert [s.values["id"] for s in huge.steps if s.key == "beyond_agreement"] == ["LK-2023-022"]
     said = {lang: json.dumps(authority_answer(huge, lang).card, ensure_ascii=False) for lang in ("nb", "nn", "en")}
     assert "er ikke et avrop på den" in said["nb"] and "er ikkje eit avrop" in said["nn"] and "not a call-off" in said["en"]
+
+
+def test_a_purchase_on_a_past_date_uses_the_agreement_in_force_then(database, reference_register) -> None:
+    service = _search_service(database, reference_register)
+
+    def find(text, as_of):
+        return service.search(text, as_of, limit=3)
+
+    # LK-2019-012 (office supplies and copy paper) ran 01.03.2020–29.02.2024; it is expired now
+    then = analyse("Vi kjøpte kontorrekvisita for 120 000 i juni 2023. Hvem skulle godkjent det?", AS_OF,
+                   find_agreements=find)
+    assert (then.rule, then.framework_agreement, then.approver) == ("framework", ["LK-2019-012"], "enhetsleder")
+    now = analyse("Vi skal kjøpe kontorrekvisita for 120 000. Hvem godkjenner?", AS_OF, find_agreements=find)
+    assert now.framework_agreement == ["LK-2024-018"]

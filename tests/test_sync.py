@@ -73,6 +73,22 @@ def test_status_as_of_rules() -> None:
     assert status_as_of(base | {"status": "expired"}, AS_OF) is AgreementStatus.EXPIRED
 
 
+
+def test_a_question_about_a_past_date_reads_the_register_as_it_stood_then() -> None:
+    from agreements_sync.status import looking_back
+
+    ended = {"status": "expired", "start_date": dt.date(2020, 3, 1), "end_date": dt.date(2024, 2, 29)}
+    assert status_as_of(ended, dt.date(2023, 6, 15)) is AgreementStatus.EXPIRED  # outside a look back
+    with looking_back(AS_OF):
+        assert status_as_of(ended, dt.date(2023, 6, 15)) is AgreementStatus.ACTIVE  # in force then
+        assert status_as_of(ended, dt.date(2024, 6, 15)) is AgreementStatus.EXPIRED  # after its end
+        assert status_as_of(ended, dt.date(2019, 6, 15)) is AgreementStatus.EXPIRED  # before its start
+        # marked expired with its end still ahead: ended early, not in force on any date
+        early = ended | {"end_date": dt.date(2027, 12, 31)}
+        assert status_as_of(early, dt.date(2025, 6, 15)) is AgreementStatus.EXPIRED
+    assert status_as_of(ended, dt.date(2023, 6, 15)) is AgreementStatus.EXPIRED
+
+
 def test_demo_register_imports(database: Database) -> None:
     report = sync_export(database.engine, DEMO_REGISTER, as_of=AS_OF, trigger="demo")
     assert report.outcome == "applied" and report.added >= 100

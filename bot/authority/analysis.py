@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from agreements_sync.status import looking_back
 from bot.authority import dates
 from bot.authority import matrix as mx
 from bot.authority.amounts import phrases
@@ -83,7 +85,10 @@ class AuthorityResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "value_nok_excl_vat": self.value_nok_excl_vat,
+            # "under 100 000" is a limit, not the purchase's value: the value stays unknown, the
+            # limit decides the band
+            "value_nok_excl_vat": None if self.value_bound else self.value_nok_excl_vat,
+            "value_limit": self.value_nok_excl_vat if self.value_bound else None,
             "kind": self.kind,
             "band": self.band,
             "framework_agreement": list(self.framework_agreement),
@@ -479,7 +484,8 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
     if find_agreements is not None and "hele_kommunen" not in facts.cues and facts.subject:
         result.search = "used"
         pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
-        active, inactive = find(find_agreements, facts.subject, as_of, m, pinned=pinned, kind=facts.kind)
+        with looking_back(today) if as_of < today else nullcontext():
+            active, inactive = find(find_agreements, facts.subject, as_of, m, pinned=pinned, kind=facts.kind)
         if active and value is not None and not pinned:
             # a purchase bigger than the whole agreement is estimated to be worth is no call-off on it
             # (a new school is not bought on the pupil-PC agreement the word "skole" found)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import click
 import yaml
 
 from agreements_sync.knowledge import KnowledgeError
+from agreements_sync.status import looking_back
 from bot.commands.common import CliContext, Refused, cli_text, current_language, global_options, pass_cli
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "authority" / "questions.yaml"
@@ -117,9 +119,12 @@ def evaluate(items: list[dict[str, Any]], default_as_of: dt.date, finder: Callab
         previous = None
         earlier_questions: list[str] = item["previous"] if isinstance(item.get("previous"), list) else (
             [str(item["previous"])] if item.get("previous") else [])
-        for earlier in earlier_questions:
-            previous = analyse(earlier, as_of, find_agreements=finder, previous=previous)
-        got = analyse(item["q"], as_of, find_agreements=finder, previous=previous).to_json()
+        # a question about an earlier date reads the register (exported on the default date) as it
+        # stood then
+        with looking_back(default_as_of) if as_of < default_as_of else nullcontext():
+            for earlier in earlier_questions:
+                previous = analyse(earlier, as_of, find_agreements=finder, previous=previous)
+            got = analyse(item["q"], as_of, find_agreements=finder, previous=previous).to_json()
         all_ok = True
         for field, want in item["expected"].items():
             if finder is None and item.get("needs_search") and field in SEARCH_FIELDS:

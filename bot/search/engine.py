@@ -26,7 +26,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from agreements_sync.status import status_as_of
+from agreements_sync.status import looking_back_from, status_as_of
 from bot.search import decide
 from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
 from bot.search.index import SearchIndex, category_key, split_exclusions
@@ -478,7 +478,7 @@ def search_index(
 
 def active_mask(index: SearchIndex, as_of: dt.date) -> np.ndarray:
     """Which agreements are active on `as_of` (remembered per index and date)."""
-    key = f"active:{as_of.isoformat()}"
+    key = f"active:{as_of.isoformat()}:{looking_back_from()}"
     mask = index.extra.get(key)
     if mask is None:
         mask = np.array([status_on(doc, as_of) == "active" for doc in index.docs], dtype=bool)
