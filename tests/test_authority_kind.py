@@ -215,6 +215,17 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         ("e-bikes for the home care service, NOK 300,000", "varer"),  # a service named is no verb
         # sanding and lacquering a wooden floor is floor work (CPV 45): works
         ("Sliping og lakkering av gulvet i gymsalen, ca. 230 000", "bygg_og_anlegg"),
+        # renovating a building is works whatever field the building reads as; a study of buildings,
+        # or a consultant for their renovation, is a service
+        ("Rehabilitering av symjehallen, kalkyle 62 mill.", "bygg_og_anlegg"),
+        ("Ombygging av garderobene i idrettshallen, 3 mill.", "bygg_og_anlegg"),
+        ("Vi vil kjøpe ei kartlegging av universell utforming i alle kommunale bygg, 600 000.", "tjenester"),
+        ("RIB og RIV for ombygging av sykehjemmet, ca. 2,4 mill.", "tjenester"),
+        ("Arkitekt for ombyggingen av skolen, honorar ca. 900 000.", "tjenester"),
+        # an English agreement named by its words is no verb ("the cleaning products agreement")
+        ("A ride-on floor scrubber for the sports hall, NOK 145,000. Is it on the cleaning products agreement?", "varer"),
+        # a verb of one kind when no field is known ("running" a scheme)
+        ("A 4-year contract for running the municipal bike-sharing scheme, NOK 5,000,000.", "tjenester"),
     ],
 )
 def test_the_thing_itself_says_the_kind(question: str, kind: str) -> None:

@@ -101,6 +101,12 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
         if kind is None:
             kind = _thing_kind(text, question or text, lang, settings.thing_heads)
             cues = _thing_cues(text, lang) if kind else set()
+        if kind is None:  # a specific verb of one kind ("for running the bike-sharing scheme")
+            from bot.authority.intent import lemma_text
+
+            spoken = question or text
+            verbs = [k for k in _verb_kinds(spoken, lemma_text(spoken), lang) if k not in settings.generic_verb_kinds]
+            kind = verbs[0] if len(verbs) == 1 else None
         return KindReading(kind=kind, scores={kind: 1.0}, words=[kind], source="thing", cues=sorted(cues)) if kind else None
     best = hits[0]
     close = [best] + [h for h in hits[1:] if float(h.score) >= float(best.score) * settings.close_share]
@@ -125,9 +131,18 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
     # service og nye dekk": the subject lost "service", a filler word there)
     asked = said + [k for k in (_verb_kinds(question, lemma_text(question), lang) if question else []) if k not in said]
     verb_kinds = [k for k in asked if k not in settings.generic_verb_kinds]
-    if best.field.kind == "varer" and verb_kinds and not set(verb_kinds) & set(candidates):
+    study = False
+    if best.field.kind == "bygg_og_anlegg" and "tjenester" not in candidates and settings.study_verbs:
+        from bot.authority.intent import _found
+
+        said_study = question or text
+        study = bool(_found(settings.study_verbs, said_study, lemma_text(said_study)))
+    if (best.field.kind == "varer" and verb_kinds and not set(verb_kinds) & set(candidates)) or study:
         # the goods named are the object of a verb of another kind ("lastebilen treng service og nye
-        # dekk": the truck is serviced, not bought): a near field that allows that kind is the purchase
+        # dekk": the truck is serviced, not bought), or the works of a study ("kartlegging av universell
+        # utforming": the buildings are surveyed, not built): a near field that allows that kind is
+        # the purchase
+        verb_kinds = ["tjenester"] if study else verb_kinds
         near = next((h for h in hits[1:] if float(h.score) >= float(best.score) * settings.verb_share
                      and {h.field.kind, *h.field.also} & set(verb_kinds)), None)
         if near is not None:
@@ -181,6 +196,9 @@ def _decisive_kind(question: str, lang: Language) -> tuple[str | None, str | Non
     from bot.authority.intent import _found, lemma_text
 
     settings = lang.taxonomy
+    # works named as what a service is for ("arkitekt for ombyggingen", "prosjektering av ei mindre
+    # ombygging") say nothing of what is bought
+    question = _without_served_works(question, settings.decisive_verbs.get("bygg_og_anlegg", []))
     lemmas = lemma_text(question)
     found = {k: w for k, patterns in settings.decisive_verbs.items() if (w := _found(patterns, question, lemmas))}
     if not found and settings.new_heads:
@@ -201,6 +219,21 @@ def _decisive_kind(question: str, lang: Language) -> tuple[str | None, str | Non
         return None, None
     kind, word = next(iter(found.items()))
     return kind, word.lstrip("=^$")
+
+
+_SERVED = re.compile(r"(?:^|[\s,])(?:for|til|av|of|ved|etter|with)\s+(?:(?:den|det|ei|en|et|eit|the|a|an|mindre|større|"
+                     r"small|minor|major|planned|planlagt|planlagde)\s+){0,2}$")
+
+
+def _without_served_works(question: str, patterns: list[str]) -> str:
+    from bot.authority.knowledge import compile_pattern
+
+    for pattern in patterns:
+        compiled = compile_pattern(pattern)
+        for match in reversed(list(compiled.finditer(question))):
+            if _SERVED.search(question[:match.start()]):
+                question = question[:match.start()] + " " + question[match.end():]
+    return question
 
 
 def _thing_kind(text: str, question: str, lang: Language, heads: dict[str, list[str]]) -> str | None:

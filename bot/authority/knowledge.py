@@ -500,6 +500,7 @@ class TaxonomyUse(Strict):
     not_heads: list[str] = Field(default_factory=list)
     # Words that name an agreement the asker already has ("kan vi bruke serviceavtalen?"): no verb
     # or thing of the purchase (a new lift asked about on the service agreement is still works)
+    study_verbs: list[str] = Field(default_factory=list)
     agreement_names: list[str] = Field(default_factory=list)
     # Goods delivered with their installation ("klatrestativ med montering", "levert og montert"):
     # the installation is part of the delivery, no verb of works
@@ -585,7 +586,9 @@ class Language(Strict):
 @lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """`word` inside a word, `^word` at a word start, `$word` at a word end (the head of a
-    compound: "feiebil" ends in "bil"), `=word` whole word (see `Cue`)."""
+    compound: "feiebil" ends in "bil"), `=word` whole word (see `Cue`), `re:…` a regular expression."""
+    if pattern.startswith("re:"):
+        return re.compile(pattern[3:])
     if pattern.startswith("$"):
         return re.compile(r"[\w-]*" + re.escape(pattern[1:]) + r"(?![\w])")
     if pattern.startswith("="):
