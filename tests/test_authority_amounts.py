@@ -171,6 +171,8 @@ def test_the_kofa_case_is_not_a_direct_purchase() -> None:
         ("NOK 200,000 a year for 2 years, with two further years as options", 48),
         ("500 000 i året i 3 år og opsjon på 1 ekstra år", 48),
         ("200 000 i året i 2 år, og 2 år som opsjon", 48),
+        ("1.2 MNOK per year for 4 years plus two option years", 72),
+        ("700 000 i året, 3 år pluss to opsjonsår", 60),
     ],
 )
 def test_periods_with_options_in_every_language(text: str, months: int) -> None:

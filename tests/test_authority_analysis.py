@@ -401,6 +401,14 @@ def test_a_follow_up_with_other_hours_keeps_the_rate() -> None:
     assert analyse("a 150-hour review at NOK 1,100 an hour", AS_OF).value_nok_excl_vat == 165_000
 
 
+def test_a_follow_up_option_comes_on_top_of_the_period() -> None:
+    first = analyse("A web-based booking system for the sports halls, NOK 300,000 a year for 3 years", AS_OF)
+    assert (first.value_nok_excl_vat, first.band) == (900_000, "C")
+    more = analyse("What if we add a 2-year option at the same annual price?", AS_OF, previous=first)
+    assert (more.value_nok_excl_vat, more.period_months, more.band) == (1_500_000, 60, "D")
+    assert "over_4_ar_godkjenning" in more.requirements
+
+
 def test_annual_amount_without_period_asks_for_the_period() -> None:
     first = analyse("rådgivning om klimaregnskap, 200 000 kr i året", AS_OF)
     assert (first.missing, first.ask) == (["value"], "period")

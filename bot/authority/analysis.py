@@ -165,7 +165,12 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
         merged.amount_nok, merged.amount_text, merged.per, merged.vat = new.amount_nok, new.amount_text, new.per, new.vat
     elif new.hours is not None:  # "what if it is 500 hours?": the earlier rate for these hours
         merged.hours = new.hours
-    if new.period_months is not None:
+    if new.period_months is not None and new.period_is_option and prev.period_months is not None:
+        # "what if we add a 2-year option?": the option comes on top of the earlier period
+        merged.period_months = prev.period_months + new.period_months
+        merged.option_months = prev.option_months + new.period_months
+        merged.period_text = f"{prev.period_text} + {new.period_text}"
+    elif new.period_months is not None:
         merged.period_months, merged.base_months = new.period_months, new.base_months
         merged.option_months, merged.period_text = new.option_months, new.period_text
     if new.kind is not None and (sure_kind or prev.kind is None):

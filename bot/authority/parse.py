@@ -54,6 +54,7 @@ class Facts:
     base_months: int | None = None
     option_months: int = 0
     period_text: str = ""
+    period_is_option: bool = False  # the only period said is an option ("what if we add a 2-year option?")
     quantity: int | None = None  # pieces, when the amount is a price per piece
     hours: int | None = None  # the hours an hourly rate is for ("ca. 400 timer")
     duration: tuple[int, str] | None = None  # "i 10 uker": (10, "week") for a weekly or daily price
@@ -201,6 +202,7 @@ class Period:
     base_months: int
     option_months: int
     text: str
+    only_option: bool = False  # the only period said is an option ("add a 2-year option")
 
 
 def _count(token: str, lang: Language) -> str:
@@ -217,8 +219,12 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
     counts = "|".join(re.escape(w) for w in sorted(lang.number_words, key=len, reverse=True))
     text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s+(?:more|further|additional|extra|ekstra)\s+({_UNITS})(?!\w)",
                   lambda m: f"{_count(m.group(1), lang)} {m.group(2)}", text)
+    # "two option years", "to opsjonsår", "2 extension years": an option of that many
+    text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s+(?:options?|opsjons|opsjon|extension|forlengelses)[- ]?({_UNITS})(?!\w)",
+                  lambda m: f"opsjon {_count(m.group(1), lang)} {m.group(2)}", text)
     option_stem = re.compile("|".join(re.escape(w) for w in lang.option_words))
     base: int | None = None
+    only_option = False
     options = 0
     texts: list[str] = []
     for match in _PERIOD.finditer(text):
@@ -241,18 +247,21 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
         before = text[max(0, match.start() - 45):match.start()]
         after = text[match.end():match.end() + 12]  # "a 1-year option", "2 ettårige opsjoner"
         after = re.sub(r"^\s*(?:as|som|i|in)\s+", "", text[match.end():match.end() + 18])  # "2 years as options"
-        is_option = bool(option_stem.search(before) or option_stem.match(after.lstrip())) and base is not None
+        optionish = bool(option_stem.search(before) or option_stem.match(after.lstrip()))
+        is_option = optionish and base is not None
         if is_option:
             options += sum(months)
         elif base is None:
             base = months[0]
             options += sum(months[1:])
+            only_option = optionish
         else:
             continue
         texts.append(chain.strip())
     if base is None:
         return None
-    return Period(total_months=base + options, base_months=base, option_months=options, text=" + ".join(texts))
+    return Period(total_months=base + options, base_months=base, option_months=options, text=" + ".join(texts),
+                  only_option=only_option and options == 0)
 
 
 @dataclass
@@ -351,6 +360,7 @@ def parse(question: str) -> Facts:
         facts.base_months = period.base_months
         facts.option_months = period.option_months
         facts.period_text = period.text
+        facts.period_is_option = period.only_option
     if found:
         chosen = max(found, key=lambda a: _rough_total(a, period))
         facts.amount_nok, facts.amount_text, facts.per, facts.vat = chosen.nok, chosen.text, chosen.per, chosen.vat
