@@ -11,7 +11,7 @@ import yaml
 
 from agreements_sync.knowledge import KnowledgeError, knowledge_path
 from bot.search.fields import FieldMatcher
-from bot.taxonomy.knowledge import CPV_FILE, KINDS, load_taxonomy, load_taxonomy_from, read_cpv
+from bot.taxonomy.knowledge import CPV_FILE, CPV_SOCIAL_FILE, KINDS, load_taxonomy, load_taxonomy_from, read_cpv
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +76,9 @@ def _copy_with(tmp_path: Path, edit) -> Path:
 def test_a_bad_edit_is_refused_naming_the_file_and_field(tmp_path: Path, edit, message: str) -> None:
     folder = _copy_with(tmp_path, edit)
     cpv = read_cpv(knowledge_path(CPV_FILE))
+    social = frozenset(read_cpv(knowledge_path(CPV_SOCIAL_FILE)))  # the other files' health fields stay valid
     with pytest.raises(KnowledgeError, match=message) as caught:
-        load_taxonomy_from(folder, cpv, frozenset())
+        load_taxonomy_from(folder, cpv, social)
     assert "food_kitchen.yaml" in str(caught.value)
 
 
