@@ -133,3 +133,12 @@ def test_what_the_asker_sets_aside_is_not_searched() -> None:
         ["we", "want", "to", "buy", "a", "pickup"]
     # a fault is told with a negation too: that one stays
     assert "skrive" in analyzer.without_negated("kopimaskinen vil ikke skrive ut")
+
+
+def test_a_dangling_first_part_shares_the_head_of_the_next_compound() -> None:
+    from bot.search.links import expand_suspended
+
+    known = frozenset({"kaffe", "drikke", "automater", "automat", "vann", "avløp", "avlop", "ledninger", "ledning"})
+    assert expand_suspended("Kaffe- og drikkeautomater", known) == "Kaffeautomater og drikkeautomater"
+    assert expand_suspended("vann- og avløpsledninger i grunnen", known) == "vannledninger og avløpsledninger i grunnen"
+    assert expand_suspended("Kaffe- og teservering", known) == "Kaffe- og teservering"  # no known split: as written

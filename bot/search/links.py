@@ -18,6 +18,7 @@ linked to every field its scope names (wound care, gloves …), not only its mai
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Sequence
 
 import numpy as np
@@ -25,6 +26,7 @@ import numpy as np
 from bot.search.fields import FieldMatcher
 from bot.search.index import split_exclusions
 from bot.search.models import AgreementDoc
+from bot.search.text import fold, split_compound
 from bot.taxonomy.knowledge import cpv_prefix, normalise_cpv
 
 # strength of a CPV link by the length of the field's code prefix (longer = more specific)
@@ -69,6 +71,25 @@ def _cpv_links(codes: Sequence[str], field_codes: list[tuple[int, str]]) -> dict
     return found
 
 
+_SUSPENDED = re.compile(r"(?<![\w-])([^\W\d_]{3,})-\s+(og|eller|and|or)\s+([^\W\d_]{6,})", re.IGNORECASE)
+
+
+def expand_suspended(text: str, known: frozenset[str] | set[str]) -> str:
+    """"Kaffe- og drikkeautomater" → "kaffeautomater og drikkeautomater": a dangling first part
+    shares the head of the compound after it (when that compound splits into known parts), so it is
+    not read as a word of its own ("kaffe")."""
+    def whole(match: re.Match[str]) -> str:
+        first, conj, compound = match.group(1), match.group(2), match.group(3)
+        parts = split_compound(fold(compound), known)
+        if not parts or len(parts) < 2:
+            return match.group(0)
+        head = compound[-len(parts[-1]):]
+        if fold(head) != parts[-1]:
+            return match.group(0)
+        return f"{first}{head} {conj} {compound}"
+    return _SUSPENDED.sub(whole, text) if "-" in text else text
+
+
 def link_agreements(
     docs: Sequence[AgreementDoc], matcher: FieldMatcher, remembered: dict[tuple, dict[int, float]] | None = None
 ) -> list[dict[int, float]]:
@@ -83,13 +104,15 @@ def link_agreements(
     cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     empty = np.zeros(size, np.float32)
 
+    lexicon: frozenset[str] = frozenset(getattr(getattr(matcher, "index", None), "known", None) or ())
+
     def read(text: str) -> tuple[np.ndarray, np.ndarray]:
         """(peak, share) of a text against the taxonomy, ambiguity discounted; values below
         SOURCE_FLOOR are noise (a generic head word: "-tjenester") and do not count."""
         if not text.strip():
             return empty, empty
         if text not in cache:
-            match = matcher.match(text, limit=0, fuzzy=False)
+            match = matcher.match(expand_suspended(text, lexicon), limit=0, fuzzy=False)
             peak, share = np.minimum(match.peak(), 1.0), np.minimum(match.share(), 1.0)
             cache[text] = (np.where(peak >= SOURCE_FLOOR, peak, 0.0), np.where(share >= SOURCE_FLOOR, share, 0.0))
         return cache[text]
@@ -100,7 +123,7 @@ def link_agreements(
             return empty, empty
         key = "\x00" + text
         if key not in cache:
-            match = matcher.match(text, limit=0, fuzzy=False)
+            match = matcher.match(expand_suspended(text, lexicon), limit=0, fuzzy=False)
             peak = np.minimum(match.peak(), 1.0)
             cache[key] = (np.where(peak >= SOURCE_FLOOR, peak, 0.0), np.minimum(match.share(), 1.0))
             cache["\x01" + text] = (np.minimum(match.named(), 1.0), empty)
