@@ -401,6 +401,16 @@ def test_a_follow_up_with_other_hours_keeps_the_rate() -> None:
     assert analyse("a 150-hour review at NOK 1,100 an hour", AS_OF).value_nok_excl_vat == 165_000
 
 
+def test_a_follow_up_that_names_no_thing_continues_the_earlier_question() -> None:
+    first = analyse("Vi skal kjøpe gardiner til det nye biblioteket for 80 000.", AS_OF)
+    assert (first.kind, first.band) == ("varer", "A")
+    later = analyse("Og om det blir 130 000 inkl. mva i stedet?", AS_OF, previous=first)
+    assert (later.value_nok_excl_vat, later.kind, later.band) == (104_000, "varer", "B")
+    signer = analyse("Det er snakk om 28 000 kr i månaden i 3 år. Kven skriv under?", AS_OF,
+                     previous=analyse("Kulturhuset vil setje bort reinhaldet av scenen.", AS_OF))
+    assert (signer.value_nok_excl_vat, signer.kind, signer.signer) == (1_008_000, "tjenester", "kommunalsjef")
+
+
 def test_a_follow_up_option_comes_on_top_of_the_period() -> None:
     first = analyse("A web-based booking system for the sports halls, NOK 300,000 a year for 3 years", AS_OF)
     assert (first.value_nok_excl_vat, first.band) == (900_000, "C")

@@ -157,7 +157,10 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
         return new  # a complete new question
     opener = language().followup_openers
     opens = bool(opener) and bool(phrases(opener).match(normalise(new.question).lstrip(" -–—")))
-    if not (prev_incomplete or new.words <= SHORT_FOLLOWUP_WORDS or (opens and new.amount_nok is None)):
+    # a message that names no thing of its own ("Og om det blir 130 000 inkl. mva i stedet?")
+    # continues the earlier one
+    nothing_named = not new.subject.strip() and new.kind is None
+    if not (prev_incomplete or new.words <= SHORT_FOLLOWUP_WORDS or (opens and (new.amount_nok is None or nothing_named))):
         return new
     merged = replace(prev, kind_scores=dict(prev.kind_scores), kind_words=list(prev.kind_words),
                      cues=list(prev.cues), silent=list(prev.silent), followups=[*prev.followups, new.question])
