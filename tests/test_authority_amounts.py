@@ -173,6 +173,8 @@ def test_the_kofa_case_is_not_a_direct_purchase() -> None:
         ("200 000 i året i 2 år, og 2 år som opsjon", 48),
         ("1.2 MNOK per year for 4 years plus two option years", 72),
         ("700 000 i året, 3 år pluss to opsjonsår", 60),
+        ("450 000 per år, 2 år pluss to opsjoner på ett år", 48),
+        ("NOK 300,000 a year for 2 years plus two options of one year", 48),
     ],
 )
 def test_periods_with_options_in_every_language(text: str, months: int) -> None:
@@ -202,3 +204,17 @@ def test_ranges_count_at_the_upper_end(text: str, nok: int, low: int | None) -> 
 )
 def test_a_count_in_words_multiplies_a_price_per_piece(question: str, value: int) -> None:
     assert analyse(question, AS_OF).value_nok_excl_vat == value
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "band"),
+    [
+        # a purchase split into parts is the sum of its parts (the policy forbids splitting to get under a limit)
+        ("Kan vi dele asbestsaneringen på skolen i tre oppdrag på 400 000 hver?", 1_200_000, "C"),
+        ("Kan vi dele opp kjøpet av parkbenker i to bestillinger på 60 000 hver, så vi holder oss under 100 000?", 120_000, "B"),
+        ("Three orders of NOK 45,000 each for new office chairs and desks", 135_000, "B"),
+    ],
+)
+def test_a_split_purchase_is_summed(question: str, value: int, band: str) -> None:
+    result = analyse(question, AS_OF)
+    assert (result.value_nok_excl_vat, result.band) == (value, band)

@@ -208,7 +208,7 @@ def test_a_nynorsk_user_gets_a_whole_conversation_in_nynorsk(services: Services)
     authority = ask(services, "kven kan signere ein kontrakt på 800 000 kr for IT-konsulenttenester?", "nn-NO")
     assert authority.kind == "authority"
     # the catalog's sentences and the matrix's roles and requirements, all in nynorsk
-    assert "Innkjøpsseksjonen gjennomfører, saman med eininga, som deltek. Kommunalsjefen signerer kontrakten." in authority.text
+    assert "Innkjøpsseksjonen gjennomfører, saman med eininga, som deltek. Kommunalsjefen godkjenner kjøpet og signerer kontrakten." in authority.text
     assert "Skriv anskaffingsprotokoll." in authority.text and "Art: tenester." in authority.text
     assert "Vis detaljar" in card_text(authority.card) and "Slik rekna eg" in card_text(authority.card)
     # (the register's own agreement titles may be bokmål: "IT-konsulenttjenester"; the bot's words may not)

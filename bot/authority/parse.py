@@ -117,10 +117,11 @@ _NOT_PIECES = {"kr", "kroner", "nok", "mill", "tusen", "prosent", "x", "ganger"}
 _NOT_COUNTS = {"to"}  # "to" is English too ("to the school"); "ti nye telefoner", "ni stoler" are counts
 
 
-def _counts(lang: Language) -> str:
+def _counts(lang: Language, *, norwegian: bool = False) -> str:
     """A count as digits ("1 000" too) or as a number word that cannot be an article ("fire",
-    "three"; not "en", "to")."""
-    words = sorted((w for w, n in lang.number_words.items() if n >= 2 and w not in _NOT_COUNTS and n == int(n)), key=len, reverse=True)
+    "three"; not "en", and not "to" unless the text is Norwegian)."""
+    excluded = set() if norwegian else _NOT_COUNTS
+    words = sorted((w for w, n in lang.number_words.items() if n >= 2 and w not in excluded and n == int(n)), key=len, reverse=True)
     return r"\d{1,3}(?: \d{3})+|\d{1,5}|" + "|".join(re.escape(w) for w in words)
 
 
@@ -153,14 +154,18 @@ def find_quantity(text: str, unit: str, amounts: list[Amount], lang: Language | 
 _EACH = re.compile(r"(?:à|á|@)\s*(?:ca\.?|cirka|om lag|omtrent|kr\.?|nok)?\s*$")
 
 
-def count_before_each(before: str, lang: Language) -> tuple[int, str | None] | None:
+_EACH_LOOSE = re.compile(r"(?:à|á|@|\bpå|\bof|\bat|\bfor)\s*(?:ca\.?|cirka|om lag|omtrent|about|kr\.?|nok)?\s*$")
+
+
+def count_before_each(before: str, lang: Language, *, loose: bool = False,
+                      norwegian: bool = False) -> tuple[int, str | None] | None:
     """"400 timer à 450 kr", "tre måneder à 45 000", "1 000 timer à 1 150 kr": the count a price
     "à" (each) is for — hours, months and occasions included; with the rate it comes at ("6 timar
     i veka à 550 kr": 6 a week), if one is said between them."""
-    each = _EACH.search(before)
+    each = (_EACH_LOOSE if loose else _EACH).search(before)  # loose: "hver" after the price ("tre oppdrag på 400 000 hver")
     if each is None:
         return None
-    m = re.search(rf"(?<![\w.,])({_counts(lang)})\s+((?:[a-zæøå][\w-]*\.?\s+){{0,3}}[a-zæøå][\w-]*\.?)\s*$",
+    m = re.search(rf"(?<![\w.,])({_counts(lang, norwegian=norwegian)})\s+((?:[a-zæøå][\w-]*\.?\s+){{0,3}}[a-zæøå][\w-]*\.?)\s*$",
                   before[:each.start()])
     if m is None:
         return None
@@ -219,6 +224,10 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
     counts = "|".join(re.escape(w) for w in sorted(lang.number_words, key=len, reverse=True))
     text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s+(?:more|further|additional|extra|ekstra)\s+({_UNITS})(?!\w)",
                   lambda m: f"{_count(m.group(1), lang)} {m.group(2)}", text)
+    # "to opsjoner på ett år", "two options of one year": that many years of options
+    text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s+(?:opsjoner|opsjonar|options|forlengelser|forlengingar|extensions)\s+"
+                  rf"(?:på|of|av)\s+(\d+|{counts})\s*-?({_UNITS})(?!\w)",
+                  lambda m: f"opsjon {float(_count(m.group(1), lang)) * float(_count(m.group(2), lang)):g} {m.group(3)}", text)
     # "two option years", "to opsjonsår", "2 extension years": an option of that many
     text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s+(?:options?|opsjons|opsjon|extension|forlengelses)[- ]?({_UNITS})(?!\w)",
                   lambda m: f"opsjon {_count(m.group(1), lang)} {m.group(2)}", text)
@@ -362,10 +371,14 @@ def parse(question: str) -> Facts:
         facts.period_text = period.text
         facts.period_is_option = period.only_option
     if found:
-        chosen = max(found, key=lambda a: _rough_total(a, period))
+        # a value said outright outweighs a limit ("to bestillinger på 60 000 hver, så vi holder oss under
+        # 100 000": the purchase is 2 × 60 000, the limit is what the asker hopes to stay under)
+        chosen = max(found, key=lambda a: (a.bound is None, _rough_total(a, period)))
         facts.amount_nok, facts.amount_text, facts.per, facts.vat = chosen.nok, chosen.text, chosen.per, chosen.vat
         facts.bound, facts.amount_low = chosen.bound, chosen.low
-        each = count_before_each(text[:chosen.start], lang)
+        after = text[chosen.start + len(chosen.text):]
+        each_after = bool(re.match(r"\s*(?:kr\.?|kroner|nok)?\s*(?:hver|kvar|each|apiece)\b", after))
+        each = count_before_each(text[:chosen.start], lang, loose=each_after, norwegian=facts.language != "en")
         if each is not None:
             facts.quantity = each[0]
             if each[1] and facts.per == "total":  # "4 døgn i måneden à 8 500 kr": 4 × 8 500 a month
