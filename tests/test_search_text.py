@@ -86,6 +86,10 @@ def test_exclusions_are_read_from_descriptions() -> None:
     assert items == ["daglig renhold", "tepperens"] and "daglig" not in positive
     _, items = split_exclusions("Kjøt til institusjonskjøkken. Omfattar ikkje – vilt og fisk.", analyzer)
     assert items == ["vilt", "fisk"]
+    # what the municipality does itself is not covered either
+    _, items = split_exclusions("Ekstra renhold ved sykdom. Ordinært daglig renhold utføres av kommunens egne renholdere.",
+                                analyzer)
+    assert items == ["Ordinært daglig renhold"]
     # a comma list of lone qualifiers shares the head; a list closed by "eller", or a longer
     # qualifier, is followed by new items
     _, items = split_exclusions("Omfatter ikke møbler til skoler, barnehager og sykehjem.", analyzer)
