@@ -270,3 +270,22 @@ def test_an_excluded_compound_with_its_qualifier_is_respected() -> None:
     assert result.no_active_agreement and "SK-2023-015" in result.excluded
     result = search_index(index, "kopimaskinen på rådhuset trenger service", AS_OF)
     assert result.hits and result.hits[0].id == "SK-2023-015"
+
+
+def test_an_excluded_compound_is_matched_by_its_parts_inside_longer_words() -> None:
+    """"Omfatter ikke bleier til barnehagebarn": the small children's ward of a kindergarten asks for it."""
+    from bot.search.models import AgreementDoc
+    from bot.search.service import build_search_index
+
+    incontinence = AgreementDoc(id="LK-2024-199", title="Inkontinensprodukter", status="active",
+                                description="Inkontinensprodukter (bleier, bind) og underlag til sykehjem og hjemmeboende. "
+                                            "Omfatter ikke bleier til barnehagebarn.",
+                                start_date=dt.date(2024, 1, 1), end_date=dt.date(2027, 12, 31))
+    furniture = AgreementDoc(id="LK-2023-116", title="Barnehagemøbler", status="active",
+                             description="Stoler, bord og stellebord til barnehage, tilpasset barn.",
+                             start_date=dt.date(2023, 1, 1), end_date=dt.date(2027, 12, 31))
+    index = build_search_index([incontinence, furniture])
+    result = search_index(index, "Bleier til småbarnsavdelinga i barnehagen", AS_OF)
+    assert result.no_active_agreement and "LK-2024-199" in result.excluded
+    result = search_index(index, "inkontinensbleier til sykehjemmet", AS_OF)
+    assert result.hits and result.hits[0].id == "LK-2024-199"

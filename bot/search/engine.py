@@ -331,8 +331,14 @@ def _keyset_in(index: SearchIndex, keyset: frozenset[str], keys: set[str]) -> bo
         if len(k) >= HEAD_MIN and any(len(w) > len(k) + 2 and (w.endswith(k) or len(k) >= FIRST_MIN and w.startswith(k))
                                       for w in keys):
             return True
-    return any(parts is not None and all(word_keys(p) & keys for p in parts)
+    return any(parts is not None and all(word_keys(p) & keys or _inside(p, keys) for p in parts)
                for parts in (_parts(index, key) for key in keyset))
+
+
+def _inside(part: str, keys: set[str]) -> bool:
+    """A part of an exclusion's compound inside a longer word of the question ("barn" in
+    "småbarnsavdelinga": "bleier til barnehagebarn" asked as "bleier til småbarnsavdelinga i barnehagen")."""
+    return len(part) >= HEAD_MIN and any(len(w) > len(part) + 2 and part in w for w in keys)
 
 
 def _compound_head_in(index: SearchIndex, keyset: frozenset[str], keys: set[str]) -> bool:
