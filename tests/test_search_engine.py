@@ -238,17 +238,23 @@ def test_a_replaced_agreement_answers_with_its_successor_named_by_its_base_id() 
     assert result.hits and result.hits[0].id.startswith("SK-2024-007/") and result.hits[0].replaces == "SK-2019-003"
 
 
-def test_a_successor_that_excludes_the_thing_is_no_answer() -> None:
+def _small_index(*rows: tuple[str, str, str, str, int, int]) -> SearchIndex:
+    """An index of a few agreements: (id, title, status, description, first year, last year)."""
     from bot.search.models import AgreementDoc
     from bot.search.service import build_search_index
 
-    old = AgreementDoc(id="SK-2018-045", title="Tolketjenester", status="expired",
-                       description="Fremmedspråktolking og tegnspråktolking. Erstattet av SK-2022-044.",
-                       start_date=dt.date(2018, 1, 1), end_date=dt.date(2022, 6, 30))
-    new = AgreementDoc(id="SK-2022-044", title="Tolketjenester", status="active",
-                       description="Fremmedspråktolking ved oppmøte, telefon og video. Omfatter ikke tegnspråktolk.",
-                       start_date=dt.date(2022, 7, 1), end_date=dt.date(2027, 6, 30))
-    index = build_search_index([old, new])
+    return build_search_index([
+        AgreementDoc(id=i, title=title, status=status, description=description,
+                     start_date=dt.date(first, 1, 1), end_date=dt.date(last, 12, 31))
+        for i, title, status, description, first, last in rows])
+
+
+def test_a_successor_that_excludes_the_thing_is_no_answer() -> None:
+    index = _small_index(
+        ("SK-2018-045", "Tolketjenester", "expired", "Fremmedspråktolking og tegnspråktolking. Erstattet av SK-2022-044.",
+         2018, 2021),
+        ("SK-2022-044", "Tolketjenester", "active",
+         "Fremmedspråktolking ved oppmøte, telefon og video. Omfatter ikke tegnspråktolk.", 2022, 2027))
     result = search_index(index, "tegnspråktolk til et foreldremøte", AS_OF)
     assert result.no_active_agreement and "SK-2022-044" in result.excluded and not result.hits
     result = search_index(index, "tolk til et foreldremøte", AS_OF)  # what it still covers
@@ -258,14 +264,10 @@ def test_a_successor_that_excludes_the_thing_is_no_answer() -> None:
 def test_an_excluded_compound_with_its_qualifier_is_respected() -> None:
     """"Omfatter ikke: småskrivere til hjemmekontor": a small printer for the home office is asked
     for as "en liten skriver til hjemmekontoret"; the agreement's own machines are still its answer."""
-    from bot.search.models import AgreementDoc
-    from bot.search.service import build_search_index
-
-    mfp = AgreementDoc(id="SK-2023-015", title="Multifunksjonsmaskiner – leie og service", status="active",
-                       description="Leie av multifunksjonsmaskiner (kopi, utskrift, skanning) med service og toner. "
-                                   "Omfatter ikke: småskrivere til enkeltarbeidsplasser eller hjemmekontor, papir.",
-                       start_date=dt.date(2023, 1, 1), end_date=dt.date(2027, 12, 31))
-    index = build_search_index([mfp])
+    index = _small_index(
+        ("SK-2023-015", "Multifunksjonsmaskiner – leie og service", "active",
+         "Leie av multifunksjonsmaskiner (kopi, utskrift, skanning) med service og toner. "
+         "Omfatter ikke: småskrivere til enkeltarbeidsplasser eller hjemmekontor, papir.", 2023, 2027))
     result = search_index(index, "kan jeg kjøpe en liten skriver til hjemmekontoret mitt?", AS_OF)
     assert result.no_active_agreement and "SK-2023-015" in result.excluded
     result = search_index(index, "kopimaskinen på rådhuset trenger service", AS_OF)
@@ -274,17 +276,11 @@ def test_an_excluded_compound_with_its_qualifier_is_respected() -> None:
 
 def test_an_excluded_compound_is_matched_by_its_parts_inside_longer_words() -> None:
     """"Omfatter ikke bleier til barnehagebarn": the small children's ward of a kindergarten asks for it."""
-    from bot.search.models import AgreementDoc
-    from bot.search.service import build_search_index
-
-    incontinence = AgreementDoc(id="LK-2024-199", title="Inkontinensprodukter", status="active",
-                                description="Inkontinensprodukter (bleier, bind) og underlag til sykehjem og hjemmeboende. "
-                                            "Omfatter ikke bleier til barnehagebarn.",
-                                start_date=dt.date(2024, 1, 1), end_date=dt.date(2027, 12, 31))
-    furniture = AgreementDoc(id="LK-2023-116", title="Barnehagemøbler", status="active",
-                             description="Stoler, bord og stellebord til barnehage, tilpasset barn.",
-                             start_date=dt.date(2023, 1, 1), end_date=dt.date(2027, 12, 31))
-    index = build_search_index([incontinence, furniture])
+    index = _small_index(
+        ("LK-2024-199", "Inkontinensprodukter", "active",
+         "Inkontinensprodukter (bleier, bind) og underlag til sykehjem og hjemmeboende. "
+         "Omfatter ikke bleier til barnehagebarn.", 2024, 2027),
+        ("LK-2023-116", "Barnehagemøbler", "active", "Stoler, bord og stellebord til barnehage, tilpasset barn.", 2023, 2027))
     result = search_index(index, "Bleier til småbarnsavdelinga i barnehagen", AS_OF)
     assert result.no_active_agreement and "LK-2024-199" in result.excluded
     result = search_index(index, "inkontinensbleier til sykehjemmet", AS_OF)
