@@ -498,9 +498,11 @@ class TaxonomyUse(Strict):
     new_words: list[str] = Field(default_factory=list)  # "ny", "nytt", "new": the thing is acquired
     # Words that end like a head but are none ("mobil" is no "bil")
     not_heads: list[str] = Field(default_factory=list)
+    # Studies of buildings and grounds ("kartlegging", "prosjektering"): services, though the field
+    # of what is studied is works
+    study_verbs: list[str] = Field(default_factory=list)
     # Words that name an agreement the asker already has ("kan vi bruke serviceavtalen?"): no verb
     # or thing of the purchase (a new lift asked about on the service agreement is still works)
-    study_verbs: list[str] = Field(default_factory=list)
     agreement_names: list[str] = Field(default_factory=list)
     # Goods delivered with their installation ("klatrestativ med montering", "levert og montert"):
     # the installation is part of the delivery, no verb of works

@@ -104,7 +104,7 @@ def link_agreements(
     cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     empty = np.zeros(size, np.float32)
 
-    lexicon: frozenset[str] = frozenset(getattr(getattr(matcher, "index", None), "known", None) or ())
+    lexicon = matcher.index.known  # the taxonomy's words: what a compound splits into
 
     def read(text: str) -> tuple[np.ndarray, np.ndarray]:
         """(peak, share) of a text against the taxonomy, ambiguity discounted; values below
