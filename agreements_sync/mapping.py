@@ -133,6 +133,8 @@ class CsvOptions(_Strict):
 class XlsxOptions(_Strict):
     sheet: str | None = Field(None, description="sheet name; empty = the first sheet")
     header_row: int = Field(1, ge=1, description="row holding the column headers")
+    stop_at_blank_row: bool = Field(False, description="the data ends at the first empty row after the headers "
+                                    "(a footer or totals below it are not read)")
 
 
 class NumberFormat(_Strict):

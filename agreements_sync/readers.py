@@ -298,11 +298,16 @@ def _read_xlsx(path: Path, mapping: RegisterMapping, limits: Limits) -> Table:
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         count = 0
+        previous = header_row  # the last row read: a gap after it is an empty row
         try:
             pending = [first_data] if first_data else []
             for number, cells in itertools.chain(pending, stream):
                 values = [cells.get(c) for c in range(1, width + 1)]
-                if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
+                filled = any(v is not None and (not isinstance(v, str) or v.strip()) for v in values)
+                if mapping.xlsx.stop_at_blank_row and (number > previous + 1 or not filled):
+                    break  # "End of export – 219 rows" below the data is no agreement
+                previous = number
+                if filled:
                     count += 1
                     if count > limits.max_rows:
                         raise ReadError("too_many_rows", limit=limits.max_rows)

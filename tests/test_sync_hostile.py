@@ -393,6 +393,24 @@ def test_a_header_row_past_the_end_of_the_sheet_says_so(database: Database, tmp_
     _refused(database, before, report, "The header row is row 500", "ends at row 131")
 
 
+def test_a_footer_below_an_empty_row_is_left_out_when_the_mapping_says_the_data_ends_there(
+        database: Database, tmp_path: Path, reference_register: Path) -> None:
+    """"End of export – 130 rows" after one empty row: without `stop_at_blank_row` it is a row with an
+    id and no title, and the file is refused; with it, the 130 agreements are read and nothing else."""
+    before = _synced(database, reference_register)
+    headers, rows = _rows(reference_register)
+    footer = ["End of export – 130 rows"] + [""] * (len(headers) - 1)
+    book = _workbook(tmp_path / "eksport.xlsx", headers, [*rows, [""] * len(headers), footer])
+    report = sync_export(database.engine, book, MAPPING, as_of=AS_OF)
+    _refused(database, before, report, "Line 133")
+    mapping = tmp_path / "bunntekst.yaml"
+    mapping.write_text(MAPPING.read_text(encoding="utf-8").replace("format: auto", "format: auto\nxlsx:\n  stop_at_blank_row: true"),
+                       encoding="utf-8")
+    report = sync_export(database.engine, book, mapping, as_of=AS_OF)
+    assert report.outcome in ("applied", "unchanged"), report.message("en")
+    assert not report.errors and len(load_agreements(database.engine)) == 130
+
+
 # --- encodings ----------------------------------------------------------------------------------
 
 
