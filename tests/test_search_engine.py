@@ -7,6 +7,7 @@ engine works on plain values; the database tests are in test_search_service.py).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.db import Database
 from bot.search.engine import search_index
 from bot.search.evaluate import evaluate_file
 from bot.search.index import SearchIndex
+from bot.search.render import search_answer
 from bot.search.service import build_from_database
 from tests.conftest import AS_OF, REFERENCE_QUERIES, REFERENCE_REGISTER
 
@@ -259,6 +261,34 @@ def test_a_successor_that_excludes_the_thing_is_no_answer() -> None:
     assert result.no_active_agreement and "SK-2022-044" in result.excluded and not result.hits
     result = search_index(index, "tolk til et foreldremøte", AS_OF)  # what it still covers
     assert result.hits and result.hits[0].id == "SK-2022-044"
+
+
+def test_an_excluded_thing_is_answered_by_the_agreement_the_exclusion_names() -> None:
+    """"Omfatter ikke frosne grønnsaker (se dagligvarer)": the groceries agreement, which never
+    names frozen vegetables, answers for them — found by its title, or by its number."""
+    index = _small_index(
+        ("LK-2024-156", "Frukt og grønt", "active",
+         "Fersk frukt, bær, grønnsaker og poteter. Omfatter ikke frosne grønnsaker (se dagligvarer).", 2024, 2027),
+        ("LK-2023-090", "Dagligvarer og tørrvarer", "active", "Tørrvarer, hermetikk, frysevarer, kaffe og te.", 2023, 2027),
+        ("LK-2022-090", "Dagligvarer", "expired", "Tørrvarer og hermetikk.", 2019, 2022),
+        ("BK-2021-017", "Arkivtjenester", "active",
+         "Arkivering og bevaring. Omfatter ikke skanning av papirarkiv (BK-2024-031).", 2021, 2027),
+        ("BK-2024-031", "Kontorstøtte", "active", "Innleie av kontorhjelp.", 2024, 2027),
+        ("LK-2024-007", "Tolketjenester", "active",
+         "Fremmedspråktolking. Omfatter ikke tegnspråktolk (NAV).", 2024, 2027))
+    result = search_index(index, "frosne grønnsaker til kjøkkenet", AS_OF)
+    assert result.ids[:1] == ["LK-2023-090"] and "referred" in result.why and not result.no_active_agreement
+    assert result.hits[0].instead_of == "LK-2024-156" and "LK-2024-156" in result.excluded
+    card = json.dumps(search_answer(result, "nb").card, ensure_ascii=False)  # the card says why this agreement
+    assert "Avtalen LK-2024-156 omfatter ikke dette og viser til denne avtalen." in card
+    assert "Agreement LK-2024-156 does not cover this" in json.dumps(search_answer(result, "en").card)
+    result = search_index(index, "ferske grønnsaker", AS_OF)  # what the first one covers itself
+    assert result.ids[:1] == ["LK-2024-156"] and not result.hits[0].instead_of
+    result = search_index(index, "skanning av papirarkiv", AS_OF)
+    assert result.ids[:1] == ["BK-2024-031"] and result.hits[0].instead_of == "BK-2021-017"
+    # a parenthesis that names no agreement sends nowhere: still no active agreement
+    result = search_index(index, "tegnspråktolk til foreldremøte", AS_OF)
+    assert result.no_active_agreement and "LK-2024-007" in result.excluded
 
 
 def test_an_excluded_compound_with_its_qualifier_is_respected() -> None:

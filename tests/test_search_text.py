@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.search.index import split_exclusions
+from bot.search.index import exclusion_items, split_exclusions
 from bot.search.text import Analyzer, fold, split_compound, split_known_prefix, word_keys
 
 
@@ -78,6 +78,20 @@ def test_exclusions_are_read_from_descriptions() -> None:
     assert items == ["trykte lærebøker"]
     _, items = split_exclusions("Drosje for brukarar. Pasientreiser er ikkje med.", analyzer)
     assert items == ["Pasientreiser"]
+
+
+def test_an_exclusion_keeps_the_parenthesis_that_sends_it_elsewhere() -> None:
+    analyzer = Analyzer()
+    # a parenthesis closing a list covers the list; one inside it only its own item
+    _, items = exclusion_items("Brød levert daglig. Omfatter ikke bløtkaker og kaker til arrangementer (se catering).",
+                               analyzer)
+    assert items == [("bløtkaker", "se catering"), ("kaker til arrangementer", "se catering")]
+    _, items = exclusion_items(
+        "Drosje. Omfatter ikke faste turer til dagsenter (se brukertransport) og pasientreiser til sykehus.", analyzer)
+    assert items == [("faste turer til dagsenter", "se brukertransport"), ("pasientreiser til sykehus", "")]
+    # a separate "not included" column, one sentence per item, an agreement number in parentheses
+    _, items = exclusion_items("Omfatter ikke skanning av papirarkiv (BK-2024-031). Omfatter ikke tegnspråktolk.", analyzer)
+    assert items == [("skanning av papirarkiv", "BK-2024-031"), ("tegnspråktolk", "")]
     _, items = split_exclusions("Omfatter ikke låneopptak, som konkurranseutsettes særskilt.", analyzer)
     assert items == ["låneopptak"]
     # the list after a colon or a dash

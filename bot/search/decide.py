@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.search.index import SearchIndex
+from bot.search.text import fold, split_compound, word_keys
 
 AGREEMENT = "agreement"
 CANDIDATES = "candidates"
@@ -85,6 +86,89 @@ def mentions(docs: list, ids: dict[str, int]) -> list[list[int]]:
 
 
 _SUFFIX = re.compile(r"(?:/\d{1,2}|-[A-Za-z])$")
+_ROW_SUFFIX = re.compile(r"(?:/\d{1,2}|-[A-Za-z]|-\d)$")  # a parallel agreement's row: "/1", "-A", "-1"
+REFERRAL_SHARE = 0.5  # an agreement is named by a referral when its title holds this share of the referral's words
+PART_MATCH = 0.75  # a referral's compound found by its parts only ("barnehage|materiell": any "barnehage…")
+GENERIC_TITLE_SHARE = 0.1  # … not counting words in this share of all titles ("avtale", "tjenester")
+
+
+def referrals(index: SearchIndex) -> None:
+    """Resolve where each exclusion sends the item instead ("Omfatter ikke frosne grønnsaker (se
+    dagligvarer)", "Skanning av papirarkiv (BK-2024-031)") to the agreements it names: by id (a
+    parallel agreement's base id names all its rows), else by the words of their titles and
+    categories ("se dagligvarer": "Dagligvarer og tørrvarer"; "bruk drosjeavtalen":
+    "Drosjetjenester"). A parenthesis that names no agreement ("NAV", "utføres av kommunen selv")
+    refers nowhere."""
+    if not any(e.referral for entries in index.exclusions for e in entries):
+        return
+    ids = index.positions
+    rows: dict[str, list[int]] = {}
+    for ident, position in ids.items():
+        base = _ROW_SUFFIX.sub("", ident)
+        rows.setdefault(base, []).append(position)
+    analyzer = index.analyzer
+    titles = [_title_keys(index, doc.title) for doc in index.docs]
+    categories = [_title_keys(index, doc.category) for doc in index.docs]
+    df: dict[str, int] = {}
+    for keys in titles:
+        for key in keys:
+            df[key] = df.get(key, 0) + 1
+    generic = {k for k, n in df.items() if n > max(2, GENERIC_TITLE_SHARE * len(titles))} | analyzer.weak_keys
+    for position, entries in enumerate(index.exclusions):
+        for number, exclusion in enumerate(entries):
+            if not exclusion.referral:
+                continue
+            said = [word.strip(".,;:()") for word in _WORDS.findall(exclusion.referral)]
+            named = [p for w in said for p in ([ids[w]] if w in ids else sorted(rows.get(w, [])))]
+            if not named:
+                named = _named_by_title(index, exclusion.referral, titles, categories, generic)
+            refers = tuple(dict.fromkeys(p for p in named if p != position))
+            if refers:
+                entries[number] = replace(exclusion, refers=refers)
+
+
+def _title_keys(index: SearchIndex, text: str) -> set[str]:
+    """The keys of a title's words and of their compound parts."""
+    keys: set[str] = set()
+    for token in index.analyzer.tokens(text):
+        keys |= word_keys(token.text)
+        for part in token.parts or split_compound(fold(token.text), index.known) or ():
+            keys |= word_keys(part)
+    return keys
+
+
+def _named_by_title(index: SearchIndex, referral: str, titles: list[set[str]], categories: list[set[str]],
+                    generic: set[str]) -> list[int]:
+    """The agreements whose title holds the referral's words (else whose category does): a word by
+    itself, or a compound by all its specific parts ("drosjeavtalen": "drosje";
+    "spesialisthelsetjenesten" needs "spesialist" and "helse", not one of them)."""
+    analyzer = index.analyzer
+    text = f" {referral.lower()} "
+    sending = analyzer.language.exclusions.referral_words
+    for word in sorted(sending, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", text)
+    words: list[tuple[frozenset[str], list[frozenset[str]]]] = []
+    for token in analyzer.tokens(text):
+        whole = word_keys(token.text)
+        parts = [word_keys(p) for p in token.parts or split_compound(fold(token.text), index.known) or ()
+                 if p.lower() not in sending]  # "drosje|avtalen": the agreement for "drosje"
+        parts = [k for k in parts if k - generic]
+        if whole - generic or parts:
+            words.append((whole - generic, parts))
+    if not words:
+        return []
+
+    def holds(keys: set[str], whole: frozenset[str], parts: list[frozenset[str]]) -> float:
+        if whole & keys:
+            return 1.0
+        return PART_MATCH if parts and all(k & keys for k in parts) else 0.0
+
+    for texts in (titles, categories):
+        shares = [sum(holds(keys, whole, parts) for whole, parts in words) / len(words) for keys in texts]
+        best = max(shares)
+        if best >= REFERRAL_SHARE:
+            return [position for position, share in enumerate(shares) if share == best]
+    return []
 
 
 def successor(index: SearchIndex, old: int, active: set[int], candidates: list[int]) -> int | None:

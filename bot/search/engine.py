@@ -29,7 +29,7 @@ from rapidfuzz.distance import Levenshtein
 from agreements_sync.status import looking_back_from, status_as_of
 from bot.search import decide
 from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
-from bot.search.index import SearchIndex, category_key, split_exclusions
+from bot.search.index import Exclusion, SearchIndex, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
 from bot.search.text import fold, split_compound, split_known_prefix, word_keys
 
@@ -274,6 +274,12 @@ def status_on(doc: AgreementDoc, as_of: dt.date) -> str:
 
 
 def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str]) -> str | None:
+    """How the agreement's description excludes what the question asks for ("head", "qualifier"), or None."""
+    found = _exclusion_of(index, doc_index, main_keys, all_keys)
+    return found[0] if found else None
+
+
+def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str]) -> tuple[str, Exclusion] | None:
     """The question asks for something the agreement's description says it does not cover:
     the item's distinctive head words ("elevmøbler", "tegneark") among what is asked for, or —
     when the head is what the agreement covers ("møbler") — its distinctive qualifier
@@ -286,18 +292,40 @@ def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys:
             matched = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, main_keys))
             around = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, all_keys))
             if matched and around / len(exclusion.head) >= 0.5:
-                return "head"  # the thing itself is not covered
+                return "head", exclusion  # the thing itself is not covered
             # "småskrivere til hjemmekontor" asked as "en liten skriver til hjemmekontoret": the head of
             # the excluded compound, and where or for whom it is excluded
             if exclusion.qualifier and any(_compound_head_in(index, keyset, main_keys) for keyset in exclusion.head):
                 qualified = sum(1 for keyset in exclusion.qualifier if _keyset_in(index, keyset, all_keys))
                 if qualified / len(exclusion.qualifier) >= 0.5:
-                    return "head"
+                    return "head", exclusion
         elif exclusion.qualifier:
             matched = sum(1 for keyset in exclusion.qualifier if _keyset_in(index, keyset, all_keys))
             if matched and matched / len(exclusion.qualifier) >= 0.5:
-                return "qualifier"  # covered, but not for whom or where it is asked (a sibling may be)
+                return "qualifier", exclusion  # covered, but not for whom or where it is asked (a sibling may be)
     return None
+
+
+def _referred(index: SearchIndex, referred: list[tuple[float, tuple[int, ...], str]], active: list[tuple[int, float]],
+              scores: np.ndarray, as_of: dt.date, main_keys: set[str], all_keys: set[str]) -> dict[int, str]:
+    """What an excluding agreement sends elsewhere is asked of the agreement it names: that one
+    (active, and not excluding it too; of several named, the one the question matches best) takes
+    the excluding agreement's score ("frosne grønnsaker": "Frukt og grønt" excludes them "(se
+    dagligvarer)", so Dagligvarer answers). `active` is updated in place; returns {position: from id}."""
+    instead: dict[int, str] = {}
+    if not referred:
+        return instead
+    mask = active_mask(index, as_of)
+    have = dict(active)
+    for value, refers, source in sorted(referred, key=lambda r: -r[0]):
+        live = sorted((r for r in refers if mask[r] and not _excluded(index, r, main_keys, all_keys)),
+                      key=lambda r: (-float(scores[r]), index.docs[r].id))
+        if not live or have.get(live[0], 0.0) >= value:
+            continue
+        have[live[0]] = value
+        instead.setdefault(live[0], source)
+    active[:] = list(have.items())
+    return instead
 
 
 def _excluded_field(index: SearchIndex, doc_index: int, match: Any, clear: float) -> str | None:
@@ -547,13 +575,17 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []
     best_excluded = best_excluded_thing = 0.0
+    referred: list[tuple[float, tuple[int, ...], str]] = []  # (score, where the exclusion sends it, from)
     for doc_index in top:
-        how = _excluded(index, doc_index, main_keys, all_keys) or _excluded_field(index, doc_index, match, rules.field_clear)
+        found = _exclusion_of(index, doc_index, main_keys, all_keys)
+        how = found[0] if found else _excluded_field(index, doc_index, match, rules.field_clear)
         if how:
             result.excluded.append(index.docs[doc_index].id)
             best_excluded = max(best_excluded, float(scores[doc_index]))
             if how == "head":
                 best_excluded_thing = max(best_excluded_thing, float(scores[doc_index]))
+                if found and found[1].refers:
+                    referred.append((float(scores[doc_index]), found[1].refers, index.docs[doc_index].id))
             continue
         status = status_on(index.docs[doc_index], as_of)
         value = float(scores[doc_index])
@@ -561,6 +593,9 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             active.append((doc_index, value))
         else:
             inactive.append((doc_index, value, status))
+    instead = _referred(index, referred, active, scores, as_of, main_keys, all_keys)
+    if instead:
+        active = sorted(active, key=lambda iv: (-iv[1], index.docs[iv[0]].id))
     best_active = active[0][1] if active else 0.0
     best_inactive = inactive[0][1] if inactive else 0.0
     # An active match is on topic when it belongs to one of the question's fields of purchase, or
@@ -568,7 +603,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     # drift", "hjemmetjenesten") and must not stand in the way of an honest "none".
     lead_field = match.hits[0].score if match is not None and match.hits else 0.0
     clear_field = lead_field >= rules.field_clear
-    on_topic = [(i, v) for i, v in active if through_leading[i] >= ON_TOPIC_FIELD or lexical[i] >= rules.strong]
+    on_topic = [(i, v) for i, v in active if i in instead or through_leading[i] >= ON_TOPIC_FIELD or lexical[i] >= rules.strong]
     best_on_topic = on_topic[0][1] if on_topic else 0.0
     worth_offering = best_on_topic if clear_field else best_active
     if clear_field:  # an inactive match off the question's topic is no evidence of "none" either
@@ -579,7 +614,9 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
         reasons = explain(index, doc_index, groups)
         if match is not None and FIELD_WEIGHT * through_fields[doc_index] >= lexical[doc_index]:
             reasons = [*_field_reasons(index, doc_index, match), *reasons]
-        return described(index, doc_index, Hit.from_doc(index.docs[doc_index], status, value, reasons), as_of)
+        hit = described(index, doc_index, Hit.from_doc(index.docs[doc_index], status, value, reasons), as_of)
+        hit.instead_of = instead.get(doc_index, "")
+        return hit
 
     # an inactive agreement names the thing itself, and no active one comes near it in its own
     # words (the active ones were reached through the field of purchase only)
@@ -622,7 +659,8 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     # 3. a clear field of purchase that no active agreement covers, and nothing on topic to offer —
     #    or a sure one, and nothing that would be more than a candidate
     sure_field = rules.field_sure is not None and lead_field >= rules.field_sure and best_active < rules.strong
-    if clear_field and (worth_offering < rules.weak or sure_field) and not _field_has_active(
+    # (the register itself saying where it is covered outweighs the field reading)
+    if clear_field and (worth_offering < rules.weak or sure_field) and not (active and active[0][0] in instead) and not _field_has_active(
             index, match, lead_field, as_of, rules.field_link):
         return _finish(result, NONE, ["field_without_agreement"])
 
@@ -646,8 +684,9 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     for doc_index, value in chosen[: max(limit, len(result.parallel[0]) if result.parallel else 0)]:
         result.hits.append(explain_hit(doc_index, "active", value))
     clear = rival < best_active * rules.margin
+    sent = ["referred"] if result.hits and result.hits[0].instead_of else []
     if best_active >= rules.strong and clear and result.understood >= rules.understood and picked is None and not contested:
-        return _finish(result, AGREEMENT, ["strong_match", "parallel" if result.parallel else "clear"])
+        return _finish(result, AGREEMENT, ["strong_match", "parallel" if result.parallel else "clear", *sent])
     reasons = ["picked_before"] if picked is not None else []
     if best_active < rules.strong:
         reasons.append("weak_match")
@@ -657,7 +696,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
         reasons.append("partly_understood")
     if contested:
         reasons.append("inactive_or_excluded_match")
-    return _finish(result, CANDIDATES, reasons)
+    return _finish(result, CANDIDATES, reasons + sent)
 
 
 ENDS_SOON_DAYS = 30

@@ -35,6 +35,10 @@ class Exclusion:
     text: str
     head: tuple[frozenset[str], ...]
     qualifier: tuple[frozenset[str], ...]
+    # where the description sends it instead ("(se catering)", "(BK-2024-031)"), as written, and
+    # the agreements that names (bot.search.decide.referrals, after the index is built)
+    referral: str = ""
+    refers: tuple[int, ...] = ()
 
 
 @dataclass
@@ -110,11 +114,19 @@ def category_key(category: str) -> str:
 
 def split_exclusions(description: str, analyzer: Analyzer) -> tuple[str, list[str]]:
     """The description without its "does not cover" statements, and the excluded items."""
+    positive, items = exclusion_items(description, analyzer)
+    return positive, [item for item, _referral in items]
+
+
+def exclusion_items(description: str, analyzer: Analyzer) -> tuple[str, list[tuple[str, str]]]:
+    """The description without its "does not cover" statements, and the excluded items, each with
+    the parenthesis that sends it elsewhere ("bløtkaker og kaker til arrangementer (se catering)":
+    both items, "catering"), or ""."""
     markers = analyzer.language.exclusions
     text = description
     lowered = text.lower()
     spans: list[tuple[int, int]] = []
-    items: list[str] = []
+    items: list[tuple[str, str]] = []
     for marker in markers.before:
         for match in re.finditer(re.escape(marker), lowered):
             start = match.start()
@@ -123,7 +135,7 @@ def split_exclusions(description: str, analyzer: Analyzer) -> tuple[str, list[st
             rest_start = match.end() + len(rest) - len(rest.lstrip(" :\u2013\u2014-"))
             end = _clause_end(lowered, rest_start, markers.stop)
             spans.append((start, end))
-            items.extend(_items(text[rest_start:end], markers.separators))
+            items.extend(_referred_items(text[rest_start:end], markers.separators))
     for marker in markers.after:
         for match in re.finditer(re.escape(marker), lowered):
             sentence_start = max(lowered.rfind(". ", 0, match.start()) + 2, 0) if ". " in lowered[: match.start()] else 0
@@ -131,7 +143,7 @@ def split_exclusions(description: str, analyzer: Analyzer) -> tuple[str, list[st
             sentence = text[sentence_start:match.start()]
             subject = _subject(sentence, markers.subject_verbs)
             spans.append((sentence_start, end))
-            items.extend(_items(subject, markers.separators))
+            items.extend(_referred_items(subject, markers.separators))
     if not spans:
         return description, []
     keep: list[str] = []
@@ -141,7 +153,39 @@ def split_exclusions(description: str, analyzer: Analyzer) -> tuple[str, list[st
             keep.append(text[last:start])
         last = max(last, end)
     keep.append(text[last:])
-    return " ".join(keep), [i for i in items if i.strip()]
+    return " ".join(keep), [(i, r) for i, r in items if i.strip()]
+
+
+_PARENTHESIS = re.compile(r"\(([^)]*)\)")
+_MARK = re.compile(r"\s*\u27e6(\d+)\u27e7")
+
+
+def _referred_items(text: str, separators: list[str]) -> list[tuple[str, str]]:
+    """`_items`, each item with the parenthesis that follows it; an item without one takes the
+    next item's when a parenthesis closes the list ("a og b (se X)": both), not a later one."""
+    said: list[str] = []
+
+    def mark(match: re.Match[str]) -> str:
+        said.append(match.group(1).strip())
+        return f" \u27e6{len(said) - 1}\u27e7 "
+
+    items = _items(_PARENTHESIS.sub(mark, text), separators)
+    found: list[tuple[str, str]] = []
+    for item in items:
+        refs = [said[int(m.group(1))] for m in _MARK.finditer(item)]
+        plain = " ".join(_MARK.sub(" ", item).split()).strip(" .,")
+        if plain:
+            found.append((plain, refs[0] if refs else ""))
+        elif refs and found and not found[-1][1]:  # the parenthesis stood alone after a separator
+            found[-1] = (found[-1][0], refs[0])
+    referral = ""
+    for position in range(len(found) - 1, -1, -1):  # a list's closing parenthesis covers the items before it
+        item, own = found[position]
+        if own:
+            referral = own if position == len(found) - 1 or referral else ""
+        elif referral:
+            found[position] = (item, referral)
+    return found
 
 
 def _clause_end(lowered: str, start: int, stops: list[str]) -> int:
@@ -271,7 +315,7 @@ def build_index(
 
     # 1. texts per field, exclusions apart; the lexicon of known words
     tokenised: list[dict[str, list[Token]]] = []
-    exclusion_texts: list[list[str]] = []
+    exclusion_texts: list[list[tuple[str, str]]] = []
     known: set[str] = set()
     fuzzy_originals: dict[str, str] = {}
     text_cache: dict[str, list[Token]] = {}
@@ -286,7 +330,7 @@ def build_index(
         return found
 
     for doc in docs:
-        positive, excluded = split_exclusions(doc.description, analyzer)
+        positive, excluded = exclusion_items(doc.description, analyzer)
         exclusion_texts.append(excluded)
         fields: dict[str, list[Token]] = {}
         for field_name, texts in _field_texts(doc, vocabulary, positive).items():
@@ -310,7 +354,7 @@ def build_index(
     # compact typed arrays while collecting: Python lists of numbers would cost ~10x the memory
     collected: dict[str, tuple[array, array, array]] = {}
     # per excluded item: (text, [(keyset, is_qualifier)]) not covered by the agreement's own text
-    pending_exclusions: list[list[tuple[str, list[tuple[frozenset[str], bool]]]]] = []
+    pending_exclusions: list[list[tuple[str, str, list[tuple[frozenset[str], bool]]]]] = []
     for doc_index, fields in enumerate(tokenised):
         per_key: dict[str, dict[str, float]] = {}
         for field_name, tokens in fields.items():
@@ -345,15 +389,15 @@ def build_index(
             masks.append(sum(1 << FIELD_BITS[name] for name in by_field))
             if any(f in by_field for f in ("title", "keywords", "category", "description")):
                 positive_keys.add(key)
-        pending: list[tuple[str, list[tuple[frozenset[str], bool]]]] = []
-        for item in exclusion_texts[doc_index]:
+        pending: list[tuple[str, str, list[tuple[frozenset[str], bool]]]] = []
+        for item, referral in exclusion_texts[doc_index]:
             words: list[tuple[frozenset[str], bool]] = []
             for token in analyzer.tokens(item):
                 token_keys, parts = _token_keys(token, known)
                 for keyset in [token_keys] + [word_keys(p) for p in parts]:
                     if not keyset & positive_keys:
                         words.append((keyset, token.context))
-            pending.append((item, words))
+            pending.append((item, referral, words))
         pending_exclusions.append(pending)
     postings = {
         key: (np.frombuffer(ids, dtype=np.int32).copy(), np.frombuffer(scores, dtype=np.float32).copy(),
@@ -370,7 +414,7 @@ def build_index(
     exclusions: list[list[Exclusion]] = []
     for pending in pending_exclusions:
         entries: list[Exclusion] = []
-        for item, words in pending:
+        for item, referral, words in pending:
             head: list[frozenset[str]] = []
             qualifier: list[frozenset[str]] = []
             for keyset, is_qualifier in words:
@@ -379,7 +423,7 @@ def build_index(
                     continue  # too common to tell the excluded thing apart
                 (qualifier if is_qualifier else head).append(keyset)
             if head or qualifier:
-                entries.append(Exclusion(item, tuple(head), tuple(qualifier)))
+                entries.append(Exclusion(item, tuple(head), tuple(qualifier), referral))
         exclusions.append(entries)
 
     categories: dict[str, list[int]] = {}

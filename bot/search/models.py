@@ -146,6 +146,7 @@ class Hit:
     score: float
     reasons: list[Reason] = field(default_factory=list)
     replaces: str = ""  # the expired agreement this one replaced, when the question matched that one
+    instead_of: str = ""  # the agreement that excludes what was asked and sends it here ("(se catering)")
     scope: str = ""  # what the agreement covers: its description without the exclusions
     excludes: list[str] = field(default_factory=list)  # what its description says it does not cover
     ranked: bool = False  # the suppliers are listed in the register's ranking order

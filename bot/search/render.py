@@ -48,10 +48,13 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _notices(hit: Hit, lang: str) -> list[str]:
-    """Replaced, or ending soon (with the successor or the competition under way)."""
+    """Replaced, sent here by another agreement's exclusion, or ending soon (with the successor or
+    the competition under way)."""
     lines = []
     if hit.replaces:
         lines.append(_t("replaces", lang, old=hit.replaces))
+    if hit.instead_of:
+        lines.append(_t("instead_of", lang, other=hit.instead_of))
     if hit.ends_soon:
         notice = hit.ends_soon
         end = _date(dt.date.fromisoformat(notice["end"]), lang)

@@ -38,6 +38,8 @@ class ExclusionMarkers(BaseModel):
     stop: list[str]
     separators: list[str]
     subject_verbs: list[str] = Field(default_factory=list)
+    # words that send an excluded item elsewhere, not part of the name they send it to: "(se catering)"
+    referral_words: list[str] = Field(default_factory=list)
 
 
 class LanguageData(BaseModel):
