@@ -92,6 +92,9 @@ def test_an_exclusion_keeps_the_parenthesis_that_sends_it_elsewhere() -> None:
     # a separate "not included" column, one sentence per item, an agreement number in parentheses
     _, items = exclusion_items("Omfatter ikke skanning av papirarkiv (BK-2024-031). Omfatter ikke tegnspråktolk.", analyzer)
     assert items == [("skanning av papirarkiv", "BK-2024-031"), ("tegnspråktolk", "")]
+    # the brackets that mark a parenthesis inside the reading cannot be forged by a description
+    _, items = exclusion_items("Omfatter ikke kaker \u27e67\u27e7 og brød (se bakeri).", analyzer)
+    assert items == [("kaker 7", "se bakeri"), ("brød", "se bakeri")]
     _, items = split_exclusions("Omfatter ikke låneopptak, som konkurranseutsettes særskilt.", analyzer)
     assert items == ["låneopptak"]
     # the list after a colon or a dash

@@ -169,10 +169,11 @@ def _referred_items(text: str, separators: list[str]) -> list[tuple[str, str]]:
         said.append(match.group(1).strip())
         return f" \u27e6{len(said) - 1}\u27e7 "
 
-    items = _items(_PARENTHESIS.sub(mark, text), separators)
+    # (the marks' brackets are taken out of the text first: a description cannot forge one)
+    items = _items(_PARENTHESIS.sub(mark, text.replace("\u27e6", " ").replace("\u27e7", " ")), separators)
     found: list[tuple[str, str]] = []
     for item in items:
-        refs = [said[int(m.group(1))] for m in _MARK.finditer(item)]
+        refs = [said[int(m.group(1))] for m in _MARK.finditer(item) if int(m.group(1)) < len(said)]
         plain = " ".join(_MARK.sub(" ", item).split()).strip(" .,")
         if plain:
             found.append((plain, refs[0] if refs else ""))
