@@ -277,6 +277,25 @@ def test_a_kind_named_outright_is_the_kind(question: str, kind: str) -> None:
     assert analyse(question, AS_OF).kind == kind
 
 
+@pytest.mark.parametrize(
+    ("question", "kind", "band", "requirements"),
+    [
+        # a word that names the kind names no thing: no field (no vehicle guide for a "varekontrakt"),
+        # no agreement looked up in the register (no legal services for a "tjenestekontrakt")
+        ("Kven signerer ein varekontrakt på nøyaktig 5 000 000?", "varer", "E",
+         ["protokoll", "klima_30", "doffin", "ted", "kgv", "skatteattest"]),
+        ("Hvem signerer en byggekontrakt på 4 mill?", "bygg_og_anlegg", "D",
+         ["protokoll", "klima_30", "doffin", "kgv", "skatteattest", "lonns_og_arbeidsvilkar", "seriositet"]),
+        ("Må en tjenestekontrakt på 6 mill signeres av kommunedirektøren?", "tjenester", "E",
+         ["protokoll", "klima_30", "doffin", "ted", "kgv", "skatteattest", "lonns_og_arbeidsvilkar"]),
+    ],
+)
+def test_a_kind_named_outright_names_no_thing(question: str, kind: str, band: str, requirements: list[str]) -> None:
+    result = analyse(question, AS_OF)
+    assert (result.kind, result.band, sorted(result.requirements)) == (kind, band, sorted(requirements))
+    assert not result.framework_agreement
+
+
 
 @needs_classifier
 def test_the_verb_to_last_is_no_kind_name() -> None:

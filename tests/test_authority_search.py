@@ -27,6 +27,9 @@ def test_rule0_with_the_real_search(database, reference_register) -> None:
     assert (lifts.framework_agreement, lifts.band, lifts.approver) == (["LK-2022-013"], None, "kommunalsjef")
     nothing = analyse("Vi skal bruke ca 400 000 kr, hvilke regler gjelder?", AS_OF, find_agreements=find)
     assert nothing.missing == ["kind"] and nothing.search == "skipped"
+    # a contract named by its kind names nothing to look up ("tjenestekontrakt" once found legal services)
+    named = analyse("Må en tjenestekontrakt på 6 mill signeres av kommunedirektøren?", AS_OF, find_agreements=find)
+    assert (named.search, named.framework_agreement, named.band, named.signer) == ("skipped", [], "E", "kommunedirektor")
 
 
 def test_a_service_agreement_is_no_call_off_for_buying_the_thing_or_building_it(database, reference_register) -> None:

@@ -402,6 +402,11 @@ def parse(question: str) -> Facts:
     facts.framework = any(compile_pattern(w).search(text) for w in lang.framework_words)
     facts.silent = find_cues(text, lang, lang.silent_topics)
     facts.subject = subject_of(text, found, lang)
+    # a word that names the kind names no thing ("en tjenestekontrakt på 6 mill": nothing to look up
+    # in the register, no field of purchase to read)
+    from bot.authority.intent import _scrub
+
+    facts.subject = " ".join(_scrub(facts.subject, [p for ps in lang.taxonomy.kind_names.values() for p in ps]).split())
     reading = _read_kind(facts, text, lang)
     # The requirement triggers the taxonomy marks (ethical trade, vehicles, cleaning as a service)
     # come from its flags once it has them; the cue words cover the rest (innovation, whole municipality).
