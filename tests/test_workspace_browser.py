@@ -36,9 +36,10 @@ from tests.test_workspace import AS_OF, EMPLOYEE_OID, SECTION_OID, sso_settings,
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="no Chromium (apt install chromium) for the browser test")
 
-QUESTION = "kake til personalmøtet"
-PARAPHRASE = "Kaker til personalmøtet?"
-AGREEMENT = "LK-2025-006"
+# a need the register names nowhere (the bot answers "none"); the section teaches it the groceries agreement
+QUESTION = "isbiter til sommerfesten"
+PARAPHRASE = "Isbiter til sommerfesten?"
+AGREEMENT = "LK-2023-090"
 SHOTS = os.environ.get("INNKJOPSBOT_SCREENSHOTS", "")
 
 
@@ -86,7 +87,7 @@ async def test_the_section_works_in_the_browser(tmp_path: Path) -> None:
 
             services = bot.app[SERVICES_KEY]
             employee = User(aad_object_id=EMPLOYEE_OID)
-            for text in (QUESTION, "kake til personalmøtet", "hvor kjøper vi droner?", "drone til oppmåling av tomter"):
+            for text in (QUESTION, QUESTION, "hvor kjøper vi droner?", "drone til oppmåling av tomter"):
                 message_turn(services, employee, text, "conv-employee")
             with database.session() as session:
                 store.record_feedback(session, helpful=False, query="toner til skriveren", kind="agreement")
@@ -108,7 +109,7 @@ async def test_the_section_works_in_the_browser(tmp_path: Path) -> None:
                 assert not await page.evaluate("!!document.querySelector('.banner')")  # signed in: no anonymous banner
                 await shot(page, "overview")
 
-                # questions to act on: link the cake question to the agreement
+                # questions to act on: link the ice cube question to the agreement
                 await go(page, f"{base}/workspace/questions", "document.querySelector('[data-question]')")
                 await shot(page, "questions")
                 group = f"[data-question={json.dumps(QUESTION)}]"
