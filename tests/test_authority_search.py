@@ -30,6 +30,11 @@ def test_rule0_with_the_real_search(database, reference_register) -> None:
     # a contract named by its kind names nothing to look up ("tjenestekontrakt" once found legal services)
     named = analyse("Må en tjenestekontrakt på 6 mill signeres av kommunedirektøren?", AS_OF, find_agreements=find)
     assert (named.search, named.framework_agreement, named.band, named.signer) == ("skipped", [], "E", "kommunedirektor")
+    # "an IT consultant" is not "a consultant": the capitals name the field, and the IT consultancy
+    # agreement is the call-off (with a mini-competition over 500 000)
+    it = analyse("We need an IT consultant to lead our cloud migration, about NOK 900,000. Who approves?", AS_OF,
+                 find_agreements=find)
+    assert (it.framework_agreement, it.band, it.approver) == (["LK-2024-069"], None, "kommunalsjef")
 
 
 def test_a_service_agreement_is_no_call_off_for_buying_the_thing_or_building_it(database, reference_register) -> None:

@@ -30,6 +30,17 @@ def test_question_framing_is_dropped_in_bokmal_nynorsk_and_english() -> None:
     assert [t.text for t in analyzer.tokens("need a laptop")] == ["laptop"]
 
 
+def test_it_in_capitals_is_the_field_not_the_pronoun() -> None:
+    analyzer = Analyzer()
+    # "it" the pronoun is a stop word; "IT" on its own in capitals names the field (as "IKT" does)
+    assert [t.text for t in analyzer.tokens("We need an IT consultant")] == ["ikt", "consultant"]
+    assert [t.text for t in analyzer.tokens("Trenger IT avdelingen nye skjermer?")][:2] == ["ikt", "avdelingen"]
+    assert [t.text for t in analyzer.tokens("can we fix it")] == ["fix"]
+    # a hyphenated compound keeps its spelling; a message all in capitals says nothing by them
+    assert analyzer.tokens("IT-konsulent")[0].parts == ("it", "konsulent")
+    assert [t.text for t in analyzer.tokens("CAN WE FIX IT")] == ["fix"]
+
+
 def test_context_after_a_preposition_and_hyphen_compounds() -> None:
     tokens = Analyzer().tokens("toner til HP-printer")
     assert [(t.text, t.context) for t in tokens] == [("toner", False), ("hpprinter", True)]

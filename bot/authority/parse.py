@@ -18,6 +18,7 @@ from bot.authority import kind as kinds
 from bot.authority.amounts import Amount, phrases
 from bot.authority.knowledge import LANGUAGE_FILE, Language, compile_pattern, load_language
 from bot.authority.matrix import matrix
+from bot.lowercase import lower
 
 _cache: dict[tuple[str, int, int], Language] = {}
 
@@ -84,7 +85,7 @@ _SPACE = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 
 def normalise(text: str) -> str:
-    text = text.lower().replace("–", "-").replace("—", "-").replace("×", "x")
+    text = lower(text).replace("–", "-").replace("—", "-").replace("×", "x")
     text = text.replace("’", "'").replace("´", "'").replace("‘", "'")
     return _SPACE.sub(" ", text).strip()
 

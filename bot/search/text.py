@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from agreements_sync.knowledge import load_model
 from agreements_sync.limits import MAX_WORD_CHARS
+from bot.lowercase import lower
 
 _STEMMER = Stemmer.Stemmer("norwegian")
 _DERIVED_RE = re.compile(r"^(.{4,}?)ing(?:en|er|ene|a)?$")
@@ -71,7 +72,7 @@ def fold(word: str) -> str:
 
 def normalise(text: str) -> str:
     """NFKC, lower case, typographic dashes and quotes made plain, '/' and '+' as spaces."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = lower(unicodedata.normalize("NFKC", text))
     text = text.replace("–", " ").replace("—", " ").replace("‐", "-").replace("‑", "-")
     text = re.sub(r"[/+&]", " ", text)
     return text
