@@ -27,8 +27,10 @@ _looking_back_from: ContextVar[dt.date | None] = ContextVar("looking_back_from",
 def looking_back(today: dt.date) -> Iterator[None]:
     """Within this block, a status asked for a date before `today` reads the register as it stood
     then: an agreement marked expired whose period held that date (and ended before `today`) was
-    in force."""
-    token = _looking_back_from.set(today)
+    in force. Inside another such block the later `today` holds: the register was exported then
+    (a question about January 2024 asked as of 15 January 2024 reads a register of November 2026)."""
+    outer = _looking_back_from.get()
+    token = _looking_back_from.set(max(today, outer) if outer is not None else today)
     try:
         yield
     finally:

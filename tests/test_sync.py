@@ -86,6 +86,10 @@ def test_a_question_about_a_past_date_reads_the_register_as_it_stood_then() -> N
         # marked expired with its end still ahead: ended early, not in force on any date
         early = ended | {"end_date": dt.date(2027, 12, 31)}
         assert status_as_of(early, dt.date(2025, 6, 15)) is AgreementStatus.EXPIRED
+        # a question dated inside the look back ("in January 2024", asked as of 15 January 2024) still
+        # reads the register exported on the later day
+        with looking_back(dt.date(2024, 1, 15)):
+            assert status_as_of(ended, dt.date(2024, 1, 1)) is AgreementStatus.ACTIVE
     assert status_as_of(ended, dt.date(2023, 6, 15)) is AgreementStatus.EXPIRED
 
 
