@@ -477,6 +477,24 @@ def test_a_new_full_question_does_not_inherit_from_the_previous() -> None:
     assert other.kind == "varer" and "seriositet" not in other.requirements
 
 
+def test_a_follow_up_that_tells_more_keeps_the_thing_the_earlier_turn_named() -> None:
+    # "Estimatet", "stoler" and "the job" are no new purchase: read on their own, "estimatet" had
+    # been a consultancy field's word and made a new question of the follow-up
+    first = analyse("Vi trenger nye kontorstoler til hele økonomiavdelingen.", AS_OF)
+    more = analyse("Det er 30 stoler à 5 200 kr inkl. mva. Hvem godkjenner?", AS_OF, previous=first)
+    assert more.facts.subject == first.facts.subject and more.value_nok_excl_vat == 124_800  # 30 × 5 200 / 1.25
+    consultant = analyse("Vi trenger en IT-konsulent til et integrasjonsprosjekt.", AS_OF)
+    estimate = analyse("Estimatet er 1,2 MNOK – hvem godkjenner?", AS_OF, previous=consultant)
+    assert (estimate.facts.subject, estimate.kind, estimate.value_nok_excl_vat) == (consultant.facts.subject, "tjenester", 1_200_000)
+    # a purchase of its own, or a thing said to replace the earlier one, is what the follow-up is about
+    chairs = analyse("Vi skal kjøpe nye kontorstoler til rådhuset for 80 000.", AS_OF)
+    pcs = analyse("Vi skal også kjøpe 20 PC-er for 200 000, hvem godkjenner?", AS_OF, previous=chairs)
+    assert "pc" in pcs.facts.subject and pcs.value_nok_excl_vat == 200_000
+    desks = analyse("Må vi ut på Doffin når vi skal kjøpe nye elevpulter for 1,6 MNOK?", AS_OF)
+    instead = analyse("Og hvis det i stedet er bord og stoler til en barnehage, samme beløp?", AS_OF, previous=desks)
+    assert "barnehage" in instead.facts.subject and "elevpulter" not in instead.facts.subject
+
+
 def test_kind_not_needed_when_every_kind_gives_the_same_answer() -> None:
     result = analyse("Kan jeg bare kjøpe direkte når det koster 45 000?", AS_OF)
     assert (result.kind, result.band, result.missing) == (None, "A", [])

@@ -55,6 +55,27 @@ def test_a_service_agreement_is_no_call_off_for_buying_the_thing_or_building_it(
     assert "LK-2022-013 Service og vedlikehold av heiser is an agreement for" in card and "not a call-off on it" in card
 
 
+def test_an_agreement_to_rent_is_no_call_off_for_owning_the_thing(database, reference_register) -> None:
+    service = _search_service(database, reference_register)
+
+    def find(text, as_of):
+        return service.search(text, as_of, limit=3)
+
+    # renting scaffolding is what the hire agreement is for …
+    hired = analyse("Vi må leie stillas til fasadearbeidet, ca 80 000. Hvem godkjenner?", AS_OF, find_agreements=find)
+    assert hired.framework_agreement == ["LK-2023-145"]
+    # … and hiring sound and light for an event is a call-off on the events agreement, but fixed stage
+    # lighting in the hall is owned, not hired
+    event = analyse("Vi trenger lyd og lys til 17. mai-arrangementet, ca 60 000. Hvem godkjenner?", AS_OF, find_agreements=find)
+    assert event.framework_agreement == ["LK-2025-032"]
+    fixed = analyse("Kulturhuset skal ha fast lydanlegg og scenelys i storsalen, 900 000. Hvem signerer?", AS_OF,
+                    find_agreements=find)
+    assert (fixed.framework_agreement, fixed.band) == ([], "C")
+    assert [s.values["id"] for s in fixed.steps if s.key == "rental_agreement"] == ["LK-2025-032"]
+    said = {lang: json.dumps(authority_answer(fixed, lang).card, ensure_ascii=False) for lang in ("nb", "nn", "en")}
+    assert "avtale om å leie" in said["nb"] and "avtale om å leige" in said["nn"] and "agreement to rent" in said["en"]
+
+
 def test_a_purchase_bigger_than_the_whole_agreement_is_no_call_off_on_it(database, reference_register) -> None:
     service = _search_service(database, reference_register)
 

@@ -153,19 +153,30 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
     # a kind read only weakly (near fields agreeing, none sure) does not make a new question of a
     # follow-up such as "Budget is NOK 400k", nor replace the kind the earlier turn had
     sure_kind = new.kind is not None and new.kind_source != "taxonomy_weak"
-    if new.amount_nok is not None and sure_kind:
+    lang = language()
+    said = normalise(new.question).lstrip(" -–—")
+    opens = bool(lang.followup_openers) and bool(phrases(lang.followup_openers).match(said))
+    # after a thing was named, a message buys something else only when it says so ("vi skal også
+    # kjøpe …", "og hvis det i stedet er …"); otherwise its words tell more about the same purchase
+    # and are no thing of their own ("Estimatet er 1,2 MNOK", "Byrået tar 650 kr timen")
+    instead = bool(new.subject.strip()) and bool(lang.instead_words) and bool(phrases(lang.instead_words).search(said))
+    own_need = bool(new.subject.strip()) and not opens and any(
+        compile_pattern(w).search(said) for w in lang.new_need_words)
+    tells_more = bool(prev.subject) and not (instead or own_need)
+    if new.amount_nok is not None and sure_kind and not tells_more:
         return new  # a complete new question
-    opener = language().followup_openers
-    opens = bool(opener) and bool(phrases(opener).match(normalise(new.question).lstrip(" -–—")))
     # a message that names no thing of its own ("Og om det blir 130 000 inkl. mva i stedet?")
     # continues the earlier one
     nothing_named = not new.subject.strip() and new.kind is None
-    if not (prev_incomplete or new.words <= SHORT_FOLLOWUP_WORDS or (opens and (new.amount_nok is None or nothing_named))):
+    if not (tells_more or instead or prev_incomplete or new.words <= SHORT_FOLLOWUP_WORDS
+            or (opens and (new.amount_nok is None or nothing_named))):
         return new
     merged = replace(prev, kind_scores=dict(prev.kind_scores), kind_words=list(prev.kind_words),
                      cues=list(prev.cues), silent=list(prev.silent), followups=[*prev.followups, new.question])
-    if new.amount_nok is not None:
+    if new.amount_nok is not None:  # the new amount with what it is counted in ("30 stoler à 5 200")
         merged.amount_nok, merged.amount_text, merged.per, merged.vat = new.amount_nok, new.amount_text, new.per, new.vat
+        merged.bound, merged.amount_low, merged.quantity = new.bound, new.amount_low, new.quantity
+        merged.times_per_year, merged.hours, merged.duration = new.times_per_year, new.hours, new.duration
     elif new.hours is not None:  # "what if it is 500 hours?": the earlier rate for these hours
         merged.hours = new.hours
     if new.period_months is not None and new.period_is_option and prev.period_months is not None:
@@ -176,13 +187,13 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
     elif new.period_months is not None:
         merged.period_months, merged.base_months = new.period_months, new.base_months
         merged.option_months, merged.period_text = new.option_months, new.period_text
-    if new.kind is not None and (sure_kind or prev.kind is None):
+    if new.kind is not None and (instead or (sure_kind and not tells_more) or prev.kind is None):
         merged.kind, merged.kind_scores, merged.kind_words = new.kind, new.kind_scores, new.kind_words
         merged.kind_choices = []
     merged.cues = sorted(set(merged.cues) | set(new.cues))
     merged.silent = sorted(set(merged.silent) | set(new.silent))
     merged.framework = prev.framework or new.framework
-    merged.subject = prev.subject or new.subject
+    merged.subject = new.subject if instead else (prev.subject or new.subject)
     return merged
 
 
@@ -240,6 +251,20 @@ def _clear_of_its_kind(hit: Any, runner_up: list[Any], kind: str | None) -> bool
     rivals = [h for h in runner_up if _get(h, "kind") in (kind, "", None)]
     second = float(_get(rivals[0], "score") or 0.0) if rivals else 0.0
     return float(score) >= settings.rule0_kind_min_score and float(score) - second >= settings.rule0_margin
+
+
+def _rental(title: str) -> bool:
+    """An agreement to rent things: its title says so ("Leie av lift, stillas og anleggsutstyr")."""
+    said = normalise(title or "")
+    return any(compile_pattern(w).search(said) for w in language().rental_agreement_words)
+
+
+def _owns_not_rents(question: str) -> bool:
+    """The question buys, installs or fixes the thing in place, and does not rent it."""
+    said = normalise(question)
+    lang = language()
+    return (any(compile_pattern(w).search(said) for w in lang.ownership_words)
+            and not any(compile_pattern(w).search(said) for w in lang.renting_words))
 
 
 def _mini_from(text: str, mini_words: list[str]) -> float | None:
@@ -510,6 +535,11 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
                 steps.append(Step("other_kind", {"id": agreement.agreement_id, "title": agreement.title,
                                                  "kind": facts.kind, "agreement_kind": agreement.kind}))
             active = [a for a in active if a not in other]
+        if active and not pinned and _owns_not_rents(question):
+            rented = [a for a in active if _rental(a.title)]
+            for agreement in rented:
+                steps.append(Step("rental_agreement", {"id": agreement.agreement_id, "title": agreement.title}))
+            active = [a for a in active if a not in rented]
         if pinned and not active:
             active = [AgreementRef(i) for i in pinned]  # the agreement the earlier answer gave
         result.inactive_agreements = inactive

@@ -566,11 +566,21 @@ class Language(Strict):
     # kept in the subject between the one who needs and the thing ("hjemmetjenesten trenger
     # sårbandasjer"): the search reads the words before it as who needs, not what
     need_words: list[str] = Field(default_factory=list)
+    # A follow-up names a purchase of its own only with one of these ("vi skal også kjøpe …", "we
+    # need …"); otherwise it tells more about the earlier one ("Estimatet er 1,2 MNOK", "Det er 30
+    # stoler à 5 200", "And if it's only a 150-hour review?") and the earlier thing is still what is bought
+    new_need_words: list[str] = Field(default_factory=list)
+    # … and with one of these it replaces the earlier thing ("og hvis det i stedet er stoler til en barnehage?")
+    instead_words: list[str] = Field(default_factory=list)
     rule0_min_score: float = Field(default=0.0, ge=0)
     # … or, for an agreement of the kind the question was read as, clear of the next candidate by
     # `rule0_margin`, at least this (None: off)
     rule0_kind_min_score: float | None = Field(default=None, ge=0)
     rule0_margin: float = Field(default=0.1, ge=0)
+    # an agreement to rent (its title) is no call-off for owning the thing (see language.yaml)
+    rental_agreement_words: list[str] = Field(default_factory=list)
+    ownership_words: list[str] = Field(default_factory=list)
+    renting_words: list[str] = Field(default_factory=list)
 
     @field_validator("kinds")
     @classmethod
