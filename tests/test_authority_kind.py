@@ -193,6 +193,9 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         ("Vi trenger 20 nye brannslukkere til den nye barnehagen, ca. 35 000 kr", "varer"),
         ("Vi skal setje opp eit nytt reiskapsbod ved idrettsplassen, tilbodet er 180 000", "bygg_og_anlegg"),
         ("Kan vi bestille ekstra vindusvask før opninga av den nye barnehagen? Om lag 18 000.", "tjenester"),
+        # … or the one who needs, or whom the thing is for
+        ("Den nye barnehagen treng gardiner, puter og dynetrekk for 140 000 kr.", "varer"),
+        ("We need 200 duvets and pillows for the new assisted-living building, about NOK 140,000.", "varer"),
         # a service said anywhere in the question keeps the head word ("-bilen") from deciding
         ("Lastebilen til driftsavdelinga treng service og nye dekk, om lag 19 000.", "tjenester"),
         # an installation is works in a field that allows works

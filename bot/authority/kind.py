@@ -206,9 +206,15 @@ def _decisive_kind(question: str, lang: Language) -> tuple[str | None, str | Non
         stops = set(lang.linking_words) | set(lang.recipient_words)
         places = set(settings.place_words)
         new = {w.lstrip("=^$") for w in settings.new_words}
+        needs = {w.lstrip("=^$") for w in lang.need_words}
+        articles = set(settings.articles)
         for i, token in enumerate(tokens):
             if token not in new or any(t in places for t in tokens[max(0, i - 2):i]):
                 continue  # "til den nye barnehagen": where the thing goes, not what is bought
+            if i >= 2 and tokens[i - 2] in stops and tokens[i - 1] in articles:
+                continue  # "for the new assisted-living building": whom it is for ("contract for new X" is X)
+            if any(t in needs for t in tokens[i + 2:]):
+                continue  # "den nye barnehagen treng gardiner": the new building is who needs
             for after in tokens[i + 1:i + 4]:
                 if after in stops and after not in settings.and_words:
                     break
