@@ -146,3 +146,10 @@ def test_price_per_piece_times_quantity() -> None:
 
 def test_option_chain_without_the_word_years() -> None:
     assert parse("vaskeritjenester 900 000 per år, avtale 2+1+1").period_months == 48
+
+
+def test_the_subject_sent_to_the_search_keeps_the_thing_not_the_hedges_around_the_amount() -> None:
+    # "kring" (nynorsk "about") and "anslår" say how sure the amount is, not what is bought
+    assert parse("Vi må få måka snø av taket på barnehagen. Det kostar kring 25 000.").subject == "måka snø taket på barnehagen"
+    assert "kring" not in parse("Vi må få måka snø av taket, kring 25 000").subject
+    assert "anslår" not in parse("Rørbrudd i kjelleren på skolen – rørleggeren anslår 70 000.").subject
