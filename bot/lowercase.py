@@ -18,6 +18,8 @@ _ACRONYM_RE = re.compile(r"(?<![\w-])(" + "|".join(_ACRONYMS) + r")(?![\w-])")
 
 def lower(text: str) -> str:
     """`text.lower()`, with the capitalised acronyms that would read as stop words renamed."""
+    if _ACRONYM_RE.search(text) is None:  # nearly every text, register scopes included: no scan of its letters
+        return text.lower()
     letters = [c for c in text if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return text.lower()
