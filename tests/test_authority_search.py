@@ -16,11 +16,14 @@ def _search_service(database, reference_register):
     return SearchService(database)
 
 
-def test_rule0_with_the_real_search(database, reference_register) -> None:
+def _finder(database, reference_register):
+    """The agreement search over the reference register, as the authority answer calls it."""
     service = _search_service(database, reference_register)
+    return lambda text, as_of: service.search(text, as_of, limit=3)
 
-    def find(text, as_of):
-        return service.search(text, as_of, limit=3)
+
+def test_rule0_with_the_real_search(database, reference_register) -> None:
+    find = _finder(database, reference_register)
 
     lifts = analyse("må vi kunngjøre vedlikehold av heisene, 1,8 mill over fire år?", AS_OF, find_agreements=find)
     assert lifts.search == "used"
@@ -38,10 +41,7 @@ def test_rule0_with_the_real_search(database, reference_register) -> None:
 
 
 def test_a_service_agreement_is_no_call_off_for_buying_the_thing_or_building_it(database, reference_register) -> None:
-    service = _search_service(database, reference_register)
-
-    def find(text, as_of):
-        return service.search(text, as_of, limit=3)
+    find = _finder(database, reference_register)
 
     # the lift agreement is for service and maintenance: servicing the lifts is a call-off on it …
     serviced = analyse("service på heisene i rådhuset, 90 000 kr", AS_OF, find_agreements=find)
@@ -56,10 +56,7 @@ def test_a_service_agreement_is_no_call_off_for_buying_the_thing_or_building_it(
 
 
 def test_an_agreement_to_rent_is_no_call_off_for_owning_the_thing(database, reference_register) -> None:
-    service = _search_service(database, reference_register)
-
-    def find(text, as_of):
-        return service.search(text, as_of, limit=3)
+    find = _finder(database, reference_register)
 
     # renting scaffolding is what the hire agreement is for …
     hired = analyse("Vi må leie stillas til fasadearbeidet, ca 80 000. Hvem godkjenner?", AS_OF, find_agreements=find)
@@ -97,10 +94,7 @@ def test_a_purchase_bigger_than_the_whole_agreement_is_no_call_off_on_it(databas
 
 
 def test_a_purchase_on_a_past_date_uses_the_agreement_in_force_then(database, reference_register) -> None:
-    service = _search_service(database, reference_register)
-
-    def find(text, as_of):
-        return service.search(text, as_of, limit=3)
+    find = _finder(database, reference_register)
 
     # LK-2019-012 (office supplies and copy paper) ran 01.03.2020–29.02.2024; it is expired now
     then = analyse("Vi kjøpte kontorrekvisita for 120 000 i juni 2023. Hvem skulle godkjent det?", AS_OF,
