@@ -106,14 +106,6 @@ def test_everyday_needs_read_as_their_field_and_kind(matcher: FieldMatcher, text
         assert match.hits[0].field.kind == kind
 
 
-def test_a_word_of_a_trade_name_of_several_words_is_no_keyword_of_its_own(matcher: FieldMatcher) -> None:
-    # "Den Stolte Hane" (poultry) is a trade name; "stoler" shares a stem with "stolte" and read as meat
-    chairs = matcher.match("stoler", limit=3)
-    assert chairs.hits and "furniture" in chairs.hits[0].field.id, [(h.id, round(h.score, 2)) for h in chairs.hits]
-    assert "food_meat" not in [h.id for h in chairs.hits]
-    assert matcher.match("kyllingfilet fra Den Stolte Hane", limit=1).hits[0].field.id == "food_meat"
-
-
 def test_gibberish_reads_as_nothing(matcher: FieldMatcher) -> None:
     match = matcher.match("asdfgh qwerty", limit=3)
     assert not match.hits and not match.understood

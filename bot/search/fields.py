@@ -116,23 +116,19 @@ def field_doc(item: TaxonomyField) -> AgreementDoc:
     """A field of purchase as a document for the shared index machinery. The title is the field's
     core: its names (without their parenthesised examples) and its first terms. One-word terms
     and trade names are keywords (a little less than the core: "renhold" is cleaning services'
-    core, only a keyword of a staffing agency's); the words of longer phrases and trade names, the
-    names' examples and the situations count less each (description), since each alone says less than the whole."""
+    core, only a keyword of a staffing agency's); the words of longer phrases, the names' examples
+    and the situations count less each (description), since each alone says less than the whole."""
     words = [*item.terms, *item.nn, *item.en]
     single = [w for w in words if len(w.split()) == 1]
     phrases = [w for w in words if len(w.split()) > 1]
-    # a trade name of one word is a keyword ("Jif"); one of several words counts as a phrase does, so
-    # a word of it is no keyword of the field on its own ("Den Stolte Hane" is poultry, "stoler" chairs)
-    brands = [b for b in item.brands if len(b.split()) == 1]
-    brand_phrases = [b for b in item.brands if len(b.split()) > 1]
     names = [item.name.nb, item.name.nn, item.name.en]
     examples = [inner for name in names for inner in _PARENTHESES.findall(name)]
     core = [_PARENTHESES.sub(" ", name).strip() for name in names] + [t for t in item.terms if len(t.split()) == 1][:CORE_TERMS]
     return AgreementDoc(
         id=item.id,
         title=" / ".join(dict.fromkeys(core)),
-        keywords=(*single, *brands),
-        description=". ".join(s.rstrip(".!? ") for s in [*phrases, *brand_phrases, *examples, *item.situations]),
+        keywords=(*single, *item.brands),
+        description=". ".join(s.rstrip(".!? ") for s in [*phrases, *examples, *item.situations]),
         cpv_codes=tuple(_full_code(code) for code in item.cpv),
     )
 
