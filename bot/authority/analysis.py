@@ -160,8 +160,8 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
     # kjøpe …", "og hvis det i stedet er …"); otherwise its words tell more about the same purchase
     # and are no thing of their own ("Estimatet er 1,2 MNOK", "Byrået tar 650 kr timen")
     instead = bool(new.subject.strip()) and bool(lang.instead_words) and bool(phrases(lang.instead_words).search(said))
-    own_need = bool(new.subject.strip()) and not opens and any(
-        compile_pattern(w).search(said) for w in lang.new_need_words)
+    own_need = bool(new.subject.strip()) and not opens and _says(
+        [f"={w}" for w in lang.need_words] + lang.purchase_words, said)
     tells_more = bool(prev.subject) and not (instead or own_need)
     if new.amount_nok is not None and sure_kind and not tells_more:
         return new  # a complete new question
@@ -230,7 +230,7 @@ def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
                            description=str(_get(agreement, "description") or ""), status=str(status))
         ordering = str(_get(agreement, "ordering") or "")
     text = f"{ref.description} {ordering}".lower()
-    ref.mini_competition = any(compile_pattern(w.lower()).search(text) for w in mini_words)
+    ref.mini_competition = _says([w.lower() for w in mini_words], text)
     if ref.mini_competition:
         ref.mini_from = _mini_from(text, mini_words)
     if not isinstance(item, tuple | list):
@@ -253,18 +253,22 @@ def _clear_of_its_kind(hit: Any, runner_up: list[Any], kind: str | None) -> bool
     return float(score) >= settings.rule0_kind_min_score and float(score) - second >= settings.rule0_margin
 
 
+def _says(patterns: list[str], text: str) -> bool:
+    """Any of these patterns (`compile_pattern` forms) in the text."""
+    return any(compile_pattern(p).search(text) for p in patterns)
+
+
 def _rental(title: str) -> bool:
     """An agreement to rent things: its title says so ("Leie av lift, stillas og anleggsutstyr")."""
     said = normalise(title or "")
-    return any(compile_pattern(w).search(said) for w in language().rental_agreement_words)
+    return _says(language().rental_agreement_words, said)
 
 
 def _owns_not_rents(question: str) -> bool:
     """The question buys, installs or fixes the thing in place, and does not rent it."""
     said = normalise(question)
     lang = language()
-    return (any(compile_pattern(w).search(said) for w in lang.ownership_words)
-            and not any(compile_pattern(w).search(said) for w in lang.renting_words))
+    return _says(lang.ownership_words, said) and not _says(lang.renting_words, said)
 
 
 def _mini_from(text: str, mini_words: list[str]) -> float | None:
@@ -273,7 +277,7 @@ def _mini_from(text: str, mini_words: list[str]) -> float | None:
     from bot.authority.amounts import find_amounts
 
     for sentence in re.split(r"(?<=[.;])\s+", text):
-        if any(compile_pattern(w.lower()).search(sentence) for w in mini_words):
+        if _says([w.lower() for w in mini_words], sentence):
             found = find_amounts(normalise(sentence), language())
             if found:
                 return max(a.nok for a in found)

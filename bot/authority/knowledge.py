@@ -566,10 +566,10 @@ class Language(Strict):
     # kept in the subject between the one who needs and the thing ("hjemmetjenesten trenger
     # sårbandasjer"): the search reads the words before it as who needs, not what
     need_words: list[str] = Field(default_factory=list)
-    # A follow-up names a purchase of its own only with one of these ("vi skal også kjøpe …", "we
-    # need …"); otherwise it tells more about the earlier one ("Estimatet er 1,2 MNOK", "Det er 30
-    # stoler à 5 200", "And if it's only a 150-hour review?") and the earlier thing is still what is bought
-    new_need_words: list[str] = Field(default_factory=list)
+    # A follow-up names a purchase of its own only with a need word or one of these ("vi skal også
+    # kjøpe …"); otherwise it tells more about the earlier one ("Estimatet er 1,2 MNOK", "Det er 30
+    # stoler à 5 200") and the earlier thing is still what is bought
+    purchase_words: list[str] = Field(default_factory=list)
     # … and with one of these it replaces the earlier thing ("og hvis det i stedet er stoler til en barnehage?")
     instead_words: list[str] = Field(default_factory=list)
     rule0_min_score: float = Field(default=0.0, ge=0)
