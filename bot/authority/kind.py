@@ -57,9 +57,14 @@ def taxonomy_gives_flags() -> bool:
     return any(f.flags for f in load_taxonomy().fields)
 
 
-def _verb_kinds(text: str, lemmas: str, lang: Language) -> list[str]:
-    from bot.authority.intent import _found
+def _verb_kinds(text: str, lang: Language) -> list[str]:
+    """The kinds the verbs of the text say (`taxonomy.kind_verbs`); goods named by their use
+    ("cleaning products") say none."""
+    from bot.authority.intent import _found, _scrub, lemma_text
 
+    if lang.taxonomy.goods_named_by_use:
+        text = _scrub(text, lang.taxonomy.goods_named_by_use)
+    lemmas = lemma_text(text)
     return [kind for kind, verbs in lang.taxonomy.kind_verbs.items() if _found(verbs, text, lemmas)]
 
 
@@ -105,7 +110,7 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
             from bot.authority.intent import lemma_text
 
             spoken = question or text
-            verbs = [k for k in _verb_kinds(spoken, lemma_text(spoken), lang) if k not in settings.generic_verb_kinds]
+            verbs = [k for k in _verb_kinds(spoken, lang) if k not in settings.generic_verb_kinds]
             kind = verbs[0] if len(verbs) == 1 else None
         return KindReading(kind=kind, scores={kind: 1.0}, words=[kind], source="thing", cues=sorted(cues)) if kind else None
     best = hits[0]
@@ -126,10 +131,10 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
     from bot.authority.intent import lemma_text
 
     # the verbs as the question says them (the subject has lost words around them: "med montering")
-    said = _verb_kinds(text, lemma_text(text), lang) if not question else []
+    said = _verb_kinds(text, lang) if not question else []
     # a specific verb anywhere in the question keeps the thing's head word from deciding ("treng
     # service og nye dekk": the subject lost "service", a filler word there)
-    asked = said + [k for k in (_verb_kinds(question, lemma_text(question), lang) if question else []) if k not in said]
+    asked = said + [k for k in (_verb_kinds(question, lang) if question else []) if k not in said]
     verb_kinds = [k for k in asked if k not in settings.generic_verb_kinds]
     study = False
     if best.field.kind == "bygg_og_anlegg" and "tjenester" not in candidates and settings.study_verbs:
@@ -149,6 +154,10 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
             best = near
             candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
             reading.fields = [best.field.id, *(f for f in reading.fields if f != best.field.id)]
+        elif not study and set(verb_kinds) == {"tjenester"}:
+            # no near field, but what is done to the goods is a service ("kalibrering av
+            # måleinstrumenter", "service the chlorine dosing system"): the service is bought
+            candidates = ["tjenester"]
     picked = [k for k in asked if k in candidates and k not in settings.generic_verb_kinds]
     if len(close) > 1 and not picked:
         # equally good readings ("lastebil med kran": lifts or vehicles) and no verb to choose

@@ -507,6 +507,9 @@ class TaxonomyUse(Strict):
     # Goods delivered with their installation ("klatrestativ med montering", "levert og montert"):
     # the installation is part of the delivery, no verb of works
     incidental_installation: list[str] = Field(default_factory=list)
+    # Goods named by what they are used for ("cleaning products", "storage boxes"): that use is no
+    # verb of the purchase
+    goods_named_by_use: list[str] = Field(default_factory=list)
     # The taxonomy flags a thing read by its head carries ("ny feiebil": a vehicle bought)
     thing_flags: dict[str, list[str]] = Field(default_factory=dict)
     # Verbs that say the kind whatever the field ("bygge nytt sykehjem", "rive garasjen": works) …
