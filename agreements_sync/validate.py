@@ -532,12 +532,13 @@ def _parse_row(
     data["keywords"] = split_list(_cell(cells, positions, "keywords"), mapping.keyword_separator)
     data["cpv_codes"] = split_list(_cell(cells, positions, "cpv_codes"), mapping.cpv_separator)
     data["contracting_party_kind"] = mapping.contracting_party_kinds.kind_of(data["contracting_party"])
-    data["ranked"] = False  # parallel rows with a rank column set it when they are merged
     for name in _INTERNED:
         data[name] = sys.intern(data[name])
 
-    suppliers = _suppliers(cells, positions, mapping, problem, lambda name, value: notes.add(
+    suppliers, ranked = _suppliers(cells, positions, mapping, problem, lambda name, value: notes.add(
         line, columns.get(name, ""), name, "separator_trimmed", cell_text(value), agreement_id))
+    # a ranking written in the cell ("1: A; 2: B"); parallel rows with a rank column set it when merged
+    data["ranked"] = ranked
     if len(errors) > before or bad:
         return None
     values = tuple(data[name] for name in CONTENT_FIELDS)
@@ -555,8 +556,27 @@ def _trim_ends(parts: list[str]) -> tuple[list[str], bool]:
     return parts[start:end], (start, end) != (0, len(parts))
 
 
+_RANK_PREFIX = re.compile(r"^(\d{1,2})\s*[.:)]\s+(\S.*)$")
+
+
+def _ranked(names: list[str], orgs: list[str]) -> tuple[list[str], list[str], bool]:
+    """Suppliers written with their rank in one cell ("1: A; 2: B", "1. A⏎2. B"): the names without
+    the rank, in rank order (their organisation numbers with them), and True. Only when every name
+    has a distinct rank, so a name that merely starts with a number is left as it is."""
+    found = [_RANK_PREFIX.match(name) for name in names]
+    if len(names) < 2 or not all(found):
+        return names, orgs, False
+    ranks = [int(m.group(1)) for m in found if m]
+    if len(set(ranks)) != len(ranks):
+        return names, orgs, False
+    order = sorted(range(len(names)), key=lambda i: ranks[i])
+    stripped = [found[i].group(2).strip() for i in order if found[i]]
+    return stripped, [orgs[i] for i in order] if len(orgs) == len(names) else orgs, True
+
+
 def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMapping, problem: Any,
-               note: Any) -> tuple[tuple[str, str], ...]:
+               note: Any) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """The suppliers (name, organisation number) of a row, and whether the cell ranked them."""
     raw_names = _cell(cells, positions, "suppliers")
     names, trimmed = _trim_ends(split_positional(raw_names, mapping.supplier_separator))
     if trimmed:
@@ -569,14 +589,15 @@ def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMap
             note("org_numbers", raw_orgs)
     if any(not name for name in names):
         problem("suppliers", "supplier_empty_part", _cell(cells, positions, "suppliers"))
-        return ()
+        return (), False
     if "org_numbers" in positions:
         if orgs and len(orgs) != len(names):
             problem("org_numbers", "org_count_mismatch", raw_orgs, suppliers=len(names), org_numbers=len(orgs))
-            return ()
+            return (), False
         if not orgs and names and mapping.org_number_required:
             problem("org_numbers", "org_missing", raw_orgs)
-            return ()
+            return (), False
+    names, orgs, ranked = _ranked(names, orgs)
     result: list[tuple[str, str]] = []
     for index, name in enumerate(names):
         org = clean_org_number(orgs[index]) if index < len(orgs) else ""
@@ -587,7 +608,7 @@ def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMap
         if len(name) > MAX_LENGTH["suppliers"]:
             problem("suppliers", "too_long", name[:40] + "…", limit=MAX_LENGTH["suppliers"])
         result.append((name, org))
-    return tuple(result)
+    return tuple(result), ranked
 
 
 def iter_messages(errors: list[RowError], lang: str) -> Iterator[str]:

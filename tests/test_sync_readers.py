@@ -192,6 +192,29 @@ def test_suppliers_written_two_ways_are_split_by_a_list_of_separators(tmp_path: 
     assert [e.code for e in validate_table(read_table(copy, one), one).errors] == ["org_invalid"]
 
 
+def test_a_ranking_written_in_the_supplier_cell_is_read_as_the_ranking(tmp_path: Path, reference_register: Path) -> None:
+    """"2: Beta AS | 1: Alfa AS": the suppliers in rank order without the rank, and the agreement ranked;
+    a name that only starts with a number ("3B Bygg AS") is a name."""
+    headers, rows = reference_table(reference_register)
+    first, second = rows[3][headers.index("Org.nr")], rows[4][headers.index("Org.nr")]
+    rows[5] = set_cell(headers, rows[5], "Leverandør", "2: Beta AS | 1: Alfa AS")
+    rows[5] = set_cell(headers, rows[5], "Org.nr", f"{second} | {first}")
+    rows[6] = set_cell(headers, rows[6], "Leverandør", "1. Gamma AS | 2. Delta AS")
+    rows[6] = set_cell(headers, rows[6], "Org.nr", f"{first} | {second}")
+    rows[7] = set_cell(headers, rows[7], "Leverandør", "3 B Bygg AS | Alfa AS")
+    rows[7] = set_cell(headers, rows[7], "Org.nr", f"{first} | {second}")
+    copy = write_csv(tmp_path / "x.csv", headers, rows)
+    result = validate_table(read_table(copy, load_mapping()), load_mapping())
+    assert result.ok, [e.message("en") for e in result.errors][:3]
+    by_id = {r.id: r for r in result.records}
+    assert by_id[rows[5][0]].suppliers == (("Alfa AS", first), ("Beta AS", second))
+    assert by_id[rows[5][0]].as_dict()["ranked"] is True
+    assert [name for name, _org in by_id[rows[6][0]].suppliers] == ["Gamma AS", "Delta AS"]
+    assert by_id[rows[6][0]].as_dict()["ranked"] is True
+    assert [name for name, _org in by_id[rows[7][0]].suppliers] == ["3 B Bygg AS", "Alfa AS"]
+    assert by_id[rows[7][0]].as_dict()["ranked"] is False
+
+
 def test_an_empty_list_of_separators_is_a_mapping_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("columns:\n  id: Avtalenr\n  title: Avtalenavn\nsupplier_separator: []\n", encoding="utf-8")
