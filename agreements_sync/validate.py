@@ -563,14 +563,14 @@ def _ranked(names: list[str], orgs: list[str]) -> tuple[list[str], list[str], bo
     """Suppliers written with their rank in one cell ("1: A; 2: B", "1. A⏎2. B"): the names without
     the rank, in rank order (their organisation numbers with them), and True. Only when every name
     has a distinct rank, so a name that merely starts with a number is left as it is."""
-    found = [_RANK_PREFIX.match(name) for name in names]
-    if len(names) < 2 or not all(found):
+    found = [m for name in names if (m := _RANK_PREFIX.match(name))]
+    if len(names) < 2 or len(found) != len(names):
         return names, orgs, False
-    ranks = [int(m.group(1)) for m in found if m]
+    ranks = [int(m.group(1)) for m in found]
     if len(set(ranks)) != len(ranks):
         return names, orgs, False
     order = sorted(range(len(names)), key=lambda i: ranks[i])
-    stripped = [found[i].group(2).strip() for i in order if found[i]]
+    stripped = [found[i].group(2).strip() for i in order]
     return stripped, [orgs[i] for i in order] if len(orgs) == len(names) else orgs, True
 
 
