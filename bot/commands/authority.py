@@ -36,6 +36,7 @@ def search_finder(cli: CliContext) -> tuple[Callable[[str, dt.date], Any] | None
     if not current_index_version(database.engine):
         return None, "the agreement index is empty (run `innkjopsbot sync FILE`): rule 0 was not checked"
     service = SearchService(database, semantic="sync" if cli.settings.search_semantic else "off")
+    service.index  # noqa: B018 - the first build hands the kind reading its semantic vectors: every question reads alike
 
     def find(text: str, as_of: dt.date) -> Any:
         return service.search(text, as_of, limit=3)
