@@ -103,6 +103,14 @@ def test_equally_good_readings_take_the_kind_both_allow() -> None:
     assert (reading.kind, reading.choices) == ("varer", [])
 
 
+def test_goods_bought_keep_their_kind_though_a_service_reads_as_well() -> None:
+    # "piano" reads as instruments (goods, also services) and as removals (pianoflytting) alike:
+    # buying a new piano is goods; without a verb, the kind both allow
+    readings = hits((field("musical_instruments"), 0.8), (field("moving_storage"), 0.78))
+    assert from_taxonomy("kjøpe et nytt piano", language(), readings).kind == "varer"
+    assert from_taxonomy("piano til kulturskolen", language(), readings).kind == "tjenester"
+
+
 def test_flags_become_the_matrix_cues() -> None:
     reading = from_taxonomy("arbeidsklær", language(), hits(
         (field("workwear_kitchen_cleaning", flags=["ethical_trade"]), 0.9),

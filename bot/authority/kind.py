@@ -159,9 +159,11 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
             # måleinstrumenter", "service the chlorine dosing system"): the service is bought
             candidates = ["tjenester"]
     picked = [k for k in asked if k in candidates and k not in settings.generic_verb_kinds]
-    if len(close) > 1 and not picked:
+    bought = best.field.kind in asked and best.field.kind in settings.generic_verb_kinds
+    if len(close) > 1 and not picked and not bought:
         # equally good readings ("lastebil med kran": lifts or vehicles) and no verb to choose
-        # between them: a kind all of them allow
+        # between them: a kind all of them allow (unless the best is goods and the question buys
+        # them: "kjøpe et nytt piano" is no piano removal)
         shared = [k for k in candidates if all(k == h.field.kind or k in h.field.also for h in close)]
         if len(shared) == 1:
             candidates = shared
