@@ -157,6 +157,9 @@ def test_price_per_piece_times_quantity() -> None:
     assert analyse("Vi ønsker å kjøpe 200 nettbrett, stykkpris 4 000 kr", AS_OF).value_nok_excl_vat == 800_000
     assert analyse("leie 5 elbiler i 3 år, 6 000 kr i måneden per bil", AS_OF).value_nok_excl_vat == 1_080_000
     assert parse("opplæring for 40 ansatte, 180 000").quantity is None  # no price per piece: no multiplying
+    # "to" is a count in Norwegian when the price is per the thing counted ("per bil")
+    assert analyse("to nye elbiler på leasing, 5 500 kr/mnd per bil i 3 år", AS_OF).value_nok_excl_vat == 396_000
+    assert analyse("leasing to the school: 5 500 a month per car for 3 years", AS_OF).value_nok_excl_vat == 198_000
 
 
 def test_option_chain_without_the_word_years() -> None:

@@ -131,11 +131,13 @@ def _count_value(token: str, lang: Language) -> int:
     return int(digits) if digits.isdigit() else int(lang.number_words[token])
 
 
-def find_quantity(text: str, unit: str, amounts: list[Amount], lang: Language | None = None) -> int | None:
+def find_quantity(text: str, unit: str, amounts: list[Amount], lang: Language | None = None, *,
+                  norwegian: bool = False) -> int | None:
     """The number of pieces a price per piece is for: "200 iPader", "5 elbiler", "fire nye elbiler"
-    (matching "per bil"), "350 kommunale utleigebustader" (matching "per bustad")."""
+    (matching "per bil"), "350 kommunale utleigebustader" (matching "per bustad"); in a Norwegian
+    text "to nye elbiler" too."""
     lang = lang or language()
-    pattern = rf"(?<![\w.,])({_counts(lang)})\s+((?:[a-zæøå][\w-]*\s+){{0,2}}[a-zæøå][\w-]*)"
+    pattern = rf"(?<![\w.,])({_counts(lang, norwegian=norwegian)})\s+((?:[a-zæøå][\w-]*\s+){{0,2}}[a-zæøå][\w-]*)"
     counts: list[int] = []
     for m in re.finditer(pattern, text):
         count, nouns = _count_value(m.group(1), lang), m.group(2).split()
@@ -385,7 +387,7 @@ def parse(question: str) -> Facts:
             if each[1] and facts.per == "total":  # "4 døgn i måneden à 8 500 kr": 4 × 8 500 a month
                 facts.per = each[1]
         elif chosen.unit is not None:
-            facts.quantity = find_quantity(text, chosen.unit, found, lang)
+            facts.quantity = find_quantity(text, chosen.unit, found, lang, norwegian=facts.language != "en")
         if chosen.per == "occasion":
             facts.times_per_year = amounts.times_per_year(text, lang)
         if chosen.per == "hour":
