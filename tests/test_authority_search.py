@@ -71,6 +71,10 @@ def test_an_agreement_to_rent_is_no_call_off_for_owning_the_thing(database, refe
     assert [s.values["id"] for s in fixed.steps if s.key == "rental_agreement"] == ["LK-2025-032"]
     said = {lang: json.dumps(authority_answer(fixed, lang).card, ensure_ascii=False) for lang in ("nb", "nn", "en")}
     assert "avtale om å leie" in said["nb"] and "avtale om å leige" in said["nn"] and "agreement to rent" in said["en"]
+    # a new thing is owned: new scaffolding is not hired on the hire agreement (renting it still is)
+    owned = analyse("Vi trenger nytt stillas, ca 150 000.", AS_OF, find_agreements=find)
+    assert "LK-2023-145" not in owned.framework_agreement
+    assert [s.values["id"] for s in owned.steps if s.key == "rental_agreement"] == ["LK-2023-145"]
 
 
 def test_a_purchase_bigger_than_the_whole_agreement_is_no_call_off_on_it(database, reference_register) -> None:
