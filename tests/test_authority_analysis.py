@@ -401,6 +401,13 @@ def test_a_follow_up_with_other_hours_keeps_the_rate() -> None:
     assert analyse("a 150-hour review at NOK 1,100 an hour", AS_OF).value_nok_excl_vat == 165_000
 
 
+def test_a_follow_up_that_says_the_amount_included_vat_takes_it_off_the_earlier_amount() -> None:
+    first = analyse("Vi skal kjøpe nye møbler til biblioteket for 1 500 000.", AS_OF)
+    assert first.value_nok_excl_vat == 1_500_000
+    assert analyse("Beløpet var inkl. mva, forresten.", AS_OF, previous=first).value_nok_excl_vat == 1_200_000
+    assert analyse("Forgot to say: that was including VAT.", AS_OF, previous=first).value_nok_excl_vat == 1_200_000
+
+
 def test_a_follow_up_that_names_no_thing_continues_the_earlier_question() -> None:
     first = analyse("Vi skal kjøpe gardiner til det nye biblioteket for 80 000.", AS_OF)
     assert (first.kind, first.band) == ("varer", "A")

@@ -179,6 +179,8 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
         merged.times_per_year, merged.hours, merged.duration = new.times_per_year, new.hours, new.duration
     elif new.hours is not None:  # "what if it is 500 hours?": the earlier rate for these hours
         merged.hours = new.hours
+    if new.amount_nok is None and new.vat is not None:  # "the amount included VAT": the earlier amount's
+        merged.vat = new.vat
     if new.period_months is not None and new.period_is_option and prev.period_months is not None:
         # "what if we add a 2-year option?": the option comes on top of the earlier period
         merged.period_months = prev.period_months + new.period_months
@@ -539,7 +541,7 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
                 steps.append(Step("other_kind", {"id": agreement.agreement_id, "title": agreement.title,
                                                  "kind": facts.kind, "agreement_kind": agreement.kind}))
             active = [a for a in active if a not in other]
-        if active and not pinned and _owns_not_rents(question):
+        if active and not pinned and _owns_not_rents(" ".join([facts.question, *facts.followups])):
             rented = [a for a in active if _rental(a.title)]
             for agreement in rented:
                 steps.append(Step("rental_agreement", {"id": agreement.agreement_id, "title": agreement.title}))

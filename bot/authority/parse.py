@@ -396,8 +396,9 @@ def parse(question: str) -> Facts:
             facts.duration = amounts.find_duration(text, lang)
     else:  # "Hva om det blir 500 timer i stedet?": the hours of the earlier rate
         facts.hours = find_hours(text, found, lang)
-    # a VAT word said once for the whole question applies to the amount if it had none near it
-    if facts.amount_nok is not None and facts.vat is None:
+    # a VAT word said once for the whole question applies to the amount if it had none near it (or,
+    # said without an amount, to the earlier turn's: "Beløpet var inkl. mva, forresten")
+    if facts.vat is None:
         has_in = bool(phrases(lang.vat.included).search(text))
         has_ex = bool(phrases(lang.vat.excluded).search(text))
         if has_in != has_ex:
