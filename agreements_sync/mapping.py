@@ -109,6 +109,10 @@ class Columns(_Strict):
 class CsvOptions(_Strict):
     encoding: str = Field("auto", description="auto (UTF-8 with/without BOM, else Windows-1252) or a codec name")
     delimiter: str = Field("auto", description="auto (sniffed among ; , tab |) or the character")
+    quoting: bool = Field(True, description='fields may be quoted with "; false: quote marks are text (an export '
+                          "that never quotes)")
+    stop_at_blank_row: bool = Field(False, description="the data ends at the first empty line after the headers "
+                                    "(a footer below it is not read)")
 
     @field_validator("encoding")
     @classmethod

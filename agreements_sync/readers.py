@@ -163,8 +163,12 @@ def _read_csv(path: Path, mapping: RegisterMapping, limits: Limits) -> Table:
         raise ReadError("nul_in_header", path=str(path), encoding=encoding)
     delimiter = mapping.csv.delimiter if mapping.csv.delimiter != "auto" else sniff_delimiter(first)
     handle = path.open(encoding=encoding, newline="")
-    reader = csv.reader(_bounded_lines(handle, limits.max_line_chars), delimiter=delimiter, quotechar='"',
-                        doublequote=True, strict=False)
+    if mapping.csv.quoting:
+        reader = csv.reader(_bounded_lines(handle, limits.max_line_chars), delimiter=delimiter, quotechar='"',
+                            doublequote=True, strict=False)
+    else:  # an export that never quotes: a quote mark is text ('Skilt "Parkering forbudt"')
+        reader = csv.reader(_bounded_lines(handle, limits.max_line_chars), delimiter=delimiter,
+                            quoting=csv.QUOTE_NONE, strict=False)
     try:
         headers = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
@@ -181,11 +185,14 @@ def _read_csv(path: Path, mapping: RegisterMapping, limits: Limits) -> Table:
             for cells in reader:
                 line = previous + 1
                 previous = reader.line_num
-                if any(cell.strip() for cell in cells):
-                    count += 1
-                    if count > limits.max_rows:
-                        raise ReadError("too_many_rows", limit=limits.max_rows)
-                    yield line, cells
+                if not any(cell.strip() for cell in cells):
+                    if mapping.csv.stop_at_blank_row and count:
+                        return  # "#EOF …" and other footers after the empty line are not data
+                    continue
+                count += 1
+                if count > limits.max_rows:
+                    raise ReadError("too_many_rows", limit=limits.max_rows)
+                yield line, cells
         except (csv.Error, UnicodeDecodeError) as exc:
             raise _csv_problem(exc, path, encoding, previous + 1) from None  # the line the bad row starts on
         finally:

@@ -411,6 +411,28 @@ def test_a_footer_below_an_empty_row_is_left_out_when_the_mapping_says_the_data_
     assert not report.errors and len(load_agreements(database.engine)) == 130
 
 
+def test_a_csv_footer_below_an_empty_line_and_quote_marks_as_text(
+        database: Database, tmp_path: Path, reference_register: Path) -> None:
+    """A tab-separated export that never quotes and ends with an empty line and "#EOF …": without
+    the options the footer is a row of its own and the file is refused; with `csv.stop_at_blank_row`
+    and `csv.quoting: false` the 130 agreements are read, a title's quote marks kept as text."""
+    before = _synced(database, reference_register)
+    headers, rows = _rows(reference_register)
+    rows[0][headers.index("Avtalenavn")] = 'Skilt "Parkering forbudt" og oppmerking'
+    export = tmp_path / "register.tsv"
+    lines = ["\t".join(headers), *("\t".join(row) for row in rows), "", "#EOF\tKontraktsarkiv\t130 rader"]
+    export.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    report = sync_export(database.engine, export, MAPPING, as_of=AS_OF)
+    _refused(database, before, report, "Line 133")
+    mapping = tmp_path / "tsv.yaml"
+    mapping.write_text(MAPPING.read_text(encoding="utf-8").replace(
+        "  delimiter: auto", '  delimiter: "\\t"\n  quoting: false\n  stop_at_blank_row: true'), encoding="utf-8")
+    report = sync_export(database.engine, export, mapping, as_of=AS_OF)
+    assert report.outcome == "applied", [e.message("en") for e in report.errors][:3]
+    titles = {a.title for a in load_agreements(database.engine)}
+    assert len(titles) <= 130 and 'Skilt "Parkering forbudt" og oppmerking' in titles
+
+
 # --- encodings ----------------------------------------------------------------------------------
 
 
