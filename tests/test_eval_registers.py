@@ -24,12 +24,18 @@ def test_another_municipality_register_syncs_and_holds_what_its_questions_expect
     export = next(p for p in folder.iterdir() if p.stem == "register")
     database = Database(f"sqlite:///{tmp_path / 'index.db'}")
     database.migrate()
-    report = sync_export(database.engine, export, folder / "mapping.yaml", as_of=AS_OF)
-    assert report.ok and report.error_count == 0, report.errors[:3]
+    # an export with a row the register itself got wrong lists it in known-errors.txt ("line;field;code"):
+    # that row is skipped (--skip-invalid), as the procurement section would until the register is fixed
+    known_file = folder / "known-errors.txt"
+    known = set(known_file.read_text(encoding="utf-8").split()) if known_file.exists() else set()
+    report = sync_export(database.engine, export, folder / "mapping.yaml", as_of=AS_OF, skip_invalid=bool(known))
+    assert report.ok and {f"{e.line};{e.field};{e.code}" for e in report.errors} == known, report.errors[:3]
+    skipped = {e.agreement_id for e in report.errors}
     index = build_from_database(database)
     database.dispose()
     docs = {doc.id: doc for doc in index.docs}
     with (folder / "queries.csv").open(encoding="utf-8-sig", newline="") as handle:
         expected = {i for row in csv.DictReader(handle, delimiter=";") for i in row["expected"].split("|") if i != "NONE"}
+    expected -= skipped
     assert expected and expected <= set(docs), sorted(expected - set(docs))[:5]
     assert all(status_on(docs[i], AS_OF) == "active" for i in expected)
