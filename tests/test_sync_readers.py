@@ -172,15 +172,22 @@ def test_an_unknown_column_is_named_when_the_mapping_is_strict(tmp_path: Path, r
     assert "Kommentar" in lenient.warnings[0].message("nb")
 
 
-def test_suppliers_written_two_ways_are_split_by_a_list_of_separators(tmp_path: Path, reference_register: Path) -> None:
-    """An export that writes "A, B" in one row and "A / B" in another: a list of separators."""
+def _with_suppliers(tmp_path: Path, reference_register: Path,
+                    cells: dict[int, tuple[str, str]]) -> tuple[Path, list[list[str]], str, str]:
+    """The reference register with some rows' supplier and org-number cells rewritten ("{first}" and
+    "{second}" stand for two valid organisation numbers of the register): the file, its rows, the two."""
     headers, rows = reference_table(reference_register)
     first, second = rows[3][headers.index("Org.nr")], rows[4][headers.index("Org.nr")]
-    rows[5] = set_cell(headers, rows[5], "Leverandør", "Alfa AS / Beta AS")
-    rows[5] = set_cell(headers, rows[5], "Org.nr", f"{first} / {second}")
-    rows[6] = set_cell(headers, rows[6], "Leverandør", "Gamma AS, Delta AS")
-    rows[6] = set_cell(headers, rows[6], "Org.nr", f"{second}, {first}")
-    copy = write_csv(tmp_path / "x.csv", headers, rows)
+    for row, (suppliers, orgs) in cells.items():
+        rows[row] = set_cell(headers, rows[row], "Leverandør", suppliers)
+        rows[row] = set_cell(headers, rows[row], "Org.nr", orgs.format(first=first, second=second))
+    return write_csv(tmp_path / "x.csv", headers, rows), rows, first, second
+
+
+def test_suppliers_written_two_ways_are_split_by_a_list_of_separators(tmp_path: Path, reference_register: Path) -> None:
+    """An export that writes "A, B" in one row and "A / B" in another: a list of separators."""
+    copy, rows, first, second = _with_suppliers(tmp_path, reference_register, {
+        5: ("Alfa AS / Beta AS", "{first} / {second}"), 6: ("Gamma AS, Delta AS", "{second}, {first}")})
     both = load_mapping().model_copy(update={"supplier_separator": ["|", ", ", " / "]})
     result = validate_table(read_table(copy, both), both)
     assert result.ok, [e.message("en") for e in result.errors][:3]
@@ -194,16 +201,10 @@ def test_suppliers_written_two_ways_are_split_by_a_list_of_separators(tmp_path: 
 
 def test_a_ranking_written_in_the_supplier_cell_is_read_as_the_ranking(tmp_path: Path, reference_register: Path) -> None:
     """"2: Beta AS | 1: Alfa AS": the suppliers in rank order without the rank, and the agreement ranked;
-    a name that only starts with a number ("3B Bygg AS") is a name."""
-    headers, rows = reference_table(reference_register)
-    first, second = rows[3][headers.index("Org.nr")], rows[4][headers.index("Org.nr")]
-    rows[5] = set_cell(headers, rows[5], "Leverandør", "2: Beta AS | 1: Alfa AS")
-    rows[5] = set_cell(headers, rows[5], "Org.nr", f"{second} | {first}")
-    rows[6] = set_cell(headers, rows[6], "Leverandør", "1. Gamma AS | 2. Delta AS")
-    rows[6] = set_cell(headers, rows[6], "Org.nr", f"{first} | {second}")
-    rows[7] = set_cell(headers, rows[7], "Leverandør", "3 B Bygg AS | Alfa AS")
-    rows[7] = set_cell(headers, rows[7], "Org.nr", f"{first} | {second}")
-    copy = write_csv(tmp_path / "x.csv", headers, rows)
+    a name that only starts with a number ("3 B Bygg AS") is a name."""
+    copy, rows, first, second = _with_suppliers(tmp_path, reference_register, {
+        5: ("2: Beta AS | 1: Alfa AS", "{second} | {first}"), 6: ("1. Gamma AS | 2. Delta AS", "{first} | {second}"),
+        7: ("3 B Bygg AS | Alfa AS", "{first} | {second}")})
     result = validate_table(read_table(copy, load_mapping()), load_mapping())
     assert result.ok, [e.message("en") for e in result.errors][:3]
     by_id = {r.id: r for r in result.records}
