@@ -162,6 +162,12 @@ def test_price_per_piece_times_quantity() -> None:
     assert analyse("leasing to the school: 5 500 a month per car for 3 years", AS_OF).value_nok_excl_vat == 198_000
 
 
+def test_years_in_the_genitive() -> None:
+    # "2 års opsjon" is an option of two years; "ein 3 års avtale" a period of three
+    assert (parse("120 000 i året i 5 år med 2 års opsjon").period_months, parse("i 5 år med 2 års opsjon").option_months) == (84, 24)
+    assert parse("ein 4 års kontrakt med 1 års forlenging, 50 000 i året").period_months == 60
+
+
 def test_option_chain_without_the_word_years() -> None:
     assert parse("vaskeritjenester 900 000 per år, avtale 2+1+1").period_months == 48
 

@@ -55,6 +55,15 @@ def test_a_service_agreement_is_no_call_off_for_buying_the_thing_or_building_it(
     assert "LK-2022-013 Service og vedlikehold av heiser is an agreement for" in card and "not a call-off on it" in card
 
 
+def test_a_yearly_call_off_amount_is_what_is_called_off_in_twelve_months(database, reference_register) -> None:
+    # call-offs repeat: "150 000 i året" on the fruit agreement is 150 000 in 12 months, no period to ask for
+    find = _finder(database, reference_register)
+    fruit = analyse("Barnehagen kjøper frukt og grønt for ca 150 000 i året. Hvem godkjenner?", AS_OF, find_agreements=find)
+    assert (fruit.framework_agreement, fruit.value_nok_excl_vat, fruit.approver, fruit.missing) == (
+        ["LK-2024-156"], 150_000, "enhetsleder", [])
+    assert "recurring_12" in [s.key for s in fruit.steps]
+
+
 def test_an_agreement_to_rent_is_no_call_off_for_owning_the_thing(database, reference_register) -> None:
     find = _finder(database, reference_register)
 

@@ -612,6 +612,15 @@ def _framework(result: AuthorityResult, active: list[AgreementRef], value: int |
     result.framework_agreement = [a.agreement_id for a in active]
     result.performed_by = m.call_off.performed_by
     result.steps.append(Step("rule0", {"ids": result.framework_agreement}))
+    facts = result.facts
+    if value is None and value_gap == "period" and facts is not None and facts.amount_nok is not None \
+            and facts.per in ("year", "month"):
+        # call-offs repeat: a yearly or monthly amount with no period is what is called off in 12 months
+        gross = facts.amount_nok * (12 if facts.per == "month" else 1)
+        value = effective_value(excl_vat(gross, facts.vat), facts.bound)
+        result.steps.append(Step("recurring_12", {}))
+        result.steps.append(Step(f"per_{facts.per}", {"nok": round(facts.amount_nok), "months": 12, "total": round(gross)}))
+        result.value_nok_excl_vat = value
     if value is None:
         result.missing = ["value"]
         result.ask = value_gap or "value"

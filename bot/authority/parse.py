@@ -231,6 +231,12 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
     text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s+(?:opsjoner|opsjonar|options|forlengelser|forlengingar|extensions)\s+"
                   rf"(?:på|of|av)\s+(\d+|{counts})\s*-?({_UNITS})(?!\w)",
                   lambda m: f"opsjon {float(_count(m.group(1), lang)) * float(_count(m.group(2), lang)):g} {m.group(3)}", text)
+    # "2 års opsjon", "med 1 års forlengelse": an option of that many years
+    text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s*-?\s*års\s+(?:opsjon|opsjonar|opsjoner|forlengelse|forlenging)(?!\w)",
+                  lambda m: f"opsjon {_count(m.group(1), lang)} år", text)
+    # "ein 3 års avtale", "4 års kontrakt": a period of that many years
+    text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s*-?\s*års\s+(avtale|avtala|kontrakt|periode|avtaleperiode)(?!\w)",
+                  lambda m: f"{_count(m.group(1), lang)} år {m.group(2)}", text)
     # "two option years", "to opsjonsår", "2 extension years": an option of that many
     text = re.sub(rf"(?<![\w,.])(\d+|{counts})\s+(?:options?|opsjons|opsjon|extension|forlengelses)[- ]?({_UNITS})(?!\w)",
                   lambda m: f"opsjon {_count(m.group(1), lang)} {m.group(2)}", text)
