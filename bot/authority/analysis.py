@@ -345,8 +345,9 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
 # ---- the matrix applied ----------------------------------------------------------------------------
 
 
-def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str | None, int | None]:
-    """(value excl. VAT, what to ask if it cannot be computed, months used)."""
+def _value(facts: Facts, m: Matrix, steps: list[Step], *, recurring: bool = False) -> tuple[int | None, str | None, int | None]:
+    """(value excl. VAT, what to ask if it cannot be computed, months used). `recurring`: the amount
+    is for repeated purchases of one kind (call-offs on an agreement), summed over 12 months."""
     if facts.amount_nok is None:
         return None, "value", facts.period_months
     months = facts.period_months
@@ -361,7 +362,7 @@ def _value(facts: Facts, m: Matrix, steps: list[Step]) -> tuple[int | None, str 
     if facts.quantity:
         gross = facts.amount_nok * facts.quantity
         steps.append(Step("quantity", {"nok": round(facts.amount_nok), "quantity": facts.quantity, "total": round(gross)}))
-    recurring = ongoing = False
+    ongoing = False
     if per == "hour":  # an hourly rate: times the hours said, or ask what it comes to in all
         if not facts.hours:
             return None, "value", months
@@ -612,15 +613,13 @@ def _framework(result: AuthorityResult, active: list[AgreementRef], value: int |
     result.framework_agreement = [a.agreement_id for a in active]
     result.performed_by = m.call_off.performed_by
     result.steps.append(Step("rule0", {"ids": result.framework_agreement}))
-    facts = result.facts
-    if value is None and value_gap == "period" and facts is not None and facts.amount_nok is not None \
-            and facts.per in ("year", "month"):
+    if value is None and value_gap == "period" and result.facts is not None:
         # call-offs repeat: a yearly or monthly amount with no period is what is called off in 12 months
-        gross = facts.amount_nok * (12 if facts.per == "month" else 1)
-        value = effective_value(excl_vat(gross, facts.vat), facts.bound)
-        result.steps.append(Step("recurring_12", {}))
-        result.steps.append(Step(f"per_{facts.per}", {"nok": round(facts.amount_nok), "months": 12, "total": round(gross)}))
+        again: list[Step] = []
+        value, _gap, _months = _value(result.facts, m, again, recurring=True)
+        result.steps.extend(s for s in again if s not in result.steps)  # the amount's steps are there already
         result.value_nok_excl_vat = value
+        value = effective_value(value, result.facts.bound) if value is not None else None
     if value is None:
         result.missing = ["value"]
         result.ask = value_gap or "value"
