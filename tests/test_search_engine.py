@@ -315,3 +315,29 @@ def test_an_excluded_compound_is_matched_by_its_parts_inside_longer_words() -> N
     assert result.no_active_agreement and "LK-2024-199" in result.excluded
     result = search_index(index, "inkontinensbleier til sykehjemmet", AS_OF)
     assert result.hits and result.hits[0].id == "LK-2024-199"
+
+
+def test_buying_what_an_agreement_only_rents_out_is_excluded() -> None:
+    """"Omfatter ikke kjøp av matter" on an agreement to rent mats: the exclusion names nothing but
+    the agreement's own thing bought. A question that buys or owns it is excluded; one that rents,
+    or asks to have the mats changed, is answered by the agreement."""
+    index = _small_index(
+        ("LK-2022-006", "Leie og vask av entrématter", "active",
+         "Utleie og fast utskifting av smussmatter ved inngangspartier i skoler og barnehager. "
+         "Omfatter ikke kjøp av matter.", 2022, 2027))
+    assert index.exclusions[0] and index.exclusions[0][0].purchase
+    for question in ("kjøpe egne smussmatter til inngangen", "vi vil kaupe eigne smussmatter til skulen"):
+        result = search_index(index, question, AS_OF)
+        assert result.no_active_agreement and "LK-2022-006" in result.excluded, question
+    for question in ("smussmattene ved inngangen må byttes oftere", "vi vil leie, ikke kjøpe, smussmatter"):
+        result = search_index(index, question, AS_OF)
+        assert result.hits and result.hits[0].id == "LK-2022-006", question
+
+
+def test_an_excluded_item_every_word_of_which_is_in_the_question_is_excluded(index: SearchIndex) -> None:
+    """"Omfatter ikke sliping av idrettsgulv" (LK-2023-015, floors): the floor of a sports hall to be
+    sanded, asked with the sanding and the sport in the question's context, is excluded; laying a
+    floor is still the agreement's."""
+    result = search_index(index, "gulvet i idrettshallen skal slipes", AS_OF)
+    assert result.no_active_agreement and "LK-2023-015" in result.excluded
+    assert top(index, "nytt linoleumsgulv i gangen på skolen") == "LK-2023-015"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ from bot.search import decide
 from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
 from bot.search.index import Exclusion, SearchIndex, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
+from bot.lowercase import lower
 from bot.search.text import fold, split_compound, split_known_prefix, word_keys
 
 log = logging.getLogger(__name__)
@@ -273,26 +275,39 @@ def status_on(doc: AgreementDoc, as_of: dt.date) -> str:
 # --- the answer ---------------------------------------------------------------------------------
 
 
-def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str]) -> str | None:
+def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str], buying: bool = False) -> str | None:
     """How the agreement's description excludes what the question asks for ("head", "qualifier"), or None."""
-    found = _exclusion_of(index, doc_index, main_keys, all_keys)
+    found = _exclusion_of(index, doc_index, main_keys, all_keys, buying)
     return found[0] if found else None
 
 
-def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str]) -> tuple[str, Exclusion] | None:
+def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str],
+                  buying: bool = False) -> tuple[str, Exclusion] | None:
     """The question asks for something the agreement's description says it does not cover:
     the item's distinctive head words ("elevmøbler", "tegneark") among what is asked for, or —
     when the head is what the agreement covers ("møbler") — its distinctive qualifier
     ("til barnehager") anywhere in the question. A compound word of the exclusion also matches
-    the question's words for its parts ("barnehagebarn": "barna i barnehagen")."""
+    the question's words for its parts ("barnehagebarn": "barna i barnehagen"). Buying the
+    agreement's own thing ("kjøp av matter" on an agreement to rent them) is excluded when the
+    question buys or owns it (`buying`)."""
     for exclusion in index.exclusions[doc_index]:
-        if exclusion.head:
+        if exclusion.purchase:  # "kjøp av dyner": buying them, not washing them
+            if buying and (not exclusion.head or any(_keyset_in(index, keyset, all_keys) for keyset in exclusion.head)):
+                return "head", exclusion
+        elif exclusion.head:
             # the excluded item's head words among what is asked for; its other words may sit in the
             # question's context ("private klær til beboerne" against "beboernes private tøy")
             matched = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, main_keys))
             around = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, all_keys))
             if matched and around / len(exclusion.head) >= 0.5:
                 return "head", exclusion  # the thing itself is not covered
+            # every word of a longer excluded item is in the question, some only in its context, and
+            # what is asked for ends one of its compounds ("golvet i idrettshallen må slipast" against
+            # "sliping av idrettsgulv")
+            if (len(exclusion.head) >= 2 and around == len(exclusion.head)
+                    and any(len(k) >= HEAD_MIN and key != k and key.endswith(k)
+                            for keyset in exclusion.head for key in keyset for k in main_keys)):
+                return "head", exclusion
             # "småskrivere til hjemmekontor" asked as "en liten skriver til hjemmekontoret": the head of
             # the excluded compound, and where or for whom it is excluded
             if exclusion.qualifier and any(_compound_head_in(index, keyset, main_keys) for keyset in exclusion.head):
@@ -307,7 +322,8 @@ def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_k
 
 
 def _referred(index: SearchIndex, referred: list[tuple[float, tuple[int, ...], str]], active: list[tuple[int, float]],
-              scores: np.ndarray, as_of: dt.date, main_keys: set[str], all_keys: set[str]) -> dict[int, str]:
+              scores: np.ndarray, as_of: dt.date, main_keys: set[str], all_keys: set[str],
+              buying: bool = False) -> dict[int, str]:
     """What an excluding agreement sends elsewhere is asked of the agreement it names: that one
     (active, and not excluding it too; of several named, the one the question matches best) takes
     the excluding agreement's score ("frosne grønnsaker": "Frukt og grønt" excludes them "(se
@@ -318,7 +334,7 @@ def _referred(index: SearchIndex, referred: list[tuple[float, tuple[int, ...], s
     mask = active_mask(index, as_of)
     have = dict(active)
     for value, refers, source in sorted(referred, key=lambda r: -r[0]):
-        live = sorted((r for r in refers if mask[r] and not _excluded(index, r, main_keys, all_keys)),
+        live = sorted((r for r in refers if mask[r] and not _excluded(index, r, main_keys, all_keys, buying)),
                       key=lambda r: (-float(scores[r]), index.docs[r].id))
         if not live or have.get(live[0], 0.0) >= value:
             continue
@@ -380,6 +396,17 @@ def _parts(index: SearchIndex, word: str) -> tuple[str, ...] | None:
     if word not in cache:
         cache[word] = split_compound(word, index.known) if len(word) >= 7 else None
     return cache[word]
+
+
+def _buying(index: SearchIndex, question: str) -> bool:
+    """The question buys or owns what it asks for ("kjøpe egne matter", "buy our own mats")."""
+    cues = index.extra.get("purchase_cues")
+    if cues is None:
+        cues = index.extra["purchase_cues"] = frozenset(index.analyzer.language.exclusions.purchase_cues)
+    return bool(cues) and any(word in cues for word in _WORD.findall(lower(question)))
+
+
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def _query_keys(groups: list[Group]) -> tuple[set[str], set[str]]:
@@ -572,12 +599,13 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     shortlist = np.argpartition(-scores, count - 1)[:count] if index.size > count else np.arange(index.size)
     top = sorted((int(i) for i in shortlist if scores[i] > 0), key=lambda i: (-float(scores[i]), index.docs[i].id))
     main_keys, all_keys = _query_keys(groups)
+    buying = _buying(index, query)
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []
     best_excluded = best_excluded_thing = 0.0
     referred: list[tuple[float, tuple[int, ...], str]] = []  # (score, where the exclusion sends it, from)
     for doc_index in top:
-        found = _exclusion_of(index, doc_index, main_keys, all_keys)
+        found = _exclusion_of(index, doc_index, main_keys, all_keys, buying)
         how = found[0] if found else _excluded_field(index, doc_index, match, rules.field_clear)
         if how:
             result.excluded.append(index.docs[doc_index].id)
@@ -593,7 +621,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             active.append((doc_index, value))
         else:
             inactive.append((doc_index, value, status))
-    instead = _referred(index, referred, active, scores, as_of, main_keys, all_keys)
+    instead = _referred(index, referred, active, scores, as_of, main_keys, all_keys, buying)
     if instead:
         active = sorted(active, key=lambda iv: (-iv[1], index.docs[iv[0]].id))
     best_active = active[0][1] if active else 0.0
@@ -632,7 +660,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             if value < best_inactive * ranking.alternative_share:
                 break
             follower = decide.successor(index, doc_index, active_set, [i for i, _ in active])
-            if follower is not None and (_excluded(index, follower, main_keys, all_keys)
+            if follower is not None and (_excluded(index, follower, main_keys, all_keys, buying)
                                          or _excluded_field(index, follower, match, rules.field_clear)):
                 follower = None  # the successor says it does not cover this ("Omfatter ikke tegnspråktolk")
             if follower is not None:

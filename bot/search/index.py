@@ -39,6 +39,8 @@ class Exclusion:
     # the agreements that names (bot.search.decide.referrals, after the index is built)
     referral: str = ""
     refers: tuple[int, ...] = ()
+    # the item is the agreement's own thing bought ("kjøp av matter" on an agreement to rent them)
+    purchase: bool = False
 
 
 @dataclass
@@ -187,6 +189,14 @@ def _referred_items(text: str, separators: list[str]) -> list[tuple[str, str]]:
         elif referral:
             found[position] = (item, referral)
     return found
+
+
+def _bought(item: str, purchase_words: frozenset[str]) -> bool:
+    """The excluded item says buying ("kjøp av matter")."""
+    return any(word in purchase_words for word in _WORDS.findall(item.lower()))
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 def _clause_end(lowered: str, start: int, stops: list[str]) -> int:
@@ -412,6 +422,7 @@ def build_index(
 
     # 3. exclusions: the words of each excluded item that the agreement does not otherwise cover
     n_docs = max(len(docs), 1)
+    purchase_words = frozenset(analyzer.language.exclusions.purchase_words)
     exclusions: list[list[Exclusion]] = []
     for pending in pending_exclusions:
         entries: list[Exclusion] = []
@@ -423,8 +434,9 @@ def build_index(
                 if df / n_docs > 0.15 and n_docs >= 20:
                     continue  # too common to tell the excluded thing apart
                 (qualifier if is_qualifier else head).append(keyset)
-            if head or qualifier:
-                entries.append(Exclusion(item, tuple(head), tuple(qualifier), referral))
+            bought = _bought(item, purchase_words)
+            if head or qualifier or bought:
+                entries.append(Exclusion(item, tuple(head), tuple(qualifier), referral, purchase=bought))
         exclusions.append(entries)
 
     categories: dict[str, list[int]] = {}

@@ -41,6 +41,11 @@ class ExclusionMarkers(BaseModel):
     subject_verbs: list[str] = Field(default_factory=list)
     # words that send an excluded item elsewhere, not part of the name they send it to: "(se catering)"
     referral_words: list[str] = Field(default_factory=list)
+    # an excluded item that is only the agreement's own thing bought ("Omfatter ikke kjøp av
+    # matter" on a rental agreement): these nouns say so; a question with a `purchase_cues` word
+    # ("kjøpe egne matter", "buy our own mats") asks for what is excluded
+    purchase_words: list[str] = Field(default_factory=list)
+    purchase_cues: list[str] = Field(default_factory=list)
 
 
 class LanguageData(BaseModel):
