@@ -28,11 +28,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from agreements_sync.status import looking_back_from, status_as_of
+from bot.lowercase import lower
 from bot.search import decide
 from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
 from bot.search.index import Exclusion, SearchIndex, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
-from bot.lowercase import lower
 from bot.search.text import fold, split_compound, split_known_prefix, word_keys
 
 log = logging.getLogger(__name__)
