@@ -69,6 +69,10 @@ def normalise(text: str) -> str:
     return " ".join(str(text).replace("\u00a0", " ").split()).casefold()
 
 
+OPEN_END_VALUES = ("until further notice", "inntil videre", "inntil vidare", "løpende", "løpande", "tidsubestemt",
+                   "tidsubestemd", "ubestemt", "ingen sluttdato", "open-ended", "indefinite", "no end date")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -252,6 +256,9 @@ class RegisterMapping(_Strict):
     date_formats: list[str] = Field(default_factory=lambda: ["%d.%m.%Y", "%Y-%m-%d"])
     # read a whole number like 46234 in a date column as an Excel serial date
     excel_serial_dates: bool = True
+    # words an export writes for an agreement without an end date ("Until further notice",
+    # "Løpende"): read as no end date in the end-date columns, compared without case
+    open_end_values: list[str] = Field(default_factory=lambda: list(OPEN_END_VALUES))
     number: NumberFormat = Field(default_factory=NumberFormat)
     # a separator, or a list of them when the export writes several suppliers in more than one
     # way ("A, B" in one row, "A / B" in another): any of them splits

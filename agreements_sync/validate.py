@@ -486,7 +486,11 @@ def _parse_row(
             problem(name, "email_invalid", data[name])
         data[name] = data[name].lower()
 
+    open_end = {normalise(word) for word in mapping.open_end_values}
     for name in ("start_date", "end_date", "final_end_date"):
+        if name != "start_date" and normalise(cell_text(_cell(cells, positions, name))) in open_end:
+            data[name] = None  # "Until further notice": no end date
+            continue
         try:
             data[name] = parse_date(_cell(cells, positions, name), mapping.date_formats, mapping.excel_serial_dates)
         except ValueProblem as exc:

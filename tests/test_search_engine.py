@@ -341,3 +341,19 @@ def test_an_excluded_item_every_word_of_which_is_in_the_question_is_excluded(ind
     result = search_index(index, "gulvet i idrettshallen skal slipes", AS_OF)
     assert result.no_active_agreement and "LK-2023-015" in result.excluded
     assert top(index, "nytt linoleumsgulv i gangen på skolen") == "LK-2023-015"
+
+
+def test_an_agreement_without_an_end_date_is_active_and_its_card_says_so() -> None:
+    """An agreement the register writes "Until further notice" for has no end date: it answers on
+    any date after its start, and its card says it runs from its start without an end date."""
+    from bot.search.models import AgreementDoc
+    from bot.search.service import build_search_index
+
+    index = build_search_index([AgreementDoc(id="UF-1", title="Sak- og arkivsystem", status="active",
+                                             description="Sak- og arkivsystem med lisens og drift.",
+                                             start_date=dt.date(2020, 1, 1), end_date=None)])
+    result = search_index(index, "lisens til arkivsystemet", dt.date(2031, 5, 1))
+    assert result.ids[:1] == ["UF-1"] and not result.no_active_agreement
+    assert "fra 1. jan. 2020, uten sluttdato" in json.dumps(search_answer(result, "nb").card, ensure_ascii=False)
+    assert "from 1 Jan 2020, no end date" in json.dumps(search_answer(result, "en").card)
+    assert "frå 1. jan. 2020, utan sluttdato" in json.dumps(search_answer(result, "nn").card, ensure_ascii=False)

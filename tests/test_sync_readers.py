@@ -360,3 +360,28 @@ def test_a_not_included_column_becomes_the_descriptions_exclusions(tmp_path: Pat
     assert {r.id: r.as_dict()["description"] for r in result.records} == {
         "SK-1": "Leasing av personbiler og varebiler. Omfatter ikke tunge kjøretøy. Omfatter ikke IKT-utstyr i bilene.",
         "SK-2": "Penner og papir."}
+
+
+def test_an_end_date_written_as_until_further_notice_is_no_end_date(tmp_path: Path) -> None:
+    """"Until further notice" / "Løpende" in the end-date columns: an agreement without an end
+    date (active on any later date), not a row error; a word the mapping does not list still is."""
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join([
+        "No;Title;Start;End;Max end;Status",
+        "UF-1;Sak- og arkivsystem;01.01.2020;Until further notice;Until further notice;Active",
+        "UF-2;Tjenestepensjon;01.01.2018;Løpende;;Active",
+        "UF-3;Kopipapir;01.01.2024;31.12.2026;31.12.2028;Active",
+        "UF-4;Strøm;01.01.2023;Snart;;Active"]) + "\n", encoding="utf-8")
+    mapping = RegisterMapping.model_validate({
+        "columns": {"id": "No", "title": "Title", "start_date": "Start", "end_date": "End", "final_end_date": "Max end",
+                    "status": "Status"},
+        "org_number_required": False, "status_values": {"active": ["Active"]}})
+    result = validate_table(read_table(path, mapping), mapping)
+    assert [(e.line, e.column, e.code) for e in result.errors] == [(5, "End", "date_unparseable")]
+    dates = {r.id: (r.as_dict()["start_date"], r.as_dict()["end_date"], r.as_dict()["final_end_date"]) for r in result.records}
+    assert dates["UF-1"] == (dt.date(2020, 1, 1), None, None) and dates["UF-2"] == (dt.date(2018, 1, 1), None, None)
+    assert dates["UF-3"] == (dt.date(2024, 1, 1), dt.date(2026, 12, 31), dt.date(2028, 12, 31))
+    # the mapping's own list replaces the default one
+    strict = RegisterMapping.model_validate({**mapping.model_dump(), "open_end_values": ["Snart"]})
+    result = validate_table(read_table(path, strict), strict)
+    assert sorted(e.line for e in result.errors) == [2, 2, 3]

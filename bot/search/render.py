@@ -35,6 +35,14 @@ def _date(value: dt.date | None, lang: str) -> str:
     return format_date(value, lang)
 
 
+def _period(hit: Hit, lang: str) -> str:
+    """"1. jan. 2020 – 31. des. 2026"; an agreement without an end date ("Until further notice" in
+    the register) runs from its start."""
+    if hit.end_date is None and hit.start_date is not None:
+        return _t("period_open", lang, start=_date(hit.start_date, lang))
+    return _t("period_value", lang, start=_date(hit.start_date, lang), end=_date(hit.end_date, lang))
+
+
 def _suppliers(hit: Hit) -> str:
     names = [f"{s['name']} ({s['org_number']})" if s.get("org_number") else s["name"] for s in hit.suppliers]
     if hit.ranked and len(names) > 1:
@@ -125,7 +133,7 @@ def _facts(hit: Hit, lang: str, *, with_reasons: bool = True, card: bool = False
     facts = [
         {"title": _t("label_ranking" if hit.ranked and len(hit.suppliers) > 1 else "label_suppliers", lang),
          "value": _suppliers(hit)},
-        {"title": _t("label_period", lang), "value": _t("period_value", lang, start=_date(hit.start_date, lang), end=_date(hit.end_date, lang))},
+        {"title": _t("label_period", lang), "value": _period(hit, lang)},
         {"title": _t("label_final_end", lang), "value": _date(hit.final_end_date, lang)},
         {"title": _t("label_ordering", lang), "value": _ordering(hit, lang)},
         {"title": _t("label_owner", lang), "value": person(hit.owner_name, hit.owner_email)},
