@@ -154,7 +154,7 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
             best = near
             candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
             reading.fields = [best.field.id, *(f for f in reading.fields if f != best.field.id)]
-        elif not study and set(verb_kinds) == {"tjenester"}:
+        elif not study and set(verb_kinds) == {"tjenester"} and "tjenester" in _verb_kinds(_without_purpose(question or text, lang), lang):
             # no near field, but what is done to the goods is a service ("kalibrering av
             # måleinstrumenter", "service the chlorine dosing system"): the service is bought
             candidates = ["tjenester"]
@@ -279,6 +279,13 @@ def _thing_cues(text: str, lang: Language) -> set[str]:
     lemmas = lemma_text(thing)
     return {settings.flag_cues[flag] for flag, patterns in settings.thing_flags.items()
             if flag in settings.flag_cues and _found(patterns, thing, lemmas)}
+
+
+def _without_purpose(text: str, lang: Language) -> str:
+    """The text without its purpose phrases, each up to the end of its clause ("buy a new tractor
+    for park maintenance": the maintenance is what the tractor is for, not what is bought)."""
+    words = "|".join(re.escape(w) for w in sorted(lang.purpose_words, key=len, reverse=True))
+    return re.sub(rf"(?<![\w-])(?:{words})\s[^,.;:?!]*", " ", text, flags=re.IGNORECASE) if words else text
 
 
 def _without_recipients(text: str, lang: Language) -> str:

@@ -557,6 +557,9 @@ class Language(Strict):
     rule0_other_kind: dict[str, list[str]] = Field(default_factory=dict)
     unit_price_after: list[str] = Field(default_factory=list)  # right after a price: a price each ("kr stk")
     recipient_words: list[str] = Field(default_factory=list)
+    # words that start what a thing is for ("traktor til parkdrifta", "a tractor for park
+    # maintenance"): a service named there is not what is bought
+    purpose_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)
     unit_price_words: list[str] = Field(default_factory=list)
     search_stopwords: list[str] = Field(default_factory=list)
