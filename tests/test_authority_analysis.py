@@ -200,6 +200,13 @@ def test_ethical_trade_and_the_vehicle_guide_are_for_goods_bought() -> None:
     # textiles, food … bought are goods; a service that uses them carries no clause of its own
     assert "etisk_handel" in analyse("kjøpe sengetøy og håndklær til sykehjemmet for 200 000", AS_OF).requirements
     assert "etisk_handel" not in analyse("kantinedrift på rådhuset, 450 000 i året i 2 år", AS_OF).requirements
+    # costumes, team kits, hi-vis vests are textiles, whatever field the word reads as
+    assert "etisk_handel" in analyse("Kulturskolen trenger kostymer til musikalen, ca 180 000", AS_OF).requirements
+    assert "etisk_handel" in analyse("We want hi-vis vests for all first graders, NOK 45,000", AS_OF).requirements
+    # a service named as what goods are for does not make them a service ("for park maintenance")
+    tractor = analyse("We need to buy a new tractor for park maintenance, NOK 1.1 million", AS_OF)
+    assert tractor.kind == "varer" and "bilveileder" in tractor.requirements
+    assert analyse("Service på traktoren til parkavdelingen, ca 80 000", AS_OF).kind == "tjenester"
     # "mobile" ends like "bil" but is no vehicle
     stage = analyse("Kjøp av mobile scenepodier til kulturhuset, 2 250 000 eks. mva.", AS_OF)
     assert stage.kind == "varer" and "bilveileder" not in stage.requirements
@@ -211,6 +218,8 @@ def test_ethical_trade_and_the_vehicle_guide_are_for_goods_bought() -> None:
         "Robotgressklippere til skolene, ca 700 000. Vi vet ikke helt hva som finnes, og markedet endrer seg fort.",
         "We want an AI chatbot for citizen enquiries; the market is changing fast. Estimated NOK 1.5 million.",
         "Vi vil ha sensorar i overvassnettet, men veit ikkje kva som finst. Om lag 1,5 mill.",
+        "Digitale tilsynsløsninger for hjemmeboende, ca 1,2 mill. Markedet er umodent.",
+        "Sensors for the sewage pumps; the market is immature and solutions change fast. NOK 1.4 million.",
     ],
 )
 def test_an_unknown_solution_or_fast_market_is_said_in_many_ways(question: str) -> None:

@@ -171,6 +171,8 @@ needs_classifier = pytest.mark.skipif(classifier() is None, reason="bot.taxonomy
         ("asfaltering av parkeringsplassen ved rådhuset, 750 000 kr", "bygg_og_anlegg"),
         ("nytt tak på driftsdepotet, 2 mill", "bygg_og_anlegg"),
         ("re-roofing the depot, NOK 2 million", "bygg_og_anlegg"),
+        ("utvidelse av sykehjemmet, kostnadsoverslag 40 mill", "bygg_og_anlegg"),
+        ("utviding av skulen med ein ny fløy, 30 mill", "bygg_og_anlegg"),
         ("støttekontakt til en ungdom, 150 000 i året i 2 år", "helse_og_sosial"),
         ("støttekontakt for ein ungdom, 150 000 i året i 2 år", "helse_og_sosial"),
         ("a support contact for a young person, NOK 150,000 a year for 2 years", "helse_og_sosial"),
