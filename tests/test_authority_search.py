@@ -55,6 +55,16 @@ def test_a_service_agreement_is_no_call_off_for_buying_the_thing_or_building_it(
     assert "LK-2022-013 Service og vedlikehold av heiser is an agreement for" in card and "not a call-off on it" in card
 
 
+def test_a_goods_agreement_is_no_call_off_for_works(database, reference_register) -> None:
+    """Changing rooms refurbished are works: the kindergarten-furniture agreement the word
+    "garderobe" finds is no call-off for them (a band of their own, and the step says why)."""
+    find = _finder(database, reference_register)
+    works = analyse("Garderobene i Lørenskoghallen skal totalrehabiliteres, 5 mill eks. mva", AS_OF, find_agreements=find)
+    assert (works.kind, works.framework_agreement, works.band) == ("bygg_og_anlegg", [], "D")
+    assert [(s.values["id"], s.values["agreement_kind"]) for s in works.steps if s.key == "other_kind"] == [
+        ("LK-2023-116", "varer")]
+
+
 def test_a_yearly_call_off_amount_is_what_is_called_off_in_twelve_months(database, reference_register) -> None:
     # call-offs repeat: "150 000 i året" on the fruit agreement is 150 000 in 12 months, no period to ask for
     find = _finder(database, reference_register)
