@@ -172,6 +172,11 @@ needs_classifier = pytest.mark.skipif(classifier() is None, reason="bot.taxonomy
         ("nytt tak på driftsdepotet, 2 mill", "bygg_og_anlegg"),
         ("re-roofing the depot, NOK 2 million", "bygg_og_anlegg"),
         ("utvidelse av sykehjemmet, kostnadsoverslag 40 mill", "bygg_og_anlegg"),
+        # a service verb that is not done to the goods: the staff are hired, the phones bought
+        ("We're hiring 30 new home care workers and need smartphones for them, about 150k", "varer"),
+        ("We need to hire a consultant to help with the new climate plan, NOK 300,000", "tjenester"),
+        ("The culture house wants a concert grand piano, NOK 800,000", "varer"),
+        ("a new electronic scoreboard for the sports hall, NOK 200,000", "varer"),
         ("utviding av skulen med ein ny fløy, 30 mill", "bygg_og_anlegg"),
         ("støttekontakt til en ungdom, 150 000 i året i 2 år", "helse_og_sosial"),
         ("støttekontakt for ein ungdom, 150 000 i året i 2 år", "helse_og_sosial"),

@@ -142,6 +142,11 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
 
         said_study = question or text
         study = bool(_found(settings.study_verbs, said_study, lemma_text(said_study)))
+    if best.field.kind == "varer" and verb_kinds and not set(verb_kinds) & set(candidates) and not study:
+        # only a verb said around the goods is done to them ("we're hiring new staff and need
+        # smartphones": the hiring is not done to the phones; "a tractor for park maintenance")
+        around = _verb_kinds(_without_purpose(_around(question or text, best, classify, lang), lang), lang)
+        verb_kinds = [k for k in verb_kinds if k in around]
     if (best.field.kind == "varer" and verb_kinds and not set(verb_kinds) & set(candidates)) or study:
         # the goods named are the object of a verb of another kind ("lastebilen treng service og nye
         # dekk": the truck is serviced, not bought), or the works of a study ("kartlegging av universell
@@ -154,7 +159,7 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
             best = near
             candidates = [best.field.kind, *(k for k in best.field.also if k != best.field.kind)]
             reading.fields = [best.field.id, *(f for f in reading.fields if f != best.field.id)]
-        elif not study and set(verb_kinds) == {"tjenester"} and "tjenester" in _verb_kinds(_without_purpose(question or text, lang), lang):
+        elif not study and set(verb_kinds) == {"tjenester"}:
             # no near field, but what is done to the goods is a service ("kalibrering av
             # måleinstrumenter", "service the chlorine dosing system"): the service is bought
             candidates = ["tjenester"]
@@ -281,11 +286,36 @@ def _thing_cues(text: str, lang: Language) -> set[str]:
             if flag in settings.flag_cues and _found(patterns, thing, lemmas)}
 
 
+def _around(text: str, hit: Any, classify: Classify, lang: Language) -> str:
+    """The text from the last word of needing before the word that names the goods best ("we're
+    hiring new staff and need smartphones for them": the hiring is not done to the phones); the
+    whole text when there is none."""
+    from bot.authority.parse import normalise
+
+    tokens = text.split()
+    words = [normalise(token.strip(".,;:!?()«»\"'")) for token in tokens]
+    best: tuple[float, int] | None = None
+    for matched in {normalise(w) for w in getattr(hit, "matched", ()) or ()}:
+        if not matched or _verb_kinds(matched, lang):
+            continue  # a verb is what is done, not the thing
+        position = next((i for i, word in enumerate(words) if word == matched), None)
+        if position is None:
+            continue
+        strength = max((float(h.score) for h in classify(matched) if h.field.id == hit.field.id), default=0.0)
+        if best is None or strength > best[0]:
+            best = (strength, position)
+    if best is None:
+        return text
+    needs = {w.lstrip("=^$") for w in lang.need_words}
+    start = max((i + 1 for i in range(best[1]) if words[i] in needs), default=0)
+    return " ".join(tokens[start:])
+
+
 def _without_purpose(text: str, lang: Language) -> str:
-    """The text without its purpose phrases, each up to the end of its clause ("buy a new tractor
-    for park maintenance": the maintenance is what the tractor is for, not what is bought)."""
+    """The text without its purpose phrases, a linking word and the two words after it ("buy a new
+    tractor for park maintenance": the maintenance is what the tractor is for, not what is bought)."""
     words = "|".join(re.escape(w) for w in sorted(lang.purpose_words, key=len, reverse=True))
-    return re.sub(rf"(?<![\w-])(?:{words})\s[^,.;:?!]*", " ", text, flags=re.IGNORECASE) if words else text
+    return re.sub(rf"(?<![\w-])(?:{words})(?:\s+[\w-]+){{1,2}}", " ", text, flags=re.IGNORECASE) if words else text
 
 
 def _without_recipients(text: str, lang: Language) -> str:
