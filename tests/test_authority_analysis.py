@@ -433,6 +433,21 @@ def test_a_follow_up_option_comes_on_top_of_the_period() -> None:
     more = analyse("What if we add a 2-year option at the same annual price?", AS_OF, previous=first)
     assert (more.value_nok_excl_vat, more.period_months, more.band) == (1_500_000, 60, "D")
     assert "over_4_ar_godkjenning" in more.requirements
+    # options written as a chain ("opsjon på 1 + 1 år") are all option, on top of the period
+    canteen = analyse("Vi vil sette bort kantinedriften, 450k i året i 2 år.", AS_OF)
+    both = analyse("Og hvis vi legger til opsjon på 1 + 1 år?", AS_OF, previous=canteen)
+    assert (both.value_nok_excl_vat, both.period_months) == (1_800_000, 48)
+
+
+def test_a_follow_up_that_buys_more_of_the_thing_multiplies_the_price() -> None:
+    first = analyse("Vaktmesteren trenger en snøfreser, ca 25 000. Hvem godkjenner?", AS_OF)
+    assert first.value_nok_excl_vat == 25_000
+    more = analyse("Hva om vi kjøper fire, én til hver skole?", AS_OF, previous=first)
+    assert (more.value_nok_excl_vat, more.band) == (100_000, "B")
+    english = analyse("What if we buy four of them?", AS_OF, previous=analyse("We need a snow blower, about NOK 25,000", AS_OF))
+    assert english.value_nok_excl_vat == 100_000
+    later = analyse("What if we buy it in two years instead?", AS_OF, previous=first)
+    assert later.value_nok_excl_vat == 25_000  # a time, not a count
 
 
 def test_annual_amount_without_period_asks_for_the_period() -> None:

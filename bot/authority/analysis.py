@@ -22,7 +22,7 @@ from bot.authority import dates
 from bot.authority import matrix as mx
 from bot.authority.amounts import phrases
 from bot.authority.knowledge import Matrix
-from bot.authority.parse import Facts, compile_pattern, excl_vat, language, normalise, parse
+from bot.authority.parse import Facts, compile_pattern, excl_vat, followup_count, language, normalise, parse
 
 FindAgreements = Callable[[str, dt.date], Any]
 
@@ -179,6 +179,11 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
         merged.times_per_year, merged.hours, merged.duration = new.times_per_year, new.hours, new.duration
     elif new.hours is not None:  # "what if it is 500 hours?": the earlier rate for these hours
         merged.hours = new.hours
+    elif prev.amount_nok is not None and not prev.quantity and prev.per in ("total", None):
+        # "hva om vi kjøper fire?": that many of the thing at the earlier price
+        count = followup_count(normalise(new.question), lang, norwegian=new.language != "en")
+        if count:
+            merged.quantity = count
     if new.amount_nok is None and new.vat is not None:  # "the amount included VAT": the earlier amount's
         merged.vat = new.vat
     if new.period_months is not None and new.period_is_option and prev.period_months is not None:

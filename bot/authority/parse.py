@@ -154,6 +154,22 @@ def find_quantity(text: str, unit: str, amounts: list[Amount], lang: Language | 
     return counts[0] if len(set(counts)) == 1 else None
 
 
+_BUY_COUNT = re.compile(r"(?<!\w)(?:kjøper|kjøpe|kjøpa|kjøp|bestiller|bestille|bestilla|buy|buying|order|ordering|get)\s+(?:vi\s+|we\s+)?")
+
+
+def followup_count(text: str, lang: Language | None = None, *, norwegian: bool = False) -> int | None:
+    """A count of pieces said right after a verb of buying ("hva om vi kjøper fire?", "what if we
+    buy four of them?"): a follow-up that buys more of the same thing at the earlier price."""
+    lang = lang or language()
+    for verb in _BUY_COUNT.finditer(text):
+        m = re.match(rf"({_counts(lang, norwegian=norwegian)})(?![\w.]|,\d)", text[verb.end():])
+        if m:
+            count = _count_value(m.group(1), lang)
+            if count >= 2:
+                return count
+    return None
+
+
 _EACH = re.compile(r"(?:à|á|@)\s*(?:ca\.?|cirka|om lag|omtrent|kr\.?|nok)?\s*$")
 
 
@@ -269,10 +285,12 @@ def find_period(text: str, lang: Language | None = None) -> Period | None:
         is_option = optionish and base is not None
         if is_option:
             options += sum(months)
+        elif base is None and optionish:  # "opsjon på 1 + 1 år" said alone: all of it is option
+            base = sum(months)
+            only_option = True
         elif base is None:
             base = months[0]
             options += sum(months[1:])
-            only_option = optionish
         else:
             continue
         texts.append(chain.strip())
