@@ -450,6 +450,20 @@ def test_a_follow_up_that_buys_more_of_the_thing_multiplies_the_price() -> None:
     assert later.value_nok_excl_vat == 25_000  # a time, not a count
 
 
+def test_follow_ups_that_price_each_drop_the_option_or_ask_about_ted() -> None:
+    chairs = analyse("Hvem må godkjenne kjøp av 30 nye kontorstoler til NAV-kontoret?", AS_OF)
+    each = analyse("De koster 4 200 kr stykket, eks. mva.", AS_OF, previous=chairs)
+    assert (each.value_nok_excl_vat, each.band) == (126_000, "B")  # the earlier count at this price
+    respite = analyse("Avlastningsbolig for barn, 2,8 mill per år, 2 år + 1 års opsjon. Hvem signerer?", AS_OF)
+    assert respite.value_nok_excl_vat == 8_400_000
+    assert analyse("Hvis vi dropper opsjonen, da?", AS_OF, previous=respite).value_nok_excl_vat == 5_600_000
+    canteen = analyse("Canteen operation, NOK 400,000 a year for 3 years plus a 1-year option", AS_OF)
+    assert analyse("What if we do it without the option?", AS_OF, previous=canteen).value_nok_excl_vat == 1_200_000
+    servers = analyse("IT wants to buy new servers and storage for the data room, about NOK 1.8 million.", AS_OF)
+    ted = analyse("Does it need to go to TED as well?", AS_OF, previous=servers)
+    assert (ted.value_nok_excl_vat, ted.missing) == (1_800_000, [])
+
+
 def test_annual_amount_without_period_asks_for_the_period() -> None:
     first = analyse("rådgivning om klimaregnskap, 200 000 kr i året", AS_OF)
     assert (first.missing, first.ask) == (["value"], "period")

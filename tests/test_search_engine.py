@@ -357,3 +357,12 @@ def test_an_agreement_without_an_end_date_is_active_and_its_card_says_so() -> No
     assert "fra 1. jan. 2020, uten sluttdato" in json.dumps(search_answer(result, "nb").card, ensure_ascii=False)
     assert "from 1 Jan 2020, no end date" in json.dumps(search_answer(result, "en").card)
     assert "frå 1. jan. 2020, utan sluttdato" in json.dumps(search_answer(result, "nn").card, ensure_ascii=False)
+
+
+def test_a_one_word_exclusion_counts_where_the_question_says_what_for(index: SearchIndex) -> None:
+    """"Omfatter ikke turer i skoletiden som ekskursjoner og leirskole" (LK-2022-018, school
+    transport): a bus *to* the camp school names the excluded thing in its context — no active
+    agreement; daily transport to school is still the agreement's."""
+    result = search_index(index, "Vi trenger buss til leirskolen for 7. trinn", AS_OF)
+    assert result.no_active_agreement and "LK-2022-018" in result.excluded
+    assert top(index, "tilrettelagt skoleskyss for en elev i rullestol") == "LK-2022-018"

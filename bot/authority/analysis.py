@@ -22,7 +22,7 @@ from bot.authority import dates
 from bot.authority import matrix as mx
 from bot.authority.amounts import phrases
 from bot.authority.knowledge import Matrix
-from bot.authority.parse import Facts, compile_pattern, excl_vat, followup_count, language, normalise, parse
+from bot.authority.parse import Facts, compile_pattern, excl_vat, find_quantity, followup_count, language, normalise, parse
 
 FindAgreements = Callable[[str, dt.date], Any]
 
@@ -177,6 +177,10 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
         merged.amount_nok, merged.amount_text, merged.per, merged.vat = new.amount_nok, new.amount_text, new.per, new.vat
         merged.bound, merged.amount_low, merged.quantity = new.bound, new.amount_low, new.quantity
         merged.times_per_year, merged.hours, merged.duration = new.times_per_year, new.hours, new.duration
+        if new.quantity is None and new.per in ("total", None) and phrases(lang.unit_price_words).search(said):
+            # "De koster 4 200 kr stykket" after "kjøp av 30 nye kontorstoler": the earlier count
+            merged.quantity = prev.quantity or find_quantity(normalise(prev.question), "", [], lang,
+                                                             norwegian=prev.language != "en")
     elif new.hours is not None:  # "what if it is 500 hours?": the earlier rate for these hours
         merged.hours = new.hours
     elif prev.amount_nok is not None and not prev.quantity and prev.per in ("total", None):
@@ -194,6 +198,10 @@ def merge(prev: Facts | None, prev_incomplete: bool, new: Facts) -> Facts:
     elif new.period_months is not None:
         merged.period_months, merged.base_months = new.period_months, new.base_months
         merged.option_months, merged.period_text = new.option_months, new.period_text
+    elif prev.option_months and prev.base_months and lang.drop_option_words and phrases(lang.drop_option_words).search(said):
+        # "hvis vi dropper opsjonen?": the base period alone
+        merged.period_months, merged.option_months = prev.base_months, 0
+        merged.period_text = prev.period_text.split(" + ")[0]
     if new.kind is not None and (instead or (sure_kind and not tells_more) or prev.kind is None):
         merged.kind, merged.kind_scores, merged.kind_words = new.kind, new.kind_scores, new.kind_words
         merged.kind_choices = []

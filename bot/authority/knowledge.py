@@ -560,6 +560,8 @@ class Language(Strict):
     # words that start what a thing is for ("traktor til parkdrifta", "a tractor for park
     # maintenance"): a service named there is not what is bought
     purpose_words: list[str] = Field(default_factory=list)
+    # a follow-up that takes the options away ("hvis vi dropper opsjonen?"): the base period alone
+    drop_option_words: list[str] = Field(default_factory=list)
     object_words: list[str] = Field(default_factory=list)
     unit_price_words: list[str] = Field(default_factory=list)
     search_stopwords: list[str] = Field(default_factory=list)

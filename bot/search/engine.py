@@ -301,6 +301,10 @@ def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_k
             around = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, all_keys))
             if matched and around / len(exclusion.head) >= 0.5:
                 return "head", exclusion  # the thing itself is not covered
+            # a one-word excluded thing named anywhere in the question, also where or what for ("buss
+            # til leirskolen" against "Omfatter ikke … leirskole")
+            if len(exclusion.head) == 1 and not exclusion.qualifier and around and min(map(len, exclusion.head[0])) >= ONE_WORD_MIN:
+                return "head", exclusion
             # every word of a longer excluded item is in the question, some only in its context, and
             # what is asked for ends one of its compounds ("golvet i idrettshallen må slipast" against
             # "sliping av idrettsgulv")
@@ -358,6 +362,7 @@ def _excluded_field(index: SearchIndex, doc_index: int, match: Any, clear: float
     return "head" if against >= clear and against > covered + EXCLUDED_FIELD_MARGIN else None
 
 
+ONE_WORD_MIN = 6  # a one-word exclusion this long counts in the question's context too (not "lege", "papir")
 EXCLUDED_FIELD_MARGIN = 0.05  # … by this much: a near tie is no clear reading
 EXCLUDED_FIELD_COVER = 0.5  # an agreement's link this strong to one of the question's fields outweighs an excluded one
 HEAD_MIN = 4  # an exclusion's word this long ending a question's compound is its head ("vikar|lege") …
