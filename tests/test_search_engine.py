@@ -366,3 +366,10 @@ def test_a_one_word_exclusion_counts_where_the_question_says_what_for(index: Sea
     result = search_index(index, "Vi trenger buss til leirskolen for 7. trinn", AS_OF)
     assert result.no_active_agreement and "LK-2022-018" in result.excluded
     assert top(index, "tilrettelagt skoleskyss for en elev i rullestol") == "LK-2022-018"
+
+
+def test_permanent_means_what_an_exclusion_calls_lasting(index: SearchIndex) -> None:
+    """"Hjelpemidler til varig bruk … omfattes ikke" (LK-2024-046, short-term loan stock): a
+    permanent wheelchair is what it excludes; one for a short-term loan is what it covers."""
+    assert "LK-2024-046" in search_index(index, "permanent elektrisk rullestol til en beboer", AS_OF).excluded
+    assert top(index, "rullestol til korttidslån etter operasjon") == "LK-2024-046"
