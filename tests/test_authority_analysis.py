@@ -448,6 +448,8 @@ def test_a_follow_up_that_buys_more_of_the_thing_multiplies_the_price() -> None:
     assert english.value_nok_excl_vat == 100_000
     later = analyse("What if we buy it in two years instead?", AS_OF, previous=first)
     assert later.value_nok_excl_vat == 25_000  # a time, not a count
+    quotes = analyse("Can we get two quotes instead of three?", AS_OF, previous=first)
+    assert quotes.value_nok_excl_vat == 25_000  # offers, not pieces
 
 
 def test_follow_ups_that_price_each_drop_the_option_or_ask_about_ted() -> None:

@@ -162,12 +162,16 @@ def followup_count(text: str, lang: Language | None = None, *, norwegian: bool =
     buy four of them?"): a follow-up that buys more of the same thing at the earlier price."""
     lang = lang or language()
     for verb in _BUY_COUNT.finditer(text):
-        m = re.match(rf"({_counts(lang, norwegian=norwegian)})(?![\w.]|,\d)", text[verb.end():])
+        m = re.match(rf"({_counts(lang, norwegian=norwegian)})(?![\w.]|,\d)\s*([\w-]*)", text[verb.end():])
         if m:
-            count = _count_value(m.group(1), lang)
-            if count >= 2:
+            count, after = _count_value(m.group(1), lang), m.group(2)
+            # "get two quotes", "bestille for to år": offers and time are no pieces
+            if count >= 2 and not after.startswith(_TIME_WORDS) and not after.startswith(_NOT_BOUGHT):
                 return count
     return None
+
+
+_NOT_BOUGHT = ("tilbud", "tilbod", "quote", "offer", "bid", "leverandør", "supplier", "prisforespørs", "ganger", "times")
 
 
 _EACH = re.compile(r"(?:à|á|@)\s*(?:ca\.?|cirka|om lag|omtrent|kr\.?|nok)?\s*$")
