@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +32,7 @@ from bot.search import decide
 from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
 from bot.search.index import Exclusion, SearchIndex, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
-from bot.search.text import fold, split_compound, split_known_prefix, word_keys
+from bot.search.text import LETTER_WORDS, fold, split_compound, split_known_prefix, word_keys
 
 log = logging.getLogger(__name__)
 
@@ -408,10 +407,7 @@ def _buying(index: SearchIndex, question: str) -> bool:
     cues = index.extra.get("purchase_cues")
     if cues is None:
         cues = index.extra["purchase_cues"] = frozenset(index.analyzer.language.exclusions.purchase_cues)
-    return bool(cues) and any(word in cues for word in _WORD.findall(lower(question)))
-
-
-_WORD = re.compile(r"[^\W\d_]+")
+    return bool(cues) and any(word in cues for word in LETTER_WORDS.findall(lower(question)))
 
 
 def _query_keys(groups: list[Group]) -> tuple[set[str], set[str]]:

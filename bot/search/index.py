@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from bot.search.models import AgreementDoc
-from bot.search.text import Analyzer, Token, fold, primary_key, split_compound, split_known_prefix, word_keys
+from bot.search.text import LETTER_WORDS, Analyzer, Token, fold, primary_key, split_compound, split_known_prefix, word_keys
 from bot.search.vocabulary import Vocabulary, cpv_labels
 
 FIELDS = ("title", "keywords", "category", "suppliers", "description", "cpv", "cpv_parent")
@@ -193,10 +193,7 @@ def _referred_items(text: str, separators: list[str]) -> list[tuple[str, str]]:
 
 def _bought(item: str, purchase_words: frozenset[str]) -> bool:
     """The excluded item says buying ("kjøp av matter")."""
-    return any(word in purchase_words for word in _WORDS.findall(item.lower()))
-
-
-_WORDS = re.compile(r"[^\W\d_]+")
+    return any(word in purchase_words for word in LETTER_WORDS.findall(item.lower()))
 
 
 def _clause_end(lowered: str, start: int, stops: list[str]) -> int:

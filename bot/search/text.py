@@ -27,6 +27,7 @@ from bot.lowercase import lower
 _STEMMER = Stemmer.Stemmer("norwegian")
 _DERIVED_RE = re.compile(r"^(.{4,}?)ing(?:en|er|ene|a)?$")
 _CLAUSE_BREAK = re.compile(r"[,;.:!?()]")
+LETTER_WORDS = re.compile(r"[^\W\d_]+")  # runs of letters: the words of a text without digits or punctuation
 _WORD_RE = re.compile(r"[0-9a-zæøåäöüéèáàóòúçñ]+(?:[-'’][0-9a-zæøåäöüéèáàóòúçñ]+)*")
 _FOLD_TABLE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "ae", "ö": "o", "ü": "u", "é": "e",
                              "è": "e", "á": "a", "à": "a", "ó": "o", "ò": "o", "ú": "u", "ç": "c",
