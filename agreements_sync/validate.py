@@ -357,13 +357,19 @@ def _clean_row(
 
 
 def _rank(raw: Any, line: int, columns: dict[str, str], agreement_id: str, errors: list[RowError]) -> int | None:
+    """The rank on a supplier's row: "1", "1.", "1. pri", "Rank 2", "nr. 3"; a cell without a number
+    ("Parallell", "Fritt val", "MK") is a supplier without a rank (the agreement is then not ranked)."""
     text = cell_text(raw)
-    if not text:
+    if not text or not any(ch.isdigit() for ch in text):
         return None
-    if not text.isdigit() or len(text) > 2 or not 1 <= int(text) <= 99:
+    found = _RANK.fullmatch(text)
+    if found is None or not 1 <= int(found.group(1)) <= 99:
         errors.append(RowError(line, columns.get("supplier_rank", ""), "supplier_rank", "rank_invalid", text, agreement_id))
         return None
-    return int(text)
+    return int(found.group(1))
+
+
+_RANK = re.compile(r"[^\W\d_]{0,12}\.?\s*(\d{1,2})\s*[.):]?\s*[^\W\d_]{0,12}\.?", re.UNICODE)
 
 
 @dataclass
@@ -390,6 +396,12 @@ class _Parallel:
                 continue
             if mine in ("", None, (), []):
                 values[position] = theirs  # e.g. the scope text only on the first supplier's row
+                continue
+            if name == "description":
+                # one row holds the scope, the others a reference to it ("Se hovedrad.") or a
+                # repeat with their own note: the agreement's scope is the fullest text
+                if len(str(theirs)) > len(str(mine)):
+                    values[position] = theirs
                 continue
             errors.append(RowError(record.line, columns.get(name, name), name, "parallel_row_conflict",
                                    cell_text(theirs)[:60], record.id, {"first_line": self.first_line}))
