@@ -373,3 +373,19 @@ def test_permanent_means_what_an_exclusion_calls_lasting(index: SearchIndex) -> 
     permanent wheelchair is what it excludes; one for a short-term loan is what it covers."""
     assert "LK-2024-046" in search_index(index, "permanent elektrisk rullestol til en beboer", AS_OF).excluded
     assert top(index, "rullestol til korttidslån etter operasjon") == "LK-2024-046"
+
+
+def test_an_excluded_thing_is_none_though_a_weaker_agreement_shares_incidental_words() -> None:
+    """The best match excludes the thing asked for (buying the mats it rents out); a cleaning
+    agreement that only shares "inngangen" scores well below it: "none", not
+    the cleaning agreement as a candidate."""
+    index = _small_index(
+        ("LK-2022-006", "Leie og vask av entrématter", "active",
+         "Utleie og fast utskifting av smussmatter ved inngangspartier i skoler og barnehager. "
+         "Omfatter ikke kjøp av matter.", 2022, 2027),
+        ("LK-2023-111", "Renholdstjenester – ekstern bistand", "active",
+         "Ekstern renholdsbistand ved sykdom og ferie, også hovedrengjøring av inngangen.", 2023, 2027))
+    result = search_index(index, "vil kjøpe egne smussmatter til inngangen i stedet for å leie", AS_OF)
+    assert result.no_active_agreement and "LK-2022-006" in result.excluded
+    result = search_index(index, "renholder er syk, trenger ekstern renholdsbistand", AS_OF)
+    assert result.hits and result.hits[0].id == "LK-2023-111"

@@ -682,7 +682,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     #    that matched strongly — no active one comes near it (the rest matched incidental words)
     if best_excluded >= rules.weak and best_active < rules.weak:
         return _finish(result, NONE, ["excluded"])
-    if best_excluded_thing >= rules.strong and best_active < best_excluded_thing * ranking.active_vs_inactive:
+    if best_excluded_thing >= rules.weak and best_active < best_excluded_thing * ranking.active_vs_inactive:
         return _finish(result, NONE, ["excluded"])
 
     # 3. a clear field of purchase that no active agreement covers, and nothing on topic to offer —
