@@ -180,3 +180,23 @@ def test_the_subject_sent_to_the_search_keeps_the_thing_not_the_hedges_around_th
     # when it is done, and how many offers to get, are not what is bought either
     said = parse("Vi skal male klasserommene i sommerferien, ca. 420 000. Må vi innhente flere tilbud?").subject
     assert "sommerferien" not in said and "flere" not in said and "male" in said
+
+
+@pytest.mark.parametrize("text,nok,subject_word", [
+    ("Er ikke grensen for regelverket hevet til 300 000 nå? Vi skal kjøpe en brukerundersøkelse for 250 000.",
+     250000, "brukerundersøkelse"),
+    ("Eg trur terskelverdien er 100 000. Vi vil kjøpe ei utgreiing for 80 000.", 80000, "utgreiing"),
+    ("The limit was raised to NOK 300,000, right? We are buying a user survey for NOK 250,000.", 250000, "survey"),
+])
+def test_a_limit_the_question_names_is_not_the_purchase(text: str, nok: int, subject_word: str) -> None:
+    """An amount a threshold word leads up to is a rule the asker quotes, and the sentence about it
+    names nothing bought: the purchase's own amount and thing are read."""
+    facts = parse(text)
+    assert facts.amount_nok == nok
+    assert subject_word in facts.subject and "hevet" not in facts.subject and "raised" not in facts.subject
+
+
+def test_a_threshold_word_inside_another_word_is_no_limit() -> None:
+    """"Lavterskel" (low-threshold) names the service, not a limit."""
+    facts = parse("Lavterskel aktivitetstilbud for personer med psykiske lidelser, 400 000 per år i 3 år. Hvem godkjenner?")
+    assert facts.amount_nok == 400000 and "aktivitetstilbud" in facts.subject and facts.kind == "helse_og_sosial"

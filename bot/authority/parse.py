@@ -390,6 +390,10 @@ def parse(question: str) -> Facts:
     text = amounts.words_to_digits(normalised, lang)
     facts = Facts(question=question, words=len(re.findall(r"\w+", question)), language=text_language(normalised))
     found = find_amounts(text, lang, english=facts.language == "en")
+    # a limit the question names ("er ikke grensen hevet til 300 000?") is no value of the purchase
+    # when the purchase has one of its own ("… en brukerundersøkelse for 250 000")
+    own = [a for a in found if not _names_limit(text, a, lang)]
+    found = own if own and len(own) < len(found) else found
     for amount in found:
         if amount.per == "occasion":
             continue  # "40 000 per gang" is a price per purchase, not per piece
@@ -450,6 +454,19 @@ def parse(question: str) -> Facts:
     kept = {c for c in worded if c not in from_flags or (c == "renhold" and facts.kind == "tjenester" and said_cleaning)}
     facts.cues = sorted(kept | set(reading.cues if reading else []))
     return facts
+
+
+def _names_limit(text: str, amount: Amount, lang: Language) -> bool:
+    """The amount is what a threshold word in its own clause leads up to ("grensen er hevet til
+    300 000", "the limit of NOK 100,000")."""
+    clause = re.split(r"[.?!;:,–]\s|\s(?:og|men|and|but|vi|we|eg|jeg)\s", text[max(0, amount.start - 80):amount.start])[-1]
+    return _names_a_limit(clause, lang)
+
+
+def _names_a_limit(text: str, lang: Language) -> bool:
+    """A threshold word begins a word of the text ("grensen", "terskelverdien"; not "lavterskel")."""
+    return any(m.group(0).lower().startswith(p.lstrip("=^"))
+               for p in lang.intent.concepts.get("threshold", []) for m in compile_pattern(p).finditer(text))
 
 
 _CLEANING = re.compile(r"renhold|reinhald|rengjøring|reingjering|(?<![\w-])cleaning(?![\w-])", re.IGNORECASE)
@@ -513,6 +530,11 @@ def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
     out = text
     for amount in sorted(amounts, key=lambda a: -a.start):
         out = out[:amount.start] + " " + out[amount.start + len(amount.text):]
+    # a sentence about the limits ("Er ikke grensen hevet nå?") names no thing when another does
+    sentences = re.split(r"(?<=[?!.])\s+", out)
+    about_things = [s for s in sentences if not _names_a_limit(s, lang)]
+    if about_things and len(about_things) < len(sentences):
+        out = " ".join(about_things)
     words = lang.amounts
     removable = [*lang.vat.included, *lang.vat.excluded, *lang.per_year, *lang.per_month, *lang.unit_price_words,
                *words.per_occasion, *words.per_week, *words.per_hour, *words.frequency_words, *lang.search_stopwords,
