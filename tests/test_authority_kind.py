@@ -181,6 +181,9 @@ needs_classifier = pytest.mark.skipif(classifier() is None, reason="bot.taxonomy
         ("støttekontakt til en ungdom, 150 000 i året i 2 år", "helse_og_sosial"),
         ("støttekontakt for ein ungdom, 150 000 i året i 2 år", "helse_og_sosial"),
         ("a support contact for a young person, NOK 150,000 a year for 2 years", "helse_og_sosial"),
+        # a software system bought is a service contract (licence, operation, support)
+        ("Vi skal kjøpe nytt fagsystem for barnehageopptak, 450 000 i året i 4 år", "tjenester"),
+        ("We're buying a new quality and deviation system, NOK 300,000 a year", "tjenester"),
     ],
 )
 def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
