@@ -125,3 +125,23 @@ def test_a_purchase_on_a_past_date_uses_the_agreement_in_force_then(database, re
     assert (then.rule, then.framework_agreement, then.approver) == ("framework", ["LK-2019-012"], "enhetsleder")
     now = analyse("Vi skal kjøpe kontorrekvisita for 120 000. Hvem godkjenner?", AS_OF, find_agreements=find)
     assert now.framework_agreement == ["LK-2024-018"]
+
+
+def test_the_search_of_the_subject_sees_the_value_the_question_names(database, reference_register) -> None:
+    """The authority answer searches the thing alone ("nytt ventilasjonsanlegg"); the value it read
+    reaches the search, so an agreement that excludes new systems from 500 000 on is no call-off for
+    one of 3 million, and the value is not left behind for the next search."""
+    from bot.search.index import STATED_VALUE
+
+    service = _search_service(database, reference_register)
+    seen: list[float | None] = []
+
+    def find(text, as_of):
+        seen.append(STATED_VALUE.get())
+        return service.search(text, as_of, limit=3)
+
+    big = analyse("Vi skal ha nytt ventilasjonsanlegg i hele rådhuset, ca 3 mill. Hvem signerer?", AS_OF, find_agreements=find)
+    assert seen == [3000000] and big.framework_agreement == [] and big.band == "D"
+    assert service.search("nytt ventilasjonsanlegg i hele rådhuset, ca 3 mill", AS_OF).no_active_agreement
+    assert STATED_VALUE.get() is None
+    assert service.search("nytt ventilasjonsanlegg i hele rådhuset", AS_OF).hits[0].id == "LK-2024-128"

@@ -389,3 +389,28 @@ def test_an_excluded_thing_is_none_though_a_weaker_agreement_shares_incidental_w
     assert result.no_active_agreement and "LK-2022-006" in result.excluded
     result = search_index(index, "renholder er syk, trenger ekstern renholdsbistand", AS_OF)
     assert result.hits and result.hits[0].id == "LK-2023-111"
+
+
+def test_an_exclusion_from_a_value_on_applies_to_questions_of_that_value() -> None:
+    """"Omfatter ikke nye anlegg over 500 000 kr": a new system for 3 million is excluded; a small
+    new one, servicing for more, or a new one of no stated size is still the agreement's."""
+    index = _small_index(
+        ("LK-2024-128", "Service på ventilasjons- og kjøleanlegg", "active",
+         "Periodisk service, filterskift og feilretting på ventilasjonsanlegg og kjøleanlegg i kommunale bygg. "
+         "Omfatter ikke nye anlegg over 500 000 kr.", 2024, 2027),
+        ("AVT-2024-001", "Elektrikertjenester", "active",
+         "Service, feilretting og mindre installasjonsarbeider i kommunale bygg. Omfatter ikke: nyanlegg over 1 MNOK, "
+         "gatelys.", 2024, 2027))
+    assert [(e.min_value, e.new) for e in index.exclusions[0]] == [(500000.0, True)]
+    for question in ("nytt ventilasjonsanlegg i rådhuset for 3 mill", "nytt ventilasjonsanlegg, ca 3 mill"):
+        result = search_index(index, question, AS_OF)
+        assert result.no_active_agreement and "LK-2024-128" in result.excluded, question
+    for question in ("nytt ventilasjonsanlegg, 200 000", "service på ventilasjonsanlegget, 600 000 i året",
+                     "nytt ventilasjonsanlegg", "nytt ventilasjonsanlegg, under 400 000"):
+        result = search_index(index, question, AS_OF)
+        assert result.hits and result.hits[0].id == "LK-2024-128" and not result.excluded, question
+    # "nyanlegg": a question that says new, for more than the limit, is not answered with the agreement
+    result = search_index(index, "nye installasjonsarbeider i barnehagen, ca 4 mill", AS_OF)
+    assert "AVT-2024-001" in result.excluded and not result.hits
+    result = search_index(index, "installasjonsarbeider i barnehagen, 40 000", AS_OF)
+    assert result.hits and result.hits[0].id == "AVT-2024-001" and not result.excluded

@@ -315,11 +315,22 @@ def _ceiling(agreement: Any) -> float | None:
 
 
 def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
-         pinned: list[str] | None = None, kind: str | None = None) -> tuple[list[AgreementRef], list[AgreementRef]]:
+         pinned: list[str] | None = None, kind: str | None = None,
+         value: float | None = None) -> tuple[list[AgreementRef], list[AgreementRef]]:
     """Active and inactive agreements from the injected search (a list, or a search result with
     `.hits` and `.no_active_agreement`). `pinned`: the agreement(s) an earlier agreement answer
-    gave for this need; a follow-up is about those."""
-    found = find_agreements(text, as_of)
+    gave for this need; a follow-up is about those. `value`: the amount the question names, which
+    the search of the subject alone cannot see (an agreement may exclude jobs from a value on)."""
+    try:
+        from bot.search.index import STATED_VALUE
+    except ImportError:  # pragma: no cover - the search is optional
+        found = find_agreements(text, as_of)
+    else:
+        token = STATED_VALUE.set(value)
+        try:
+            found = find_agreements(text, as_of)
+        finally:
+            STATED_VALUE.reset(token)
     mini_words = m.call_off.mini_competition.description_words
     hits: Iterable[Any]
     no_active = False
@@ -538,7 +549,8 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
         result.search = "used"
         pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
         with looking_back(today) if as_of < today else nullcontext():
-            active, inactive = find(find_agreements, facts.subject, as_of, m, pinned=pinned, kind=facts.kind)
+            active, inactive = find(find_agreements, facts.subject, as_of, m, pinned=pinned, kind=facts.kind,
+                                    value=facts.amount_nok if facts.bound is None else None)
         if active and value is not None and not pinned:
             # a purchase bigger than the whole agreement is estimated to be worth is no call-off on it
             # (a new school is not bought on the pupil-PC agreement the word "skole" found)

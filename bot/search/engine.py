@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import process
@@ -30,7 +30,7 @@ from agreements_sync.status import looking_back_from, status_as_of
 from bot.lowercase import lower
 from bot.search import decide
 from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
-from bot.search.index import Exclusion, SearchIndex, category_key, split_exclusions
+from bot.search.index import Exclusion, SearchIndex, asked_value, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
 from bot.search.text import LETTER_WORDS, fold, split_compound, split_known_prefix, word_keys
 
@@ -274,22 +274,32 @@ def status_on(doc: AgreementDoc, as_of: dt.date) -> str:
 # --- the answer ---------------------------------------------------------------------------------
 
 
-def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str], buying: bool = False) -> str | None:
+def _excluded(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str], buying: bool = False,
+              asked: Asked | None = None) -> str | None:
     """How the agreement's description excludes what the question asks for ("head", "qualifier"), or None."""
-    found = _exclusion_of(index, doc_index, main_keys, all_keys, buying)
+    found = _exclusion_of(index, doc_index, main_keys, all_keys, buying, asked)
     return found[0] if found else None
 
 
 def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_keys: set[str],
-                  buying: bool = False) -> tuple[str, Exclusion] | None:
+                  buying: bool = False, asked: Asked | None = None) -> tuple[str, Exclusion] | None:
     """The question asks for something the agreement's description says it does not cover:
     the item's distinctive head words ("elevmøbler", "tegneark") among what is asked for, or —
     when the head is what the agreement covers ("møbler") — its distinctive qualifier
     ("til barnehager") anywhere in the question. A compound word of the exclusion also matches
     the question's words for its parts ("barnehagebarn": "barna i barnehagen"). Buying the
     agreement's own thing ("kjøp av matter" on an agreement to rent them) is excluded when the
-    question buys or owns it (`buying`)."""
+    question buys or owns it (`buying`). An item excluded from a value on ("nye anlegg over 500 000
+    kr") is excluded for a question whose amount (`asked`) reaches it, and that names the thing or,
+    for new things, says new."""
     for exclusion in index.exclusions[doc_index]:
+        if exclusion.min_value is not None:
+            if asked is None or asked.nok < exclusion.min_value:
+                continue  # a smaller job, or one of no known size, is still the agreement's
+            named = any(_keyset_in(index, keyset, all_keys) for keyset in exclusion.head)
+            if named or (exclusion.new and asked.new) or (not exclusion.head and not exclusion.new):
+                return "head", exclusion
+            continue
         if exclusion.purchase:  # "kjøp av dyner": buying them, not washing them
             if buying and (not exclusion.head or any(_keyset_in(index, keyset, all_keys) for keyset in exclusion.head)):
                 return "head", exclusion
@@ -324,9 +334,28 @@ def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_k
     return None
 
 
+class Asked(NamedTuple):
+    """The value a question names, and whether it says the thing is new (for exclusions from a value on)."""
+
+    nok: float
+    new: bool
+
+
+def _asked(index: SearchIndex, query: str) -> Asked | None:
+    if not index.extra.setdefault("value_exclusions", any(e.min_value is not None for es in index.exclusions for e in es)):
+        return None
+    nok = asked_value(query)
+    if nok is None:
+        return None
+    words = index.extra.get("new_words")
+    if words is None:
+        words = index.extra["new_words"] = frozenset(lower(w) for w in index.analyzer.language.exclusions.new_words)
+    return Asked(nok, bool(words & set(LETTER_WORDS.findall(lower(query)))))
+
+
 def _referred(index: SearchIndex, referred: list[tuple[float, tuple[int, ...], str]], active: list[tuple[int, float]],
               scores: np.ndarray, as_of: dt.date, main_keys: set[str], all_keys: set[str],
-              buying: bool = False) -> dict[int, str]:
+              buying: bool = False, asked: Asked | None = None) -> dict[int, str]:
     """What an excluding agreement sends elsewhere is asked of the agreement it names: that one
     (active, and not excluding it too; of several named, the one the question matches best) takes
     the excluding agreement's score ("frosne grønnsaker": "Frukt og grønt" excludes them "(se
@@ -337,7 +366,7 @@ def _referred(index: SearchIndex, referred: list[tuple[float, tuple[int, ...], s
     mask = active_mask(index, as_of)
     have = dict(active)
     for value, refers, source in sorted(referred, key=lambda r: -r[0]):
-        live = sorted((r for r in refers if mask[r] and not _excluded(index, r, main_keys, all_keys, buying)),
+        live = sorted((r for r in refers if mask[r] and not _excluded(index, r, main_keys, all_keys, buying, asked)),
                       key=lambda r: (-float(scores[r]), index.docs[r].id))
         if not live or have.get(live[0], 0.0) >= value:
             continue
@@ -529,8 +558,13 @@ def search_index(
         return result
     boost = semantic.fields.boost(vector) if semantic.fields is not None else None
     if boost is not None:
+        lexical = result
         lexical_fields = [f["id"] for f in result.fields[:1]]
         result = _search(index, query, as_of, limit, taught, field_boost=boost)
+        if lexical.answer == NONE and "excluded" in lexical.why and result.answer != AGREEMENT:
+            # the register's own words exclude what is asked: a candidate the semantic fields
+            # bring near is weaker evidence than that
+            return lexical
         if [f["id"] for f in result.fields[:1]] != lexical_fields:
             result.why.append("semantic_fields")
     if semantic.agreements is not None and result.answer in (CANDIDATES, UNKNOWN) and not result.no_active_agreement:
@@ -601,12 +635,13 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     top = sorted((int(i) for i in shortlist if scores[i] > 0), key=lambda i: (-float(scores[i]), index.docs[i].id))
     main_keys, all_keys = _query_keys(groups)
     buying = _buying(index, query)
+    stated = _asked(index, asked)  # the value the question names, for exclusions from a value on
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []
     best_excluded = best_excluded_thing = 0.0
     referred: list[tuple[float, tuple[int, ...], str]] = []  # (score, where the exclusion sends it, from)
     for doc_index in top:
-        found = _exclusion_of(index, doc_index, main_keys, all_keys, buying)
+        found = _exclusion_of(index, doc_index, main_keys, all_keys, buying, stated)
         how = found[0] if found else _excluded_field(index, doc_index, match, rules.field_clear)
         if how:
             result.excluded.append(index.docs[doc_index].id)
@@ -622,7 +657,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             active.append((doc_index, value))
         else:
             inactive.append((doc_index, value, status))
-    instead = _referred(index, referred, active, scores, as_of, main_keys, all_keys, buying)
+    instead = _referred(index, referred, active, scores, as_of, main_keys, all_keys, buying, stated)
     if instead:
         active = sorted(active, key=lambda iv: (-iv[1], index.docs[iv[0]].id))
     best_active = active[0][1] if active else 0.0
@@ -661,7 +696,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             if value < best_inactive * ranking.alternative_share:
                 break
             follower = decide.successor(index, doc_index, active_set, [i for i, _ in active])
-            if follower is not None and (_excluded(index, follower, main_keys, all_keys, buying)
+            if follower is not None and (_excluded(index, follower, main_keys, all_keys, buying, stated)
                                          or _excluded_field(index, follower, match, rules.field_clear)):
                 follower = None  # the successor says it does not cover this ("Omfatter ikke tegnspråktolk")
             if follower is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from array import array
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,9 @@ class Exclusion:
     refers: tuple[int, ...] = ()
     # the item is the agreement's own thing bought ("kjøp av matter" on an agreement to rent them)
     purchase: bool = False
+    # excluded only from this value on ("nye anlegg over 500 000 kr"), and whether it is about new things
+    min_value: float | None = None
+    new: bool = False
 
 
 @dataclass
@@ -189,6 +193,46 @@ def _referred_items(text: str, separators: list[str]) -> list[tuple[str, str]]:
         elif referral:
             found[position] = (item, referral)
     return found
+
+
+def value_condition(item: str) -> tuple[str, float | None]:
+    """An excluded item with the value from which it is excluded ("nye anlegg over 500 000 kr",
+    "nyanlegg over 1 MNOK"): the thing ("nye anlegg") and the value; else the item and None."""
+    if not any(ch.isdigit() for ch in item):
+        return item, None
+    from bot.authority.amounts import find_amounts, words_to_digits
+    from bot.authority.parse import language, normalise
+
+    lang = language()
+    text = words_to_digits(normalise(item), lang)
+    found = [a for a in find_amounts(text, lang) if a.bound in ("above", "at_least")]
+    if not found:
+        return item, None
+    cut = min(a.start for a in found)
+    bounds = [*lang.amounts.bounds.above, *lang.amounts.bounds.at_least]
+    thing = re.sub(rf"(?:\s|^)(?:{'|'.join(re.escape(b) for b in bounds)})\s*$", " ", text[:cut].rstrip(), flags=re.IGNORECASE)
+    return " ".join(thing.split()), min(a.nok for a in found)
+
+
+# The value of the purchase when the caller has read it already and searches for the thing alone
+# (the authority answer searches its subject, without the amount): exclusions from a value on use it.
+STATED_VALUE: ContextVar[float | None] = ContextVar("stated_value", default=None)
+
+
+def asked_value(question: str) -> float | None:
+    """The largest amount a question names that is not an upper bound ("ca 3 mill", "over 600 000"),
+    or the value the caller stated (`STATED_VALUE`)."""
+    stated = STATED_VALUE.get()
+    if stated is not None:
+        return stated
+    if not any(ch.isdigit() for ch in question) and "million" not in question.lower():
+        return None
+    from bot.authority.amounts import find_amounts, words_to_digits
+    from bot.authority.parse import language, normalise
+
+    lang = language()
+    found = [a.nok for a in find_amounts(words_to_digits(normalise(question), lang), lang) if a.bound not in ("below", "at_most")]
+    return max(found, default=None)
 
 
 def _bought(item: str, purchase_words: frozenset[str]) -> bool:
@@ -362,7 +406,7 @@ def build_index(
     # compact typed arrays while collecting: Python lists of numbers would cost ~10x the memory
     collected: dict[str, tuple[array, array, array]] = {}
     # per excluded item: (text, [(keyset, is_qualifier)]) not covered by the agreement's own text
-    pending_exclusions: list[list[tuple[str, str, list[tuple[frozenset[str], bool]]]]] = []
+    pending_exclusions: list[list[tuple[str, str, list[tuple[frozenset[str], bool]], str, float | None]]] = []
     for doc_index, fields in enumerate(tokenised):
         per_key: dict[str, dict[str, float]] = {}
         for field_name, tokens in fields.items():
@@ -397,15 +441,16 @@ def build_index(
             masks.append(sum(1 << FIELD_BITS[name] for name in by_field))
             if any(f in by_field for f in ("title", "keywords", "category", "description")):
                 positive_keys.add(key)
-        pending: list[tuple[str, str, list[tuple[frozenset[str], bool]]]] = []
+        pending: list[tuple[str, str, list[tuple[frozenset[str], bool]], str, float | None]] = []
         for item, referral in exclusion_texts[doc_index]:
             words: list[tuple[frozenset[str], bool]] = []
-            for token in analyzer.tokens(item):
+            thing, min_value = value_condition(item)
+            for token in analyzer.tokens(thing):
                 token_keys, parts = _token_keys(token, known)
                 for keyset in [token_keys] + [word_keys(p) for p in parts]:
                     if not keyset & positive_keys:
                         words.append((keyset, token.context))
-            pending.append((item, referral, words))
+            pending.append((item, referral, words, thing, min_value))
         pending_exclusions.append(pending)
     postings = {
         key: (np.frombuffer(ids, dtype=np.int32).copy(), np.frombuffer(scores, dtype=np.float32).copy(),
@@ -420,10 +465,11 @@ def build_index(
     # 3. exclusions: the words of each excluded item that the agreement does not otherwise cover
     n_docs = max(len(docs), 1)
     purchase_words = frozenset(analyzer.language.exclusions.purchase_words)
+    new_words = frozenset(analyzer.language.exclusions.new_words)
     exclusions: list[list[Exclusion]] = []
     for pending in pending_exclusions:
         entries: list[Exclusion] = []
-        for item, referral, words in pending:
+        for item, referral, words, thing, min_value in pending:
             head: list[frozenset[str]] = []
             qualifier: list[frozenset[str]] = []
             for keyset, is_qualifier in words:
@@ -432,8 +478,10 @@ def build_index(
                     continue  # too common to tell the excluded thing apart
                 (qualifier if is_qualifier else head).append(keyset)
             bought = _bought(item, purchase_words)
-            if head or qualifier or bought:
-                entries.append(Exclusion(item, tuple(head), tuple(qualifier), referral, purchase=bought))
+            if head or qualifier or bought or min_value is not None:
+                new = min_value is not None and any(w in new_words for w in LETTER_WORDS.findall(thing.lower()))
+                entries.append(Exclusion(item, tuple(head), tuple(qualifier), referral, purchase=bought,
+                                         min_value=min_value, new=new))
         exclusions.append(entries)
 
     categories: dict[str, list[int]] = {}

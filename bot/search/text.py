@@ -47,6 +47,8 @@ class ExclusionMarkers(BaseModel):
     # ("kjøpe egne matter", "buy our own mats") asks for what is excluded
     purchase_words: list[str] = Field(default_factory=list)
     purchase_cues: list[str] = Field(default_factory=list)
+    # an excluded item about new things ("nye anlegg over 500 000 kr"): the question must say new too
+    new_words: list[str] = Field(default_factory=list)
 
 
 class LanguageData(BaseModel):
