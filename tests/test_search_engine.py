@@ -414,3 +414,17 @@ def test_an_exclusion_from_a_value_on_applies_to_questions_of_that_value() -> No
     assert "AVT-2024-001" in result.excluded and not result.hits
     result = search_index(index, "installasjonsarbeider i barnehagen, 40 000", AS_OF)
     assert result.hits and result.hits[0].id == "AVT-2024-001" and not result.excluded
+
+
+def test_an_excluded_thing_another_agreement_names_is_sent_there() -> None:
+    """"Omfatter ikke … brannalarm" on the intrusion-alarm agreement, without "se …": the agreement
+    whose title names fire alarms answers, even when the question's words lean to the first one."""
+    index = _small_index(
+        ("LK-2025-047", "Innbruddsalarm og kameraovervåking", "active",
+         "Levering, service og overvåking av innbruddsalarmer og kameraovervåking på kommunale bygg. Alarmer "
+         "overføres til leverandørens alarmsentral. Omfatter ikke vektertjenester og brannalarm.", 2025, 2028),
+        ("LK-2023-110", "Brannalarm- og sprinkleranlegg – service", "active",
+         "Årlig kontroll, service og feilretting på sprinkleranlegg og nødlys.", 2023, 2027))
+    result = search_index(index, "alarmen går uten grunn, det er brannalarmen på skolen", AS_OF)
+    assert "LK-2025-047" in result.excluded
+    assert result.hits and result.hits[0].id == "LK-2023-110" and result.hits[0].instead_of == "LK-2025-047"

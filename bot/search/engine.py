@@ -334,6 +334,20 @@ def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_k
     return None
 
 
+NAMING_FIELDS = ("title", "keywords")
+
+
+def _naming(index: SearchIndex, exclusion: Exclusion, excluding: int, matched: list[int]) -> tuple[int, ...]:
+    """The agreements the question matched that name the excluded thing in their title or keywords
+    ("Omfatter ikke … brannalarm" on the intrusion-alarm agreement; "Brannalarm- og
+    sprinkleranlegg" names it): the register says where it is covered without saying "se …"."""
+    if exclusion.purchase or exclusion.min_value is not None or not exclusion.head or len(LETTER_WORDS.findall(exclusion.text)) != 1:
+        return ()
+    keyset = exclusion.head[0]  # the word itself (its compound parts follow)
+    return tuple(i for i in matched if i != excluding
+                 and any(f in NAMING_FIELDS for f in index.fields_of(keyset, i)))
+
+
 class Asked(NamedTuple):
     """The value a question names, and whether it says the thing is new (for exclusions from a value on)."""
 
@@ -648,8 +662,9 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             best_excluded = max(best_excluded, float(scores[doc_index]))
             if how == "head":
                 best_excluded_thing = max(best_excluded_thing, float(scores[doc_index]))
-                if found and found[1].refers:
-                    referred.append((float(scores[doc_index]), found[1].refers, index.docs[doc_index].id))
+                sent = (found[1].refers or _naming(index, found[1], doc_index, top)) if found else ()
+                if sent:
+                    referred.append((float(scores[doc_index]), sent, index.docs[doc_index].id))
             continue
         status = status_on(index.docs[doc_index], as_of)
         value = float(scores[doc_index])
