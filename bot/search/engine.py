@@ -662,9 +662,9 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             best_excluded = max(best_excluded, float(scores[doc_index]))
             if how == "head":
                 best_excluded_thing = max(best_excluded_thing, float(scores[doc_index]))
-                sent = (found[1].refers or _naming(index, found[1], doc_index, top)) if found else ()
-                if sent:
-                    referred.append((float(scores[doc_index]), sent, index.docs[doc_index].id))
+                sent_to = (found[1].refers or _naming(index, found[1], doc_index, top)) if found else ()
+                if sent_to:
+                    referred.append((float(scores[doc_index]), sent_to, index.docs[doc_index].id))
             continue
         status = status_on(index.docs[doc_index], as_of)
         value = float(scores[doc_index])
