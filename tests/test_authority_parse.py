@@ -200,3 +200,15 @@ def test_a_threshold_word_inside_another_word_is_no_limit() -> None:
     """"Lavterskel" (low-threshold) names the service, not a limit."""
     facts = parse("Lavterskel aktivitetstilbud for personer med psykiske lidelser, 400 000 per år i 3 år. Hvem godkjenner?")
     assert facts.amount_nok == 400000 and "aktivitetstilbud" in facts.subject and facts.kind == "helse_og_sosial"
+
+
+@pytest.mark.parametrize("text,thing", [
+    ("Blomsteravtalen er visst utløpt. Kan vi kjøpe direkte hos blomsterbutikken?", "blomster"),
+    ("Kan vi bruke elektrikeravtalen til å bytte lysarmaturer for 200 000?", "elektriker"),
+    ("Renholdsavtalen går ut, vi trenger en ny for 2 mill", "renhold"),
+])
+def test_an_agreement_named_by_its_thing_reads_as_the_thing(text: str, thing: str) -> None:
+    """"blomsteravtalen": the flowers are what is bought; "utløpt" and "visst" are not."""
+    subject = parse(text).subject
+    assert subject.split()[0] == thing and "avtalen" not in subject and "utløpt" not in subject and "visst" not in subject
+    assert parse("Hvem signerer rammeavtalen for 3 mill?").subject == "rammeavtalen"  # no thing before it

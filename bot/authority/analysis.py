@@ -316,21 +316,22 @@ def _ceiling(agreement: Any) -> float | None:
 
 def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
          pinned: list[str] | None = None, kind: str | None = None,
-         value: float | None = None) -> tuple[list[AgreementRef], list[AgreementRef]]:
+         value: float | None = None, question: str = "") -> tuple[list[AgreementRef], list[AgreementRef]]:
     """Active and inactive agreements from the injected search (a list, or a search result with
     `.hits` and `.no_active_agreement`). `pinned`: the agreement(s) an earlier agreement answer
     gave for this need; a follow-up is about those. `value`: the amount the question names, which
-    the search of the subject alone cannot see (an agreement may exclude jobs from a value on)."""
+    the search of the subject alone cannot see, and the `question` as asked (an agreement may
+    exclude new installations from a value on)."""
     try:
-        from bot.search.index import STATED_VALUE
+        from bot.search.index import STATED, Stated
     except ImportError:  # pragma: no cover - the search is optional
         found = find_agreements(text, as_of)
     else:
-        token = STATED_VALUE.set(value)
+        token = STATED.set(Stated(value, question or text))
         try:
             found = find_agreements(text, as_of)
         finally:
-            STATED_VALUE.reset(token)
+            STATED.reset(token)
     mini_words = m.call_off.mini_competition.description_words
     hits: Iterable[Any]
     no_active = False
@@ -534,7 +535,11 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
         result.rule, result.silent = "silent", list(facts.silent)
         return result
 
-    value, value_gap, months = _value(facts, m, steps)
+    # direct purchases said to go on ("fortsette med direktekjøp, ca. 80 000 i året") are repeated
+    # purchases of one kind with no contract period: a yearly amount is their 12 months
+    from bot.authority.intent import recognise
+
+    value, value_gap, months = _value(facts, m, steps, recurring="direct" in recognise(question).concepts)
     result.value_nok_excl_vat = value
     result.value_bound = facts.bound if value is not None else None
     if value is not None:
@@ -550,7 +555,7 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
         pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
         with looking_back(today) if as_of < today else nullcontext():
             active, inactive = find(find_agreements, facts.subject, as_of, m, pinned=pinned, kind=facts.kind,
-                                    value=facts.amount_nok if facts.bound is None else None)
+                                    value=facts.amount_nok if facts.bound is None else None, question=question)
         if active and value is not None and not pinned:
             # a purchase bigger than the whole agreement is estimated to be worth is no call-off on it
             # (a new school is not bought on the pupil-PC agreement the word "skole" found)

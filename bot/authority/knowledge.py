@@ -566,6 +566,9 @@ class Language(Strict):
     unit_price_words: list[str] = Field(default_factory=list)
     search_stopwords: list[str] = Field(default_factory=list)
     filler_words: list[str] = Field(default_factory=list)
+    # "blomsteravtalen er utløpt", "kan vi bruke elektrikeravtalen?": the agreement named by its thing
+    # ("blomster", "elektriker") — the word's ending that names an agreement is left out
+    agreement_endings: list[str] = Field(default_factory=list)
     linking_words: list[str] = Field(default_factory=list)
     # a message opening with these continues the earlier question ("og hvis det blir 3 år?")
     followup_openers: list[str] = Field(default_factory=list)

@@ -549,7 +549,12 @@ def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
     linking = set(lang.linking_words)  # "møbler til personalrommet": the search reads "til X" as who it is for
     need = set(lang.need_words)
     kept: list[str] = []
+    endings = sorted(lang.agreement_endings, key=len, reverse=True)
     for word in re.findall(r"[\w-]+", out):
+        ending = next((e for e in endings if word.endswith(e)), None)
+        if ending and len(word) - len(ending) >= 4:  # "blomsteravtalen" → "blomster", "renholdsavtalen" → "renhold"
+            word = word[: -len(ending)].rstrip("-")
+            word = word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 5 else word
         if word in need:
             if kept and not any(w in need for w in kept) and kept[-1] not in linking:
                 kept.append(word)  # "va trenger laboratorium": who needs, then what
