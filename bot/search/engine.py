@@ -30,7 +30,7 @@ from agreements_sync.status import looking_back_from, status_as_of
 from bot.lowercase import lower
 from bot.search import decide
 from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
-from bot.search.index import Exclusion, SearchIndex, asked_value, category_key, split_exclusions
+from bot.search.index import STATED, Exclusion, SearchIndex, asked_value, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
 from bot.search.text import LETTER_WORDS, fold, split_compound, split_known_prefix, word_keys
 
@@ -364,7 +364,9 @@ def _asked(index: SearchIndex, query: str) -> Asked | None:
     words = index.extra.get("new_words")
     if words is None:
         words = index.extra["new_words"] = frozenset(lower(w) for w in index.analyzer.language.exclusions.new_words)
-    return Asked(nok, bool(words & set(LETTER_WORDS.findall(lower(query)))))
+    stated = STATED.get()
+    said = stated.question if stated is not None else query  # "nytt" may not be in the subject searched
+    return Asked(nok, bool(words & set(LETTER_WORDS.findall(lower(said)))))
 
 
 def _referred(index: SearchIndex, referred: list[tuple[float, tuple[int, ...], str]], active: list[tuple[int, float]],

@@ -15,7 +15,7 @@ import time
 from array import array
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -214,17 +214,24 @@ def value_condition(item: str) -> tuple[str, float | None]:
     return " ".join(thing.split()), min(a.nok for a in found)
 
 
-# The value of the purchase when the caller has read it already and searches for the thing alone
-# (the authority answer searches its subject, without the amount): exclusions from a value on use it.
-STATED_VALUE: ContextVar[float | None] = ContextVar("stated_value", default=None)
+class Stated(NamedTuple):
+    """What the caller has read from the whole question already when it searches for the thing alone
+    (the authority answer searches its subject, without the amount or "nytt"): the purchase's value
+    and the question as asked. Exclusions from a value on use them."""
+
+    value: float | None
+    question: str
+
+
+STATED: ContextVar[Stated | None] = ContextVar("stated", default=None)
 
 
 def asked_value(question: str) -> float | None:
     """The largest amount a question names that is not an upper bound ("ca 3 mill", "over 600 000"),
-    or the value the caller stated (`STATED_VALUE`)."""
-    stated = STATED_VALUE.get()
+    or the value the caller stated (`STATED`)."""
+    stated = STATED.get()
     if stated is not None:
-        return stated
+        return stated.value
     if not any(ch.isdigit() for ch in question) and "million" not in question.lower():
         return None
     from bot.authority.amounts import find_amounts, words_to_digits
