@@ -622,12 +622,3 @@ def test_a_whole_municipality_framework_names_its_signer_before_the_value_is_kno
     assert (result.missing, result.signer) == (["value"], "organisasjonsdirektor")
     assert analyse("Vi skal kjøpe arbeidsklær, hvem signerer?", AS_OF).signer is None
 
-
-def test_direct_purchases_that_go_on_are_summed_over_twelve_months() -> None:
-    """"fortsette med direktekjøp, ca. 80 000 i året": repeated purchases of one kind without a
-    contract period — a year of them is the value (not a question about the period); a contract
-    priced per year with no period is still asked about."""
-    on = analyse("Kan vi fortsette med direktekjøp av blomster, ca. 80 000 i året?", dt.date(2026, 11, 24))
-    assert (on.value_nok_excl_vat, on.band, on.missing) == (80000, "A", [])
-    contract = analyse("Vi skal ha en vaktmesteravtale til 200 000 i året. Hvem godkjenner?", dt.date(2026, 11, 24))
-    assert contract.value_nok_excl_vat is None and contract.missing

@@ -535,11 +535,7 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
         result.rule, result.silent = "silent", list(facts.silent)
         return result
 
-    # direct purchases said to go on ("fortsette med direktekjøp, ca. 80 000 i året") are repeated
-    # purchases of one kind with no contract period: a yearly amount is their 12 months
-    from bot.authority.intent import recognise
-
-    value, value_gap, months = _value(facts, m, steps, recurring="direct" in recognise(question).concepts)
+    value, value_gap, months = _value(facts, m, steps)
     result.value_nok_excl_vat = value
     result.value_bound = facts.bound if value is not None else None
     if value is not None:
