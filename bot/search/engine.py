@@ -356,7 +356,11 @@ class Asked(NamedTuple):
 
 
 def _asked(index: SearchIndex, query: str) -> Asked | None:
-    if not index.extra.setdefault("value_exclusions", any(e.min_value is not None for es in index.exclusions for e in es)):
+    """What `Asked` holds for the question, when the index has exclusions from a value on."""
+    has = index.extra.get("value_exclusions")
+    if has is None:
+        has = index.extra["value_exclusions"] = any(e.min_value is not None for es in index.exclusions for e in es)
+    if not has:
         return None
     nok = asked_value(query)
     if nok is None:
@@ -651,13 +655,13 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     top = sorted((int(i) for i in shortlist if scores[i] > 0), key=lambda i: (-float(scores[i]), index.docs[i].id))
     main_keys, all_keys = _query_keys(groups)
     buying = _buying(index, query)
-    stated = _asked(index, asked)  # the value the question names, for exclusions from a value on
+    amount_asked = _asked(index, asked)  # the value the question names, for exclusions from a value on
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []
     best_excluded = best_excluded_thing = 0.0
     referred: list[tuple[float, tuple[int, ...], str]] = []  # (score, where the exclusion sends it, from)
     for doc_index in top:
-        found = _exclusion_of(index, doc_index, main_keys, all_keys, buying, stated)
+        found = _exclusion_of(index, doc_index, main_keys, all_keys, buying, amount_asked)
         how = found[0] if found else _excluded_field(index, doc_index, match, rules.field_clear)
         if how:
             result.excluded.append(index.docs[doc_index].id)
@@ -674,7 +678,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             active.append((doc_index, value))
         else:
             inactive.append((doc_index, value, status))
-    instead = _referred(index, referred, active, scores, as_of, main_keys, all_keys, buying, stated)
+    instead = _referred(index, referred, active, scores, as_of, main_keys, all_keys, buying, amount_asked)
     if instead:
         active = sorted(active, key=lambda iv: (-iv[1], index.docs[iv[0]].id))
     best_active = active[0][1] if active else 0.0
@@ -713,7 +717,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
             if value < best_inactive * ranking.alternative_share:
                 break
             follower = decide.successor(index, doc_index, active_set, [i for i, _ in active])
-            if follower is not None and (_excluded(index, follower, main_keys, all_keys, buying, stated)
+            if follower is not None and (_excluded(index, follower, main_keys, all_keys, buying, amount_asked)
                                          or _excluded_field(index, follower, match, rules.field_clear)):
                 follower = None  # the successor says it does not cover this ("Omfatter ikke tegnspråktolk")
             if follower is not None:
