@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -387,24 +388,28 @@ def test_an_end_date_written_as_until_further_notice_is_no_end_date(tmp_path: Pa
     assert sorted(e.line for e in result.errors) == [2, 2, 3]
 
 
+def _supplier_rows(tmp_path: Path, extra_headers: str, rows: list[str], columns: dict[str, str], **mapping: object) -> Any:
+    """A small register with one row per supplier (No;Title;Supplier;<extra>;Status, all Active), validated."""
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join([f"No;Title;Supplier;{extra_headers};Status", *(f"{row};Active" for row in rows)]) + "\n",
+                    encoding="utf-8")
+    parsed = RegisterMapping.model_validate({
+        "columns": {"id": "No", "title": "Title", "suppliers": "Supplier", "status": "Status", **columns},
+        "parallel_rows": True, "org_number_required": False, "status_values": {"active": ["Active"]}, **mapping})
+    return validate_table(read_table(path, parsed), parsed)
+
+
 def test_parallel_rows_take_the_scope_from_the_row_that_holds_it(tmp_path: Path) -> None:
     """One row per supplier where the later rows say "Se hovedrad." (or repeat the scope with a note
     of their own): one agreement, both suppliers, the fullest scope text; rows that disagree on
     anything else (here the title) are still an error."""
-    path = tmp_path / "register.csv"
-    path.write_text("\n".join([
-        "No;Title;Supplier;Scope;Notes;Status",
-        "PR-1;Rørleggertjenester;Alfa Rør AS;Service og reparasjon av sanitæranlegg. Omfatter ikke: nye anlegg.;Rangert;Active",
-        "PR-1;Rørleggertjenester;Beta VVS AS;Se hovedrad.;Se hovedrad;Active",
-        "PR-2;Maling;Gamma Maler AS;Innvendig maling.;;Active",
-        "PR-2;Maling;Delta Farge AS;Innvendig maling.;Nr. 2;Active",
-        "PR-3;Tømrer;Epsilon Bygg AS;Dører og vinduer.;;Active",
-        "PR-3;Snekker;Zeta Bygg AS;Dører og vinduer.;;Active"]) + "\n", encoding="utf-8")
-    mapping = RegisterMapping.model_validate({
-        "columns": {"id": "No", "title": "Title", "suppliers": "Supplier", "description": "Scope", "status": "Status"},
-        "description_also": ["Notes"], "parallel_rows": True, "org_number_required": False,
-        "status_values": {"active": ["Active"]}})
-    result = validate_table(read_table(path, mapping), mapping)
+    result = _supplier_rows(tmp_path, "Scope;Notes", [
+        "PR-1;Rørleggertjenester;Alfa Rør AS;Service og reparasjon av sanitæranlegg. Omfatter ikke: nye anlegg.;Rangert",
+        "PR-1;Rørleggertjenester;Beta VVS AS;Se hovedrad.;Se hovedrad",
+        "PR-2;Maling;Gamma Maler AS;Innvendig maling.;",
+        "PR-2;Maling;Delta Farge AS;Innvendig maling.;Nr. 2",
+        "PR-3;Tømrer;Epsilon Bygg AS;Dører og vinduer.;",
+        "PR-3;Snekker;Zeta Bygg AS;Dører og vinduer.;"], {"description": "Scope"}, description_also=["Notes"])
     assert [(e.line, e.column, e.code) for e in result.errors] == [(7, "Title", "parallel_row_conflict")]
     by_id = {r.id: r for r in result.records}
     assert by_id["PR-1"].as_dict()["description"] == "Service og reparasjon av sanitæranlegg. Omfatter ikke: nye anlegg. Rangert"
@@ -416,19 +421,13 @@ def test_parallel_rows_take_the_scope_from_the_row_that_holds_it(tmp_path: Path)
 def test_a_rank_column_reads_numbers_as_ranks_and_words_as_no_rank(tmp_path: Path) -> None:
     """"1. pri" / "Rank 2" are ranks; "Parallell" or "Fritt val" is a supplier without a rank (the
     agreement is parallel, not ranked), not a row error; "1-2" is neither and is one."""
-    path = tmp_path / "register.csv"
-    path.write_text("\n".join([
-        "No;Title;Supplier;Rank;Status",
-        "RK-1;Taxi;Beta Taxi AS;2. pri;Active",
-        "RK-1;Taxi;Alfa Taxi AS;1. pri;Active",
-        "RK-2;Vikarer;Gamma Bemanning AS;Parallell;Active",
-        "RK-2;Vikarer;Delta Bemanning AS;Parallell;Active",
-        "RK-3;Snekker;Epsilon Bygg AS;Rank 1;Active",
-        "RK-3;Snekker;Zeta Bygg AS;1-2;Active"]) + "\n", encoding="utf-8")
-    mapping = RegisterMapping.model_validate({
-        "columns": {"id": "No", "title": "Title", "suppliers": "Supplier", "supplier_rank": "Rank", "status": "Status"},
-        "parallel_rows": True, "org_number_required": False, "status_values": {"active": ["Active"]}})
-    result = validate_table(read_table(path, mapping), mapping)
+    result = _supplier_rows(tmp_path, "Rank", [
+        "RK-1;Taxi;Beta Taxi AS;2. pri",
+        "RK-1;Taxi;Alfa Taxi AS;1. pri",
+        "RK-2;Vikarer;Gamma Bemanning AS;Parallell",
+        "RK-2;Vikarer;Delta Bemanning AS;Parallell",
+        "RK-3;Snekker;Epsilon Bygg AS;Rank 1",
+        "RK-3;Snekker;Zeta Bygg AS;1-2"], {"supplier_rank": "Rank"})
     assert [(e.line, e.column, e.code) for e in result.errors] == [(7, "Rank", "rank_invalid")]
     by_id = {r.id: r for r in result.records}
     assert [name for name, _org in by_id["RK-1"].suppliers] == ["Alfa Taxi AS", "Beta Taxi AS"]
