@@ -212,3 +212,21 @@ def test_an_agreement_named_by_its_thing_reads_as_the_thing(text: str, thing: st
     subject = parse(text).subject
     assert subject.split()[0] == thing and "avtalen" not in subject and "utløpt" not in subject and "visst" not in subject
     assert parse("Hvem signerer rammeavtalen for 3 mill?").subject == "rammeavtalen"  # no thing before it
+
+
+@pytest.mark.parametrize("text,quantity,per", [
+    ("Vi vil kjøpe dagtilbod for to brukarar frå ein privat leverandør, 25 000 i månaden for kvar av dei i eitt år.", 2, "month"),
+    ("støttekontakt til tre ungdommer, 8 000 i måneden for hver av dem i 2 år", 3, "month"),
+    ("respite care for three children, NOK 20,000 a month for each of them for 2 years", 3, "month"),
+    ("to elever trenger skyss, 30 000 hver", 2, "total"),
+])
+def test_a_price_for_each_of_the_things_counted_before_it(text: str, quantity: int, per: str) -> None:
+    """"… for kvar av dei", "for each of them", "hver" after the price: times the count said before."""
+    facts = parse(text)
+    assert (facts.quantity, facts.per) == (quantity, per)
+
+
+def test_every_month_is_no_count_of_things() -> None:
+    """"40 000 hver måned" is a monthly price, and "2 år" counts no things."""
+    facts = parse("to biler på leasing, 40 000 hver måned i 2 år")
+    assert facts.quantity is None and facts.period_months == 24

@@ -180,6 +180,26 @@ _EACH = re.compile(r"(?:à|á|@)\s*(?:ca\.?|cirka|om lag|omtrent|kr\.?|nok)?\s*$
 _EACH_LOOSE = re.compile(r"(?:à|á|@|\bpå|\bof|\bat|\bfor)\s*(?:ca\.?|cirka|om lag|omtrent|about|kr\.?|nok)?\s*$")
 
 
+_EACH_AFTER = re.compile(
+    r"\s*(?:kr\.?|kroner|nok)?\s*(?:(?:i|per|pr\.?|a|an|om)\s+(?:måneden|måned|månaden|månad|mnd\.?|året|år|uka|uken|uke|veka|veke|"
+    r"month|year|week)\s+)?(?:for\s+|til\s+)?(?:hver|hvert|kvar|kvart|each|apiece)\b"
+    r"(?!\s+(?:måned|månad|mnd|år|uke|veke|dag|døgn|gang|gong|time|month|year|week|day|time))")
+_NOT_COUNTED = re.compile(r"(?:år|åra|årene|måneder|månader|mnd|uker|veker|dager|dagar|døgn|timer|timar|ganger|gonger|"
+                          r"years?|months?|weeks?|days?|hours?|times|kr|kroner|nok|prosent|percent)$")
+
+
+def _count_in_sentence(before: str, lang: Language, *, norwegian: bool) -> tuple[int, str | None] | None:
+    """The last count of things in the sentence before a price said to be for each ("to brukarar",
+    "three pupils"), not of years, months or hours."""
+    sentence = re.split(r"[.?!]\s", before)[-1]
+    found = [m for m in re.finditer(rf"(?<![\w.,])({_counts(lang, norwegian=norwegian)})\s+([a-zæøå][\w-]*)", sentence)
+             if not _NOT_COUNTED.match(m.group(2))]
+    if not found:
+        return None
+    count = _count_value(found[-1].group(1), lang)
+    return (count, None) if count >= 2 else None
+
+
 def count_before_each(before: str, lang: Language, *, loose: bool = False,
                       norwegian: bool = False) -> tuple[int, str | None] | None:
     """"400 timer à 450 kr", "tre måneder à 45 000", "1 000 timer à 1 150 kr": the count a price
@@ -414,6 +434,10 @@ def parse(question: str) -> Facts:
         after = text[chosen.start + len(chosen.text):]
         each_after = bool(re.match(r"\s*(?:kr\.?|kroner|nok)?\s*(?:hver|kvar|each|apiece)\b", after))
         each = count_before_each(text[:chosen.start], lang, loose=each_after, norwegian=facts.language != "en")
+        if each is None and chosen.unit is None and _EACH_AFTER.match(after):
+            # "to brukarar …, 25 000 i månaden for kvar av dei": the price is for each of the
+            # things counted before it in the same sentence
+            each = _count_in_sentence(text[:chosen.start], lang, norwegian=facts.language != "en")
         if each is not None:
             facts.quantity = each[0]
             if each[1] and facts.per == "total":  # "4 døgn i måneden à 8 500 kr": 4 × 8 500 a month
