@@ -188,3 +188,22 @@ def test_the_title_says_what_to_do_and_the_band_is_explained_in_the_details() ->
     assert answer.text.splitlines()[0] == "Innkjøpsseksjonen kunngjør en konkurranse i Doffin og gjennomfører den."
     details = next(n for n in _walk(answer.card) if n.get("id") == DETAILS_ID)
     assert details["items"][0]["text"] == "Verdibånd D i fullmaktsmatrisen: FOA del I og II."
+
+
+def test_cli_authority_eval_counts_a_question_the_knowledge_cannot_answer_as_wrong(tmp_path) -> None:
+    """A purchase of 3 million in 2019 needs an EEA threshold the matrix has no row for: that question
+    is wrong on every field it expects, and the set is still measured; 400 000 in 2019 needs no such
+    row (band B)."""
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "- q: I 2019 kjøpte vi konsulenttjenester for 3 mill. Hvem signerte?\n  as_of: 2019-07-01\n"
+        "  expected: {band: E}\n"
+        "- q: I 2019 kjøpte vi konsulenttjenester for 400 000. Hvem signerte?\n  as_of: 2019-07-01\n"
+        "  expected: {band: B, signer: enhetsleder}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--database", f"sqlite:///{tmp_path / 'a.db'}", "--json", "authority-eval",
+                                      "--no-search", str(questions)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["questions"] == 2 and report["all_fields_correct"] == 1
+    assert report["fields"]["band"] == {"correct": 1, "total": 2, "accuracy": 0.5}
+    assert "no row of 'eos_varer_tjenester'" in json.dumps(report["failures"], ensure_ascii=False)

@@ -68,7 +68,9 @@ def band_of(value_nok_excl_vat: int, kind: str, as_of: dt.date) -> tuple[Band, T
     chosen: tuple[Band, Threshold | None] = (m.bands[0], None)
     for band in m.bands[1:]:
         lower = m.band_lower(band, kind, as_of)
-        if lower is not None and value_nok_excl_vat >= lower.value:
+        if lower is not None and value_nok_excl_vat < lower.value:
+            break  # the bands rise: a higher band's threshold (perhaps not known for an early date) is not needed
+        if lower is not None:
             chosen = (band, lower)
     return chosen
 
