@@ -280,7 +280,8 @@ def validate_table(
         agreement_id = record.id if record else cell_text(_cell(cells, positions, "id"))
         key = id_key(agreement_id) if agreement_id else ""
         if mapping.parallel_rows and agreement_id:
-            rank = _rank(_cell(cells, positions, "supplier_rank"), line, columns, agreement_id, row_errors)
+            ranks = _ranks(_cell(cells, positions, "supplier_rank"), len(record.suppliers) if record else 1,
+                           mapping.supplier_separator, line, columns, agreement_id, row_errors, cell_notes)
             group = merged.get(key)
             if group is None:
                 merged[key] = group = _Parallel(line)
@@ -292,7 +293,7 @@ def validate_table(
                 errors.extend(row_errors)
                 invalid_ids.add(first_line[key][1])
             elif record is not None:
-                group.add(record, rank, columns, errors)
+                group.add(record, ranks, columns, errors)
             if progress is not None and rows_read % _PROGRESS_STEP == 0:
                 progress(_PROGRESS_STEP)
             continue
@@ -324,7 +325,7 @@ def validate_table(
         if group.conflict:
             invalid_ids.add(agreement_id)
         elif agreement_id not in invalid_ids and group.record is not None:
-            records.append(group.finish())
+            records.append(group.finish(cell_notes, columns))
     # an id used twice is ambiguous: none of its rows is imported
     if duplicated:
         records = [r for r in records if id_key(r.id) not in duplicated]
@@ -356,20 +357,51 @@ def _clean_row(
     return cells
 
 
-def _rank(raw: Any, line: int, columns: dict[str, str], agreement_id: str, errors: list[RowError]) -> int | None:
-    """The rank on a supplier's row: "1", "1.", "1. pri", "Rank 2", "nr. 3"; a cell without a number
-    ("Parallell", "Fritt val", "MK") is a supplier without a rank (the agreement is then not ranked)."""
+def _ranks(raw: Any, count: int, separators: str | list[str], line: int, columns: dict[str, str], agreement_id: str,
+           errors: list[RowError], notes: Notes) -> list[int | None]:
+    """The rank of each of the row's `count` suppliers: "1", "1.", "1. pri", "Rank 2", "nr. 3" for
+    all of them; "1; 2" (split like the suppliers) for each in turn when the cell lists as many
+    suppliers. A cell without a number ("Parallell", "Fritt val", "MK") or an allocation rule in
+    words ("Under 500 000: 1-2-3 i rekkefølge; over: minikonkurranse", noted) is no rank (the
+    agreement is then not ranked); a cell like "1-2" is neither and is a row error."""
     text = cell_text(raw)
+    count = max(count, 1)
     if not text or not any(ch.isdigit() for ch in text):
-        return None
+        return [None] * count
     found = _RANK.fullmatch(text)
-    if found is None or not 1 <= int(found.group(1)) <= 99:
-        errors.append(RowError(line, columns.get("supplier_rank", ""), "supplier_rank", "rank_invalid", text, agreement_id))
-        return None
-    return int(found.group(1))
+    if found is not None and 1 <= int(found.group(1)) <= 99:
+        return [int(found.group(1))] * count
+    parts = split_positional(text, separators)
+    if count > 1 and len(parts) == count:
+        each = [_RANK.fullmatch(part.strip()) for part in parts]
+        if all(m is not None and 1 <= int(m.group(1)) <= 99 for m in each):
+            return [int(m.group(1)) for m in each if m is not None]
+    if len(_RULE_WORD.findall(text)) >= 2:
+        notes.add(line, columns.get("supplier_rank", ""), "supplier_rank", "rank_rule", text, agreement_id)
+        return [None] * count
+    errors.append(RowError(line, columns.get("supplier_rank", ""), "supplier_rank", "rank_invalid", text, agreement_id))
+    return [None] * count
 
 
 _RANK = re.compile(r"[^\W\d_]{0,12}\.?\s*(\d{1,2})\s*[.):]?\s*[^\W\d_]{0,12}\.?", re.UNICODE)
+_RULE_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)  # a word of a written allocation rule
+
+
+# Fields the rows of one agreement may give per supplier (a supplier's participation terminated
+# while the agreement goes on with the others): the agreement takes them from its most usable rows.
+_PER_SUPPLIER = ("status", "start_date", "end_date", "final_end_date")
+# Which rows' status the agreement takes: an active row makes the agreement active.
+_STATUS_ORDER = ("active", "not_started", "under_competition", "expired")
+
+
+@dataclass
+class _Row:
+    """A supplier's row of a parallel agreement: its rank, line, supplier and own status and dates."""
+
+    rank: int | None
+    line: int
+    supplier: tuple[str, str]
+    own: dict[str, Any]
 
 
 @dataclass
@@ -378,21 +410,26 @@ class _Parallel:
 
     first_line: int
     record: ParsedAgreement | None = None
-    suppliers: list[tuple[int | None, int, tuple[str, str]]] = field(default_factory=list)  # (rank, line, supplier)
+    suppliers: list[_Row] = field(default_factory=list)
     conflict: bool = False
     rows: int = 0
 
-    def add(self, record: ParsedAgreement, rank: int | None, columns: dict[str, str], errors: Any) -> None:
+    def add(self, record: ParsedAgreement, ranks: list[int | None], columns: dict[str, str], errors: Any) -> None:
         self.rows += 1
-        for supplier in record.suppliers:
-            self.suppliers.append((rank, record.line, supplier))
+        own = {name: record.values[CONTENT_FIELDS.index(name)] for name in _PER_SUPPLIER}
+        if self.record is not None:  # an empty cell on a later row: the first row's value
+            own = {name: self.record.values[CONTENT_FIELDS.index(name)] if value in ("", None) else value
+                   for name, value in own.items()}
+        for position, supplier in enumerate(record.suppliers):
+            rank = ranks[position] if position < len(ranks) else (ranks[0] if ranks else None)
+            self.suppliers.append(_Row(rank, record.line, supplier, own))
         if self.record is None:
             self.record = record
             return
         values = list(self.record.values)
         for position, name in enumerate(CONTENT_FIELDS):
             mine, theirs = values[position], record.values[position]
-            if name in ("id", "ranked") or theirs in ("", None, (), []) or theirs == mine:
+            if name in ("id", "ranked", *_PER_SUPPLIER) or theirs in ("", None, (), []) or theirs == mine:
                 continue
             if mine in ("", None, (), []):
                 values[position] = theirs  # e.g. the scope text only on the first supplier's row
@@ -408,17 +445,40 @@ class _Parallel:
             self.conflict = True
         self.record = ParsedAgreement(self.record.line, tuple(values), self.record.suppliers, "")
 
-    def finish(self) -> ParsedAgreement:
+    def finish(self, notes: Notes, columns: dict[str, str]) -> ParsedAgreement:
+        """One agreement: the status of its most usable rows (one active supplier row keeps the
+        agreement active), their latest end dates and earliest start, and only their suppliers
+        (a supplier whose own row has ended is noted, not kept); suppliers in rank order."""
         assert self.record is not None
-        ordered = sorted(self.suppliers, key=lambda item: (item[0] is None, item[0] or 0, item[1]))
+        values = list(self.record.values)
+        rows = self.suppliers
+        statuses = [str(row.own["status"] or "") for row in rows]
+        known = [s for s in statuses if s in _STATUS_ORDER]
+        best = min(known, key=_STATUS_ORDER.index) if known else None
+        if best is not None and len(set(statuses)) > 1:
+            kept = [row for row, status in zip(rows, statuses) if status == best]
+            for row in rows:
+                if row not in kept:
+                    notes.add(row.line, columns.get("status", "status"), "status", "supplier_row_ended",
+                              row.supplier[0], self.record.id, first_line=self.first_line)
+            rows = kept
+            values[CONTENT_FIELDS.index("status")] = best
+        for name, pick in (("start_date", min), ("end_date", max), ("final_end_date", max)):
+            dates = [row.own[name] for row in rows]
+            if len({d for d in dates if d is not None}) > 1:
+                # an empty end date is no end date (open-ended): it outlasts any date
+                values[CONTENT_FIELDS.index(name)] = (None if name != "start_date" and None in dates
+                                                      else pick(d for d in dates if d is not None))
+        ordered = sorted(rows, key=lambda row: (row.rank is None, row.rank or 0, row.line))
         unique: list[tuple[str, str]] = []
-        for _rank, _line, supplier in ordered:
-            if supplier not in unique:
-                unique.append(supplier)
-        ranked = len(unique) > 1 and all(rank is not None for rank, _, _ in ordered)
-        values = self.record.values[:-1] + (ranked,)
+        for row in ordered:
+            if row.supplier not in unique:
+                unique.append(row.supplier)
+        ranked = len(unique) > 1 and all(row.rank is not None for row in ordered)
+        values[-1] = ranked
         suppliers = tuple(unique)
-        return ParsedAgreement(self.record.line, values, suppliers, content_hash(values, suppliers))
+        done = tuple(values)
+        return ParsedAgreement(self.record.line, done, suppliers, content_hash(done, suppliers))
 
 
 def _added_columns(mapping: RegisterMapping) -> list[str]:

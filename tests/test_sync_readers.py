@@ -434,3 +434,42 @@ def test_a_rank_column_reads_numbers_as_ranks_and_words_as_no_rank(tmp_path: Pat
     assert by_id["RK-1"].as_dict()["ranked"] is True
     assert [name for name, _org in by_id["RK-2"].suppliers] == ["Gamma Bemanning AS", "Delta Bemanning AS"]
     assert by_id["RK-2"].as_dict()["ranked"] is False
+
+
+def test_a_rank_cell_may_rank_the_suppliers_of_its_cell_or_state_a_rule(tmp_path: Path) -> None:
+    """"2 / 1" next to two suppliers in one cell ranks them in turn; an allocation rule in words
+    ("Under 500 000 kr: 1-2-3 i rekkefølge; over: minikonkurranse") is noted and is no rank."""
+    result = _supplier_rows(tmp_path, "Rank", [
+        "RC-1;Tolk;Beta Tolk AS / Alfa Tolk AS;2 / 1",
+        "RC-2;Rådgivning;Gamma Rådgivning AS / Delta Plan AS;Under 500 000 kr: 1-2 i rekkefølge, over: minikonkurranse"],
+        {"supplier_rank": "Rank"}, supplier_separator=" / ")
+    assert result.errors == []
+    by_id = {r.id: r for r in result.records}
+    assert [name for name, _org in by_id["RC-1"].suppliers] == ["Alfa Tolk AS", "Beta Tolk AS"]
+    assert by_id["RC-1"].as_dict()["ranked"] is True
+    assert [name for name, _org in by_id["RC-2"].suppliers] == ["Gamma Rådgivning AS", "Delta Plan AS"]
+    assert by_id["RC-2"].as_dict()["ranked"] is False
+    assert [(n.line, n.code) for n in result.warnings if n.code == "rank_rule"] == [(3, "rank_rule")]
+
+
+def test_a_supplier_whose_own_row_has_ended_leaves_a_parallel_agreement_that_goes_on(tmp_path: Path) -> None:
+    """Rows of one agreement that differ in status and dates per supplier (one supplier terminated,
+    the others go on): the agreement is active with the active rows' suppliers and latest end date,
+    the ended supplier is noted; an agreement whose rows have all ended keeps its latest end date."""
+    result = _supplier_rows(tmp_path, "End;State", [
+        "PS-1;Legevikarer;Alfa Lege AS;31.08.2027;Aktiv",
+        "PS-1;Legevikarer;Beta Lege AS;31.08.2026;Oppsagt",
+        "PS-1;Legevikarer;Gamma Lege AS;30.09.2027;Aktiv",
+        "PS-2;Snøbrøyting;Delta Maskin AS;31.03.2025;Utløpt",
+        "PS-2;Snøbrøyting;Epsilon Anlegg AS;30.04.2025;Oppsagt"],
+        {"end_date": "End", "status": "State"},
+        status_values={"active": ["Aktiv"], "expired": ["Utløpt", "Oppsagt"]})
+    assert result.errors == []
+    by_id = {r.id: r.as_dict() for r in result.records}
+    assert by_id["PS-1"]["status"] == "active"
+    assert by_id["PS-1"]["end_date"] == dt.date(2027, 9, 30)
+    assert [name for name, _org in result.records[0].suppliers] == ["Alfa Lege AS", "Gamma Lege AS"]
+    assert [(n.line, n.value) for n in result.warnings if n.code == "supplier_row_ended"] == [(3, "Beta Lege AS")]
+    assert by_id["PS-2"]["status"] == "expired"
+    assert by_id["PS-2"]["end_date"] == dt.date(2025, 4, 30)
+    assert len(next(r for r in result.records if r.id == "PS-2").suppliers) == 2
