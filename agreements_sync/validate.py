@@ -456,7 +456,7 @@ class _Parallel:
         known = [s for s in statuses if s in _STATUS_ORDER]
         best = min(known, key=_STATUS_ORDER.index) if known else None
         if best is not None and len(set(statuses)) > 1:
-            kept = [row for row, status in zip(rows, statuses) if status == best]
+            kept = [row for row, status in zip(rows, statuses, strict=True) if status == best]
             for row in rows:
                 if row not in kept:
                     notes.add(row.line, columns.get("status", "status"), "status", "supplier_row_ended",
