@@ -59,6 +59,20 @@ def test_a_framework_for_the_whole_municipality_is_approved_by_its_signer() -> N
     assert (result.band, result.signer, result.approver) == ("E", "organisasjonsdirektor", "organisasjonsdirektor")
 
 
+@pytest.mark.parametrize(("question", "approver"), [
+    ("Serviceavtale på renseanlegget i svømmehallen, 200 000 i året i 5 år. Hvem må godkjenne?", "kommunedirektor"),
+    ("Serviceavtale på renseanlegget i svømmehallen, 200 000 i året i 2 år med opsjon på 1+1 år. Hvem må godkjenne?",
+     "kommunalsjef"),
+])
+def test_a_period_over_four_years_is_approved_by_the_chief_executive(question: str, approver: str) -> None:
+    """The matrix names this approval itself ("krever godkjenning av kommunedirektøren før
+    konkurransen kunngjøres"); the band's signer still signs, and exactly 4 years is not over 4."""
+    result = analyse(question, AS_OF)
+    assert (result.band, result.signer, result.approver) == ("C", "kommunalsjef", approver)
+    assert (("over_4_ar_godkjenning" in result.requirements)
+            == any(step.key == "approver_by_requirement" for step in result.steps) == (approver == "kommunedirektor"))
+
+
 def test_a_call_off_keeps_the_call_off_approver() -> None:
     result = analyse("Bestille kontorrekvisita for 120 000", AS_OF, find_agreements=finder("LK-2024-018"))
     assert (result.rule, result.approver, result.signer) == ("framework", "enhetsleder", None)

@@ -512,6 +512,14 @@ def analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements | 
         # outside a framework agreement the one who signs the contract approves the purchase
         result.approver = result.signer
         result.steps.append(Step("approver_is_signer", {"role": result.signer}))
+    if result.rule != "framework" and result.approver:
+        for override in mx.matrix().approver_overrides:
+            if override.requirement in result.requirements:
+                # the matrix names this approval itself (a period over 4 years: the chief
+                # municipal executive approves before the competition is announced)
+                result.approver = override.role
+                result.steps.append(Step("approver_by_requirement", {"role": override.role,
+                                                                     "requirement": override.requirement}))
     return result
 
 

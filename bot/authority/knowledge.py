@@ -134,6 +134,14 @@ class SignerOverride(Strict):
     role: str
 
 
+class ApproverOverride(Strict):
+    """When this requirement applies, this role approves (e.g. a period over 4 years: the chief
+    municipal executive approves before the competition is announced)."""
+
+    requirement: str
+    role: str
+
+
 class ApprovalRow(Strict):
     from_value: int = Field(ge=0)
     role: str
@@ -211,6 +219,7 @@ class Matrix(Strict):
     # who approves a purchase outside a framework agreement: the role that signs its contract
     # ("signer"), or no approval role of its own ("none"); call-offs follow call_off.approval
     approval_outside_agreements: Literal["signer", "none"] = "none"
+    approver_overrides: list[ApproverOverride] = Field(default_factory=list)
     call_off: CallOff
     lead_times: LeadTimes
     interpretation: Interpretation
@@ -329,6 +338,9 @@ class Matrix(Strict):
                 need_threshold(f"cross_cutting.{i}.any_of.{j}.min_threshold", cond.min_threshold)
         for i, override in enumerate(self.signer_overrides):
             need_role(f"signer_overrides.{i}.role", override.role)
+        for i, approval in enumerate(self.approver_overrides):
+            need_role(f"approver_overrides.{i}.role", approval.role)
+            need_requirement(f"approver_overrides.{i}.requirement", approval.requirement)
         need_role("call_off.performed_by", self.call_off.performed_by)
         for i, approval_row in enumerate(self.call_off.approval):
             need_role(f"call_off.approval.{i}.role", approval_row.role)
