@@ -49,6 +49,18 @@ def test_english_answer() -> None:
     assert "NOK 3,000,000" in answer.text and "Notice in TED" in answer.text
 
 
+@pytest.mark.parametrize(("lang", "sentence"), [
+    ("nb", "Kommunedirektøren må godkjenne kjøpet; kommunalsjefen signerer kontrakten."),
+    ("nn", "Kommunedirektøren må godkjenne kjøpet; kommunalsjefen signerer kontrakten."),
+    ("en", "must approve the purchase; the kommunalsjef signs the contract."),
+])
+def test_an_approver_other_than_the_signer_is_named_apart(lang: str, sentence: str) -> None:
+    """Over 4 years the chief municipal executive approves and the band's signer signs: the card
+    names both, not "the signer approves and signs"."""
+    answer = authority_answer(analyse("Serviceavtale på renseanlegget, 200 000 i året i 5 år. Hvem må godkjenne?", AS_OF), lang)
+    assert sentence in answer.text
+
+
 def test_band_a_says_the_matrix_has_no_lead_time() -> None:
     answer = authority_answer(analyse("rådgivning for 50 000", AS_OF), "nb")
     assert "Direktekjøp har ingen fast ledetid." in answer.text

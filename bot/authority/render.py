@@ -218,8 +218,12 @@ def _band(result: AuthorityResult, lang: str) -> Answer:
     focus = _focus_line(result, lang)
     note = f", {band.performed_by_note.get(lang)}" if band.performed_by_note else ""
     approves = bool(result.approver) and result.approver == result.signer
-    who = _s("sentence_band_approves" if approves else "sentence_band", lang,
-             performer=_cap(role_short(result.performed_by, lang)), note=note, signer=_cap(role_short(result.signer, lang)))
+    if result.approver and not approves:  # the matrix names the approval itself (over 4 years)
+        who = _s("sentence_band_other_approver", lang, performer=_cap(role_short(result.performed_by, lang)), note=note,
+                 approver=_cap(role_short(result.approver, lang)), signer=role_short(result.signer, lang))
+    else:
+        who = _s("sentence_band_approves" if approves else "sentence_band", lang,
+                 performer=_cap(role_short(result.performed_by, lang)), note=note, signer=_cap(role_short(result.signer, lang)))
     value = _s("value_line", lang, value=fmt_nok(result.value_nok_excl_vat, lang))
     kind = _s("kind_line", lang, kind=kind_name(result.kind, lang) if result.kind else _s("kind_any", lang))
     requirements = _requirement_lines(result.requirements, lang)
