@@ -482,7 +482,7 @@ def test_follow_ups_that_price_each_drop_the_option_or_ask_about_ted() -> None:
 
 def test_annual_amount_without_period_asks_for_the_period() -> None:
     first = analyse("rådgivning om klimaregnskap, 200 000 kr i året", AS_OF)
-    assert (first.missing, first.ask) == (["value"], "period")
+    assert (first.missing, first.ask) == (["period"], "period")  # what is missing is the period
     done = analyse("3 år", AS_OF, previous=first)
     assert (done.value_nok_excl_vat, done.band) == (600_000, "C")
 
@@ -501,6 +501,24 @@ def test_a_monthly_or_weekly_amount_without_period_counts_at_least_12_months(que
     assert "ongoing_12" in [s.key for s in result.steps]  # the answer says it assumed 12 months
     longer = analyse("avtalen skal vare i 3 år", AS_OF, previous=result)
     assert longer.value_nok_excl_vat == value * 3
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vi skal leige inn ein ekstern rådgjevar til å lage ny kulturplan, 50 000 i månaden. Kven signerer?",
+        "Vi vil abonnere på et bookingsystem for idrettshallene, 9 000 kr i måneden. Hvem godkjenner?",
+        "We'd like to hire a freelance event coordinator at NOK 25,000 per month. Who approves?",
+    ],
+)
+def test_a_monthly_price_for_a_contract_about_to_be_made_asks_for_its_period(question: str) -> None:
+    """Hiring, renting or subscribing at a monthly price: the period decides the value, so it is
+    asked for; a purchase going on already ("hver måned", "fortsette med direktekjøp") is the
+    12-month sum (above)."""
+    result = analyse(question, AS_OF)
+    assert (result.value_nok_excl_vat, result.ask) == (None, "period")
+    ongoing = analyse("Vi kjøper blomster for ca. 9 000 hver måned. Kan vi fortsette med direktekjøp?", AS_OF)
+    assert (ongoing.value_nok_excl_vat, ongoing.ask) == (108_000, None)
 
 
 @pytest.mark.parametrize(

@@ -279,6 +279,14 @@ def _rental(title: str) -> bool:
     return _says(language().rental_agreement_words, said)
 
 
+def _new_engagement(question: str) -> bool:
+    """The question is about a contract about to be made (to hire, rent, subscribe), not about
+    purchases going on already."""
+    said = normalise(question)
+    lang = language()
+    return _says(lang.new_engagement_words, said) and not _says(lang.ongoing_purchase_words, said)
+
+
 def _owns_not_rents(question: str) -> bool:
     """The question buys, installs or fixes the thing in place, and does not rent it."""
     said = normalise(question)
@@ -420,6 +428,9 @@ def _value(facts: Facts, m: Matrix, steps: list[Step], *, recurring: bool = Fals
                 months = 12  # repeated purchases of the same kind are added up over 12 months
                 steps.append(Step("recurring_12", {}))
             elif ongoing or per == "month":
+                if _new_engagement(facts.question):
+                    # a contract about to be made at a monthly price: its period decides its value
+                    return None, "period", None
                 # a weekly or monthly amount is an ongoing purchase: at least 12 months of it (the
                 # answer says so and asks for the period if the agreement runs longer)
                 months = 12
@@ -595,7 +606,8 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
 
     missing: list[str] = []
     if value is None:
-        missing.append("value")
+        # what must be asked: the period when an amount per year or month is known, else the value
+        missing.append("period" if value_gap == "period" else "value")
         result.ask = value_gap
     if facts.kind is None:
         if value is not None and _kind_does_not_matter(value, facts, months, as_of, m):
@@ -655,7 +667,7 @@ def _framework(result: AuthorityResult, active: list[AgreementRef], value: int |
         result.value_nok_excl_vat = value
         value = effective_value(value, result.facts.bound) if value is not None else None
     if value is None:
-        result.missing = ["value"]
+        result.missing = ["period" if value_gap == "period" else "value"]
         result.ask = value_gap or "value"
         return result
     result.approver = mx.call_off_approver(value)

@@ -604,6 +604,11 @@ class Language(Strict):
     rental_agreement_words: list[str] = Field(default_factory=list)
     ownership_words: list[str] = Field(default_factory=list)
     renting_words: list[str] = Field(default_factory=list)
+    # a monthly or weekly price for a contract about to be made (hiring, renting, a subscription):
+    # its period is asked for; … unless the purchase is said to be going on already (summed over
+    # 12 months, chapter 1)
+    new_engagement_words: list[str] = Field(default_factory=list)
+    ongoing_purchase_words: list[str] = Field(default_factory=list)
 
     @field_validator("kinds")
     @classmethod
