@@ -317,6 +317,41 @@ def test_an_excluded_compound_is_matched_by_its_parts_inside_longer_words() -> N
     assert result.hits and result.hits[0].id == "LK-2024-199"
 
 
+def test_a_kind_of_the_excluded_thing_named_by_its_own_compound_needs_the_qualifier() -> None:
+    """"… samt influensavaksine til ansatte. Vaksiner i barnevaksinasjonsprogrammet inngår ikke": a flu
+    vaccine is the agreement's (the exclusion is qualified by the programme, which the question does
+    not name); the programme's vaccines are still excluded."""
+    index = _small_index(
+        ("HK-2024-305", "Legemiddelforsyning og farmasøytiske tjenester", "active",
+         "Legemidler til sykehjem og hjemmetjeneste, multidose, samt influensavaksine til ansatte. "
+         "Vaksiner i barnevaksinasjonsprogrammet inngår ikke.", 2024, 2027))
+    result = search_index(index, "Influensavaksine til ansatte på sykehjemmet", AS_OF)
+    assert result.hits and result.hits[0].id == "HK-2024-305" and not result.no_active_agreement
+    result = search_index(index, "vaksiner i barnevaksinasjonsprogrammet til helsestasjonen", AS_OF)
+    assert result.no_active_agreement and not result.hits
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("en tilbyder har klaget på tildelingen, vi trenger juridisk hjelp", "JS-2"),
+    ("we need a lawyer for a dismissal case", "JS-3"),
+    ("lawyer for a whistleblowing case", "JS-3"),
+    ("barnevernet treng advokat i ei sak om omsorgsovertaking", "JS-1"),
+])
+def test_lawyers_by_area_of_law(question: str, expected: str) -> None:
+    """Three legal agreements by area (a register's usual lots): the area the question is about
+    decides, though every agreement says "advokat" and none uses the question's words."""
+    index = _small_index(
+        ("JS-1", "Advokattjenester – barnevern", "active",
+         "Prosessfullmektig for barneverntjenesten i saker for nemnda og tingretten.", 2023, 2027),
+        ("JS-2", "Advokattjenester – offentlig rett og anskaffelser", "active",
+         "Juridisk bistand innen forvaltningsrett, offentlige anskaffelser, plan- og bygningsrett og kontraktsrett. "
+         "Omfatter ikke arbeidsrett og barnevernssaker.", 2024, 2027),
+        ("JS-3", "Advokattjenester – arbeidsrett", "active",
+         "Bistand til HR og ledere i personalsaker og tvister med arbeidstakerorganisasjoner.", 2024, 2027))
+    result = search_index(index, question, AS_OF)
+    assert result.hits and result.hits[0].id == expected
+
+
 def test_buying_what_an_agreement_only_rents_out_is_excluded() -> None:
     """"Omfatter ikke kjøp av matter" on an agreement to rent mats: the exclusion names nothing but
     the agreement's own thing bought. A question that buys or owns it is excluded; one that rents,

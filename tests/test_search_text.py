@@ -174,3 +174,9 @@ def test_a_dangling_first_part_shares_the_head_of_the_next_compound() -> None:
     assert expand_suspended("Kaffe- og drikkeautomater", known) == "Kaffeautomater og drikkeautomater"
     assert expand_suspended("vann- og avløpsledninger i grunnen", known) == "vannledninger og avløpsledninger i grunnen"
     assert expand_suspended("Kaffe- og teservering", known) == "Kaffe- og teservering"  # no known split: as written
+
+
+def test_an_english_word_kept_whole_is_not_stemmed_into_another() -> None:
+    """The Norwegian stemmer makes "care" into "car": kept whole, "home care" does not answer "new car"."""
+    assert "car" not in word_keys("care") and "car" not in word_keys("carers")
+    assert word_keys("biler") >= {"bil"}  # Norwegian words are still stemmed

@@ -308,7 +308,12 @@ def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_k
             # question's context ("private klær til beboerne" against "beboernes private tøy")
             matched = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, main_keys))
             around = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, all_keys))
-            if matched and around / len(exclusion.head) >= 0.5:
+            # a kind of the excluded thing named by a compound of its own ("influensavaksine"
+            # against "vaksiner i barnevaksinasjonsprogrammet") is that exclusion only where the
+            # question also says what the exclusion is qualified by
+            own_kind = bool(exclusion.qualifier) and not any(keyset & main_keys for keyset in exclusion.head) and not any(
+                _keyset_in(index, keyset, all_keys) for keyset in exclusion.qualifier)
+            if matched and around / len(exclusion.head) >= 0.5 and not own_kind:
                 return "head", exclusion  # the thing itself is not covered
             # a one-word excluded thing named anywhere in the question, also where or what for ("buss
             # til leirskolen" against "Omfatter ikke … leirskole")

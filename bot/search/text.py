@@ -61,6 +61,9 @@ class LanguageData(BaseModel):
     spelling_rules: list[tuple[str, str]]
     framing_phrases: list[str] = Field(default_factory=list)
     word_map: dict[str, str] = Field(default_factory=dict)
+    # words kept whole, not stemmed: English words the Norwegian stemmer would turn into another
+    # word ("care" → "car")
+    keep_whole: list[str] = Field(default_factory=list)
     # words that set aside what follows them in a question ("toner (ikke til kopimaskinen)",
     # "entrématter, ikke leie", "we want to buy, not lease, a pickup")
     negations: list[str] = Field(default_factory=list)
@@ -97,9 +100,16 @@ class Token:
     context: bool = False
 
 
+@lru_cache(maxsize=1)
+def _kept_whole() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_language().keep_whole)
+
+
 @lru_cache(maxsize=200_000)
 def word_keys(word: str) -> frozenset[str]:
-    """The keys of one (lower-case) word: folded stem and lemmas."""
+    """The keys of one (lower-case) word: folded stem and lemmas (a word kept whole: itself)."""
+    if word in _kept_whole():
+        return frozenset({fold(word)})
     keys = {fold(_STEMMER.stemWord(word))}
     if len(word) > 3:
         for lang in ("nb", "nn"):
