@@ -654,3 +654,15 @@ def test_a_whole_municipality_framework_names_its_signer_before_the_value_is_kno
     assert (result.missing, result.signer) == (["value"], "organisasjonsdirektor")
     assert analyse("Vi skal kjøpe arbeidsklær, hvem signerer?", AS_OF).signer is None
 
+
+
+@pytest.mark.parametrize("question", [
+    "En helse- og sosialtjeneste til 7,8 mill uten rammeavtale – hvilket bånd, og hvem signerer?",
+    "Vi skal inngå en ny rammeavtale for hele kommunen, 2 mill i året i 4 år. Hvem signerer?",
+])
+def test_the_names_of_kinds_bands_and_frameworks_are_nothing_to_look_up(question: str) -> None:
+    """A question that names only the kind, the band or "a framework agreement" names no thing: the
+    agreement search is not asked (it would find whatever shares the words)."""
+    find = finder("LK-2019-003")
+    result = analyse(question, AS_OF, find_agreements=find)
+    assert result.rule != "framework" and find.calls == []

@@ -338,3 +338,15 @@ def test_the_verb_to_last_is_no_kind_name() -> None:
 )
 def test_cleaning_as_a_service_carries_the_seriousness_requirements(question: str, seriositet: bool) -> None:
     assert ("seriositet" in analyse(question, AS_OF).requirements) == seriositet
+
+
+@pytest.mark.parametrize(("question", "kind", "band"), [
+    ("We want to set up a framework agreement for the whole municipality for photo and video production, "
+     "around 600k a year, 2 years plus 1+1 options. Who signs?", "tjenester", "E"),
+    ("Vi vil inngå en ny rammeavtale for hele kommunen på flyttetjenester, 300 000 i året i 2+1+1 år. Hvem signerer?",
+     "tjenester", "C"),
+])
+def test_a_framework_for_the_whole_municipality_is_read_by_what_it_is_for(question: str, kind: str, band: str) -> None:
+    """"Rammeavtale for hele kommunen på X" names the container and its reach; the kind is X's."""
+    result = analyse(question, AS_OF)
+    assert (result.kind, result.band, result.signer) == (kind, band, "organisasjonsdirektor")

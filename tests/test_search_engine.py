@@ -352,6 +352,25 @@ def test_lawyers_by_area_of_law(question: str, expected: str) -> None:
     assert result.hits and result.hits[0].id == expected
 
 
+@pytest.mark.parametrize(("question", "expected"), [
+    ("lønnsmedarbeideren er i permisjon, vi trenger vikar i tre måneder", "VT-2"),
+    ("tre ansatte er syke i barnehagen, trenger vikar i morgen", "VT-3"),
+    ("sykepleiervikar til sykehjemmet i helgen", "VT-1"),
+])
+def test_temporary_staff_by_where_they_work(question: str, expected: str) -> None:
+    """Three temp agreements (health and care, office, kindergartens): the one for where the
+    temp is needed comes first, though all three say "vikar"."""
+    index = _small_index(
+        ("VT-1", "Vikartjenester – helse og omsorg", "active",
+         "Innleie av sykepleiere, spesialsykepleiere, helsefagarbeidere og assistenter.", 2024, 2027),
+        ("VT-2", "Vikartjenester – kontor og administrasjon", "active",
+         "Innleie av saksbehandlere, sekretærer, lønns- og regnskapsmedarbeidere ved vakanser og sykefravær.", 2025, 2027),
+        ("VT-3", "Vikartjenester – barnehage", "active",
+         "Innleie av pedagogiske ledere, barnehagelærere og assistenter ved fravær i de kommunale barnehagene.", 2024, 2027))
+    result = search_index(index, question, AS_OF)
+    assert result.hits and result.hits[0].id == expected
+
+
 def test_buying_what_an_agreement_only_rents_out_is_excluded() -> None:
     """"Omfatter ikke kjøp av matter" on an agreement to rent mats: the exclusion names nothing but
     the agreement's own thing bought. A question that buys or owns it is excluded; one that rents,

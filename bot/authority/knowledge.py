@@ -568,6 +568,8 @@ class Language(Strict):
     # Rule 0: an agreement of this kind (the key) is no call-off for a purchase of these kinds
     rule0_other_kind: dict[str, list[str]] = Field(default_factory=dict)
     unit_price_after: list[str] = Field(default_factory=list)  # right after a price: a price each ("kr stk")
+    # what a number before a price "for each" counts when it is no count of things ("3 år", "12 ganger")
+    not_counted_units: list[str] = Field(default_factory=list)
     recipient_words: list[str] = Field(default_factory=list)
     # words that start what a thing is for ("traktor til parkdrifta", "a tractor for park
     # maintenance"): a service named there is not what is bought

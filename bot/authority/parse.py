@@ -184,16 +184,15 @@ _EACH_AFTER = re.compile(
     r"\s*(?:kr\.?|kroner|nok)?\s*(?:(?:i|per|pr\.?|a|an|om)\s+(?:måneden|måned|månaden|månad|mnd\.?|året|år|uka|uken|uke|veka|veke|"
     r"month|year|week)\s+)?(?:for\s+|til\s+)?(?:hver|hvert|kvar|kvart|each|apiece)\b"
     r"(?!\s+(?:måned|månad|mnd|år|uke|veke|dag|døgn|gang|gong|time|month|year|week|day|time))")
-_NOT_COUNTED = re.compile(r"(?:år|åra|årene|måneder|månader|mnd|uker|veker|dager|dagar|døgn|timer|timar|ganger|gonger|"
-                          r"years?|months?|weeks?|days?|hours?|times|kr|kroner|nok|prosent|percent)$")
 
 
 def _count_in_sentence(before: str, lang: Language, *, norwegian: bool) -> tuple[int, str | None] | None:
     """The last count of things in the sentence before a price said to be for each ("to brukarar",
     "three pupils"), not of years, months or hours."""
     sentence = re.split(r"[.?!]\s", before)[-1]
+    units = {u.lower() for u in lang.not_counted_units}
     found = [m for m in re.finditer(rf"(?<![\w.,])({_counts(lang, norwegian=norwegian)})\s+([a-zæøå][\w-]*)", sentence)
-             if not _NOT_COUNTED.match(m.group(2))]
+             if m.group(2).lower() not in units]
     if not found:
         return None
     count = _count_value(found[-1].group(1), lang)
