@@ -150,3 +150,19 @@ def test_the_search_of_the_subject_sees_the_value_the_question_names(database, r
     assert service.search("nytt ventilasjonsanlegg i hele rådhuset, ca 3 mill", AS_OF).no_active_agreement
     assert STATED.get() is None
     assert service.search("nytt ventilasjonsanlegg i hele rådhuset", AS_OF).hits[0].id == "LK-2024-128"
+
+
+def test_an_agreement_the_search_only_offers_is_named_for_the_employee_to_check(database, reference_register) -> None:
+    """The search is not sure enough for rule 0 (candidates only): the answer stays a purchase outside
+    an agreement, but names the candidates to check first — a weak match is never "the agreement",
+    and never silently dropped either."""
+    find = _finder(database, reference_register)
+    result = analyse("Det ligg mykje snø på taket til barnehagen og det må måkast. Kven godkjenner? Tippar 25 000.",
+                     AS_OF, find_agreements=find)
+    assert (result.rule, result.framework_agreement, result.band) == ("band", [], "A")
+    assert [a.agreement_id for a in result.possible_agreements] == ["LK-2024-134"]
+    assert result.to_json()["possible_agreements"][0]["id"] == "LK-2024-134"
+    text = authority_answer(result, "nn").text
+    assert "sjekk Snørydding ved kommunale bygg (LK-2024-134) før du kjøper" in text
+    sure = analyse("må vi kunngjøre vedlikehold av heisene, 1,8 mill over fire år?", AS_OF, find_agreements=find)
+    assert sure.possible_agreements == []  # rule 0 applies: nothing merely possible to add

@@ -71,6 +71,9 @@ class AuthorityResult:
     ask: str | None = None  # what to ask first: value | kind | period
     agreements: list[AgreementRef] = field(default_factory=list)
     inactive_agreements: list[AgreementRef] = field(default_factory=list)
+    # active agreements the search offered as candidates only, not sure enough for rule 0: the
+    # answer names them so the employee checks them before buying outside an agreement
+    possible_agreements: list[AgreementRef] = field(default_factory=list)
     thresholds_used: list[mx.ThresholdInForce] = field(default_factory=list)
     lead_time: mx.LeadTime | None = None
     period_months: int | None = None
@@ -111,6 +114,7 @@ class AuthorityResult:
             "thresholds_used": [t.to_json() for t in self.thresholds_used],
             "agreements": [a.to_json() for a in self.agreements],
             "inactive_agreements": [a.to_json() for a in self.inactive_agreements],
+            "possible_agreements": [a.to_json() for a in self.possible_agreements],
             "kind_candidates": list(self.kind_candidates),
             "silent": list(self.silent),
             "search": self.search,
@@ -324,7 +328,8 @@ def _ceiling(agreement: Any) -> float | None:
 
 def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
          pinned: list[str] | None = None, kind: str | None = None,
-         value: float | None = None, question: str = "") -> tuple[list[AgreementRef], list[AgreementRef]]:
+         value: float | None = None, question: str = "",
+         possible: list[AgreementRef] | None = None) -> tuple[list[AgreementRef], list[AgreementRef]]:
     """Active and inactive agreements from the injected search (a list, or a search result with
     `.hits` and `.no_active_agreement`). `pinned`: the agreement(s) an earlier agreement answer
     gave for this need; a follow-up is about those. `value`: the amount the question names, which
@@ -355,8 +360,13 @@ def find(find_agreements: FindAgreements, text: str, as_of: dt.date, m: Matrix,
         elif answer not in ("agreement", "candidates"):
             hits = []  # the search did not recognise the need
         elif answer == "candidates":  # unsure: only a candidate that matches well enough
+            offered = hits
             hits = [h for h in hits[:1] if _get(h, "score") is None or float(_get(h, "score")) >= floor
                     or _clear_of_its_kind(h, hits[1:], kind)]
+            if not hits and possible is not None and not no_active:
+                # not sure enough for rule 0, but worth checking before buying outside an agreement
+                refs = [r for r in (_agreement(h, mini_words) for h in offered[:2]) if r is not None]
+                possible.extend(r for r in refs if r.status.lower() in _ACTIVE)
         hits = hits[:1]  # the agreement that covers it: the search's first (its ranking, parallel
         # agreements first), one register id per agreement also with several suppliers
     else:
@@ -569,8 +579,11 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
         result.search = "used"
         pinned = [str(i) for i in previous.get("agreement_ids") or []] if isinstance(previous, dict) else []
         with looking_back(today) if as_of < today else nullcontext():
+            possible: list[AgreementRef] = []
             active, inactive = find(find_agreements, facts.subject, as_of, m, pinned=pinned, kind=facts.kind,
-                                    value=facts.amount_nok if facts.bound is None else None, question=question)
+                                    value=facts.amount_nok if facts.bound is None else None, question=question,
+                                    possible=possible)
+            result.possible_agreements = possible
         if active and value is not None and not pinned:
             # a purchase bigger than the whole agreement is estimated to be worth is no call-off on it
             # (a new school is not bought on the pupil-PC agreement the word "skole" found)

@@ -156,6 +156,9 @@ def _search_note(result: AuthorityResult, lang: str) -> str | None:
         return _s("inactive_note", lang, ids=", ".join(a.agreement_id for a in result.inactive_agreements))
     if result.search == "unavailable":
         return _s("search_unavailable", lang)
+    if result.search == "used" and result.possible_agreements:
+        return _s("possible_framework", lang, agreements="; ".join(
+            f"{a.title} ({a.agreement_id})" if a.title else a.agreement_id for a in result.possible_agreements))
     if result.search == "used":
         return _s("no_framework_found", lang)
     return None
