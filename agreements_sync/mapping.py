@@ -151,6 +151,12 @@ class NumberFormat(_Strict):
     thousands_separators: list[str] = Field(default_factory=lambda: [" ", "\u00a0", "\u202f", "."])
     # currency words and marks removed before parsing (case-insensitive)
     strip: list[str] = Field(default_factory=lambda: ["kroner", "kr.", "kr", "nok", ",-", ".-"])
+    # words an export writes in an amount column for "there is no amount" ("Ikke relevant"): read
+    # as no value, with a note (any other text that is not an amount is a row error)
+    no_value_words: list[str] = Field(default_factory=lambda: [
+        "ikke relevant", "ikkje relevant", "ikke aktuelt", "ikkje aktuelt", "ukjent", "ukjend", "ikke oppgitt",
+        "ikkje oppgitt", "ikke registrert", "ikkje registrert", "ikke fastsatt", "ikkje fastsett", "not applicable",
+        "n/a", "na", "unknown", "not known", "tbd", "-", "–", "—"])
 
 
 def _yaml_words(value: object) -> object:
@@ -279,6 +285,34 @@ class RegisterMapping(_Strict):
     # one agreement (suppliers in rank order); its other cells must agree (an empty cell is filled
     # from another row of the agreement)
     parallel_rows: bool = False
+    # group or heading rows inside the data ("▸ 05 Helse og omsorg (13 avtaler)"): a row whose id
+    # cell matches one of these (a prefix, any case, or "re:" and a regular expression) and whose
+    # other cells are all empty is skipped, with a note; with other cells filled it is read as usual
+    heading_rows: list[str] = Field(default_factory=list)
+
+    @field_validator("heading_rows")
+    @classmethod
+    def _heading_patterns_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not pattern.strip():
+                raise ValueError('a heading-row pattern cannot be empty; write how the row starts, e.g. "▸"')
+            if pattern.startswith("re:"):
+                try:
+                    re.compile(pattern[3:])
+                except re.error as exc:
+                    raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+        return value
+
+    def is_heading(self, text: str) -> bool:
+        """The id cell of a group or heading row (`heading_rows`)."""
+        text = text.strip()
+        for pattern in self.heading_rows:
+            if pattern.startswith("re:"):
+                if re.search(pattern[3:], text, re.IGNORECASE):
+                    return True
+            elif text.casefold().startswith(pattern.strip().casefold()):
+                return True
+        return False
 
     @field_validator("supplier_separator", "org_number_separator", "keyword_separator", "cpv_separator")
     @classmethod

@@ -32,6 +32,7 @@ from agreements_sync.values import (
     ValueProblem,
     cell_text,
     clean_org_number,
+    foreign_org_number,
     mod11_valid,
     parse_amount,
     parse_date,
@@ -272,10 +273,15 @@ def validate_table(
     first_line: dict[str, tuple[int, str]] = {}  # id key -> (line, the id as written there)
     rows_read = 0
     merged: dict[str, _Parallel] = {}
+    id_position = positions.get("id")
     for line, raw_cells in table.rows:
-        rows_read += 1
         row_errors: list[RowError] = []
         cells = _clean_row(line, raw_cells, mapped, cell_notes, row_errors)
+        if mapping.heading_rows and id_position is not None and _heading_row(cells, id_position, mapping):
+            # not a data row (nor counted as one)
+            cell_notes.add(line, columns["id"], "id", "heading_row", cell_text(cells[id_position]))
+            continue
+        rows_read += 1
         record = _parse_row(line, cells, positions, columns, mapping, status_lookup, row_errors, cell_notes)
         agreement_id = record.id if record else cell_text(_cell(cells, positions, "id"))
         key = id_key(agreement_id) if agreement_id else ""
@@ -332,6 +338,15 @@ def validate_table(
         invalid_ids |= {written for key, (_line, written) in first_line.items() if key in duplicated}
     notes.extend(cell_notes.rows())
     return ValidationResult(records, errors.kept, rows_read, invalid_ids, [], notes, rows_merged, errors.count)
+
+
+def _heading_row(cells: list[Any], id_position: int, mapping: RegisterMapping) -> bool:
+    """A group or heading row (`heading_rows`): its id cell matches, every other cell is empty."""
+    if id_position >= len(cells):
+        return False
+    if not mapping.is_heading(cell_text(cells[id_position])):
+        return False
+    return all(cell_text(value) == "" for position, value in enumerate(cells) if position != id_position)
 
 
 def _clean_row(
@@ -595,8 +610,14 @@ def _parse_row(
         if len(data["ehandel_note"]) > MAX_LENGTH["ehandel_note"]:
             problem("ehandel", "too_long", data["ehandel_note"][:40] + "…", limit=MAX_LENGTH["ehandel_note"])
 
+    raw_value = _cell(cells, positions, "annual_value")
+    if isinstance(raw_value, str) and " ".join(raw_value.split()).casefold() in {
+            w.casefold() for w in mapping.number.no_value_words}:
+        # "Ikke relevant", "Ukjent", "n/a": the register says there is no amount (noted, not an error)
+        notes.add(line, columns.get("annual_value", ""), "annual_value", "value_not_amount", cell_text(raw_value), agreement_id)
+        raw_value = None
     try:
-        data["annual_value"] = parse_amount(_cell(cells, positions, "annual_value"), mapping.number)
+        data["annual_value"] = parse_amount(raw_value, mapping.number)
         if data["annual_value"] is not None and data["annual_value"] < 0:
             problem("annual_value", "amount_negative", _cell(cells, positions, "annual_value"))
         elif data["annual_value"] is not None and data["annual_value"] >= Decimal("1e14"):
@@ -632,6 +653,7 @@ def _trim_ends(parts: list[str]) -> tuple[list[str], bool]:
     return parts[start:end], (start, end) != (0, len(parts))
 
 
+_BULLET = re.compile(r"^[•·▪◦‣*–-]\s+")
 _RANK_PREFIX = re.compile(r"^(\d{1,2})\s*[.:)]\s+(\S.*)$")
 
 
@@ -663,6 +685,7 @@ def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMap
         orgs, trimmed = _trim_ends(split_positional(raw_orgs, mapping.org_separator))
         if trimmed:
             note("org_numbers", raw_orgs)
+    names = [_BULLET.sub("", name) for name in names]  # "• A⏎• B": one supplier a line, bulleted
     if any(not name for name in names):
         problem("suppliers", "supplier_empty_part", _cell(cells, positions, "suppliers"))
         return (), False
@@ -677,7 +700,10 @@ def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMap
     result: list[tuple[str, str]] = []
     for index, name in enumerate(names):
         org = clean_org_number(orgs[index]) if index < len(orgs) else ""
-        if not org and "org_numbers" in positions and mapping.org_number_required:
+        foreign = foreign_org_number(orgs[index]) if index < len(orgs) else ""
+        if foreign:
+            org = foreign  # "SE 556712-4410": a foreign supplier's number, kept as written
+        elif not org and "org_numbers" in positions and mapping.org_number_required:
             problem("org_numbers", "org_missing", raw_orgs)
         elif org and not mod11_valid(org):
             problem("org_numbers", "org_invalid", orgs[index], supplier=name)

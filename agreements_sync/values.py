@@ -163,6 +163,21 @@ def clean_org_number(raw: Any) -> str:
     return re.sub(r"[\s.\-]", "", text)
 
 
+_FOREIGN_ORG = re.compile(r"^([A-Z]{2})[\s-]*([0-9A-Z][0-9A-Z\s.\-]{3,18})$")
+
+
+def foreign_org_number(raw: Any) -> str:
+    """A foreign supplier's registration number with its country code ("SE 556712-4410",
+    "DK12345678"): the number as written (country code, one space, the rest without spaces);
+    "" for a Norwegian one ("NO 923 587 373 MVA") or anything else."""
+    text = " ".join(cell_text(raw).upper().split())
+    match = _FOREIGN_ORG.match(text)
+    if match is None or match.group(1) == "NO" or not any(c.isdigit() for c in match.group(2)):
+        return ""
+    number = re.sub(r"\s", "", match.group(2))
+    return f"{match.group(1)} {number}"[:16]
+
+
 def mod11_valid(org_number: str) -> bool:
     """A Norwegian organisation number: 9 digits, the last a MOD11 check digit."""
     if not re.fullmatch(r"\d{9}", org_number):

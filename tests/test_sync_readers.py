@@ -473,3 +473,54 @@ def test_a_supplier_whose_own_row_has_ended_leaves_a_parallel_agreement_that_goe
     assert by_id["PS-2"]["status"] == "expired"
     assert by_id["PS-2"]["end_date"] == dt.date(2025, 4, 30)
     assert len(next(r for r in result.records if r.id == "PS-2").suppliers) == 2
+
+
+def test_heading_rows_between_the_data_are_skipped_only_when_the_mapping_names_them(tmp_path: Path) -> None:
+    """Category rows inside the data ("▸ 05 Helse (2 avtaler)", every other cell empty) are skipped
+    with one note when `heading_rows` names how they start; without it they are row errors; a row
+    that starts the same way but has other cells filled is read as a row."""
+    path = tmp_path / "register.csv"
+    rows = ["▸ 01 Kontor (1 avtale);;", "HR-1;Kontorrekvisita;Alfa Kontor AS", "▸ 05 Helse (2 avtaler);;",
+            "HR-2;Sårprodukter;Beta Helse AS", "HR-3;Hansker;Gamma Helse AS", "▸ 09 Annet;;Delta AS"]
+    path.write_text("\n".join(["No;Title;Supplier", *rows]) + "\n", encoding="utf-8")
+
+    def validated(**extra: object) -> Any:
+        mapping = RegisterMapping.model_validate({
+            "columns": {"id": "No", "title": "Title", "suppliers": "Supplier"}, "org_number_required": False, **extra})
+        return validate_table(read_table(path, mapping), mapping)
+
+    result = validated(heading_rows=["▸"])
+    assert sorted(r.id for r in result.records) == ["HR-1", "HR-2", "HR-3"]
+    assert [(n.line, n.code, n.details["count"]) for n in result.warnings if n.code == "heading_row"] == [(2, "heading_row", 2)]
+    assert [(e.line, e.column, e.code) for e in result.errors] == [(7, "Title", "required_empty")]
+    assert result.rows_read == 4  # the data rows, not the headings
+    plain = validated()
+    assert sorted(e.line for e in plain.errors) == [2, 4, 7]
+    regex = validated(heading_rows=[r"re:^\W\s*\d\d "])
+    assert [e.line for e in regex.errors] == [7] and len(regex.records) == 3
+    with pytest.raises(ValueError, match="bad regular expression"):
+        RegisterMapping.model_validate({"columns": {"id": "No", "title": "Title"}, "heading_rows": ["re:(["]})
+
+
+def test_foreign_org_numbers_bulleted_suppliers_and_a_worded_annual_value(tmp_path: Path) -> None:
+    """A foreign supplier's number with its country code ("SE 556712-4410") is kept as written, not
+    checked as Norwegian (a Norwegian one still is); suppliers written one a line with bullets lose the
+    bullet; an annual value in words ("Ikke relevant") is no amount, noted, not an error."""
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join([
+        "No;Title;Supplier;Org;Value",
+        'FO-1;Vekterbistand;NordShield Security AB;SE 556712-4410;"Ikke relevant"',
+        'FO-2;Skilt;"• Alfa Skilt AS\n• Dansk Skilte ApS";"923 587 373\nDK 12345678";1 250 000',
+        "FO-3;Maling;Beta Maler AS;923587374;100",
+    ]) + "\n", encoding="utf-8")
+    mapping = RegisterMapping.model_validate({
+        "columns": {"id": "No", "title": "Title", "suppliers": "Supplier", "org_numbers": "Org", "annual_value": "Value"},
+        "supplier_separator": "\n"})
+    result = validate_table(read_table(path, mapping), mapping)
+    assert [(e.line, e.code) for e in result.errors] == [(6, "org_invalid")]  # the file's own line (cells span lines)
+    by_id = {r.id: r for r in result.records}
+    assert by_id["FO-1"].suppliers == (("NordShield Security AB", "SE 556712-4410"),)
+    assert by_id["FO-1"].as_dict()["annual_value"] is None
+    assert by_id["FO-2"].suppliers == (("Alfa Skilt AS", "923587373"), ("Dansk Skilte ApS", "DK 12345678"))
+    assert by_id["FO-2"].as_dict()["annual_value"] == Decimal("1250000")
+    assert [(n.line, n.code, n.value) for n in result.warnings if n.code == "value_not_amount"] == [(2, "value_not_amount", "Ikke relevant")]
