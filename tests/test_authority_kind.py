@@ -247,6 +247,8 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         ("A ride-on floor scrubber for the sports hall, NOK 145,000. Is it on the cleaning products agreement?", "varer"),
         # a verb of one kind when no field is known ("running" a scheme)
         ("A 4-year contract for running the municipal bike-sharing scheme, NOK 5,000,000.", "tjenester"),
+        # … but "running low on" says only that the goods are nearly used up
+        ("We're running low on wound dressings at the home care base, about NOK 22,000. Who approves?", "varer"),
         # health and social services, and other services, for residents
         ("Fotpleie for beboerne på sykehjemmet, 5 000 kr per besøk, 12 besøk i året", "helse_og_sosial"),
         ("Musikkterapi for bebuarane på sjukeheimen, 40 000", "helse_og_sosial"),

@@ -62,8 +62,8 @@ def _verb_kinds(text: str, lang: Language) -> list[str]:
     ("cleaning products") say none."""
     from bot.authority.intent import _found, _scrub, lemma_text
 
-    if lang.taxonomy.goods_named_by_use:
-        text = _scrub(text, lang.taxonomy.goods_named_by_use)
+    if lang.taxonomy.goods_named_by_use or lang.taxonomy.idioms:
+        text = _scrub(text, lang.taxonomy.goods_named_by_use + lang.taxonomy.idioms)
     lemmas = lemma_text(text)
     return [kind for kind, verbs in lang.taxonomy.kind_verbs.items() if _found(verbs, text, lemmas)]
 

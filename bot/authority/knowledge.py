@@ -522,6 +522,9 @@ class TaxonomyUse(Strict):
     # Goods named by what they are used for ("cleaning products", "storage boxes"): that use is no
     # verb of the purchase
     goods_named_by_use: list[str] = Field(default_factory=list)
+    # Phrases whose verb says nothing of what is bought ("we're running low on gloves", "up and
+    # running"): no verb of the purchase
+    idioms: list[str] = Field(default_factory=list)
     # The taxonomy flags a thing read by its head carries ("ny feiebil": a vehicle bought)
     thing_flags: dict[str, list[str]] = Field(default_factory=dict)
     # Verbs that say the kind whatever the field ("bygge nytt sykehjem", "rive garasjen": works) …
