@@ -177,6 +177,25 @@ def test_no_agreement_only_with_positive_evidence(index: SearchIndex) -> None:
     assert search_index(index, "kjøpe en hest", AS_OF).answer != "agreement"
 
 
+@pytest.mark.parametrize(
+    ("question", "covered_by"),
+    [
+        # borrowing is a field of its own: the bank agreement says it does not cover taking up loans
+        ("Kommunen skal låne penger til ny brannstasjon", None),
+        ("nettbank og innbetalingsløsninger", "LK-2021-018"),
+        # (first aid and HSE courses are an area of their own too; their agreement still answers)
+        ("HLR-kurs for de ansatte i barnehagen", "LK-2025-055"),
+    ],
+)
+def test_an_area_field_keeps_a_general_agreement_from_answering_for_it(index: SearchIndex, question: str,
+                                                                       covered_by: str | None) -> None:
+    result = search_index(index, question, AS_OF)
+    if covered_by is None:
+        assert result.no_active_agreement, [(h.id, h.score) for h in result.hits]
+    else:
+        assert result.ids[:1] == [covered_by]
+
+
 @pytest.mark.xfail(reason="a secondary taxonomy link (workwear ~ boats) still reads as a strong match; see README, "
                           "noticed and left", strict=False)
 def test_a_need_outside_the_register_is_none_not_a_stray_agreement(index: SearchIndex) -> None:
