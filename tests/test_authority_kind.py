@@ -247,6 +247,13 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         ("A ride-on floor scrubber for the sports hall, NOK 145,000. Is it on the cleaning products agreement?", "varer"),
         # a verb of one kind when no field is known ("running" a scheme)
         ("A 4-year contract for running the municipal bike-sharing scheme, NOK 5,000,000.", "tjenester"),
+        # a new building or facility is works, named in one word or two; a noun phrase that goes on
+        # names something else ("new nursing home beds" are beds)
+        ("A new fire station for the eastern district, estimated NOK 60 million.", "bygg_og_anlegg"),
+        ("New extension to the day care centre, about NOK 4 million. Who signs?", "bygg_og_anlegg"),
+        ("Nytt symjeanlegg ved ungdomsskulen, kalkyle 80 mill.", "bygg_og_anlegg"),
+        ("New nursing home beds for the short-term ward, NOK 400,000", "varer"),
+        ("We need new school bags for the first graders, NOK 20,000", "varer"),
         # … but "running low on" says only that the goods are nearly used up
         ("We're running low on wound dressings at the home care base, about NOK 22,000. Who approves?", "varer"),
         # health and social services, and other services, for residents

@@ -231,16 +231,35 @@ def _decisive_kind(question: str, lang: Language) -> tuple[str | None, str | Non
                 continue  # "for the new assisted-living building": whom it is for ("contract for new X" is X)
             if any(t in needs for t in tokens[i + 2:]):
                 continue  # "den nye barnehagen treng gardiner": the new building is who needs
-            for after in tokens[i + 1:i + 4]:
+            for j in range(i + 1, min(i + 4, len(tokens))):
+                after = tokens[j]
                 if after in stops and after not in settings.and_words:
                     break
-                kinds = [k for k, patterns in settings.new_heads.items() if _found(patterns, after, after)]
-                if kinds:
-                    found.setdefault(kinds[0], after)
+                # a head of one word or two ("new nursing home"), where the noun phrase ends ("new
+                # school bags" are bags, "new nursing home beds" beds)
+                for width in (1, 2):
+                    said = " ".join(tokens[j:j + width])
+                    kinds = [k for k, patterns in settings.new_heads.items()
+                             if (_found(patterns, said, said) if width == 1 else said in {p.lstrip("=^$") for p in patterns})]
+                    if kinds and _phrase_ends(tokens, j + width, stops, settings, question, said):
+                        found.setdefault(kinds[0], said)
+                        break
     if len(found) != 1:
         return None, None
     kind, word = next(iter(found.items()))
     return kind, word.lstrip("=^$")
+
+
+def _phrase_ends(tokens: list[str], end: int, stops: set[str], settings: Any, question: str = "", said: str = "") -> bool:
+    """The noun phrase ends before `end`: nothing follows, or a punctuation mark, a linking word, a
+    number, or a word that closes a thing's name (`new_head_ends`: "worth", "kalkyle", "ble" …)."""
+    if end >= len(tokens):
+        return True
+    if said and re.search(rf"(?<![\w-]){re.escape(said)}\s*[,.;:!?()\[\]–—]", question):
+        return True
+    after = tokens[end]
+    return (after in stops or after in settings.and_words or after in settings.new_head_ends
+            or any(c.isdigit() for c in after))
 
 
 _SERVED = re.compile(r"(?:^|[\s,])(?:for|til|av|of|ved|etter|with)\s+(?:(?:den|det|ei|en|et|eit|the|a|an|mindre|større|"

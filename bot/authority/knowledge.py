@@ -534,7 +534,10 @@ class TaxonomyUse(Strict):
     # … not where these words come just before the new-word ("til den nye barnehagen": the place)
     place_words: list[str] = Field(default_factory=list)
     articles: list[str] = Field(default_factory=list)  # "til den nye …", "for the school": skipped with the place
-    and_words: list[str] = Field(default_factory=list)  # "ny gang- og sykkelveg": the new thing goes on
+    and_words: list[str] = Field(default_factory=list)
+    # Words after which the new thing's name has ended ("a new sports hall worth …", "nytt
+    # svømmeanlegg, kalkyle …"); any other word goes on with it ("new school bags" are bags)
+    new_head_ends: list[str] = Field(default_factory=list)  # "ny gang- og sykkelveg": the new thing goes on
     # … unless a field of services this sure was read from other words ("arkitekt til nytt bygg")
     sure_service: float = Field(default=0.8, ge=0)
     # A verb of a kind the best field does not allow picks a field of that kind this near the best
