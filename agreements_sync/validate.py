@@ -419,6 +419,32 @@ class _Row:
     own: dict[str, Any]
 
 
+_SCOPE_PART = re.compile(r"(?<=[.!?])\s+|\n+")
+_SCOPE_PART_MIN_WORDS = 4  # shorter parts ("Se hovedrad.") say nothing of what is covered
+
+
+def _merged_scope(texts: list[tuple[int, str]], kept_lines: set[int]) -> str:
+    """The scope of an agreement whose rows hold different texts (one lot or supplier a row): the
+    fullest text of the rows still in force, then what the others of them add (another lot's own
+    scope), sentence by sentence; the text only an ended row holds (a terminated lot) is left out.
+    Within the description's length limit."""
+    live = [text for line, text in texts if line in kept_lines and text.strip()] or [t for _l, t in texts if t.strip()]
+    if not live:
+        return ""
+    merged = max(live, key=len)
+    seen = " ".join(merged.split()).casefold()
+    for text in live:
+        for part in _SCOPE_PART.split(text):
+            part = " ".join(part.split())
+            if len(part.split()) < _SCOPE_PART_MIN_WORDS or part.casefold() in seen:
+                continue
+            if len(merged) + len(part) + 1 > MAX_LENGTH["description"]:
+                return merged
+            merged = f"{merged} {part}"
+            seen = f"{seen} {part.casefold()}"
+    return merged
+
+
 @dataclass
 class _Parallel:
     """The rows of one parallel agreement (parallel_rows): merged into one record."""
@@ -428,9 +454,11 @@ class _Parallel:
     suppliers: list[_Row] = field(default_factory=list)
     conflict: bool = False
     rows: int = 0
+    texts: list[tuple[int, str]] = field(default_factory=list)  # each row's scope text, by its line
 
     def add(self, record: ParsedAgreement, ranks: list[int | None], columns: dict[str, str], errors: Any) -> None:
         self.rows += 1
+        self.texts.append((record.line, str(record.values[CONTENT_FIELDS.index("description")] or "")))
         own = {name: record.values[CONTENT_FIELDS.index(name)] for name in _PER_SUPPLIER}
         if self.record is not None:  # an empty cell on a later row: the first row's value
             own = {name: self.record.values[CONTENT_FIELDS.index(name)] if value in ("", None) else value
@@ -478,6 +506,8 @@ class _Parallel:
                               row.supplier[0], self.record.id, first_line=self.first_line)
             rows = kept
             values[CONTENT_FIELDS.index("status")] = best
+        if len({text for _line, text in self.texts}) > 1:
+            values[CONTENT_FIELDS.index("description")] = _merged_scope(self.texts, {row.line for row in rows})
         for name, pick in (("start_date", min), ("end_date", max), ("final_end_date", max)):
             dates = [row.own[name] for row in rows]
             if len({d for d in dates if d is not None}) > 1:

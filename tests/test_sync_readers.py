@@ -524,3 +524,20 @@ def test_foreign_org_numbers_bulleted_suppliers_and_a_worded_annual_value(tmp_pa
     assert by_id["FO-2"].suppliers == (("Alfa Skilt AS", "923587373"), ("Dansk Skilte ApS", "DK 12345678"))
     assert by_id["FO-2"].as_dict()["annual_value"] == Decimal("1250000")
     assert [(n.line, n.code, n.value) for n in result.warnings if n.code == "value_not_amount"] == [(2, "value_not_amount", "Ikke relevant")]
+
+
+def test_lots_on_rows_of_their_own_keep_each_lot_scope_but_not_an_ended_one(tmp_path: Path) -> None:
+    """One row per lot of an agreement, each with the agreement's text and its lot's own: the
+    agreement's scope holds every lot still in force; a terminated lot's own text is left out."""
+    result = _supplier_rows(tmp_path, "Scope;State", [
+        "LT-1;Matvarer;Alfa Engros AS;Matvarer til kjøkkenene. D1 tørrvarer, hermetikk og krydder til alle kjøkken.;Aktiv",
+        "LT-1;Matvarer;Beta Frukt AS;Matvarer til kjøkkenene. D2 frukt og grønnsaker levert to ganger i uka.;Aktiv",
+        "LT-1;Matvarer;Gamma Fisk AS;Matvarer til kjøkkenene. D3 fersk fisk og sjømat fra lokal leverandør.;Oppsagt"],
+        {"description": "Scope", "status": "State"},
+        status_values={"active": ["Aktiv"], "expired": ["Oppsagt"]})
+    assert result.errors == []
+    scope = result.records[0].as_dict()["description"]
+    assert "D1 tørrvarer, hermetikk og krydder til alle kjøkken." in scope
+    assert "D2 frukt og grønnsaker levert to ganger i uka." in scope
+    assert "fisk" not in scope
+    assert scope.count("Matvarer til kjøkkenene.") == 1
