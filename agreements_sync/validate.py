@@ -479,9 +479,16 @@ class _Parallel:
                 continue
             if name == "description":
                 # one row holds the scope, the others a reference to it ("Se hovedrad.") or a
-                # repeat with their own note: the agreement's scope is the fullest text
+                # repeat with their own note: the agreement's scope is the fullest text (and what the
+                # other rows in force add, `_merged_scope`)
                 if len(str(theirs)) > len(str(mine)):
                     values[position] = theirs
+                continue
+            if name == "ordering":
+                # a lot or supplier ordered its own way ("Vakt 24/7 …" for the emergency lot): every way
+                # is kept, in row order
+                if str(theirs) not in str(mine) and len(f"{mine}; {theirs}") <= MAX_LENGTH["ordering"]:
+                    values[position] = f"{mine}; {theirs}"
                 continue
             errors.append(RowError(record.line, columns.get(name, name), name, "parallel_row_conflict",
                                    cell_text(theirs)[:60], record.id, {"first_line": self.first_line}))

@@ -541,3 +541,14 @@ def test_lots_on_rows_of_their_own_keep_each_lot_scope_but_not_an_ended_one(tmp_
     assert "D2 frukt og grønnsaker levert to ganger i uka." in scope
     assert "fisk" not in scope
     assert scope.count("Matvarer til kjøkkenene.") == 1
+
+
+def test_a_lot_ordered_its_own_way_keeps_both_ways_of_ordering(tmp_path: Path) -> None:
+    """Rows of one agreement whose "how to order" differs per lot (the emergency lot by phone) are
+    one agreement holding every way, not a conflict; other fields that differ still are."""
+    result = _supplier_rows(tmp_path, "Ordering", [
+        "OR-1;Renovasjon;Alfa Avfall AS;eHandel (katalog)",
+        "OR-1;Renovasjon;Beta Miljø AS;Vakt 24/7 90 44 55 66",
+        "OR-1;Renovasjon;Gamma Gjenvinning AS;eHandel (katalog)"], {"ordering": "Ordering"})
+    assert result.errors == []
+    assert result.records[0].as_dict()["ordering"] == "eHandel (katalog); Vakt 24/7 90 44 55 66"
