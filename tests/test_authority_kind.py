@@ -253,6 +253,11 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         ("New extension to the day care centre, about NOK 4 million. Who signs?", "bygg_og_anlegg"),
         ("Nytt symjeanlegg ved ungdomsskulen, kalkyle 80 mill.", "bygg_og_anlegg"),
         ("New nursing home beds for the short-term ward, NOK 400,000", "varer"),
+        # a place name that a service field merely resembles does not outweigh the new building
+        ("New school at Skårer, estimated NOK 420 million. Who signs?", "bygg_og_anlegg"),
+        # "the contract for the new X" is X, not whom the contract is for
+        ("The contract for the new Rasta kindergarten, NOK 57 million excl. VAT. Was TED required?", "bygg_og_anlegg"),
+        ("We need furniture for the new kindergarten, NOK 300,000", "varer"),
         ("We need new school bags for the first graders, NOK 20,000", "varer"),
         # … but "running low on" says only that the goods are nearly used up
         ("We're running low on wound dressings at the home care base, about NOK 22,000. Who approves?", "varer"),

@@ -174,7 +174,10 @@ def _from_taxonomy(text: str, lang: Language, classify: Classify | None = None, 
             candidates = shared
     decisive, word = _decisive_kind(question or text, lang)
     sure_service = best.field.kind == "tjenester" and float(best.score) >= settings.sure_service
-    if decisive is not None and not (sure_service and any(w != word for w in getattr(best, "matched", ()))):
+    # … read from a word of its own ("arkitekt til nytt bygg"), not from a name the field merely
+    # resembles ("New school at Skårer": the place is no school transport)
+    own_words = [w for w in getattr(best, "matched", ()) if w != word and _names_field(w, best.field.id, classify, settings)]
+    if decisive is not None and not (sure_service and own_words):
         reading.kind = decisive  # "bygge nytt sykehjem": works, though the field is care
         return reading
     if not any(k not in settings.generic_verb_kinds for k in asked):  # no verb says what is bought
@@ -227,8 +230,10 @@ def _decisive_kind(question: str, lang: Language) -> tuple[str | None, str | Non
         for i, token in enumerate(tokens):
             if token not in new or any(t in places for t in tokens[max(0, i - 2):i]):
                 continue  # "til den nye barnehagen": where the thing goes, not what is bought
-            if i >= 2 and tokens[i - 2] in stops and tokens[i - 1] in articles:
-                continue  # "for the new assisted-living building": whom it is for ("contract for new X" is X)
+            if (i >= 2 and tokens[i - 2] in stops and tokens[i - 1] in articles
+                    and not (i >= 3 and tokens[i - 3] in settings.contract_words)):
+                # "for the new assisted-living building": whom it is for ("contract for the new X" is X)
+                continue
             if any(t in needs for t in tokens[i + 2:]):
                 continue  # "den nye barnehagen treng gardiner": the new building is who needs
             for j in range(i + 1, min(i + 4, len(tokens))):
@@ -248,6 +253,12 @@ def _decisive_kind(question: str, lang: Language) -> tuple[str | None, str | Non
         return None, None
     kind, word = next(iter(found.items()))
     return kind, word.lstrip("=^$")
+
+
+def _names_field(word: str, field_id: str, classify: Classify, settings: Any) -> bool:
+    """The word alone is read as this field, surely."""
+    hits = list(classify(word))
+    return bool(hits) and hits[0].field.id == field_id and float(hits[0].score) >= settings.min_score
 
 
 def _phrase_ends(tokens: list[str], end: int, stops: set[str], settings: Any, question: str = "", said: str = "") -> bool:

@@ -537,7 +537,9 @@ class TaxonomyUse(Strict):
     and_words: list[str] = Field(default_factory=list)
     # Words after which the new thing's name has ended ("a new sports hall worth …", "nytt
     # svømmeanlegg, kalkyle …"); any other word goes on with it ("new school bags" are bags)
-    new_head_ends: list[str] = Field(default_factory=list)  # "ny gang- og sykkelveg": the new thing goes on
+    new_head_ends: list[str] = Field(default_factory=list)
+    # "the contract for the new kindergarten": a contract's object, not whom it is for
+    contract_words: list[str] = Field(default_factory=list)  # "ny gang- og sykkelveg": the new thing goes on
     # … unless a field of services this sure was read from other words ("arkitekt til nytt bygg")
     sure_service: float = Field(default=0.8, ge=0)
     # A verb of a kind the best field does not allow picks a field of that kind this near the best
