@@ -209,6 +209,15 @@ class StatusValues(_Strict):
         return table
 
 
+def _check_regex(value: str, label: str = "") -> None:
+    """A "re:" value's regular expression compiles (else a mapping error naming it)."""
+    if value.startswith("re:"):
+        try:
+            re.compile(value[3:])
+        except re.error as exc:
+            raise ValueError(f"{label}bad regular expression {value!r}: {exc}") from None
+
+
 class PartyKinds(_Strict):
     """Contracting party -> kind. Names compare case-insensitively; `re:` prefixes a regex."""
 
@@ -224,11 +233,7 @@ class PartyKinds(_Strict):
     def _regexes_compile(self) -> PartyKinds:
         for kind in ("own", "cooperation", "state", "other_public"):
             for value in getattr(self, kind):
-                if value.startswith("re:"):
-                    try:
-                        re.compile(value[3:])
-                    except re.error as exc:
-                        raise ValueError(f"{kind}: bad regular expression {value!r}: {exc}") from None
+                _check_regex(value, f"{kind}: ")
         return self
 
     def kind_of(self, party: str) -> str:
@@ -296,11 +301,7 @@ class RegisterMapping(_Strict):
         for pattern in value:
             if not pattern.strip():
                 raise ValueError('a heading-row pattern cannot be empty; write how the row starts, e.g. "▸"')
-            if pattern.startswith("re:"):
-                try:
-                    re.compile(pattern[3:])
-                except re.error as exc:
-                    raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+            _check_regex(pattern)
         return value
 
     def is_heading(self, text: str) -> bool:
