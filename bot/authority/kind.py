@@ -255,18 +255,18 @@ def _decisive_kind(question: str, lang: Language) -> tuple[str | None, str | Non
     return kind, word.lstrip("=^$")
 
 
-def _names_field(word: str, field_id: str, classify: Classify, settings: Any) -> bool:
+def _names_field(word: str, field_id: str, classify: Classify, settings: TaxonomyUse) -> bool:
     """The word alone is read as this field, surely."""
     hits = list(classify(word))
     return bool(hits) and hits[0].field.id == field_id and float(hits[0].score) >= settings.min_score
 
 
-def _phrase_ends(tokens: list[str], end: int, stops: set[str], settings: Any, question: str = "", said: str = "") -> bool:
+def _phrase_ends(tokens: list[str], end: int, stops: set[str], settings: TaxonomyUse, question: str, said: str) -> bool:
     """The noun phrase ends before `end`: nothing follows, or a punctuation mark, a linking word, a
     number, or a word that closes a thing's name (`new_head_ends`: "worth", "kalkyle", "ble" …)."""
     if end >= len(tokens):
         return True
-    if said and re.search(rf"(?<![\w-]){re.escape(said)}\s*[,.;:!?()\[\]–—]", question):
+    if re.search(rf"(?<![\w-]){re.escape(said)}\s*[,.;:!?()\[\]–—]", question):
         return True
     after = tokens[end]
     return (after in stops or after in settings.and_words or after in settings.new_head_ends
