@@ -208,6 +208,19 @@ def test_parallel_agreements_in_a_category_come_together(index: SearchIndex) -> 
     assert set(result.ids[:2]) == {"LK-2023-084", "LK-2023-095"}
 
 
+@pytest.mark.parametrize("question, district", [
+    ("gang- og sykkelveien i rode 6 er ikke strødd", "LK-2023-095"),
+    ("Kven brøyter dei kommunale vegane i rode 7?", "LK-2023-095"),
+    ("snow ploughing of a municipal road in rode 2", "LK-2023-084"),
+])
+def test_a_district_named_in_the_question_picks_its_agreement(index: SearchIndex, question: str, district: str) -> None:
+    # the two road agreements differ only by their districts ("rodene 1–4", "rodene 5–8")
+    other = ({"LK-2023-084", "LK-2023-095"} - {district}).pop()
+    result = search_index(index, question, AS_OF)
+    assert result.ids[0] == district
+    assert all(other not in together for together in result.parallel)  # not offered as an equal
+
+
 def test_accuracy_on_our_held_out_questions(index: SearchIndex) -> None:
     # A regression guard: these questions were written against the earlier, question-fitted
     # vocabulary (removed); the honest measures are the first-run sets in tests/data/search/.

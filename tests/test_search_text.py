@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.search.index import exclusion_items, split_exclusions
-from bot.search.text import Analyzer, fold, split_compound, split_known_prefix, word_keys
+from bot.search.text import Analyzer, district_numbers, fold, split_compound, split_known_prefix, word_keys
 
 
 def test_fold_treats_aeoeaa_spellings_alike() -> None:
@@ -180,3 +182,17 @@ def test_an_english_word_kept_whole_is_not_stemmed_into_another() -> None:
     """The Norwegian stemmer makes "care" into "car": kept whole, "home care" does not answer "new car"."""
     assert "car" not in word_keys("care") and "car" not in word_keys("carers")
     assert word_keys("biler") >= {"bil"}  # Norwegian words are still stemmed
+
+
+@pytest.mark.parametrize("text, numbers", [
+    ("Brøyting av kommunale veier i rodene 1–4 (nord)", {1, 2, 3, 4}),
+    ("rode 6 er ikke brøytet", {6}),
+    ("Rode 2 Sentrum", {2}),
+    ("snørydding i sone 2 og 3", {2, 3}),
+    ("roder 5 til 8", {5, 6, 7, 8}),
+    ("Lot 1, 2 og 4", {1, 2, 4}),
+    ("et område for barn og unge", set()),
+    ("brøyting av kommunale veier", set()),
+])
+def test_district_numbers_read_single_districts_lists_and_ranges(text: str, numbers: set[int]) -> None:
+    assert district_numbers(text) == numbers

@@ -32,7 +32,7 @@ from bot.search import decide
 from bot.search.decide import AGREEMENT, CANDIDATES, NONE, UNKNOWN
 from bot.search.index import STATED, Exclusion, SearchIndex, asked_value, category_key, split_exclusions
 from bot.search.models import AgreementDoc, Hit, Reason, SearchResult
-from bot.search.text import LETTER_WORDS, fold, split_compound, split_known_prefix, word_keys
+from bot.search.text import LETTER_WORDS, district_numbers, fold, split_compound, split_known_prefix, word_keys
 
 log = logging.getLogger(__name__)
 
@@ -632,6 +632,33 @@ def _semantic_pass(index: SearchIndex, result: SearchResult, agreements: Any, ve
         result.why = ["semantic_nearest"]
 
 
+DISTRICT_ELSEWHERE = 0.7  # an agreement for other districts than the one asked about counts this much
+
+
+def _districts(index: SearchIndex, doc_index: int) -> frozenset[int]:
+    """The districts, zones or lots an agreement is for, from its title and scope (remembered)."""
+    known = index.extra.setdefault("districts", {})
+    found = known.get(doc_index)
+    if found is None:
+        doc = index.docs[doc_index]
+        found = known[doc_index] = district_numbers(f"{doc.title}. {doc.description}")
+    return found
+
+
+def _in_district(index: SearchIndex, asked: str, scores: np.ndarray, top: list[int]) -> tuple[np.ndarray, list[int]]:
+    """A question about one district ("rode 6 er ikke brøytet") is about the agreement for that
+    district: agreements that name only other districts ("rodene 1–4") count less."""
+    wanted = district_numbers(asked)
+    if not wanted:
+        return scores, top
+    scores = scores.copy()
+    for doc_index in top:
+        theirs = _districts(index, doc_index)
+        if theirs and not theirs & wanted:
+            scores[doc_index] *= DISTRICT_ELSEWHERE
+    return scores, sorted(top, key=lambda i: (-float(scores[i]), index.docs[i].id))
+
+
 def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: Any,
             field_boost: np.ndarray | None = None) -> SearchResult:
     ranking = index.vocabulary.ranking
@@ -658,6 +685,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     count = min(SHORTLIST, index.size)
     shortlist = np.argpartition(-scores, count - 1)[:count] if index.size > count else np.arange(index.size)
     top = sorted((int(i) for i in shortlist if scores[i] > 0), key=lambda i: (-float(scores[i]), index.docs[i].id))
+    scores, top = _in_district(index, asked, scores, top)
     main_keys, all_keys = _query_keys(groups)
     buying = _buying(index, query)
     amount_asked = _asked(index, asked)  # the value the question names, for exclusions from a value on

@@ -67,6 +67,9 @@ class LanguageData(BaseModel):
     # words that set aside what follows them in a question ("toner (ikke til kopimaskinen)",
     # "entrématter, ikke leie", "we want to buy, not lease, a pickup")
     negations: list[str] = Field(default_factory=list)
+    # words before the number of a district, zone or lot an agreement is split by ("rode 5–8",
+    # "sone 2"): a question naming one is about the agreements of that district (bot.search.engine)
+    district_words: list[str] = Field(default_factory=list)
     exclusions: ExclusionMarkers
 
 
@@ -287,3 +290,32 @@ def split_compound(
         if best is None or (len(option), -min(map(len, option))) < (len(best), -min(map(len, best))):
             best = option
     return best
+
+
+_NUMBERS = r"\d{1,3}(?:\s*(?:-|–|—|til|to)\s*\d{1,3})?"
+
+
+@lru_cache(maxsize=1)
+def _district_pattern() -> re.Pattern[str] | None:
+    words = sorted({w.lower() for w in load_language().district_words}, key=len, reverse=True)
+    if not words:
+        return None
+    names = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<!\w)(?:{names})\s+({_NUMBERS}(?:\s*(?:,|og|and|&|\+)\s*{_NUMBERS})*)(?!\w)", re.IGNORECASE)
+
+
+def district_numbers(text: str) -> frozenset[int]:
+    """The numbers of the districts, zones or lots a text names ("rodene 1–4", "rode 6", "sone 2
+    og 3"): a range counts every number in it (at most 50)."""
+    pattern = _district_pattern()
+    if pattern is None or not text:
+        return frozenset()
+    found: set[int] = set()
+    for match in pattern.finditer(text):
+        for part in re.split(r"\s*(?:,|og|and|&|\+)\s*", match.group(1)):
+            ends = [int(n) for n in re.findall(r"\d+", part)]
+            if len(ends) == 2 and 0 <= ends[1] - ends[0] <= 50:
+                found.update(range(ends[0], ends[1] + 1))
+            elif ends:
+                found.add(ends[0])
+    return frozenset(found)
