@@ -54,6 +54,7 @@ class Table:
     encoding: str = ""
     delimiter: str = ""
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (code, details): read, with a note
+    header_line: int = 1  # the line or row of the file holding the headers
 
 
 def detect_format(path: Path, mapping: RegisterMapping) -> str:
@@ -322,7 +323,7 @@ def _read_xlsx(path: Path, mapping: RegisterMapping, limits: Limits) -> Table:
         finally:
             workbook.close()
 
-    return Table(headers=headers, rows=rows(), format="xlsx", encoding="", delimiter="", notes=notes)
+    return Table(headers=headers, rows=rows(), format="xlsx", encoding="", delimiter="", notes=notes, header_line=header_row)
 
 
 def _choose_sheet(workbook: Any, mapping: RegisterMapping) -> tuple[Any, list[tuple[str, dict[str, Any]]]]:

@@ -224,11 +224,11 @@ def content_hash(values: tuple[Any, ...], suppliers: tuple[tuple[str, str], ...]
 
 
 def check_columns(
-    headers: list[str], mapping: RegisterMapping, notes: list[RowError] | None = None
+    headers: list[str], mapping: RegisterMapping, notes: list[RowError] | None = None, line: int = 1
 ) -> tuple[dict[str, int], list[RowError]]:
     """field -> cell index, and an error for each mapped column the file lacks or has twice (the
     mapping cannot tell which one holds the data). A header the mapping does not name is an error
-    with unknown_columns: error, else a note in `notes`."""
+    with unknown_columns: error, else a note in `notes`. `line` is where the headers are."""
     headers = [clean_text(h)[0].strip() for h in headers]
     positions: dict[str, list[int]] = {}
     for index, header in enumerate(headers):
@@ -239,9 +239,9 @@ def check_columns(
     for name, column in [*mapping.columns.mapped().items(), *((also_field(c), c) for c in _added_columns(mapping))]:
         indexes = positions.get(normalise(column))
         if indexes is None:
-            errors.append(RowError(1, column, name, "missing_column", details={"available": available}))
+            errors.append(RowError(line, column, name, "missing_column", details={"available": available}))
         elif len(indexes) > 1:
-            errors.append(RowError(1, column, name, "duplicate_column", details={
+            errors.append(RowError(line, column, name, "duplicate_column", details={
                 "count": len(indexes), "positions": ", ".join(str(i + 1) for i in indexes)}))
         else:
             found[name] = indexes[0]
@@ -249,9 +249,9 @@ def check_columns(
     for header in dict.fromkeys(headers):
         if header and normalise(header) not in known:
             if mapping.unknown_columns == "error":
-                errors.append(RowError(1, header, "", "unknown_column"))
+                errors.append(RowError(line, header, "", "unknown_column"))
             elif notes is not None:
-                notes.append(RowError(1, header, "", "unknown_column_ignored"))
+                notes.append(RowError(line, header, "", "unknown_column_ignored"))
     return found, errors
 
 
@@ -259,7 +259,7 @@ def validate_table(
     table: Table, mapping: RegisterMapping, progress: Any = None, limits: Limits = DEFAULT_LIMITS
 ) -> ValidationResult:
     notes: list[RowError] = [RowError(0, "", "", code, details=details) for code, details in table.notes]
-    positions, file_errors = check_columns(table.headers, mapping, notes)
+    positions, file_errors = check_columns(table.headers, mapping, notes, table.header_line)
     if file_errors:
         return ValidationResult([], [], 0, set(), file_errors, notes)
     columns = mapping.columns.mapped() | {also_field(c): c for c in _added_columns(mapping)}

@@ -114,6 +114,8 @@ def test_english_xlsx_with_its_mapping(database: Database, tmp_path: Path, refer
     assert len(records) == 130
     assert sum(r.status_on(AS_OF) is AgreementStatus.ACTIVE for r in records.values()) == 117
     assert records["LK-2026-002"].status == "under_competition"
+    # a column the mapping does not read is noted on the row that holds the headers (below a title)
+    assert [(n.line, n.column) for n in report.warnings if n.code == "unknown_column_ignored"] == [(2, "Internal note")]
     assert records["LK-2023-073"].ehandel and records["LK-2023-073"].ehandel_note == "IT only"
     assert records["LK-2022-070"].supplier_names == ("Assistanse Fri AS", "Hverdagshjelpen BPA AS", "Selvvalg Assistanse AS")
     assert records["LK-2019-003"].annual_value == Decimal("4200000")
