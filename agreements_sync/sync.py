@@ -33,7 +33,7 @@ from agreements_sync.i18n import strings
 from agreements_sync.knowledge import KnowledgeError
 from agreements_sync.limits import DEFAULT_LIMITS, Limits
 from agreements_sync.mapping import RegisterMapping, load_mapping
-from agreements_sync.models import Agreement, AgreementSupplier, AgreementVersion, IndexState, SyncRun, table_of
+from agreements_sync.models import Agreement, AgreementStatus, AgreementSupplier, AgreementVersion, IndexState, SyncRun, table_of
 from agreements_sync.readers import ReadError, read_table
 from agreements_sync.status import is_active
 from agreements_sync.validate import CONTENT_FIELDS, ParsedAgreement, RowError, content_hash, validate_table
@@ -257,6 +257,7 @@ def sync_export(
         report.reason = "nothing_valid"
         return _record_only(engine, report, started_at, clock)
     report.active_as_of = sum(1 for r in result.records if is_active(r.as_dict(), as_of))
+    report.warnings.extend(_active_but_ended(result.records, mapping, as_of))
 
     try:
         with locked_transaction(engine) as connection:
@@ -414,6 +415,20 @@ def _as_stored_ids(records: list[ParsedAgreement], existing: dict[str, str], rep
         report.warnings.append(RowError(note.line, note.column, note.field, note.code, note.value, note.agreement_id,
                                         {**note.details, "count": count}))
     return result
+
+
+def _active_but_ended(records: list[ParsedAgreement], mapping: RegisterMapping, as_of: dt.date) -> list[RowError]:
+    """A row the export calls active whose end date has passed is read as expired (the dates
+    decide, bot and alerts alike): say so, since the register is likely behind (an option used,
+    the end date not moved)."""
+    column = mapping.columns.mapped().get("end_date", "")
+    notes = []
+    for record in records:
+        row = record.as_dict()
+        end = row.get("end_date")
+        if row.get("status") == AgreementStatus.ACTIVE.value and end is not None and end < as_of:
+            notes.append(RowError(record.line, column, "end_date", "active_but_ended", "", record.id, {"end": end}))
+    return notes
 
 
 def _agreement_row(record: ParsedAgreement, meta: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -152,3 +153,24 @@ def set_cell(headers: list[str], row: list[str], column: str, value: str) -> lis
     row = list(row)
     row[headers.index(column)] = value
     return row
+
+
+def test_an_active_row_past_its_end_date_is_read_as_expired_and_noted(database: Database, reference_register: Path) -> None:
+    # the export on its own date: every "Aktiv" row is in force, nothing to say
+    on_its_date = sync_export(database.engine, reference_register, as_of=AS_OF, dry_run=True)
+    assert not [w for w in on_its_date.warnings if w.code == "active_but_ended"]
+    # the same export read two months later: the rows still "Aktiv" whose end date has passed
+    later = AS_OF + dt.timedelta(days=60)
+    with reference_register.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    stale = {r["Avtalenr"] for r in rows
+             if r["Status"] == "Aktiv" and dt.datetime.strptime(r["Sluttdato"], "%d.%m.%Y").date() < later}
+    assert stale  # the reference register has agreements ending within two months
+    report = sync_export(database.engine, reference_register, as_of=later)
+    assert report.outcome == "applied"
+    notes = [w for w in report.warnings if w.code == "active_but_ended"]
+    assert {n.agreement_id for n in notes} == stale
+    assert all(n.column == "Sluttdato" for n in notes)
+    assert "end date" in notes[0].message("en") and "Sluttdato" in notes[0].message("nb")
+    records = {r.id: r for r in load_agreements(database.engine)}
+    assert all(status_as_of(records[i], later) is AgreementStatus.EXPIRED for i in stale)
