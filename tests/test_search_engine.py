@@ -283,6 +283,19 @@ def _small_index(*rows: tuple[str, str, str, str, int, int]) -> SearchIndex:
         for i, title, status, description, first, last in rows])
 
 
+def test_a_need_bought_through_another_fields_agreement_is_answered_with_it() -> None:
+    # flights are booked through the travel agency (`via` in the taxonomy): a travel agency
+    # agreement that never says "fly" still covers a flight, which is no "no active agreement"
+    index = _small_index(
+        ("RB-1", "Reisebyråtjenester", "active", "Bestilling av tjenestereiser med bookingverktøy og reisetelefon.", 2024, 2028),
+        ("KR-1", "Kontorrekvisita", "active", "Penner, papir og tonere.", 2024, 2028))
+    for question in ("flybillett til kurs i Oslo", "I need a plane ticket to Bergen for a seminar"):
+        result = search_index(index, question, AS_OF)
+        assert not result.no_active_agreement and result.ids[:1] == ["RB-1"], (question, result.why)
+    # a helicopter for a forest fire is no flight booking: nothing covers it
+    assert search_index(index, "helikopter til skogbrannslokking", AS_OF).ids[:1] != ["RB-1"]
+
+
 def test_a_successor_that_excludes_the_thing_is_no_answer() -> None:
     index = _small_index(
         ("SK-2018-045", "Tolketjenester", "expired", "Fremmedspråktolking og tegnspråktolking. Erstattet av SK-2022-044.",

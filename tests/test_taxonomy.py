@@ -71,6 +71,7 @@ def _copy_with(tmp_path: Path, edit) -> Path:
         (lambda f: f.pop("kind"), "kind"),
         (lambda f: f.update(id="Mat og drikke"), "snake_case"),
         (lambda f: f.update(kind="helse_og_sosial"), "social and other specific services"),
+        (lambda f: f.update(via=["no_such_field"]), "'via' names no other field"),
     ],
 )
 def test_a_bad_edit_is_refused_naming_the_file_and_field(tmp_path: Path, edit, message: str) -> None:

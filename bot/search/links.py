@@ -40,6 +40,8 @@ FULL_EVIDENCE = 1.0  # this much evidence for a field links the agreement to it 
 MIN_LINK = 0.4  # weaker links are dropped
 NAMED_ITEM = 0.8  # a word of the scope text matching a field this well names an item of it …
 ITEM_LINK = 0.6  # … and links the agreement to that field at least this strongly
+VIA_FROM = 0.8  # an agreement linked this strongly to a field a need is bought through (`via`) …
+VIA_LINK = 0.6  # … covers that need as a secondary field
 SOURCE_FLOOR = 0.3  # a text's match to a field below this is noise, not evidence
 DESCRIPTION_MIN_SHARE = 0.12  # a scope text's field needs at least this share of its words
 
@@ -105,6 +107,7 @@ def link_agreements(
     empty = np.zeros(size, np.float32)
 
     lexicon = matcher.index.known  # the taxonomy's words: what a compound splits into
+    via = [(matcher.position[f.id], [matcher.position[other] for other in f.via]) for f in matcher.fields if f.via]
 
     def read(text: str) -> tuple[np.ndarray, np.ndarray]:
         """(peak, share) of a text against the taxonomy, ambiguity discounted; values below
@@ -163,6 +166,10 @@ def link_agreements(
         strength = np.minimum(evidence / FULL_EVIDENCE, 1.0) * np.sqrt(evidence / top)
         # what the scope names outright ("… tømming av fettutskillere …") is covered
         strength = np.where(named_items >= NAMED_ITEM, np.maximum(strength, ITEM_LINK), strength)
+        # a need bought through another field's agreements (flights through the travel agency)
+        for target, sources in via:
+            if max(float(strength[source]) for source in sources) >= VIA_FROM:
+                strength[target] = max(float(strength[target]), VIA_LINK)
         keep = np.nonzero(strength >= MIN_LINK)[0]
         links = {int(i): round(float(strength[i]), 4) for i in keep}
         result.append(links)

@@ -69,6 +69,9 @@ class TaxonomyField(BaseModel):
     situations: list[str] = Field(default_factory=list)  # how the need shows up, any language
     # Look-alikes that belong to other fields ("toner" is not a printer): words or field ids.
     not_: list[str] = Field(default_factory=list, alias="not")
+    # Fields whose agreements this need is usually bought through (flights are booked through the
+    # travel agency): an agreement of such a field covers this one too, as a secondary field.
+    via: list[str] = Field(default_factory=list)
     note: str = ""
 
     @field_validator("id")
@@ -185,6 +188,10 @@ def load_taxonomy_from(directory: Path, cpv: dict[str, CpvCode], social: frozens
                     f"{where}: kind helse_og_sosial needs a CPV code of the social and other specific services"
                 )
             fields.append(item)
+    for item in fields:
+        unknown = [other for other in item.via if other not in seen or other == item.id]
+        if unknown:
+            raise KnowledgeError(f"{seen[item.id]}: {item.id}: 'via' names no other field: {', '.join(unknown)}")
     return Taxonomy(tuple(fields), cpv, social)
 
 
