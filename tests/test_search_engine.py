@@ -490,6 +490,18 @@ def test_an_excluded_thing_is_none_though_a_weaker_agreement_shares_incidental_w
     assert result.hits and result.hits[0].id == "LK-2023-111"
 
 
+def test_an_excluded_thing_is_none_when_what_else_matched_is_weaker_than_the_exclusion(index: SearchIndex) -> None:
+    """The best match excludes what is asked for (the car leasing agreement: "Omfatter ikke tunge
+    kjøretøy"; the assistive-devices loan store: no permanent wheelchairs), and the active agreements
+    that matched are weaker and not strong matches themselves: "none", not those as candidates."""
+    for question in ("lastebil med kran, leasing", "egen elektrisk rullestol på permanent basis"):
+        result = search_index(index, question, AS_OF)
+        assert result.no_active_agreement and result.why == ["excluded"] and result.excluded, (question, result.why)
+    # a strong active match is still the answer, whatever another agreement excludes
+    result = search_index(index, "leasing av elbil til hjemmetjenesten", AS_OF)
+    assert result.ids[:1] == ["LK-2023-144"] and not result.no_active_agreement
+
+
 def test_an_exclusion_from_a_value_on_applies_to_questions_of_that_value() -> None:
     """"Omfatter ikke nye anlegg over 500 000 kr": a new system for 3 million is excluded; a small
     new one, servicing for more, or a new one of no stated size is still the agreement's."""

@@ -773,6 +773,9 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
         return _finish(result, NONE, ["excluded"])
     if best_excluded_thing >= rules.weak and best_active < best_excluded_thing * ranking.active_vs_inactive:
         return _finish(result, NONE, ["excluded"])
+    #    … or it outscores every active agreement, and none of those matches strongly
+    if best_excluded > best_active and best_active < rules.strong and not (active and active[0][0] in instead):
+        return _finish(result, NONE, ["excluded"])
 
     # 3. a clear field of purchase that no active agreement covers, and nothing on topic to offer —
     #    or a sure one, and nothing that would be more than a candidate
