@@ -282,7 +282,11 @@ def validate_table(
             cell_notes.add(line, columns["id"], "id", "heading_row", cell_text(cells[id_position]))
             continue
         rows_read += 1
-        record = _parse_row(line, cells, positions, columns, mapping, status_lookup, row_errors, cell_notes)
+        # a further row of a parallel agreement already read: its empty cells take that row's values
+        written = cell_text(_cell(cells, positions, "id"))
+        earlier = merged.get(id_key(written)) if mapping.parallel_rows and written else None
+        record = _parse_row(line, cells, positions, columns, mapping, status_lookup, row_errors, cell_notes,
+                            continues=earlier is not None and earlier.record is not None)
         agreement_id = record.id if record else cell_text(_cell(cells, positions, "id"))
         key = id_key(agreement_id) if agreement_id else ""
         if mapping.parallel_rows and agreement_id:
@@ -574,7 +578,11 @@ def _parse_row(
     status_lookup: dict[str, str],
     errors: list[RowError],
     notes: Notes,
+    continues: bool = False,
 ) -> ParsedAgreement | None:
+    """One row's values, or None (its problems added to `errors`). `continues`: a further row of a
+    parallel agreement whose first row was read (parallel_rows): an empty cell is no error and no
+    default, since it takes that row's value ("Additional-supplier rows fill only the supplier")."""
     agreement_id = cell_text(_cell(cells, positions, "id"))
     bad = {e.field for e in errors if e.line == line}  # cells already reported (an Excel error …)
     before = len(errors)
@@ -587,7 +595,7 @@ def _parse_row(
     for name in _TEXT_FIELDS:
         data[name] = cell_text(_cell(cells, positions, name))
     for name in mapping.required_fields:
-        if name in columns and not cell_text(_cell(cells, positions, name)):
+        if name in columns and not cell_text(_cell(cells, positions, name)) and not (continues and name != "id"):
             problem(name, "required_empty")
     for name, limit in MAX_LENGTH.items():
         value = data.get(name) if name not in ("keywords", "cpv_codes") else cell_text(_cell(cells, positions, name))
@@ -636,10 +644,12 @@ def _parse_row(
             problem("status", "status_unknown", raw_status, allowed=", ".join(allowed))
         data["status"] = status or mapping.default_status
     else:
-        data["status"] = mapping.default_status
+        data["status"] = "" if continues else mapping.default_status  # "": the first row's status
 
     data["ehandel"], data["ehandel_note"] = False, ""
-    if "ehandel" in columns:
+    if continues and not cell_text(_cell(cells, positions, "ehandel")):
+        data["ehandel"] = None  # the first row's answer
+    elif "ehandel" in columns:
         try:
             data["ehandel"], data["ehandel_note"] = parse_yes_no(_cell(cells, positions, "ehandel"), mapping.yes_no)
         except ValueProblem as exc:
@@ -665,7 +675,8 @@ def _parse_row(
 
     data["keywords"] = split_list(_cell(cells, positions, "keywords"), mapping.keyword_separator)
     data["cpv_codes"] = split_list(_cell(cells, positions, "cpv_codes"), mapping.cpv_separator)
-    data["contracting_party_kind"] = mapping.contracting_party_kinds.kind_of(data["contracting_party"])
+    data["contracting_party_kind"] = ("" if continues and not data["contracting_party"]
+                                      else mapping.contracting_party_kinds.kind_of(data["contracting_party"]))
     for name in _INTERNED:
         data[name] = sys.intern(data[name])
 

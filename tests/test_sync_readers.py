@@ -420,6 +420,37 @@ def test_parallel_rows_take_the_scope_from_the_row_that_holds_it(tmp_path: Path)
     assert [name for name, _org in by_id["PR-2"].suppliers] == ["Gamma Maler AS", "Delta Farge AS"]
 
 
+def test_a_further_suppliers_row_that_fills_only_the_supplier_takes_the_first_rows_values(tmp_path: Path) -> None:
+    """"Additional-supplier rows fill only the Ref.nr and the supplier; the other cells inherit from
+    the agreement row above": an empty title is no error, and an empty status, party or e-handel
+    cell takes the first row's value instead of a default (an expired agreement stays expired, a
+    cooperation agreement stays one). A first row with an empty title is still an error."""
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join([
+        "No;Title;Supplier;Rank;Via;E-handel;End;State",
+        "AS-1;Tømrertjenester;Alfa Bygg AS;Rangert 1;IMN;Ja;28.02.2027;Aktiv – opsjon",
+        "AS-1;;Beta Bygg AS;Rangert 2;;;;",
+        "AS-2;Snøbrøyting;Gamma Maskin AS;Parallell;Egen;Nei;31.03.2024;Utløpt",
+        "AS-2;;Delta Anlegg AS;Parallell;;;;",
+        "AS-3;;Epsilon AS;Eneleverandør;Egen;Nei;31.12.2027;Aktiv"]) + "\n", encoding="utf-8")
+    parsed = RegisterMapping.model_validate({
+        "columns": {"id": "No", "title": "Title", "suppliers": "Supplier", "supplier_rank": "Rank",
+                    "contracting_party": "Via", "ehandel": "E-handel", "end_date": "End", "status": "State"},
+        "parallel_rows": True, "org_number_required": False,
+        "status_values": {"active": ["Aktiv", "Aktiv – opsjon"], "expired": ["Utløpt"]},
+        "contracting_party_kinds": {"own": ["Egen"], "cooperation": ["IMN"], "default": "own", "empty": "own"}})
+    result = validate_table(read_table(path, parsed), parsed)
+    assert [(e.line, e.column, e.code) for e in result.errors] == [(6, "Title", "required_empty")]
+    by_id = {r.id: r for r in result.records}
+    first = by_id["AS-1"].as_dict()
+    assert (first["title"], first["status"], first["contracting_party_kind"], first["ehandel"], first["end_date"]) == (
+        "Tømrertjenester", "active", "cooperation", True, dt.date(2027, 2, 28))
+    assert [name for name, _org in by_id["AS-1"].suppliers] == ["Alfa Bygg AS", "Beta Bygg AS"]
+    second = by_id["AS-2"].as_dict()
+    assert (second["status"], second["end_date"]) == ("expired", dt.date(2024, 3, 31))
+    assert [name for name, _org in by_id["AS-2"].suppliers] == ["Gamma Maskin AS", "Delta Anlegg AS"]
+
+
 def test_a_rank_column_reads_numbers_as_ranks_and_words_as_no_rank(tmp_path: Path) -> None:
     """"1. pri" / "Rank 2" are ranks; "Parallell" or "Fritt val" is a supplier without a rank (the
     agreement is parallel, not ranked), not a row error; "1-2" is neither and is one."""
