@@ -296,6 +296,14 @@ def test_a_need_bought_through_another_fields_agreement_is_answered_with_it() ->
     assert search_index(index, "helikopter til skogbrannslokking", AS_OF).ids[:1] != ["RB-1"]
 
 
+def test_doors_are_fitted_through_the_carpentry_agreement(index: SearchIndex) -> None:
+    # `via` in the taxonomy: doors and windows are bought through the carpenter; the reference
+    # register's carpentry agreement never says "dør", and "no active agreement" would send the
+    # employee outside it
+    result = search_index(index, "ytterdøra på omsorgsboligen er råtten og må skiftes", AS_OF)
+    assert not result.no_active_agreement and result.ids[:1] == ["LK-2024-063"], result.why
+
+
 def test_a_successor_that_excludes_the_thing_is_no_answer() -> None:
     index = _small_index(
         ("SK-2018-045", "Tolketjenester", "expired", "Fremmedspråktolking og tegnspråktolking. Erstattet av SK-2022-044.",
