@@ -283,6 +283,9 @@ class RegisterMapping(_Strict):
     # columns whose text is added to the description (a "Notes" or "Merknad" column: "Erstattet av
     # NSK-2024-010", options used, what is not covered), in this order
     description_also: list[str] = Field(default_factory=list)
+    # columns whose text is added to the title ("Delkontrakt": a lot's own name when the title is
+    # the parent agreement's, the same for every lot), in this order, after " – "
+    title_also: list[str] = Field(default_factory=list)
     # columns listing what the agreement does not cover ("Not included", "Unntak"): added to the
     # description as "Omfatter ikke …", which the search reads as exclusions
     description_excludes: list[str] = Field(default_factory=list)

@@ -451,6 +451,29 @@ def test_a_further_suppliers_row_that_fills_only_the_supplier_takes_the_first_ro
     assert [name for name, _org in by_id["AS-2"].suppliers] == ["Gamma Maskin AS", "Delta Anlegg AS"]
 
 
+def test_a_lots_own_name_can_be_added_to_its_parent_agreements_title(tmp_path: Path) -> None:
+    """Lots whose title is the parent agreement's, the same for all of them, and whose own name is
+    in a column of its own ("Delkontrakt"): `title_also` puts it after the title, so the search
+    reads the lot's trade as its title; a lot name the title already holds is not repeated."""
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join([
+        "No;Title;Lot;Supplier",
+        "HT-1-D1;Handverkartenester – vedlikehald av kommunale bygg;D1 Elektro;Alfa Elektro AS",
+        "HT-1-D4;Handverkartenester – vedlikehald av kommunale bygg;D4 Målar og overflate;Beta Maling AS",
+        "HT-2;Snøbrøyting;;Gamma Maskin AS",
+        "HT-3;Reinhald – Rode 2;Rode 2;Delta Reinhald AS"]) + "\n", encoding="utf-8")
+    parsed = RegisterMapping.model_validate({
+        "columns": {"id": "No", "title": "Title", "suppliers": "Supplier"}, "title_also": ["Lot"],
+        "org_number_required": False})
+    result = validate_table(read_table(path, parsed), parsed)
+    assert result.errors == []
+    titles = {r.id: r.as_dict()["title"] for r in result.records}
+    assert titles == {"HT-1-D1": "Handverkartenester – vedlikehald av kommunale bygg – D1 Elektro",
+                      "HT-1-D4": "Handverkartenester – vedlikehald av kommunale bygg – D4 Målar og overflate",
+                      "HT-2": "Snøbrøyting", "HT-3": "Reinhald – Rode 2"}
+    assert all("D4" not in r.as_dict()["description"] for r in result.records)
+
+
 def test_a_rank_column_reads_numbers_as_ranks_and_words_as_no_rank(tmp_path: Path) -> None:
     """"1. pri" / "Rank 2" are ranks; "Parallell" or "Fritt val" is a supplier without a rank (the
     agreement is parallel, not ranked), not a row error; "1-2" is neither and is one."""
