@@ -390,6 +390,14 @@ def test_an_end_date_written_as_until_further_notice_is_no_end_date(tmp_path: Pa
     assert sorted(e.line for e in result.errors) == [2, 2, 3]
 
 
+def _validated(tmp_path: Path, lines: list[str], mapping: dict[str, Any]) -> Any:
+    """A small `;`-separated register (header line first), validated with the mapping given."""
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parsed = RegisterMapping.model_validate(mapping)
+    return validate_table(read_table(path, parsed), parsed)
+
+
 def _supplier_rows(tmp_path: Path, extra_headers: str, rows: list[str], columns: dict[str, str], **mapping: object) -> Any:
     """A small register with one row per supplier (No;Title;Supplier;<extra>;Status, all Active), validated."""
     path = tmp_path / "register.csv"
@@ -425,21 +433,18 @@ def test_a_further_suppliers_row_that_fills_only_the_supplier_takes_the_first_ro
     the agreement row above": an empty title is no error, and an empty status, party or e-handel
     cell takes the first row's value instead of a default (an expired agreement stays expired, a
     cooperation agreement stays one). A first row with an empty title is still an error."""
-    path = tmp_path / "register.csv"
-    path.write_text("\n".join([
+    result = _validated(tmp_path, [
         "No;Title;Supplier;Rank;Via;E-handel;End;State",
         "AS-1;Tømrertjenester;Alfa Bygg AS;Rangert 1;IMN;Ja;28.02.2027;Aktiv – opsjon",
         "AS-1;;Beta Bygg AS;Rangert 2;;;;",
         "AS-2;Snøbrøyting;Gamma Maskin AS;Parallell;Egen;Nei;31.03.2024;Utløpt",
         "AS-2;;Delta Anlegg AS;Parallell;;;;",
-        "AS-3;;Epsilon AS;Eneleverandør;Egen;Nei;31.12.2027;Aktiv"]) + "\n", encoding="utf-8")
-    parsed = RegisterMapping.model_validate({
+        "AS-3;;Epsilon AS;Eneleverandør;Egen;Nei;31.12.2027;Aktiv"], {
         "columns": {"id": "No", "title": "Title", "suppliers": "Supplier", "supplier_rank": "Rank",
                     "contracting_party": "Via", "ehandel": "E-handel", "end_date": "End", "status": "State"},
         "parallel_rows": True, "org_number_required": False,
         "status_values": {"active": ["Aktiv", "Aktiv – opsjon"], "expired": ["Utløpt"]},
         "contracting_party_kinds": {"own": ["Egen"], "cooperation": ["IMN"], "default": "own", "empty": "own"}})
-    result = validate_table(read_table(path, parsed), parsed)
     assert [(e.line, e.column, e.code) for e in result.errors] == [(6, "Title", "required_empty")]
     by_id = {r.id: r for r in result.records}
     first = by_id["AS-1"].as_dict()
@@ -455,17 +460,13 @@ def test_a_lots_own_name_can_be_added_to_its_parent_agreements_title(tmp_path: P
     """Lots whose title is the parent agreement's, the same for all of them, and whose own name is
     in a column of its own ("Delkontrakt"): `title_also` puts it after the title, so the search
     reads the lot's trade as its title; a lot name the title already holds is not repeated."""
-    path = tmp_path / "register.csv"
-    path.write_text("\n".join([
+    result = _validated(tmp_path, [
         "No;Title;Lot;Supplier",
         "HT-1-D1;Handverkartenester – vedlikehald av kommunale bygg;D1 Elektro;Alfa Elektro AS",
         "HT-1-D4;Handverkartenester – vedlikehald av kommunale bygg;D4 Målar og overflate;Beta Maling AS",
         "HT-2;Snøbrøyting;;Gamma Maskin AS",
-        "HT-3;Reinhald – Rode 2;Rode 2;Delta Reinhald AS"]) + "\n", encoding="utf-8")
-    parsed = RegisterMapping.model_validate({
-        "columns": {"id": "No", "title": "Title", "suppliers": "Supplier"}, "title_also": ["Lot"],
-        "org_number_required": False})
-    result = validate_table(read_table(path, parsed), parsed)
+        "HT-3;Reinhald – Rode 2;Rode 2;Delta Reinhald AS"],
+        {"columns": {"id": "No", "title": "Title", "suppliers": "Supplier"}, "title_also": ["Lot"], "org_number_required": False})
     assert result.errors == []
     titles = {r.id: r.as_dict()["title"] for r in result.records}
     assert titles == {"HT-1-D1": "Handverkartenester – vedlikehald av kommunale bygg – D1 Elektro",
