@@ -538,8 +538,13 @@ class _Parallel:
 
 
 def _added_columns(mapping: RegisterMapping) -> list[str]:
-    """The columns added to the title or the description: notes first, then what is not covered."""
-    return list(dict.fromkeys([*mapping.title_also, *mapping.description_also, *mapping.description_excludes]))
+    """The columns read to be added to the title or the description."""
+    return list(dict.fromkeys([*mapping.title_also, *_description_columns(mapping)]))
+
+
+def _description_columns(mapping: RegisterMapping) -> list[str]:
+    """The columns added to the description: notes first, then what is not covered."""
+    return list(dict.fromkeys([*mapping.description_also, *mapping.description_excludes]))
 
 
 EXCLUDED_MARKER = "Omfatter ikke"
@@ -606,9 +611,7 @@ def _parse_row(
         joined = f"{data['title']} – {extra}" if data["title"] and extra else data["title"]
         if extra and normalise(extra) not in normalise(data["title"]) and len(joined) <= MAX_LENGTH.get("title", len(joined)):
             data["title"] = joined
-    for column in _added_columns(mapping):  # "Notes", "Not included": added to the description while it fits
-        if column in mapping.title_also and column not in mapping.description_also:
-            continue
+    for column in _description_columns(mapping):  # "Notes", "Not included": added to the description while it fits
         extra = cell_text(_cell(cells, positions, also_field(column)))
         if extra and column in mapping.description_excludes:
             extra = excluded_text(extra)
