@@ -81,6 +81,7 @@ class SyncReport:
     index_version: int = 0
     duration_ms: int = 0
     active_as_of: int = 0
+    agreements_read: int = 0  # agreements in the file (several rows may make one: parallel_rows)
     as_of: dt.date | None = None
     added_ids: list[str] = field(default_factory=list)
     changed_fields: dict[str, list[str]] = field(default_factory=dict)  # id -> fields that changed
@@ -147,6 +148,7 @@ class SyncReport:
             "duration_ms": self.duration_ms,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "active_as_of": self.active_as_of,
+            "agreements_read": self.agreements_read,
             "diff": {
                 "added": self.added_ids,
                 "changed": [{"id": i, "fields": f} for i, f in self.changed_fields.items()],
@@ -257,6 +259,7 @@ def sync_export(
         report.reason = "nothing_valid"
         return _record_only(engine, report, started_at, clock)
     report.active_as_of = sum(1 for r in result.records if is_active(r.as_dict(), as_of))
+    report.agreements_read = len(result.records)
     report.warnings.extend(_active_but_ended(result.records, mapping, as_of))
 
     try:

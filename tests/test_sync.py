@@ -115,6 +115,26 @@ def test_cli_sync_then_unchanged_and_json(tmp_path: Path, reference_register: Pa
     assert [r["outcome"] for r in runs] == ["unchanged", "applied"]
 
 
+def test_the_active_line_counts_agreements_not_rows(tmp_path: Path) -> None:
+    """An export with one row per supplier: three rows are two agreements, one of them active."""
+    register = tmp_path / "register.csv"
+    register.write_text("\n".join([
+        "No;Title;Supplier;Start;End;Status",
+        "PR-1;Rørleggertjenester;Alfa Rør AS;01.01.2025;31.12.2027;Aktiv",
+        "PR-1;Rørleggertjenester;Beta VVS AS;01.01.2025;31.12.2027;Aktiv",
+        "PR-2;Maling;Gamma Maler AS;01.01.2020;31.12.2023;Utløpt"]) + "\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(json.dumps({
+        "columns": {"id": "No", "title": "Title", "suppliers": "Supplier", "start_date": "Start",
+                    "end_date": "End", "status": "Status"},
+        "parallel_rows": True, "org_number_required": False,
+        "status_values": {"active": ["Aktiv"], "expired": ["Utløpt"]}}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--database", f"sqlite:///{tmp_path / 'rows.db'}", "--as-of", "2026-11-24",
+                                      "sync", str(register), "--mapping", str(mapping)])
+    assert result.exit_code == 0, result.output
+    assert "Aktive avtaler per 24. nov. 2026 i filen: 1 av 2." in result.output
+
+
 # --- helpers the other tests/test_sync_*.py files import -------------------------------------
 
 

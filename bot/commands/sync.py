@@ -50,8 +50,8 @@ def render_report(report: SyncReport, lang: str, show_diff: bool) -> str:
     texts = strings("sync")
     lines = [report.message(lang)]
     if report.ok and report.as_of is not None:
-        total = report.rows_read - report.skipped
-        lines.append(texts.get("active_line", lang, date=report.as_of, active=report.active_as_of, total=total))
+        lines.append(texts.get("active_line", lang, date=report.as_of, active=report.active_as_of,
+                               total=report.agreements_read))
     if report.warnings:
         lines.append(texts.get("notes_heading", lang))
         lines.extend(f"  {note.message(lang)}" for note in report.warnings)
