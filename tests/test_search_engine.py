@@ -370,6 +370,42 @@ def test_an_excluded_compound_is_matched_by_its_parts_inside_longer_words() -> N
     assert result.hits and result.hits[0].id == "LK-2024-199"
 
 
+def test_an_excluded_compound_is_matched_by_what_it_is_of_and_its_qualifier() -> None:
+    """"Omfatter ikke pasientreiser til sykehus": a taxi for a patient going to the hospital is that
+    trip, though the question never says "pasientreise"; a taxi for staff is still the agreement's."""
+    index = _small_index(
+        ("DT-2024-109", "Drosjetjenester", "active",
+         "Drosjeturer for ansatte i tjeneste og for brukere når tjenesten betaler. "
+         "Omfatter ikke pasientreiser til sykehus.", 2024, 2027))
+    result = search_index(index, "drosje til en pasient som skal til sykehuset på kontroll", AS_OF)
+    assert result.no_active_agreement and "DT-2024-109" in result.excluded
+    for question in ("drosje til en ansatt som skal på møte", "drosje til pasient som skal til dagsenteret"):
+        result = search_index(index, question, AS_OF)
+        assert result.hits and result.hits[0].id == "DT-2024-109" and not result.no_active_agreement, question
+
+
+def test_an_excluded_word_spelt_the_other_written_standards_way_is_excluded() -> None:
+    """"Omfatter ikke … leirskole" asked in nynorsk ("leirskulen"): one letter apart is the same word."""
+    index = _small_index(
+        ("SS-2022-018", "Tilrettelagt skoleskyss", "active",
+         "Daglig skyss med drosje eller minibuss for elever med rett til tilrettelagt skoleskyss. "
+         "Omfatter ikke turer i skoletiden som ekskursjoner og leirskole.", 2022, 2027))
+    result = search_index(index, "Buss til leirskulen for 60 elevar", AS_OF)
+    assert result.no_active_agreement and "SS-2022-018" in result.excluded
+    result = search_index(index, "skuleskyss for ein elev i rullestol", AS_OF)
+    assert result.hits and result.hits[0].id == "SS-2022-018"
+
+
+def test_what_is_procured_separately_is_not_covered() -> None:
+    """"Større nybyggprosjekter konkurranseutsettes særskilt": a register's way of saying the
+    agreement does not cover them."""
+    index = _small_index(
+        ("AR-2024-021", "Arkitekttjenester", "active",
+         "Arkitekttjenester ved ombygging og mindre nybygg. Større nybyggprosjekter konkurranseutsettes særskilt.",
+         2024, 2027))
+    assert [e.text for e in index.exclusions[0]] == ["Større nybyggprosjekter"]
+
+
 def test_a_kind_of_the_excluded_thing_named_by_its_own_compound_needs_the_qualifier() -> None:
     """"… samt influensavaksine til ansatte. Vaksiner i barnevaksinasjonsprogrammet inngår ikke": a flu
     vaccine is the agreement's (the exclusion is qualified by the programme, which the question does

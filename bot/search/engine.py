@@ -332,6 +332,11 @@ def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_k
                 qualified = sum(1 for keyset in exclusion.qualifier if _keyset_in(index, keyset, all_keys))
                 if qualified / len(exclusion.qualifier) >= 0.5:
                     return "head", exclusion
+            # "pasientreiser til sykehus" asked as "drosje for en pasient til sykehuset": what the
+            # excluded compound is of (its first part), and everything that qualifies it
+            if (exclusion.qualifier and any(_compound_modifier_in(keyset, all_keys) for keyset in exclusion.head)
+                    and all(_keyset_in(index, keyset, all_keys) for keyset in exclusion.qualifier)):
+                return "head", exclusion
         elif exclusion.qualifier:
             matched = sum(1 for keyset in exclusion.qualifier if _keyset_in(index, keyset, all_keys))
             if matched and matched / len(exclusion.qualifier) >= 0.5:
@@ -419,6 +424,7 @@ ONE_WORD_MIN = 6  # a one-word exclusion this long counts in the question's cont
 EXCLUDED_FIELD_MARGIN = 0.05  # … by this much: a near tie is no clear reading
 EXCLUDED_FIELD_COVER = 0.5  # an agreement's link this strong to one of the question's fields outweighs an excluded one
 HEAD_MIN = 4  # an exclusion's word this long ending a question's compound is its head ("vikar|lege") …
+SPELLING_MIN = 7  # an exclusion's word this long matches a question's word one letter apart
 FIRST_MIN = 5  # … and this long starting one, its first part ("fasade|vask"; not a stem like "strø")
 
 
@@ -433,8 +439,13 @@ def _keyset_in(index: SearchIndex, keyset: frozenset[str], keys: set[str]) -> bo
         if len(k) >= HEAD_MIN and any(len(w) > len(k) + 2 and (w.endswith(k) or len(k) >= FIRST_MIN and w.startswith(k))
                                       for w in keys):
             return True
-    return any(parts is not None and all(word_keys(p) & keys or _inside(p, keys) for p in parts)
-               for parts in (_parts(index, key) for key in keyset))
+    if any(parts is not None and all(word_keys(p) & keys or _inside(p, keys) for p in parts)
+           for parts in (_parts(index, key) for key in keyset)):
+        return True
+    # the same word spelt the other written standard's way or with a typo ("leirskule" for
+    # "leirskole"): one letter apart in a long word
+    return any(len(k) >= SPELLING_MIN and abs(len(w) - len(k)) <= 1 and w[0] == k[0]
+               and Levenshtein.distance(k, w, score_cutoff=1) <= 1 for k in keyset for w in keys)
 
 
 def _inside(part: str, keys: set[str]) -> bool:
@@ -446,6 +457,12 @@ def _inside(part: str, keys: set[str]) -> bool:
 def _compound_head_in(index: SearchIndex, keyset: frozenset[str], keys: set[str]) -> bool:
     """A compound word of an exclusion ends in one of the question's words ("småskriver": "skriver")."""
     return any(len(k) >= FIRST_MIN and len(key) > len(k) + 1 and key.endswith(k) for key in keyset for k in keys)
+
+
+def _compound_modifier_in(keyset: frozenset[str], keys: set[str]) -> bool:
+    """A compound word of an exclusion starts with one of the question's words ("pasientreiser":
+    "pasient")."""
+    return any(len(k) >= FIRST_MIN and len(key) >= len(k) + 3 and key.startswith(k) for key in keyset for k in keys)
 
 
 def _parts(index: SearchIndex, word: str) -> tuple[str, ...] | None:

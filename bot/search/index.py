@@ -142,9 +142,12 @@ def exclusion_items(description: str, analyzer: Analyzer) -> tuple[str, list[tup
             end = _clause_end(lowered, rest_start, markers.stop)
             spans.append((start, end))
             items.extend(_referred_items(text[rest_start:end], markers.separators))
+    stated = list(spans)  # the "does not cover …" statements
     for marker in markers.after:
         for match in re.finditer(re.escape(marker), lowered):
             sentence_start = max(lowered.rfind(". ", 0, match.start()) + 2, 0) if ". " in lowered[: match.start()] else 0
+            if any(sentence_start <= start < match.start() for start, _end in stated):
+                continue  # "Omfatter ikke låneopptak, som konkurranseutsettes særskilt": said already
             end = match.end()
             sentence = text[sentence_start:match.start()]
             subject = _subject(sentence, markers.subject_verbs)
