@@ -93,6 +93,17 @@ def test_exclusions_are_read_from_descriptions() -> None:
     assert items == ["Pasientreiser"]
 
 
+def test_a_pair_joined_by_og_is_one_excluded_item() -> None:
+    """"Transport til og frå leirskulen er ikkje inkludert": one item (not "Transport til" and
+    "frå leirskulen", which excluded the camp school itself)."""
+    analyzer = Analyzer()
+    _, items = exclusion_items("Leirskuleopphald for 7. trinn. Transport til og frå leirskulen er ikkje inkludert (sjå RK-2025-156).",
+                               analyzer)
+    assert [item for item, _referral in items] == ["Transport til og frå leirskulen"]
+    _, items = split_exclusions("Skoleskyss. Omfatter ikke transport til og fra fritidsaktiviteter og ekskursjoner.", analyzer)
+    assert items == ["transport til og fra fritidsaktiviteter", "ekskursjoner"]
+
+
 def test_an_exclusion_keeps_the_parenthesis_that_sends_it_elsewhere() -> None:
     analyzer = Analyzer()
     # a parenthesis closing a list covers the list; one inside it only its own item

@@ -141,7 +141,7 @@ def exclusion_items(description: str, analyzer: Analyzer) -> tuple[str, list[tup
             rest_start = match.end() + len(rest) - len(rest.lstrip(" :\u2013\u2014-"))
             end = _clause_end(lowered, rest_start, markers.stop)
             spans.append((start, end))
-            items.extend(_referred_items(text[rest_start:end], markers.separators))
+            items.extend(_referred_items(_joined(text[rest_start:end], markers.pairs), markers.separators))
     stated = list(spans)  # the "does not cover …" statements
     for marker in markers.after:
         for match in re.finditer(re.escape(marker), lowered):
@@ -152,7 +152,7 @@ def exclusion_items(description: str, analyzer: Analyzer) -> tuple[str, list[tup
             sentence = text[sentence_start:match.start()]
             subject = _subject(sentence, markers.subject_verbs)
             spans.append((sentence_start, end))
-            items.extend(_referred_items(subject, markers.separators))
+            items.extend(_referred_items(_joined(subject, markers.pairs), markers.separators))
     if not spans:
         return description, []
     keep: list[str] = []
@@ -163,6 +163,15 @@ def exclusion_items(description: str, analyzer: Analyzer) -> tuple[str, list[tup
         last = max(last, end)
     keep.append(text[last:])
     return " ".join(keep), [(i, r) for i, r in items if i.strip()]
+
+
+def _joined(text: str, pairs: list[str]) -> str:
+    """The text with each of `pairs` held together ("Transport til og frå leirskulen" is one item, not
+    "Transport til" and "frå leirskulen"): their spaces become no-break spaces, which the separators
+    do not split and the items' words are read across as usual."""
+    for pair in pairs:
+        text = re.sub(rf"(?i)\b{re.escape(pair)}\b", lambda m: m.group(0).replace(" ", "\u00a0"), text)
+    return text
 
 
 _PARENTHESIS = re.compile(r"\(([^)]*)\)")

@@ -39,6 +39,8 @@ class ExclusionMarkers(BaseModel):
     after: list[str]
     stop: list[str]
     separators: list[str]
+    # word pairs joined by a separator that are one phrase, not two items ("til og fra")
+    pairs: list[str] = Field(default_factory=list)
     subject_verbs: list[str] = Field(default_factory=list)
     # words that send an excluded item elsewhere, not part of the name they send it to: "(se catering)"
     referral_words: list[str] = Field(default_factory=list)
