@@ -135,14 +135,13 @@ def test_two_kinds_are_offered_as_two_buttons(monkeypatch) -> None:
     import bot.taxonomy
 
     monkeypatch.setattr(bot.taxonomy, "classify", hits((field("heating_heat_pumps", **HEAT_PUMPS), 0.9)), raising=False)
-    # 2,5 mill: band D for works, E for services
-    result = analyse("installere og vedlikeholde varmepumper på skolen for 2,5 mill", AS_OF)
+    result = analyse("installere og vedlikeholde varmepumper på skolen for 800 000", AS_OF)
     assert (result.missing, result.kind_candidates) == (["kind"], ["bygg_og_anlegg", "tjenester"])
     buttons = [a for item in authority_answer(result, "nb").card["body"] if item.get("type") == "ActionSet"
                for a in item["actions"]]
     assert [b["data"]["value"] for b in buttons] == ["bygg_og_anlegg", "tjenester"]
     done = analyse("bygg_og_anlegg", AS_OF, previous=result)
-    assert (done.kind, done.band) == ("bygg_og_anlegg", "D")
+    assert (done.kind, done.band) == ("bygg_og_anlegg", "C")
 
 
 def test_no_question_when_both_kinds_give_the_same_answer(monkeypatch) -> None:

@@ -76,28 +76,17 @@ def test_framework_answer() -> None:
 
 
 def test_kind_question_card_offers_each_kind() -> None:
-    result = analyse("Vi skal bruke ca 3 mill, hvilke regler gjelder?", AS_OF)
+    result = analyse("Vi skal bruke ca 400 000 kr, hvilke regler gjelder?", AS_OF)
     answer = authority_answer(result, "nb")
     assert answer.kind == "clarify"
-    # what every kind gives alike is said before the question
-    assert "Uansett art: innkjøpsseksjonen gjennomfører, og kommunalsjefen signerer kontrakten." in answer.text
     submits = [n for n in _walk(answer.card) if n.get("type") == "Action.Submit"]
     assert {s["data"]["value"] for s in submits} == {"varer", "tjenester", "bygg_og_anlegg", "helse_og_sosial"}
     for s in submits:
         assert s["data"]["verb"] == CLARIFY_VERB and s["data"]["field"] == "kind"
-        assert s["data"]["question"] == "Vi skal bruke ca 3 mill, hvilke regler gjelder?"
+        assert s["data"]["question"] == "Vi skal bruke ca 400 000 kr, hvilke regler gjelder?"
     # pressing a button (the bot passes the value and the earlier result) answers the question
     chosen = analyse(submits[1]["data"]["value"], AS_OF, previous=answer.data)
-    assert (chosen.kind, chosen.band, chosen.missing) == ("tjenester", "E", [])
-
-
-def test_a_requirement_that_depends_on_the_kind_is_named_with_it() -> None:
-    result = analyse("Hvem signerer kontrakter på 300 000?", AS_OF)
-    nb, nn, en = (authority_answer(result, lang).text for lang in ("nb", "nn", "en"))
-    assert "Art: ikke oppgitt – samme bånd for alle arter" in nb
-    assert "- Bare hvis det er bygg og anlegg eller renhold som tjeneste: Seriøsitetskrav" in nb
-    assert "- Berre dersom det er bygg og anlegg eller reinhald som teneste: " in nn
-    assert "- Only if it is building and construction works or cleaning bought as a service: " in en
+    assert chosen.band == "B" and not chosen.missing
 
 
 def test_value_question_card_has_ranges_and_a_text_input() -> None:

@@ -78,10 +78,6 @@ class AuthorityResult:
     lead_time: mx.LeadTime | None = None
     period_months: int | None = None
     kind_candidates: list[str] = field(default_factory=list)
-    # the kind is not given and the band is the same for every kind, but some requirements apply
-    # only to some kinds: requirement id → the kinds it applies to, and the cues that would make it
-    # apply to another kind ("seriositet": works, or cleaning bought as a service)
-    requirements_if_kind: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     silent: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     search: str = "unavailable"  # used | unavailable | skipped
@@ -120,8 +116,6 @@ class AuthorityResult:
             "inactive_agreements": [a.to_json() for a in self.inactive_agreements],
             "possible_agreements": [a.to_json() for a in self.possible_agreements],
             "kind_candidates": list(self.kind_candidates),
-            "requirements_if_kind": {rid: {key: list(v) for key, v in when.items()}
-                                     for rid, when in self.requirements_if_kind.items()},
             "silent": list(self.silent),
             "search": self.search,
             "otherwise": (
@@ -628,18 +622,9 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
         # what must be asked: the period when an amount per year or month is known, else the value
         missing.append("period" if value_gap == "period" else "value")
         result.ask = value_gap
-    outcomes: dict[str, _Outcome] = {}
-    if facts.kind is None and value is not None:
-        # what each kind the question allows would give
-        outcomes = {k: _band_outcome(value, k, facts, months, as_of, m) for k in (facts.kind_choices or m.kind_ids())}
     if facts.kind is None:
         if value is not None and _kind_does_not_matter(value, facts, months, as_of, m):
             steps.append(Step("kind_not_needed", {}))
-        elif value is not None and len({(o.band, o.performed_by, o.signer) for o in outcomes.values()}) == 1:
-            # the band, who carries it out and who signs are the same for every kind; only some
-            # requirements depend on it (seriousness requirements for works): those are named with
-            # the kinds they apply to, instead of asking
-            steps.append(Step("kind_not_needed_for_band", {}))
         else:
             missing.append("kind")
             result.ask = result.ask or "kind"
@@ -648,9 +633,6 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
         # who signs can be known before the value: a framework for the whole municipality is signed
         # by the role the matrix names for it, whatever its value
         result.signer = next((o.role for o in m.signer_overrides if o.cue in facts.cues), None)
-        if missing == ["kind"] and outcomes:
-            # the band waits for the kind, but what every kind gives alike is known already
-            _common_to_every_kind(result, list(outcomes.values()))
         if result.ask == "value" and "kind" in missing:
             result.ask = "kind"  # one question at a time: the kind first, then the value ranges for it
         return result
@@ -660,19 +642,6 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
     outcome = _band_outcome(value, kind, facts, months, as_of, m)
     result.band, result.performed_by, result.signer = outcome.band, outcome.performed_by, outcome.signer
     result.requirements = outcome.requirements
-    if facts.kind is None and outcomes:
-        _common_to_every_kind(result, list(outcomes.values()))
-        for rid in dict.fromkeys(r for o in outcomes.values() for r in o.requirements):
-            if rid in result.requirements:
-                continue
-            kinds = [k for k, o in outcomes.items() if rid in o.requirements]
-            # a condition the question's words did not meet but that would hold for another kind
-            # with its cue ("renhold" bought as a service)
-            cues = [cue for rule in m.cross_cutting if rule.requirement == rid for cond in rule.any_of if cond.cues
-                    and any(k not in kinds and _condition_holds(cond, k, [*facts.cues, *cond.cues], value, months, m, as_of)[0]
-                            for k in outcomes)
-                    for cue in cond.cues]
-            result.requirements_if_kind[rid] = {"kinds": kinds, "cues": list(dict.fromkeys(cues))}
     result.thresholds_used = [t for t in (mx.threshold_in_force(tid, as_of) for tid in outcome.thresholds) if t]
     result.lead_time = mx.lead_time(outcome.band)
     steps.append(Step("band", {"band": outcome.band}))
@@ -685,16 +654,6 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
     if facts.per in {"year", "month"} and months and months > m.interpretation.period_over_months:
         pass
     return result
-
-
-def _common_to_every_kind(result: AuthorityResult, outcomes: list[_Outcome]) -> None:
-    """Who carries it out and who signs where every kind gives the same; the requirements every kind
-    has (in the matrix's order)."""
-    if len({o.performed_by for o in outcomes}) == 1:
-        result.performed_by = outcomes[0].performed_by
-    if len({o.signer for o in outcomes}) == 1:
-        result.signer = outcomes[0].signer
-    result.requirements = [r for r in outcomes[0].requirements if all(r in o.requirements for o in outcomes)]
 
 
 def _kind_does_not_matter(value: int, facts: Facts, months: int | None, as_of: dt.date, m: Matrix) -> bool:

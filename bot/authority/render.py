@@ -64,14 +64,6 @@ def kind_name(kind_id: str | None, lang: str) -> str:
     return mx.matrix().kind(kind_id).name.get(lang)
 
 
-def _kinds_text(kinds: list[str], lang: str, cues: list[str] | None = None) -> str:
-    """"bygg og anlegg", "varer eller tjenester", "bygg og anlegg eller renhold som tjeneste"."""
-    names = [kind_name(k, lang) for k in kinds] + [_s(f"cue.{cue}", lang) for cue in cues or []]
-    if len(names) < 2:
-        return "".join(names)
-    return _s("kinds_or", lang, first=", ".join(names[:-1]), last=names[-1])
-
-
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -236,12 +228,8 @@ def _band(result: AuthorityResult, lang: str) -> Answer:
         who = _s("sentence_band_approves" if approves else "sentence_band", lang,
                  performer=_cap(role_short(result.performed_by, lang)), note=note, signer=_cap(role_short(result.signer, lang)))
     value = _s("value_line", lang, value=fmt_nok(result.value_nok_excl_vat, lang))
-    kind_text = kind_name(result.kind, lang) if result.kind else _s("kind_open" if result.requirements_if_kind else "kind_any", lang)
-    kind = _s("kind_line", lang, kind=kind_text)
-    requirements = _requirement_lines(result.requirements, lang) + [
-        _s("requirement_if_kind", lang, kinds=_kinds_text(when["kinds"], lang, when.get("cues", [])),
-           requirement=m.requirement(rid).text.get(lang))
-        for rid, when in result.requirements_if_kind.items()]
+    kind = _s("kind_line", lang, kind=kind_name(result.kind, lang) if result.kind else _s("kind_any", lang))
+    requirements = _requirement_lines(result.requirements, lang)
     if result.lead_time:
         lead = _s("lead_time_text", lang, competition=result.lead_time.competition_months,
                   start=result.lead_time.start_months_before_expiry, needs=mx.needs_assessment_months())
@@ -254,7 +242,7 @@ def _band(result: AuthorityResult, lang: str) -> Answer:
         "type": "FactSet",
         "facts": [
             {"title": _s("value", lang), "value": fmt_nok(result.value_nok_excl_vat, lang) + " kr"},
-            {"title": _s("kind", lang), "value": kind_text},
+            {"title": _s("kind", lang), "value": kind_name(result.kind, lang) if result.kind else _s("kind_any", lang)},
             {"title": _s("performed_by", lang), "value": _cap(role_name(result.performed_by, lang))},
             {"title": _s("approver_and_signer" if approves else "signer", lang),
              "value": _cap(role_name(result.signer, lang))},
@@ -360,11 +348,6 @@ def _clarify(result: AuthorityResult, lang: str) -> Answer:
         buttons = [_submit(_cap(kind_name(k, lang)), result, "kind", k) for k in order]
         body += [_text(question), {"type": "ActionSet", "actions": buttons}]
         hint = _s("clarify_text_kind", lang)
-        if result.performed_by and result.signer:  # what every kind gives alike is said already
-            common = _s("clarify_common", lang, performer=role_short(result.performed_by, lang),
-                        signer=role_short(result.signer, lang))
-            body.insert(1, _text(common))
-            hint = f"{common}\n{hint}"
     elif ask == "period":
         question = _s("ask_period", lang, per=_s(f"per_{result.facts.per}", lang))
         years = range(1, m.interpretation.framework_max_years + 3)
