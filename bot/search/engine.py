@@ -424,8 +424,8 @@ ONE_WORD_MIN = 6  # a one-word exclusion this long counts in the question's cont
 EXCLUDED_FIELD_MARGIN = 0.05  # … by this much: a near tie is no clear reading
 EXCLUDED_FIELD_COVER = 0.5  # an agreement's link this strong to one of the question's fields outweighs an excluded one
 HEAD_MIN = 4  # an exclusion's word this long ending a question's compound is its head ("vikar|lege") …
-SPELLING_MIN = 7  # an exclusion's word this long matches a question's word one letter apart
 FIRST_MIN = 5  # … and this long starting one, its first part ("fasade|vask"; not a stem like "strø")
+SPELLING_MIN = 7  # an exclusion's word this long matches a question's word one letter apart
 
 
 def _keyset_in(index: SearchIndex, keyset: frozenset[str], keys: set[str]) -> bool:
