@@ -283,6 +283,20 @@ def _small_index(*rows: tuple[str, str, str, str, int, int]) -> SearchIndex:
         for i, title, status, description, first, last in rows])
 
 
+def test_a_course_agreement_is_linked_to_the_field_its_subject_names() -> None:
+    """A register without CPV or keywords: "Kurs i førstehjelp og hjerte-lunge-redning" is a first-aid
+    course (its subject after "i"), so an English question about one finds it through the field."""
+    index = _small_index(
+        ("FK-2025-066", "Kurs i førstehjelp og hjerte-lunge-redning", "active",
+         "Kurs i førstehjelp og HLR for ansatte, holdt på arbeidsplassen.", 2025, 2028),
+        ("FK-2024-010", "Kurs og konferanser", "active", "Konferanselokaler og kurslokaler med servering.", 2024, 2027))
+    links = index.doc_links[0]
+    strongest = max(links, key=links.get)
+    assert index.fields.fields[strongest].id == "hse_certification_courses" and links[strongest] >= 0.8
+    result = search_index(index, "First aid and CPR course for kindergarten staff", AS_OF)
+    assert result.hits and result.hits[0].id == "FK-2025-066" and not result.no_active_agreement
+
+
 def test_a_need_bought_through_another_fields_agreement_is_answered_with_it() -> None:
     # flights are booked through the travel agency (`via` in the taxonomy): a travel agency
     # agreement that never says "fly" still covers a flight, which is no "no active agreement"

@@ -52,6 +52,16 @@ def test_context_after_a_preposition_and_hyphen_compounds() -> None:
     assert Analyzer().tokens("hev-senk-pult")[0].parts == ("hev", "senk", "pult")
 
 
+def test_the_subject_of_teaching_or_advice_is_no_context() -> None:
+    """"Kurs i førstehjelp": first aid is what the course is about, not where or for whom."""
+    analyzer = Analyzer()
+    assert [(t.text, t.context) for t in analyzer.tokens("Kurs i førstehjelp for barnehageansatte")] == [
+        ("kurs", False), ("førstehjelp", False), ("barnehageansatte", True)]
+    assert [t.context for t in analyzer.tokens("a course in first aid for kindergarten staff")] == [
+        False, False, False, True, True]
+    assert [t.context for t in analyzer.tokens("toner til skriveren i kurssalen")] == [False, True, True]
+
+
 def test_spelling_variants_turn_nynorsk_into_bokmal() -> None:
     variants = Analyzer().variants("sjukepleiar")
     assert "sykepleier" in variants

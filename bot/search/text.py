@@ -59,6 +59,8 @@ class LanguageData(BaseModel):
     # verbs of needing: the words before them name who needs ("hjemmesykepleien trenger to biler"),
     # the words after them what is needed
     need_verbs: list[str] = Field(default_factory=list)
+    # teaching and advice whose subject follows a preposition ("kurs i førstehjelp"): no context there
+    subject_heads: list[str] = Field(default_factory=list)
     weak_words: list[str] = Field(default_factory=list)
     spelling_rules: list[tuple[str, str]]
     framing_phrases: list[str] = Field(default_factory=list)
@@ -147,6 +149,7 @@ class Analyzer:
         self.folded_stopwords: frozenset[str] = frozenset(fold(w) for w in self.stopwords)
         self.context_prepositions = frozenset(p.lower() for p in self.language.context_prepositions)
         self.need_verbs = frozenset(v.lower() for v in self.language.need_verbs)
+        self.subject_heads = frozenset(w.lower() for w in self.language.subject_heads)
         self.weak_keys: frozenset[str] = frozenset(k for w in self.language.weak_words for k in word_keys(w.lower()))
         self.rules = [(re.compile(pattern), replacement) for pattern, replacement in self.language.spelling_rules]
         self.word_map = {fold(k): v.lower() for k, v in self.language.word_map.items()}
@@ -192,8 +195,11 @@ class Analyzer:
             if len(pieces) > 1 and len(pieces[-1]) <= 2 and pieces[-1] in ("er", "en", "ene", "et", "a", "s"):
                 pieces = pieces[:-1]  # "PC-er", "SIM-kortet" stays; inflection after a hyphen
                 word = "".join(pieces)
-            if word in self.context_prepositions and result:
-                context = True  # only after the thing itself: "avtale på X" is framing, "X til Y" context
+            if word in self.context_prepositions and result and not (
+                    result[-1].text in self.subject_heads and not result[-1].context):
+                # only after the thing itself: "avtale på X" is framing, "X til Y" context; after
+                # teaching or advice ("kurs i førstehjelp") the subject follows
+                context = True
             if word in self.need_verbs and result and need_at < 0 and not context:
                 need_at = len(result)  # "hjemmesykepleien trenger …": who needs, then what
             if not keep_stopwords and (self.is_stopword(word) or (len(word) == 1 and not word.isdigit())):
