@@ -278,6 +278,18 @@ def test_no_fallback_procedure_when_it_cannot_be_determined() -> None:
     assert result.otherwise is None and result.to_json()["otherwise"] is None
 
 
+def test_a_call_off_without_an_amount_asks_before_it_answers_who() -> None:
+    # chapter 6: the bot asks before it answers; the amount decides the approver and whether a
+    # mini-competition moves the call-off to the procurement section
+    result = analyse("nye kontorstoler til avdelingen", AS_OF, find_agreements=finder("LK-2023-022"))
+    assert (result.approver, result.performed_by, result.signer) == (None, None, None)
+    from bot.authority.render import authority_answer
+    answer = authority_answer(result, "nb")
+    assert answer.kind == "clarify" and "LK-2023-022" in answer.text
+    told = analyse("nye kontorstoler til avdelingen for 40 000", AS_OF, find_agreements=finder("LK-2023-022"))
+    assert (told.approver, told.performed_by) == ("ansatt_med_bestillingsfullmakt", "enheten")
+
+
 def test_no_search_when_the_question_names_nothing_to_buy() -> None:
     find = finder("LK-2023-022")
     result = analyse("Vi skal bruke ca 400 000 kr, hvilke regler gjelder?", AS_OF, find_agreements=find)

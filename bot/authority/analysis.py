@@ -680,6 +680,9 @@ def _framework(result: AuthorityResult, active: list[AgreementRef], value: int |
         result.value_nok_excl_vat = value
         value = effective_value(value, result.facts.bound) if value is not None else None
     if value is None:
+        # the policy asks before it answers (chapter 6): who approves, and who carries it out (a
+        # mini-competition from 500 000 moves a call-off to the procurement section), wait for the amount
+        result.performed_by = None
         result.missing = ["period" if value_gap == "period" else "value"]
         result.ask = value_gap or "value"
         return result

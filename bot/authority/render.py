@@ -280,8 +280,10 @@ def _framework(result: AuthorityResult, lang: str) -> Answer:
         facts.append({"title": _s("value", lang), "value": fmt_nok(result.value_nok_excl_vat, lang) + " kr"})
     if result.approver:
         facts.append({"title": _s("approver", lang), "value": _cap(role_name(result.approver, lang))})
-    facts.append({"title": _s("performed_by", lang), "value": _cap(role_name(result.performed_by, lang))})
-    body.append({"type": "FactSet", "facts": facts})
+    if result.performed_by:
+        facts.append({"title": _s("performed_by", lang), "value": _cap(role_name(result.performed_by, lang))})
+    if facts:
+        body.append({"type": "FactSet", "facts": facts})
     if result.value_nok_excl_vat is None:  # who approves depends on the value: ask for it
         ask = _s("framework_needs_value", lang)
         lines.append(ask)
