@@ -103,6 +103,21 @@ def test_exclusions_are_read_from_descriptions() -> None:
     assert items == ["Pasientreiser"]
 
 
+def test_examples_of_an_excluded_item_are_excluded_and_an_abbreviation_ends_no_statement() -> None:
+    """"Omfatter ikke behandling av sykdom eller skader (f.eks. fysioterapi, kiropraktor)": the full
+    stop of "f.eks." does not cut the statement, and the examples are excluded items, not a referral."""
+    analyzer = Analyzer()
+    positive, items = exclusion_items(
+        "Bedriftshelsetjeneste med arbeidsplassvurdering. Omfatter ikke behandling av sykdom eller skader "
+        "(f.eks. fysioterapi, kiropraktor). Enkeltleverandør", analyzer)
+    assert [item for item, _ in items] == ["behandling av sykdom", "skader", "fysioterapi", "kiropraktor"]
+    assert all(referral == "" for _, referral in items)
+    assert "arbeidsplassvurdering" in positive and "fysioterapi" not in positive and "Enkeltleverandør" in positive
+    # a referral is still a referral; an example word opening the list is no part of the item
+    _, items = exclusion_items("Kontorrekvisita. Omfatter ikke møbler (se LK-2023-022), bl.a. skrivebord. Levering.", analyzer)
+    assert items == [("møbler", "se LK-2023-022"), ("skrivebord", "")]
+
+
 def test_a_pair_joined_by_og_is_one_excluded_item() -> None:
     """"Transport til og frå leirskulen er ikkje inkludert": one item (not "Transport til" and
     "frå leirskulen", which excluded the camp school itself)."""

@@ -130,7 +130,7 @@ def exclusion_items(description: str, analyzer: Analyzer) -> tuple[str, list[tup
     both items, "catering"), or ""."""
     markers = analyzer.language.exclusions
     text = description
-    lowered = text.lower()
+    lowered = _masked(text.lower(), markers.abbreviations)
     spans: list[tuple[int, int]] = []
     items: list[tuple[str, str]] = []
     for marker in markers.before:
@@ -141,7 +141,8 @@ def exclusion_items(description: str, analyzer: Analyzer) -> tuple[str, list[tup
             rest_start = match.end() + len(rest) - len(rest.lstrip(" :\u2013\u2014-"))
             end = _clause_end(lowered, rest_start, markers.stop)
             spans.append((start, end))
-            items.extend(_referred_items(_joined(text[rest_start:end], markers.pairs), markers.separators))
+            items.extend(_referred_items(_joined(text[rest_start:end], markers.pairs), markers.separators,
+                                         markers.example_words))
     stated = list(spans)  # the "does not cover …" statements
     for marker in markers.after:
         for match in re.finditer(re.escape(marker), lowered):
@@ -152,7 +153,7 @@ def exclusion_items(description: str, analyzer: Analyzer) -> tuple[str, list[tup
             sentence = text[sentence_start:match.start()]
             subject = _subject(sentence, markers.subject_verbs)
             spans.append((sentence_start, end))
-            items.extend(_referred_items(_joined(subject, markers.pairs), markers.separators))
+            items.extend(_referred_items(_joined(subject, markers.pairs), markers.separators, markers.example_words))
     if not spans:
         return description, []
     keep: list[str] = []
@@ -163,6 +164,15 @@ def exclusion_items(description: str, analyzer: Analyzer) -> tuple[str, list[tup
         last = max(last, end)
     keep.append(text[last:])
     return " ".join(keep), [(i, r) for i, r in items if i.strip()]
+
+
+def _masked(lowered: str, abbreviations: list[str]) -> str:
+    """The text with the full stops of its abbreviations ("f.eks.") and the statement marks inside
+    its parentheses ("(f.eks. fysioterapi, kiropraktor)") hidden, same length: a statement does not end
+    there."""
+    for abbreviation in sorted(abbreviations, key=len, reverse=True):
+        lowered = re.sub(rf"(?<![\w.]){re.escape(abbreviation.lower())}", lambda m: m.group(0).replace(".", "\u2024"), lowered)
+    return _PARENTHESIS.sub(lambda m: re.sub(r"[.;:]", "\u2024", m.group(0)), lowered)
 
 
 def _joined(text: str, pairs: list[str]) -> str:
@@ -178,13 +188,20 @@ _PARENTHESIS = re.compile(r"\(([^)]*)\)")
 _MARK = re.compile(r"\s*\u27e6(\d+)\u27e7")
 
 
-def _referred_items(text: str, separators: list[str]) -> list[tuple[str, str]]:
+def _referred_items(text: str, separators: list[str], example_words: list[str] | None = None) -> list[tuple[str, str]]:
     """`_items`, each item with the parenthesis that follows it; an item without one takes the
-    next item's when a parenthesis closes the list ("a og b (se X)": both), not a later one."""
+    next item's when a parenthesis closes the list ("a og b (se X)": both), not a later one. A
+    parenthesis of examples ("skader (f.eks. fysioterapi, kiropraktor)") adds its items instead."""
     said: list[str] = []
+    examples = sorted((w.lower() for w in example_words or []), key=len, reverse=True)
 
     def mark(match: re.Match[str]) -> str:
-        said.append(match.group(1).strip())
+        inner = match.group(1).strip()
+        opening = next((w for w in examples if inner.lower().startswith(w)
+                        and (len(inner) == len(w) or not inner[len(w)].isalnum())), None)
+        if opening is not None:
+            return f", {inner[len(opening):].strip(' .,:')} "
+        said.append(inner)
         return f" \u27e6{len(said) - 1}\u27e7 "
 
     # (the marks' brackets are taken out of the text first: a description cannot forge one)
@@ -193,6 +210,9 @@ def _referred_items(text: str, separators: list[str]) -> list[tuple[str, str]]:
     for item in items:
         refs = [said[int(m.group(1))] for m in _MARK.finditer(item) if int(m.group(1)) < len(said)]
         plain = " ".join(_MARK.sub(" ", item).split()).strip(" .,")
+        lead = next((w for w in examples if plain.lower().startswith(w + " ")), None)
+        if lead is not None:  # "Omfatter ikke f.eks. truckførerkurs": the item is what follows
+            plain = plain[len(lead):].strip(" .,")
         if plain:
             found.append((plain, refs[0] if refs else ""))
         elif refs and found and not found[-1][1]:  # the parenthesis stood alone after a separator

@@ -42,6 +42,11 @@ class ExclusionMarkers(BaseModel):
     # word pairs joined by a separator that are one phrase, not two items ("til og fra")
     pairs: list[str] = Field(default_factory=list)
     subject_verbs: list[str] = Field(default_factory=list)
+    # abbreviations whose full stop ends no statement ("f.eks.", "bl.a.", "e.g.")
+    abbreviations: list[str] = Field(default_factory=list)
+    # words opening a parenthesis of examples ("(f.eks. fysioterapi, kiropraktor)"): its items are
+    # excluded too, not a referral elsewhere
+    example_words: list[str] = Field(default_factory=list)
     # words that send an excluded item elsewhere, not part of the name they send it to: "(se catering)"
     referral_words: list[str] = Field(default_factory=list)
     # an excluded item that is only the agreement's own thing bought ("Omfatter ikke kjøp av
