@@ -409,6 +409,21 @@ def test_an_excluded_word_spelt_the_other_written_standards_way_is_excluded() ->
     _excluded_but_covered(index, "SS-2022-018", "Buss til leirskulen for 60 elevar", "skuleskyss for ein elev i rullestol")
 
 
+def test_residents_household_waste_is_no_agreement_for_the_municipalitys_own_waste() -> None:
+    """"Husholdningsavfall … omfattes ikke": the taxonomy knows household waste collection as a field of
+    its own (residents' waste, collected by the municipal or inter-municipal company), so residents
+    complaining that theirs was not collected are told no agreement covers it, while the waste of the
+    municipality's own buildings is still the agreement's."""
+    index = _small_index(
+        ("AV-2022-032", "Avfallshåndtering for kommunale virksomheter", "active",
+         "Henting av restavfall, papp og matavfall fra skoler, barnehager og sykehjem. "
+         "Husholdningsavfall håndteres av det interkommunale renovasjonsselskapet og omfattes ikke.", 2022, 2027),
+        ("SB-2024-010", "Sentralbord og innbyggerservice", "active",
+         "Sentralbordtjeneste og svar på henvendelser og klager fra innbyggere.", 2024, 2027))
+    _excluded_but_covered(index, "AV-2022-032", "innbyggere klager på at husholdningsavfallet ikke er hentet denne uka",
+                          "restavfall fra skolen må hentes oftere")
+
+
 def test_what_is_procured_separately_is_not_covered() -> None:
     """"Større nybyggprosjekter konkurranseutsettes særskilt": a register's way of saying the
     agreement does not cover them."""
