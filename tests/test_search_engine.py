@@ -424,6 +424,18 @@ def test_residents_household_waste_is_no_agreement_for_the_municipalitys_own_was
                           "restavfall fra skolen må hentes oftere")
 
 
+def test_an_excluded_item_written_as_one_compound_is_excluded() -> None:
+    """"Vask av beboernes private tøy inngår ikke": "privattøyet" joins two of its words into one
+    compound and names the excluded thing as well as the words apart do."""
+    index = _small_index(
+        ("TX-2024-125", "Vask og leie av tekstiler til institusjoner", "active",
+         "Leie og vask av sengetøy, håndklær og arbeidstøy for sykehjem. Vask av beboernes private tøy inngår ikke.",
+         2024, 2027),
+        ("SB-2024-010", "Sentralbord og innbyggerservice", "active",
+         "Sentralbordtjeneste og svar på henvendelser fra innbyggere.", 2024, 2027))
+    _excluded_but_covered(index, "TX-2024-125", "vask av privattøyet til bebuarane", "vask av sengetøy til sykehjemmet")
+
+
 def test_what_is_procured_separately_is_not_covered() -> None:
     """"Større nybyggprosjekter konkurranseutsettes særskilt": a register's way of saying the
     agreement does not cover them."""

@@ -306,8 +306,13 @@ def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_k
         elif exclusion.head:
             # the excluded item's head words among what is asked for; its other words may sit in the
             # question's context ("private klær til beboerne" against "beboernes private tøy")
-            matched = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, main_keys))
-            around = sum(1 for keyset in exclusion.head if _keyset_in(index, keyset, all_keys))
+            # two of its words written as one compound in the question ("privattøyet" for "private
+            # tøy") are both named
+            joined_main, joined_all = _joined(exclusion.head, main_keys), _joined(exclusion.head, all_keys)
+            matched = sum(1 for i, keyset in enumerate(exclusion.head)
+                          if i in joined_main or _keyset_in(index, keyset, main_keys))
+            around = sum(1 for i, keyset in enumerate(exclusion.head)
+                         if i in joined_all or _keyset_in(index, keyset, all_keys))
             # a kind of the excluded thing named by a compound of its own ("influensavaksine"
             # against "vaksiner i barnevaksinasjonsprogrammet") is that exclusion only where the
             # question also says what the exclusion is qualified by
@@ -426,6 +431,18 @@ EXCLUDED_FIELD_COVER = 0.5  # an agreement's link this strong to one of the ques
 HEAD_MIN = 4  # an exclusion's word this long ending a question's compound is its head ("vikar|lege") …
 FIRST_MIN = 5  # … and this long starting one, its first part ("fasade|vask"; not a stem like "strø")
 SPELLING_MIN = 7  # an exclusion's word this long matches a question's word one letter apart
+
+
+def _joined(head: tuple[frozenset[str], ...], keys: set[str]) -> set[int]:
+    """The positions of an exclusion's words that a compound of the question joins, two words
+    next to each other written as one ("privattøy" for "private tøy"), with or without a linking
+    s or e."""
+    found: set[int] = set()
+    for i in range(len(head) - 1):
+        if any(len(a) >= 3 and len(b) >= 3 and f"{a}{link}{b}" in keys
+               for a in head[i] for b in head[i + 1] for link in ("", "s", "e")):
+            found |= {i, i + 1}
+    return found
 
 
 def _keyset_in(index: SearchIndex, keyset: frozenset[str], keys: set[str]) -> bool:
