@@ -62,6 +62,21 @@ def test_the_subject_of_teaching_or_advice_is_no_context() -> None:
     assert [t.context for t in analyzer.tokens("toner til skriveren i kurssalen")] == [False, True, True]
 
 
+def test_the_task_of_someone_hired_is_no_context() -> None:
+    """"En konsulent til å kartlegge kulturminner": the task says what kind of consultant; after a
+    thing ("bil til å frakte utstyr") or a qualified role ("an IT consultant to lead …") it stays context."""
+    analyzer = Analyzer()
+
+    def context(text: str) -> dict[str, bool]:
+        return {t.text: t.context for t in analyzer.tokens(text)}
+
+    assert context("konsulent til å kartlegge kulturminner") == {
+        "konsulent": False, "kartlegge": False, "kulturminner": False}
+    assert context("we need a consultant to map cultural heritage sites")["heritage"] is False
+    assert context("bil til å frakte utstyr")["frakte"] is True
+    assert context("an IT consultant to lead the cloud migration")["migration"] is True
+
+
 def test_spelling_variants_turn_nynorsk_into_bokmal() -> None:
     variants = Analyzer().variants("sjukepleiar")
     assert "sykepleier" in variants

@@ -66,6 +66,10 @@ class LanguageData(BaseModel):
     need_verbs: list[str] = Field(default_factory=list)
     # teaching and advice whose subject follows a preposition ("kurs i førstehjelp"): no context there
     subject_heads: list[str] = Field(default_factory=list)
+    # after someone hired (`agent_heads`), a preposition with the infinitive marker ("konsulent til å
+    # kartlegge kulturminner", English "to") says what is to be done: no context
+    agent_heads: list[str] = Field(default_factory=list)
+    infinitive_markers: list[str] = Field(default_factory=list)
     weak_words: list[str] = Field(default_factory=list)
     spelling_rules: list[tuple[str, str]]
     framing_phrases: list[str] = Field(default_factory=list)
@@ -153,6 +157,8 @@ class Analyzer:
         )
         self.folded_stopwords: frozenset[str] = frozenset(fold(w) for w in self.stopwords)
         self.context_prepositions = frozenset(p.lower() for p in self.language.context_prepositions)
+        self.infinitive_markers = frozenset(w.lower() for w in self.language.infinitive_markers)
+        self.agent_heads = frozenset(w.lower() for w in self.language.agent_heads)
         self.need_verbs = frozenset(v.lower() for v in self.language.need_verbs)
         self.subject_heads = frozenset(w.lower() for w in self.language.subject_heads)
         self.weak_keys: frozenset[str] = frozenset(k for w in self.language.weak_words for k in word_keys(w.lower()))
@@ -183,7 +189,8 @@ class Analyzer:
         if self.framing_re is not None and not keep_stopwords:
             normalised = self.framing_re.sub(" ", normalised)
         last_end = 0
-        for position, match in enumerate(_WORD_RE.finditer(normalised)):
+        words = list(_WORD_RE.finditer(normalised))
+        for position, match in enumerate(words):
             if context and _CLAUSE_BREAK.search(normalised, last_end, match.start()):
                 context = False  # "kanyler til hud, katetre og …": a new item after the comma
             last_end = match.end()
@@ -200,7 +207,12 @@ class Analyzer:
             if len(pieces) > 1 and len(pieces[-1]) <= 2 and pieces[-1] in ("er", "en", "ene", "et", "a", "s"):
                 pieces = pieces[:-1]  # "PC-er", "SIM-kortet" stays; inflection after a hyphen
                 word = "".join(pieces)
-            if word in self.context_prepositions and result and not (
+            # … only after someone not yet qualified ("an IT consultant to lead the cloud migration"
+            # is an IT consultant whatever the task)
+            wanted = [t for t in result[max(need_at, 0):] if not t.context]
+            purpose = len(wanted) == 1 and wanted[0] is result[-1] and result[-1].text in self.agent_heads and (
+                word == "to" or (position + 1 < len(words) and words[position + 1].group(0) in self.infinitive_markers))
+            if word in self.context_prepositions and result and not purpose and not (
                     result[-1].text in self.subject_heads and not result[-1].context):
                 # only after the thing itself: "avtale på X" is framing, "X til Y" context; after
                 # teaching or advice ("kurs i førstehjelp") the subject follows
