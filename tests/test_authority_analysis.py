@@ -597,6 +597,16 @@ def test_matrix_silent_topics() -> None:
     assert result.silent == ["faktura"]
 
 
+def test_premises_are_silent_only_when_they_are_what_is_rented_or_bought() -> None:
+    """Renting or buying premises is outside the matrix (the section answers); moving into premises
+    and buying a service for them is an ordinary purchase, banded as usual."""
+    rented = analyse("Vi skal leie nye lokaler til hjemmetjenesten for 400 000 i året. Hvem signerer?", AS_OF)
+    assert (rented.rule, rented.silent) == ("silent", ["eiendom"])
+    moved = analyse("Skolekontoret flytter inn i nye lokaler og vil kjøpe nye kontorstoler dit for 250 000. "
+                    "Hvem godkjenner?", AS_OF)
+    assert (moved.rule, moved.silent, moved.band) == ("band", [], "B")
+
+
 def test_a_weak_search_hit_does_not_trigger_rule0() -> None:
     """The search was unsure (candidates) and its first candidate matched weakly: no rule 0."""
     weak = SimpleNamespace(hits=[SimpleNamespace(id="LK-2024-069", title="IT-konsulenttjenester", description="",

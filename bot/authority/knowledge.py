@@ -399,6 +399,9 @@ class Cue(Strict):
     words: list[str] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
     require_also: list[str] = Field(default_factory=list)
+    # with `near`: a `require_also` word must stand in the same clause as a `words` match, at most
+    # this many words from it ("leie nye lokaler", not "flytter inn i nye lokaler og vil kjøpe renhold")
+    near: int | None = Field(default=None, ge=0)
     label: Text
 
     @field_validator("words", "exclude", "require_also")
@@ -592,6 +595,9 @@ class Language(Strict):
     # ("blomster", "elektriker") — the word's ending that names an agreement is left out
     agreement_endings: list[str] = Field(default_factory=list)
     linking_words: list[str] = Field(default_factory=list)
+    # words that join two clauses ("… nye lokaler og vil kjøpe renhold"): a cue's `near` words must
+    # stand on the same side of them
+    clause_joins: list[str] = Field(default_factory=list)
     # a message opening with these continues the earlier question ("og hvis det blir 3 år?")
     followup_openers: list[str] = Field(default_factory=list)
     # "(ikke kopimaskinen)", "not the copier": what follows is not what is bought

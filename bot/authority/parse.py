@@ -390,8 +390,36 @@ def find_cues(text: str, lang: Language | None = None, table: dict | None = None
             continue
         if cue.require_also and not any(compile_pattern(w).search(scrubbed) for w in cue.require_also):
             continue
+        if cue.require_also and cue.near is not None and not _near(scrubbed, cue.words, cue.require_also, cue.near, lang):
+            continue
         cues.append(name)
     return cues
+
+
+def _near(text: str, words: list[str], required: list[str], distance: int, lang: Language) -> bool:
+    """A `words` match and a `required` match in one clause (split at punctuation and at the
+    clause-joining words), at most `distance` words apart."""
+    joins = {w.lower() for w in lang.clause_joins}
+
+    def positions(part: list[str], patterns: list[str]) -> list[int]:
+        found = [i for i, t in enumerate(part) if any(compile_pattern(p).search(t) for p in patterns if " " not in p)]
+        phrase = " ".join(part)
+        for p in (p for p in patterns if " " in p):
+            found += [phrase[:m.start()].count(" ") for m in compile_pattern(p).finditer(phrase)]
+        return found
+
+    for clause in re.split(r"[.,;:!?()]+", text):
+        parts: list[list[str]] = [[]]
+        for token in re.findall(r"[\w'-]+", clause):
+            if token.lower() in joins:
+                parts.append([])
+            else:
+                parts[-1].append(token)
+        for part in parts:
+            here, need = positions(part, words), positions(part, required)
+            if any(abs(i - j) <= distance for i in here for j in need):
+                return True
+    return False
 
 
 def text_language(text: str) -> str:
