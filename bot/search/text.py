@@ -207,12 +207,8 @@ class Analyzer:
             if len(pieces) > 1 and len(pieces[-1]) <= 2 and pieces[-1] in ("er", "en", "ene", "et", "a", "s"):
                 pieces = pieces[:-1]  # "PC-er", "SIM-kortet" stays; inflection after a hyphen
                 word = "".join(pieces)
-            # … only after someone not yet qualified ("an IT consultant to lead the cloud migration"
-            # is an IT consultant whatever the task)
-            wanted = [t for t in result[max(need_at, 0):] if not t.context]
-            purpose = len(wanted) == 1 and wanted[0] is result[-1] and result[-1].text in self.agent_heads and (
-                word == "to" or (position + 1 < len(words) and words[position + 1].group(0) in self.infinitive_markers))
-            if word in self.context_prepositions and result and not purpose and not (
+            if word in self.context_prepositions and result and not self._task_follows(
+                    result, need_at, word, words[position + 1].group(0) if position + 1 < len(words) else "") and not (
                     result[-1].text in self.subject_heads and not result[-1].context):
                 # only after the thing itself: "avtale på X" is framing, "X til Y" context; after
                 # teaching or advice ("kurs i førstehjelp") the subject follows
@@ -228,6 +224,17 @@ class Analyzer:
         if 0 < need_at < len(result):  # words follow the need verb: the ones before it are context
             result = [Token(t.text, t.parts, t.position, True) if i < need_at else t for i, t in enumerate(result)]
         return result
+
+    def _task_follows(self, result: list[Token], need_at: int, word: str, after: str) -> bool:
+        """The preposition `word` (followed by `after`) starts the task of someone hired, not
+        context: "konsulent til å kartlegge …", "a consultant to map …" — only after someone not yet
+        qualified ("an IT consultant to lead the cloud migration" is an IT consultant whatever the task)."""
+        if result[-1].text not in self.agent_heads or result[-1].context:
+            return False
+        if not (word == "to" or after in self.infinitive_markers):
+            return False
+        wanted = [t for t in result[max(need_at, 0):] if not t.context]
+        return len(wanted) == 1
 
     def variants(self, word: str) -> list[str]:
         """Spelling variants of a word (nynorsk → bokmål, English plural …), most likely first."""
