@@ -308,7 +308,8 @@ def _exclusion_of(index: SearchIndex, doc_index: int, main_keys: set[str], all_k
             # question's context ("private klær til beboerne" against "beboernes private tøy")
             # two of its words written as one compound in the question ("privattøyet" for "private
             # tøy") are both named
-            joined_main, joined_all = _joined(exclusion.head, main_keys), _joined(exclusion.head, all_keys)
+            joined_main = _joined_in_compound(exclusion.head, main_keys)
+            joined_all = _joined_in_compound(exclusion.head, all_keys)
             matched = sum(1 for i, keyset in enumerate(exclusion.head)
                           if i in joined_main or _keyset_in(index, keyset, main_keys))
             around = sum(1 for i, keyset in enumerate(exclusion.head)
@@ -433,7 +434,7 @@ FIRST_MIN = 5  # … and this long starting one, its first part ("fasade|vask"; 
 SPELLING_MIN = 7  # an exclusion's word this long matches a question's word one letter apart
 
 
-def _joined(head: tuple[frozenset[str], ...], keys: set[str]) -> set[int]:
+def _joined_in_compound(head: tuple[frozenset[str], ...], keys: set[str]) -> set[int]:
     """The positions of an exclusion's words that a compound of the question joins, two words
     next to each other written as one ("privattøy" for "private tøy"), with or without a linking
     s or e."""
