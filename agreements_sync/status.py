@@ -74,6 +74,8 @@ def status_as_of(agreement_like: Any, as_of: dt.date) -> AgreementStatus:
         return AgreementStatus.EXPIRED
     if start is not None and start > as_of:
         return AgreementStatus.NOT_STARTED
+    if start is None and exported == AgreementStatus.NOT_STARTED.value:
+        return AgreementStatus.NOT_STARTED  # planned, no start date yet: not in force
     return AgreementStatus.ACTIVE
 
 

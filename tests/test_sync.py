@@ -72,6 +72,11 @@ def test_status_as_of_rules() -> None:
     stale = base | {"status": "active", "end_date": dt.date(2025, 6, 30)}
     assert status_as_of(stale, AS_OF) is AgreementStatus.EXPIRED  # whatever the export says
     assert status_as_of(base | {"status": "expired"}, AS_OF) is AgreementStatus.EXPIRED
+    planned = {"status": "not_started", "start_date": None, "end_date": None}
+    assert status_as_of(planned, AS_OF) is AgreementStatus.NOT_STARTED  # no start date yet: not in force
+    started = planned | {"start_date": dt.date(2026, 10, 1)}
+    assert status_as_of(started, AS_OF) is AgreementStatus.ACTIVE  # the register is behind its own dates
+    assert status_as_of({"status": "active", "start_date": None, "end_date": None}, AS_OF) is AgreementStatus.ACTIVE
 
 
 
