@@ -70,7 +70,8 @@ def normalise(text: str) -> str:
 
 
 OPEN_END_VALUES = ("until further notice", "inntil videre", "inntil vidare", "løpende", "løpande", "tidsubestemt",
-                   "tidsubestemd", "ubestemt", "ingen sluttdato", "open-ended", "indefinite", "no end date")
+                   "tidsubestemd", "ubestemt", "ingen sluttdato", "til oppsigelse", "til oppseiing", "open-ended",
+                   "indefinite", "no end date", "until terminated")
 
 
 class _Strict(BaseModel):
@@ -156,7 +157,8 @@ class NumberFormat(_Strict):
     no_value_words: list[str] = Field(default_factory=lambda: [
         "ikke relevant", "ikkje relevant", "ikke aktuelt", "ikkje aktuelt", "ukjent", "ukjend", "ikke oppgitt",
         "ikkje oppgitt", "ikke registrert", "ikkje registrert", "ikke fastsatt", "ikkje fastsett", "not applicable",
-        "n/a", "na", "unknown", "not known", "tbd", "-", "–", "—"])
+        "n/a", "na", "unknown", "not known", "tbd", "-", "–", "—", "etter forbruk", "etter behov", "etter bruk",
+        "by consumption", "as used"])
 
 
 def _yaml_words(value: object) -> object:
@@ -297,6 +299,16 @@ class RegisterMapping(_Strict):
     # cell matches one of these (a prefix, any case, or "re:" and a regular expression) and whose
     # other cells are all empty is skipped, with a note; with other cells filled it is read as usual
     heading_rows: list[str] = Field(default_factory=list)
+    # with parallel_rows: a row with an empty id cell is a further row (another supplier) of the
+    # nearest agreement row above it ("fortsettelsesrad": only supplier, org. no. and rank filled)
+    continuation_rows: bool = False
+    # rows that are not agreements one orders on, by a column's value: {"Avtaletype": ["Samleavtale"]}
+    # (the parent row of lots that have rows of their own); compared without case, "re:" for a
+    # regular expression; such rows are skipped with a note
+    skip_rows: dict[str, list[str]] = Field(default_factory=dict)
+    # a field whose cell is empty is read from another column: {"end_date": "Gyldig til"} with
+    # end_date mapped to "Forlenget til" (the end date after an option, empty until one is used)
+    when_empty: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("heading_rows")
     @classmethod
@@ -306,6 +318,27 @@ class RegisterMapping(_Strict):
                 raise ValueError('a heading-row pattern cannot be empty; write how the row starts, e.g. "▸"')
             _check_regex(pattern)
         return value
+
+    @field_validator("skip_rows")
+    @classmethod
+    def _skip_patterns_compile(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for column, words in value.items():
+            if not words:
+                raise ValueError(f"skip_rows: list the values of {column!r} that mark a row to skip")
+            for word in words:
+                _check_regex(str(word))
+        return value
+
+    def skips(self, column: str, text: str) -> bool:
+        """A row whose `column` holds `text` is not an agreement (`skip_rows`)."""
+        text = normalise(text)
+        for word in self.skip_rows.get(column, []):
+            if word.startswith("re:"):
+                if re.search(word[3:], text, re.IGNORECASE):
+                    return True
+            elif text == normalise(word):
+                return True
+        return False
 
     def is_heading(self, text: str) -> bool:
         """The id cell of a group or heading row (`heading_rows`)."""
@@ -356,6 +389,11 @@ class RegisterMapping(_Strict):
             raise ValueError(f"required field(s) {', '.join(missing)} have no source column in 'columns'")
         if "org_numbers" in mapped and "suppliers" not in mapped:
             raise ValueError("'org_numbers' needs a 'suppliers' column too")
+        if self.continuation_rows and not self.parallel_rows:
+            raise ValueError("'continuation_rows' is read only with parallel_rows: true (one row per supplier)")
+        unknown = [name for name in self.when_empty if name not in mapped]
+        if unknown:
+            raise ValueError(f"when_empty: field(s) {', '.join(unknown)} have no source column in 'columns'")
         if "supplier_rank" in mapped and not self.parallel_rows:
             raise ValueError("'supplier_rank' is read only with parallel_rows: true (one row per supplier)")
         return self

@@ -274,6 +274,7 @@ def validate_table(
     rows_read = 0
     merged: dict[str, _Parallel] = {}
     id_position = positions.get("id")
+    last_id = ""  # the id of the nearest agreement row above (continuation_rows)
     for line, raw_cells in table.rows:
         row_errors: list[RowError] = []
         cells = _clean_row(line, raw_cells, mapped, cell_notes, row_errors)
@@ -281,7 +282,24 @@ def validate_table(
             # not a data row (nor counted as one)
             cell_notes.add(line, columns["id"], "id", "heading_row", cell_text(cells[id_position]))
             continue
+        skipped = _skipped_by(cells, positions, mapping)
+        if skipped:  # a row that is not an agreement (the parent row of lots): not a data row
+            cell_notes.add(line, skipped, "", "row_skipped", cell_text(_cell(cells, positions, skip_field(skipped))),
+                           cell_text(_cell(cells, positions, "id")))
+            last_id = ""
+            continue
         rows_read += 1
+        if mapping.continuation_rows and id_position is not None:
+            if cell_text(_cell(cells, positions, "id")):
+                last_id = cell_text(cells[id_position])
+            elif last_id and any(cell_text(c) for c in cells):
+                # another supplier of the agreement row above
+                cells[id_position] = last_id
+                cell_notes.add(line, columns["id"], "id", "continuation_row", last_id, last_id)
+        for name, column in mapping.when_empty.items():  # "Forlenget til" empty: "Gyldig til"
+            index = positions.get(name)
+            if index is not None and index < len(cells) and not cell_text(cells[index]):
+                cells[index] = _cell(cells, positions, also_field(column))
         # a further row of a parallel agreement already read: its empty cells take that row's values
         written = cell_text(_cell(cells, positions, "id"))
         earlier = merged.get(id_key(written)) if mapping.parallel_rows and written else None
@@ -538,8 +556,23 @@ class _Parallel:
 
 
 def _added_columns(mapping: RegisterMapping) -> list[str]:
-    """The columns read to be added to the title or the description."""
-    return list(dict.fromkeys([*mapping.title_also, *_description_columns(mapping)]))
+    """The columns read besides `columns`: added to the title or the description, read when a
+    field's cell is empty (`when_empty`), or marking rows to skip (`skip_rows`)."""
+    return list(dict.fromkeys([*mapping.title_also, *_description_columns(mapping), *mapping.when_empty.values(),
+                               *mapping.skip_rows]))
+
+
+def skip_field(column: str) -> str:
+    """The internal name of a `skip_rows` column: a mapped field's own name, else the added column's."""
+    return also_field(column)
+
+
+def _skipped_by(cells: list[Any], positions: dict[str, int], mapping: RegisterMapping) -> str:
+    """The `skip_rows` column whose value marks this row as no agreement, or ""."""
+    for column in mapping.skip_rows:
+        if mapping.skips(column, cell_text(_cell(cells, positions, skip_field(column)))):
+            return column
+    return ""
 
 
 def _description_columns(mapping: RegisterMapping) -> list[str]:
@@ -560,6 +593,13 @@ def excluded_text(text: str) -> str:
         first = sentence[:1].lower() + sentence[1:] if sentence[1:2].islower() or len(sentence) == 1 else sentence
         said.append(f"{EXCLUDED_MARKER} {first}.")
     return " ".join(said)
+
+
+def _open_ended(text: str, words: set[str]) -> bool:
+    """An end-date cell saying there is no end date: one of the words, alone or followed by its
+    terms ("Løpende (3 mnd. oppsigelse)", "Løpende – 3 mnd. gjensidig oppsigelse")."""
+    text = normalise(text)
+    return any(text == word or (text.startswith(word) and not text[len(word)].isalnum()) for word in words if word)
 
 
 def also_field(column: str) -> str:
@@ -630,7 +670,7 @@ def _parse_row(
 
     open_end = {normalise(word) for word in mapping.open_end_values}
     for name in ("start_date", "end_date", "final_end_date"):
-        if name != "start_date" and normalise(cell_text(_cell(cells, positions, name))) in open_end:
+        if name != "start_date" and _open_ended(cell_text(_cell(cells, positions, name)), open_end):
             data[name] = None  # "Until further notice": no end date
             continue
         try:
@@ -712,6 +752,10 @@ def _trim_ends(parts: list[str]) -> tuple[list[str], bool]:
 
 
 _BULLET = re.compile(r"^[•·▪◦‣*–-]\s+")
+# an organisation number in brackets after a supplier's name: "(org.nr 912 345 678)", "(orgnr. 912345678)",
+# "(org. nr.: 912 345 678)", "(organisasjonsnummer 912345678)", "(org. no. 912 345 678)"
+_ORG_AFTER_NAME = re.compile(r"\s*\((?:org(?:anisasjons)?\.?\s*(?:nr|nummer|no|number)\.?\s*:?\s*)?"
+                             r"(\d{3}\s?\d{3}\s?\d{3})\)\s*$", re.IGNORECASE)
 _RANK_PREFIX = re.compile(r"^(\d{1,2})\s*[.:)]\s+(\S.*)$")
 
 
@@ -747,7 +791,15 @@ def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMap
     if any(not name for name in names):
         problem("suppliers", "supplier_empty_part", _cell(cells, positions, "suppliers"))
         return (), False
-    if "org_numbers" in positions:
+    # "Vindhella Taxi SA (org.nr 912 345 678)": the number written after the name, no number column
+    written = [_ORG_AFTER_NAME.search(name) for name in names]
+    if any(written) and not any(orgs):
+        orgs = [match.group(1) if match else "" for match in written]
+        names = [name[: match.start()].rstrip() if match else name for name, match in zip(names, written, strict=True)]
+        if not all(written) and mapping.org_number_required:
+            problem("org_numbers", "org_missing", raw_names)
+            return (), False
+    if "org_numbers" in positions or orgs:
         if orgs and len(orgs) != len(names):
             problem("org_numbers", "org_count_mismatch", raw_orgs, suppliers=len(names), org_numbers=len(orgs))
             return (), False

@@ -67,7 +67,7 @@ def _parse_date(raw: Any, formats: list[str], excel_serial: bool) -> dt.date | N
     impossible = False
     for fmt in formats:
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            return dt.datetime.strptime(_english_months(text) if "%b" in fmt or "%B" in fmt else text, fmt).date()
         except ValueError as exc:
             # "day is out of range for month", "month must be in 1..12" …: the shape was right
             if "does not match format" not in str(exc) and "unconverted data" not in str(exc):
@@ -83,6 +83,22 @@ def _parse_date(raw: Any, formats: list[str], excel_serial: bool) -> dt.date | N
     if impossible:
         raise ValueProblem("date_impossible", value=text)
     raise ValueProblem("date_unparseable", value=text, formats=", ".join(_human_format(f) for f in formats))
+
+
+# Norwegian (bokmål and nynorsk) month names and their short forms, as strptime's %B and %b read
+# them in the C locale: "1. april 2021", "15. okt. 2024", "3. mai 2023"
+_MONTHS = {"januar": "January", "februar": "February", "mars": "March", "april": "April", "mai": "May",
+           "juni": "June", "juli": "July", "august": "August", "september": "September", "oktober": "October",
+           "november": "November", "desember": "December", "jan": "Jan", "feb": "Feb", "mar": "Mar", "apr": "Apr",
+           "jun": "Jun", "jul": "Jul", "aug": "Aug", "sep": "Sep", "sept": "Sep", "okt": "Oct", "nov": "Nov",
+           "des": "Dec"}
+_MONTH_WORD = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE)
+
+
+def _english_months(text: str) -> str:
+    """Norwegian month names as English ones, for a date format with %B or %b (English names are
+    kept: "mars" and "March" both read)."""
+    return _MONTH_WORD.sub(lambda m: _MONTHS[m.group(1).casefold()], text)
 
 
 def _human_format(fmt: str) -> str:
@@ -105,6 +121,11 @@ def parse_amount(raw: Any, number: NumberFormat) -> Decimal | None:
     if not text:
         return None
     cleaned = text.replace("\u00a0", " ").replace("\u202f", " ")
+    # an estimate ("ca. 850 000", "omtrent 2 mill.") is read as the amount; "1,6 mill." is 1 600 000
+    cleaned = _ABOUT.sub("", cleaned)
+    millions = _MILLIONS.search(cleaned)
+    if millions:
+        cleaned = cleaned[: millions.start()]
     lowered = cleaned.casefold()
     for token in sorted(number.strip, key=len, reverse=True):
         token = token.casefold()
@@ -123,7 +144,13 @@ def parse_amount(raw: Any, number: NumberFormat) -> Decimal | None:
         raise ValueProblem("amount_unparseable", value=text)
     whole = re.sub(r"\D", "", match.group(1))
     value = Decimal(f"{whole}.{match.group(2) or '0'}")
+    if millions:
+        value *= 1_000_000
     return -value if negative else value
+
+
+_ABOUT = re.compile(r"^\s*(?:ca\.?|cirka|omtrent|rundt|approx\.?|approximately|about|~)\s*(?=[\d(kn-])", re.IGNORECASE)
+_MILLIONS = re.compile(r"\s*(?:mill(?:ioner|ion|ions)?\.?|mnok|mkr)\s*(?:kr\.?|kroner|nok)?\s*$", re.IGNORECASE)
 
 
 def _amount_pattern(number: NumberFormat) -> re.Pattern[str]:

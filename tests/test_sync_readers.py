@@ -15,6 +15,7 @@ from agreements_sync.knowledge import KnowledgeError
 from agreements_sync.mapping import RegisterMapping, load_mapping
 from agreements_sync.models import AgreementStatus
 from agreements_sync.readers import read_table
+from agreements_sync.status import status_as_of
 from agreements_sync.sync import sync_export
 from agreements_sync.validate import validate_table
 from agreements_sync.values import ValueProblem, parse_amount, parse_date, parse_yes_no
@@ -255,6 +256,10 @@ def test_shipped_mappings_load() -> None:
         ("1\u202f250\u202f000,-", Decimal("1250000")),
         ("1.250.000,50", Decimal("1250000.50")),
         ("NOK 900 000", Decimal("900000")),
+        ("ca. 1 mill", Decimal("1000000")),  # an estimate, read as the amount
+        ("ca. 1,6 mill.", Decimal("1600000")),
+        ("omtrent 2 millioner kr", Decimal("2000000")),
+        ("1,2 MNOK", Decimal("1200000")),
         ("", None),
         (1250000, Decimal("1250000")),
         (1250000.5, Decimal("1250000.50")),
@@ -264,7 +269,7 @@ def test_amounts(text: object, expected: Decimal | None) -> None:
     assert parse_amount(text, load_mapping().number) == expected
 
 
-@pytest.mark.parametrize("text", ["ca. 1 mill", "1,2,3", "12 34,567", "kr", "1 250 000 000,505", "1 250 000.50", "1.25"])
+@pytest.mark.parametrize("text", ["to millioner", "ca. mill", "1,2,3", "12 34,567", "kr", "1 250 000 000,505", "1 250 000.50", "1.25"])
 def test_amounts_that_do_not_parse(text: str) -> None:
     with pytest.raises(ValueProblem):
         parse_amount(text, load_mapping().number)
@@ -609,3 +614,103 @@ def test_a_lot_ordered_its_own_way_keeps_both_ways_of_ordering(tmp_path: Path) -
         "OR-1;Renovasjon;Gamma Gjenvinning AS;eHandel (katalog)"], {"ordering": "Ordering"})
     assert result.errors == []
     assert result.records[0].as_dict()["ordering"] == "eHandel (katalog); Vakt 24/7 90 44 55 66"
+
+
+def _continued_register(tmp_path: Path) -> Path:
+    """An XLSX export like a contract-management report: title lines, group headings on row 5,
+    headers on row 6, section rows, a parent row of lots, further suppliers on rows without an
+    agreement number, migrated rows with the suppliers' numbers after their names, text dates with
+    Norwegian month names, an end date moved by an option in a column of its own, a footer."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Avtaler"
+    ws.append(["Vestby kommune – Avtaleregister"])
+    ws.append(["Avtaleloggen – AR-01"])
+    ws.append(["Uttrekk 24.11.2026"])
+    ws.append([])
+    ws.append(["AVTALE", None, None, None, "PERIODE"])
+    ws.append(["Avtalenr.", "Delkontrakt", "Avtalenavn", "Avtaletype", "Fase", "Gyldig fra", "Gyldig til",
+               "Forlenget til", "Leverandør", "Org.nr.", "Rang.", "Est. verdi/år"])
+    ws.append(["▸ 05 MAT OG DRIKKE"])
+    ws.append(["V-24-100", None, "Matvarer", "Samleavtale", "40 I drift", dt.datetime(2024, 1, 1),
+               dt.datetime(2027, 12, 31), None, "(se delkontrakter)", None, None, None])
+    ws.append(["V-24-100-D1", "1 – Tørrvarer", "Matvarer", "Delkontrakt", "40 I drift", dt.datetime(2024, 1, 1),
+               dt.datetime(2025, 12, 31), dt.datetime(2027, 12, 31), "Alfa Engros AS", "923 587 373", "1", "ca. 1,6 mill."])
+    ws.append([None, None, None, None, None, None, None, None, "Beta Mat AS", 923609016, "2", None])
+    ws.append(["V-24-100-D2", "2 – Frukt og grønt", "Matvarer", "Delkontrakt", "70 Hevet/oppsagt",
+               dt.datetime(2024, 1, 1), dt.datetime(2027, 12, 31), None, "Gamma Frukt AS", "914054028", None, "etter forbruk"])
+    ws.append(["▸ 11 KJØRETØY OG TRANSPORT"])
+    ws.append(["M-0912", None, "Drosje", "Rammeavtale", "40", "1. april 2021", "Løpende (3 mnd. oppsigelse)", None,
+               "Vindhella Taxi SA (org.nr 914 054 028); Fjordtaxi AS (orgnr. 913134001)", None, None, "ca. 850 000"])
+    ws.append(["V-26-050", None, "Elbiler", "Rammeavtale", "10 Planlagt", None, None, None, None, None, None, None])
+    ws.append([])
+    ws.append(["Antall avtaler i utvalget: 5"])
+    path = tmp_path / "register.xlsx"
+    wb.save(path)
+    return path
+
+
+CONTINUED = {
+    "format": "xlsx", "xlsx": {"sheet": "Avtaler", "header_row": 6, "stop_at_blank_row": True},
+    "heading_rows": ["▸"], "parallel_rows": True, "continuation_rows": True,
+    "skip_rows": {"Avtaletype": ["Samleavtale"]},
+    "columns": {"id": "Avtalenr.", "title": "Avtalenavn", "agreement_type": "Avtaletype", "status": "Fase",
+                "start_date": "Gyldig fra", "end_date": "Forlenget til", "suppliers": "Leverandør",
+                "org_numbers": "Org.nr.", "supplier_rank": "Rang.", "annual_value": "Est. verdi/år"},
+    "when_empty": {"end_date": "Gyldig til"}, "title_also": ["Delkontrakt"], "supplier_separator": "; ",
+    "status_values": {"active": ["40 I drift", "40"], "not_started": ["10 Planlagt"], "expired": ["70 Hevet/oppsagt"]},
+    "date_formats": ["%d.%m.%Y", "%d. %B %Y"],
+}
+
+
+def test_an_export_with_continuation_rows_parent_rows_and_migrated_rows_reads_whole(tmp_path: Path) -> None:
+    """Further suppliers on rows without a number belong to the agreement row above; the parent
+    row of lots is skipped (noted); an empty "Forlenget til" falls back to "Gyldig til"; migrated
+    rows' "Name (org.nr …)" split into name and number; "1. april 2021" and "Løpende (3 mnd.
+    oppsigelse)" read; "ca. 1,6 mill." is 1 600 000; a planned agreement without dates is not in force."""
+    path = _continued_register(tmp_path)
+    mapping = RegisterMapping.model_validate(CONTINUED)
+    result = validate_table(read_table(path, mapping), mapping)
+    assert result.errors == []
+    by_id = {r.id: r for r in result.records}
+    assert sorted(by_id) == ["M-0912", "V-24-100-D1", "V-24-100-D2", "V-26-050"]
+    lot = by_id["V-24-100-D1"]
+    assert lot.suppliers == (("Alfa Engros AS", "923587373"), ("Beta Mat AS", "923609016"))
+    assert lot.as_dict()["ranked"] is True
+    assert lot.as_dict()["title"] == "Matvarer – 1 – Tørrvarer"
+    assert lot.as_dict()["end_date"] == dt.date(2027, 12, 31)  # extended by an option
+    assert lot.as_dict()["annual_value"] == Decimal("1600000")
+    ended = by_id["V-24-100-D2"].as_dict()
+    assert ended["end_date"] == dt.date(2027, 12, 31) and ended["annual_value"] is None  # "etter forbruk"
+    taxi = by_id["M-0912"]
+    assert taxi.suppliers == (("Vindhella Taxi SA", "914054028"), ("Fjordtaxi AS", "913134001"))
+    assert taxi.as_dict()["start_date"] == dt.date(2021, 4, 1) and taxi.as_dict()["end_date"] is None
+    assert taxi.as_dict()["annual_value"] == Decimal("850000")
+    notes = {n.code: (n.line, n.value, n.details["count"]) for n in result.warnings}
+    assert notes["row_skipped"] == (8, "Samleavtale", 1)
+    assert notes["continuation_row"] == (10, "V-24-100-D1", 1)
+    assert notes["heading_row"][2] == 2
+    status = {r.id: status_as_of(r.as_dict(), AS_OF) for r in result.records}
+    assert status == {"V-24-100-D1": AgreementStatus.ACTIVE, "V-24-100-D2": AgreementStatus.EXPIRED,
+                      "M-0912": AgreementStatus.ACTIVE, "V-26-050": AgreementStatus.NOT_STARTED}
+
+
+def test_without_continuation_rows_a_row_without_a_number_is_an_error(tmp_path: Path) -> None:
+    """The rows without an agreement number are row errors unless the mapping says they continue
+    the row above (and that needs one row per supplier); a migrated supplier without a number in
+    brackets, when the others have one, is a missing number."""
+    path = _continued_register(tmp_path)
+    mapping = RegisterMapping.model_validate({**CONTINUED, "continuation_rows": False})
+    result = validate_table(read_table(path, mapping), mapping)
+    assert sorted((e.line, e.column, e.code) for e in result.errors) == [
+        (10, "Avtalenavn", "required_empty"), (10, "Avtalenr.", "required_empty")]
+    with pytest.raises(ValueError, match="continuation_rows"):
+        RegisterMapping.model_validate({**CONTINUED, "parallel_rows": False, "columns": {
+            k: v for k, v in CONTINUED["columns"].items() if k != "supplier_rank"}})
+    with pytest.raises(ValueError, match="when_empty"):
+        RegisterMapping.model_validate({**CONTINUED, "when_empty": {"final_end_date": "Gyldig til"}})
+    half = tmp_path / "half.csv"
+    half.write_text("No;Title;Supplier\nH-1;Drosje;Alfa Taxi AS (org.nr 914 054 028) | Beta Taxi AS\n", encoding="utf-8")
+    plain = RegisterMapping.model_validate({"columns": {"id": "No", "title": "Title", "suppliers": "Supplier"},
+                                            "supplier_separator": " | "})
+    assert [e.code for e in validate_table(read_table(half, plain), plain).errors] == ["org_missing"]

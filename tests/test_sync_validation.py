@@ -55,7 +55,7 @@ BAD_INPUTS = [
     ("final end before end", _mutate("Maks sluttdato", "01.01.2001"), (6, "Maks sluttdato", "final_before_end")),
     ("org number fails MOD11", _bad_org, (6, "Org.nr", "org_invalid")),
     ("org number not 9 digits", _mutate("Org.nr", "12345"), (6, "Org.nr", "org_invalid")),
-    ("amount does not parse", _mutate("Estimert årlig verdi", "ca. 2 mill"), (6, "Estimert årlig verdi", "amount_unparseable")),
+    ("amount does not parse", _mutate("Estimert årlig verdi", "ca. to mill"), (6, "Estimert årlig verdi", "amount_unparseable")),
     ("empty required title", _mutate("Avtalenavn", "  "), (6, "Avtalenavn", "required_empty")),
     ("empty required id", _mutate("Avtalenr", ""), (6, "Avtalenr", "required_empty")),
     ("empty required end date", _mutate("Sluttdato", ""), (6, "Sluttdato", "required_empty")),
