@@ -230,3 +230,13 @@ def test_every_month_is_no_count_of_things() -> None:
     """"40 000 hver måned" is a monthly price, and "2 år" counts no things."""
     facts = parse("to biler på leasing, 40 000 hver måned i 2 år")
     assert facts.quantity is None and facts.period_months == 24
+
+
+def test_a_norwegian_number_word_that_is_an_english_word_stays_in_an_english_subject() -> None:
+    """"fire" is four in Norwegian and a fire in English: "fire extinguishers" keeps it (the search
+    needs it), "fire nye stoler" drops the count; neither reads as a quantity in English."""
+    english = parse("The kindergarten needs new fire extinguishers and a fire blanket. How do I buy them?")
+    assert "fire extinguishers" in english.subject and "fire blanket" in english.subject
+    assert english.quantity is None
+    norwegian = parse("Vi skal kjøpe fire nye kontorstoler til 6 000 kroner stykket")
+    assert "fire" not in norwegian.subject.split() and norwegian.quantity == 4

@@ -566,6 +566,8 @@ class Language(Strict):
     amounts: AmountWords
     cues: dict[str, Cue]
     number_words: dict[str, float]
+    # number words that are other English words ("to", "fire"): no numbers in an English question
+    number_words_english_homographs: list[str] = Field(default_factory=list)
     vat: VatWords
     per_year: list[str]
     per_month: list[str]

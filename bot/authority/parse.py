@@ -115,13 +115,11 @@ def _unit_price(before: str, after: str, lang: Language) -> str | None:
 _NOT_PIECES = {"kr", "kroner", "nok", "mill", "tusen", "prosent", "x", "ganger"}
 
 
-_NOT_COUNTS = {"to"}  # "to" is English too ("to the school"); "ti nye telefoner", "ni stoler" are counts
-
-
 def _counts(lang: Language, *, norwegian: bool = False) -> str:
     """A count as digits ("1 000" too) or as a number word that cannot be an article ("fire",
-    "three"; not "en", and not "to" unless the text is Norwegian)."""
-    excluded = set() if norwegian else _NOT_COUNTS
+    "three"; not "en", and not "to" or "fire" unless the text is Norwegian: "to the school",
+    "fire extinguishers"; "ti nye telefoner", "ni stoler" are counts)."""
+    excluded = set() if norwegian else set(lang.number_words_english_homographs)
     words = sorted((w for w, n in lang.number_words.items() if n >= 2 and w not in excluded and n == int(n)), key=len, reverse=True)
     return r"\d{1,3}(?: \d{3})+|\d{1,5}|" + "|".join(re.escape(w) for w in words)
 
@@ -488,7 +486,7 @@ def parse(question: str) -> Facts:
             facts.vat = "included" if has_in else "excluded"
     facts.framework = any(compile_pattern(w).search(text) for w in lang.framework_words)
     facts.silent = find_cues(text, lang, lang.silent_topics)
-    facts.subject = subject_of(text, found, lang)
+    facts.subject = subject_of(text, found, lang, english=facts.language == "en")
     # a word that names the kind names no thing ("en tjenestekontrakt på 6 mill": nothing to look up
     # in the register, no field of purchase to read)
     from bot.authority.intent import _scrub
@@ -574,7 +572,7 @@ def _without_negated(text: str, lang: Language) -> str:
     return re.sub(rf"(?<![\w])(?:{negation})\s+(?:(?:{articles})\s+)?[\w-]+", " ", text)
 
 
-def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
+def subject_of(text: str, amounts: list[Amount], lang: Language, english: bool = False) -> str:
     """What the question is about, for the agreement search (rule 0): the thing bought, without
     amounts, VAT, rates, periods, bounds, the words that ask about procedure or authority (the
     intent concepts) and filler words. Empty when nothing is left to look up."""
@@ -596,7 +594,8 @@ def subject_of(text: str, amounts: list[Amount], lang: Language) -> str:
     out = _without_concepts(out, lang)
     out = _without_negated(out, lang)
     out = re.sub(r"[?!.,;:()«»\"]+", " ", out)
-    filler = set(lang.filler_words) | set(lang.number_words) | set(lang.option_words)
+    numbers = set(lang.number_words) - (set(lang.number_words_english_homographs) if english else set())
+    filler = set(lang.filler_words) | numbers | set(lang.option_words)
     linking = set(lang.linking_words)  # "møbler til personalrommet": the search reads "til X" as who it is for
     need = set(lang.need_words)
     kept: list[str] = []
