@@ -110,3 +110,13 @@ def test_everyday_needs_read_as_their_field_and_kind(matcher: FieldMatcher, text
 def test_gibberish_reads_as_nothing(matcher: FieldMatcher) -> None:
     match = matcher.match("asdfgh qwerty", limit=3)
     assert not match.hits and not match.understood
+
+
+def test_a_term_of_several_words_found_whole_reads_its_field(matcher: FieldMatcher) -> None:
+    """A field's several-word term in the text, its words in a row, counts as fully as the field's
+    core: "personal trainer" is staff fitness, though "trainer" alone is a course; the same words
+    apart, or in another order, are only what each says alone."""
+    assert matcher.match("personal trainer for the staff").hits[0].field.id == "staff_fitness_wellbeing"
+    assert matcher.match("a trainer, personal, for the staff").hits[0].field.id == "training_courses"
+    assert matcher.match("basketball court at the school").hits[0].field.id == "activity_parks"
+    assert ("personal", "trainer") in matcher.phrases

@@ -36,6 +36,8 @@ FIELD_COMPOUND_PART = 0.6  # a key found in a compound part of a field's term co
 SPECIFICITY_FLOOR = 0.25  # a word found in every field counts a quarter of a word found in one
 AMBIGUOUS_SHARE = 0.8  # a word's matches within this share of its best match make it ambiguous
 DOMINATED_SHARE = 0.85  # a word's matches below this share of its best match are not evidence
+PHRASE_WORDS = (2, 4)  # a field's term of this many words, found whole in a text, …
+PHRASE_MATCH = 1.0  # … matches each of its words as fully as the field's core ("frosne grønnsaker")
 
 
 @dataclass
@@ -157,6 +159,30 @@ class FieldMatcher:
         self.index: SearchIndex = build_index([field_doc(f) for f in self.fields], self.vocabulary, self.analyzer)
         self.index.specificity_floor = SPECIFICITY_FLOOR
         self.position = {f.id: i for i, f in enumerate(self.fields)}
+        # the fields' terms of several words, as the analyzer reads them: a text that holds one
+        # whole is about that field as surely as if it named its core ("frosne grønnsaker" is frozen
+        # food, though "grønnsaker" alone is fruit and vegetables)
+        self.phrases: dict[tuple[str, ...], list[int]] = {}
+        low, high = PHRASE_WORDS
+        for position, item in enumerate(self.fields):
+            for term in dict.fromkeys([*item.terms, *item.nn, *item.en]):
+                words = tuple(t.text.lower() for t in self.analyzer.tokens(term))
+                if low <= len(words) <= high and position not in self.phrases.get(words, []):
+                    self.phrases.setdefault(words, []).append(position)
+
+    def _whole_phrases(self, groups: list[Group], matrix: np.ndarray) -> bool:
+        """Raise, in `matrix`, each word of a field's several-word term the text holds whole (its
+        words in a row) to PHRASE_MATCH for that field. True when any was found."""
+        words = [g.surface.lower() for g in groups]
+        low, high = PHRASE_WORDS
+        found = False
+        for start in range(len(words) - low + 1):
+            for size in range(low, min(high, len(words) - start) + 1):
+                for position in self.phrases.get(tuple(words[start:start + size]), ()):
+                    column = matrix[start:start + size, position]
+                    np.maximum(column, PHRASE_MATCH, out=column)
+                    found = True
+        return found
 
     def match(self, text: str, limit: int = 8, floor: float = 0.05, *, fuzzy: bool = True,
               boost: np.ndarray | None = None, boost_cap: float = 0.0) -> FieldMatch:
@@ -166,6 +192,7 @@ class FieldMatcher:
         lifts no field above the reading's best field or `boost_cap`, whichever is higher."""
         groups = analyse(self.index, text, fuzzy=fuzzy)
         matrix = group_scores(self.index, groups)
+        self._whole_phrases(groups, matrix)
         scores = score(self.index, groups, matrix)
         if boost is not None and len(boost) == len(scores):
             ceiling = max(float(scores.max()) if scores.size else 0.0, boost_cap)
