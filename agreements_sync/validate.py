@@ -281,6 +281,7 @@ def validate_table(
         if mapping.heading_rows and id_position is not None and _heading_row(cells, id_position, mapping):
             # not a data row (nor counted as one)
             cell_notes.add(line, columns["id"], "id", "heading_row", cell_text(cells[id_position]))
+            last_id = ""  # a further-supplier row right below a heading continues nothing
             continue
         skipped = _skipped_by(cells, positions, mapping)
         if skipped:  # a row that is not an agreement (the parent row of lots): not a data row

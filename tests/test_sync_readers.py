@@ -709,6 +709,15 @@ def test_without_continuation_rows_a_row_without_a_number_is_an_error(tmp_path: 
             k: v for k, v in CONTINUED["columns"].items() if k != "supplier_rank"}})
     with pytest.raises(ValueError, match="when_empty"):
         RegisterMapping.model_validate({**CONTINUED, "when_empty": {"final_end_date": "Gyldig til"}})
+    # a further-supplier row right below a heading or a skipped parent row continues nothing
+    stray = tmp_path / "stray.csv"
+    stray.write_text("No;Title;Supplier\n▸ 01 KONTOR;;\n;;Alfa Kontor AS\nS-1;Papir;Beta Papir AS\n", encoding="utf-8")
+    loose = RegisterMapping.model_validate({"columns": {"id": "No", "title": "Title", "suppliers": "Supplier"},
+                                            "org_number_required": False, "parallel_rows": True,
+                                            "continuation_rows": True, "heading_rows": ["▸"]})
+    result = validate_table(read_table(stray, loose), loose)
+    assert [r.id for r in result.records] == ["S-1"]
+    assert {(e.line, e.column) for e in result.errors} == {(3, "No"), (3, "Title")}
     half = tmp_path / "half.csv"
     half.write_text("No;Title;Supplier\nH-1;Drosje;Alfa Taxi AS (org.nr 914 054 028) | Beta Taxi AS\n", encoding="utf-8")
     plain = RegisterMapping.model_validate({"columns": {"id": "No", "title": "Title", "suppliers": "Supplier"},
