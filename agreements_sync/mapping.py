@@ -211,6 +211,15 @@ class StatusValues(_Strict):
         return table
 
 
+def _matches(pattern: str, text: str, *, whole: bool) -> bool:
+    """`text` matches a mapping's pattern: "re:" and a regular expression (searched, any case), or
+    the words themselves, any case and spacing — the whole value, or (whole=False) how it starts."""
+    if pattern.startswith("re:"):
+        return re.search(pattern[3:], text.strip(), re.IGNORECASE) is not None
+    text, pattern = normalise(text), normalise(pattern)
+    return text == pattern if whole else text.startswith(pattern)
+
+
 def _check_regex(value: str, label: str = "") -> None:
     """A "re:" value's regular expression compiles (else a mapping error naming it)."""
     if value.startswith("re:"):
@@ -330,26 +339,12 @@ class RegisterMapping(_Strict):
         return value
 
     def skips(self, column: str, text: str) -> bool:
-        """A row whose `column` holds `text` is not an agreement (`skip_rows`)."""
-        text = normalise(text)
-        for word in self.skip_rows.get(column, []):
-            if word.startswith("re:"):
-                if re.search(word[3:], text, re.IGNORECASE):
-                    return True
-            elif text == normalise(word):
-                return True
-        return False
+        """A row whose `column` holds `text` is not an agreement (`skip_rows`): the whole value, any case."""
+        return any(_matches(word, text, whole=True) for word in self.skip_rows.get(column, []))
 
     def is_heading(self, text: str) -> bool:
         """The id cell of a group or heading row (`heading_rows`)."""
-        text = text.strip()
-        for pattern in self.heading_rows:
-            if pattern.startswith("re:"):
-                if re.search(pattern[3:], text, re.IGNORECASE):
-                    return True
-            elif text.casefold().startswith(pattern.strip().casefold()):
-                return True
-        return False
+        return any(_matches(pattern, text, whole=False) for pattern in self.heading_rows)
 
     @field_validator("supplier_separator", "org_number_separator", "keyword_separator", "cpv_separator")
     @classmethod

@@ -285,7 +285,7 @@ def validate_table(
             continue
         skipped = _skipped_by(cells, positions, mapping)
         if skipped:  # a row that is not an agreement (the parent row of lots): not a data row
-            cell_notes.add(line, skipped, "", "row_skipped", cell_text(_cell(cells, positions, skip_field(skipped))),
+            cell_notes.add(line, skipped, "", "row_skipped", cell_text(_cell(cells, positions, also_field(skipped))),
                            cell_text(_cell(cells, positions, "id")))
             last_id = ""
             continue
@@ -563,15 +563,10 @@ def _added_columns(mapping: RegisterMapping) -> list[str]:
                                *mapping.skip_rows]))
 
 
-def skip_field(column: str) -> str:
-    """The internal name of a `skip_rows` column: a mapped field's own name, else the added column's."""
-    return also_field(column)
-
-
 def _skipped_by(cells: list[Any], positions: dict[str, int], mapping: RegisterMapping) -> str:
     """The `skip_rows` column whose value marks this row as no agreement, or ""."""
     for column in mapping.skip_rows:
-        if mapping.skips(column, cell_text(_cell(cells, positions, skip_field(column)))):
+        if mapping.skips(column, cell_text(_cell(cells, positions, also_field(column)))):
             return column
     return ""
 

@@ -37,7 +37,7 @@ SPECIFICITY_FLOOR = 0.25  # a word found in every field counts a quarter of a wo
 AMBIGUOUS_SHARE = 0.8  # a word's matches within this share of its best match make it ambiguous
 DOMINATED_SHARE = 0.85  # a word's matches below this share of its best match are not evidence
 PHRASE_WORDS = (2, 4)  # a field's term of this many words, found whole in a text, …
-PHRASE_MATCH = 1.0  # … matches each of its words as fully as the field's core ("frosne grønnsaker")
+PHRASE_MATCH = 1.0  # … matches each of its words as fully as the field's core ("personal trainer")
 
 
 @dataclass
@@ -160,8 +160,8 @@ class FieldMatcher:
         self.index.specificity_floor = SPECIFICITY_FLOOR
         self.position = {f.id: i for i, f in enumerate(self.fields)}
         # the fields' terms of several words, as the analyzer reads them: a text that holds one
-        # whole is about that field as surely as if it named its core ("frosne grønnsaker" is frozen
-        # food, though "grønnsaker" alone is fruit and vegetables)
+        # whole is about that field as surely as if it named its core ("personal trainer" is staff
+        # fitness, though "trainer" alone is a course)
         self.phrases: dict[tuple[str, ...], list[int]] = {}
         low, high = PHRASE_WORDS
         for position, item in enumerate(self.fields):
@@ -170,19 +170,16 @@ class FieldMatcher:
                 if low <= len(words) <= high and position not in self.phrases.get(words, []):
                     self.phrases.setdefault(words, []).append(position)
 
-    def _whole_phrases(self, groups: list[Group], matrix: np.ndarray) -> bool:
+    def _whole_phrases(self, groups: list[Group], matrix: np.ndarray) -> None:
         """Raise, in `matrix`, each word of a field's several-word term the text holds whole (its
-        words in a row) to PHRASE_MATCH for that field. True when any was found."""
+        words in a row) to PHRASE_MATCH for that field."""
         words = [g.surface.lower() for g in groups]
         low, high = PHRASE_WORDS
-        found = False
         for start in range(len(words) - low + 1):
             for size in range(low, min(high, len(words) - start) + 1):
                 for position in self.phrases.get(tuple(words[start:start + size]), ()):
                     column = matrix[start:start + size, position]
                     np.maximum(column, PHRASE_MATCH, out=column)
-                    found = True
-        return found
 
     def match(self, text: str, limit: int = 8, floor: float = 0.05, *, fuzzy: bool = True,
               boost: np.ndarray | None = None, boost_cap: float = 0.0) -> FieldMatch:
