@@ -318,6 +318,33 @@ def test_doors_are_fitted_through_the_carpentry_agreement(index: SearchIndex) ->
     assert not result.no_active_agreement and result.ids[:1] == ["LK-2024-063"], result.why
 
 
+def test_a_replaced_agreement_answers_with_the_newer_one_that_names_it() -> None:
+    """An export that keeps the link on the newer agreement only ("Erstatter SK-2019-011", a
+    "Replaces" column): the expired one's need is answered with the one that replaced it, even when
+    its own words are far from the question."""
+    index = _small_index(
+        ("SK-2019-011", "Lekeplassutstyr", "expired", "Lekeapparater, husker og sklier til barnehager.", 2019, 2023),
+        ("SK-2024-040", "Uteområder – utstyr og drift", "active", "Utstyr og vedlikehold for uteområder. SK-2019-011", 2024, 2028),
+        ("SK-2018-001", "Kontorrekvisita", "active", "Penner og papir. Omfatter ikke SK-2019-011.", 2018, 2028))
+    result = search_index(index, "ny huske og sklie til barnehagen", AS_OF)
+    assert result.hits and result.hits[0].id == "SK-2024-040" and result.hits[0].replaces == "SK-2019-011", result.why
+    assert not result.no_active_agreement
+
+
+def test_a_numbered_exclusion_list_is_read_item_by_item() -> None:
+    """"Omfatter ikke (1) pasientreiser til sykehus (2) flyreiser for ansatte (se reisebyrå)": two
+    excluded things, not one run together, and "(1)" sends nowhere."""
+    index = _small_index(
+        ("TR-1", "Brukertransport", "active", "Transport av brukere til dagsenter. Omfatter ikke "
+         "(1) Pasientreiser til sykehus (2) Flyreiser for ansatte (se reisebyrå).", 2024, 2028))
+    assert index.exclusions_text(0) == ["Pasientreiser til sykehus", "Flyreiser for ansatte"]
+    assert [e.referral for e in index.exclusions[0]] == ["", "se reisebyrå"]
+    for question in ("pasientreise til sykehuset", "flyreise for ansatte"):
+        result = search_index(index, question, AS_OF)
+        assert result.no_active_agreement and "TR-1" in result.excluded, question
+    assert search_index(index, "transport til dagsenteret", AS_OF).ids[:1] == ["TR-1"]
+
+
 def test_a_successor_that_excludes_the_thing_is_no_answer() -> None:
     index = _small_index(
         ("SK-2018-045", "Tolketjenester", "expired", "Fremmedspråktolking og tegnspråktolking. Erstattet av SK-2022-044.",
@@ -623,3 +650,4 @@ def test_an_excluded_thing_another_agreement_names_is_sent_there() -> None:
     result = search_index(index, "alarmen går uten grunn, det er brannalarmen på skolen", AS_OF)
     assert "LK-2025-047" in result.excluded
     assert result.hits and result.hits[0].id == "LK-2023-110" and result.hits[0].instead_of == "LK-2025-047"
+

@@ -370,6 +370,24 @@ def test_a_not_included_column_becomes_the_descriptions_exclusions(tmp_path: Pat
         "SK-2": "Penner og papir."}
 
 
+def test_a_numbered_not_included_list_is_one_exclusion_per_item(tmp_path: Path) -> None:
+    """"(1) … (2) …" (or "1) … 2) …") in one cell: each item its own "Omfatter ikke", its
+    parenthesis kept with it; a number inside an item ("(2 stk.)") is no item."""
+    path, mapping = _scope_register(tmp_path, "Not included", [
+        "TR-1;Brukertransport;Transport til dagsenter.;"
+        "(1) Pasientreiser til sykehus (2) TT-ordningen (fylkeskommunen);Active",
+        "JU-1;Juridisk bistand;Arbeidsrett.;1) Barnevernssaker (se egen avtale) 2) Inkasso;Active",
+        "KO-1;Kopimaskiner;Leie av maskiner.;Skrivere (2 stk.) på kontoret.;Active"],
+        description_excludes=["Not included"])
+    result = validate_table(read_table(path, mapping), mapping)
+    assert result.ok
+    assert {r.id: r.as_dict()["description"] for r in result.records} == {
+        "TR-1": "Transport til dagsenter. Omfatter ikke pasientreiser til sykehus. "
+                "Omfatter ikke TT-ordningen (fylkeskommunen).",
+        "JU-1": "Arbeidsrett. Omfatter ikke barnevernssaker (se egen avtale). Omfatter ikke inkasso.",
+        "KO-1": "Leie av maskiner. Omfatter ikke skrivere (2 stk.) på kontoret."}
+
+
 def test_an_end_date_written_as_until_further_notice_is_no_end_date(tmp_path: Path) -> None:
     """"Until further notice" / "Løpende" in the end-date columns: an agreement without an end
     date (active on any later date), not a row error; a word the mapping does not list still is."""

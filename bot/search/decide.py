@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.search.index import SearchIndex
 from bot.search.text import fold, split_compound, word_keys
@@ -46,6 +47,11 @@ def primary_field(index: SearchIndex, doc_index: int) -> int | None:
     if not links:
         return None
     return max(links.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+
+
+def _newer(doc: Any, old: Any) -> bool:
+    """`doc` started after `old` did."""
+    return doc.start_date is not None and (old.start_date is None or doc.start_date > old.start_date)
 
 
 def same_need(index: SearchIndex, a: int, b: int, *, strength: float = 0.8) -> bool:
@@ -82,6 +88,16 @@ def mentions(docs: list, ids: dict[str, int]) -> list[list[int]]:
                 if other != position and other not in named:
                     named.append(other)
         found.append(named)
+    return found
+
+
+def named_by(mentioned: list[list[int]]) -> list[list[int]]:
+    """Per agreement: the agreements whose descriptions name it (an export that keeps the link on
+    the newer agreement only: "Erstatter LK-2020-008", a "Replaces" column)."""
+    found: list[list[int]] = [[] for _ in mentioned]
+    for position, named in enumerate(mentioned):
+        for other in named:
+            found[other].append(position)
     return found
 
 
@@ -173,10 +189,14 @@ def _named_by_title(index: SearchIndex, referral: str, titles: list[set[str]], c
 
 def successor(index: SearchIndex, old: int, active: set[int], candidates: list[int]) -> int | None:
     """The active agreement that replaced `old`: named in its description ("Erstattet av
-    LK-2024-018"), or covering the same need and starting when or after `old` ended. Only
-    `candidates` (the agreements the question found, best first) are considered for the second."""
+    LK-2024-018"), or naming `old` in its own and starting after it ("Erstatter LK-2020-008"), or
+    covering the same need and starting when or after `old` ended. Only `candidates` (the
+    agreements the question found, best first) are considered for the last."""
     doc = index.docs[old]
     named = [i for i in (index.mentions[old] if index.mentions else []) if i in active]
+    if not named:  # … or the newer agreement names the one it replaces
+        named = [i for i in (index.mentioned_by[old] if index.mentioned_by else []) if i in active
+                 and _newer(index.docs[i], doc)]
     if len(named) == 1 or (named and len({index.docs[i].title for i in named}) == 1):
         return named[0]  # one agreement named (a parallel one's rows share its title: the first)
     ended = doc.end_date

@@ -913,10 +913,13 @@ def _finish(result: SearchResult, answer: str, why: list[str]) -> SearchResult:
 
 
 def _all_active(index: SearchIndex, as_of: dt.date, around: list[int]) -> set[int]:
-    """Active agreements among those the inactive ones name (their successors may not have matched)."""
+    """Active agreements among those the inactive ones name or are named by (their successors may
+    not have matched)."""
     found: set[int] = set()
     for doc_index in around:
-        for other in index.mentions[doc_index] if index.mentions else []:
+        named = [*(index.mentions[doc_index] if index.mentions else []),
+                 *(index.mentioned_by[doc_index] if index.mentioned_by else [])]
+        for other in named:
             if status_on(index.docs[other], as_of) == "active":
                 found.add(other)
     return found

@@ -66,6 +66,7 @@ class SearchIndex:
     field_links: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per field: (doc ids, strengths)
     doc_links: list[dict[int, float]] = field(default_factory=list)  # per agreement: {field position: strength}
     mentions: list[list[int]] = field(default_factory=list)  # per agreement: agreements its description names
+    mentioned_by: list[list[int]] = field(default_factory=list)  # per agreement: agreements whose description names it
     excluded_fields: list[tuple[str, ...]] = field(default_factory=list)  # per agreement: field ids it excludes
     excluded_things: list[tuple[str, ...]] = field(default_factory=list)  # … of them, the bare things (no qualifier)
     # how much a word found in every document still counts (0.6 for agreements; the taxonomy's
@@ -188,10 +189,19 @@ _PARENTHESIS = re.compile(r"\(([^)]*)\)")
 _MARK = re.compile(r"\s*\u27e6(\d+)\u27e7")
 
 
+# the marks of a numbered or lettered list written on one line ("(1) Pasientreiser (2) TT-ordningen",
+# "1) … 2) …", "a) … b) …"): each part is a list of its own, never a parenthesis that sends elsewhere
+_ENUMERATION = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-hA-H])\)(?=\s)")
+
+
 def _referred_items(text: str, separators: list[str], example_words: list[str] | None = None) -> list[tuple[str, str]]:
     """`_items`, each item with the parenthesis that follows it; an item without one takes the
     next item's when a parenthesis closes the list ("a og b (se X)": both), not a later one. A
-    parenthesis of examples ("skader (f.eks. fysioterapi, kiropraktor)") adds its items instead."""
+    parenthesis of examples ("skader (f.eks. fysioterapi, kiropraktor)") adds its items instead.
+    Each part of a numbered list is read on its own."""
+    parts = [part for part in _ENUMERATION.split(text) if part.strip(" .,;")]
+    if len(parts) > 1:
+        return [found for part in parts for found in _referred_items(part, separators, example_words)]
     said: list[str] = []
     examples = sorted((w.lower() for w in example_words or []), key=len, reverse=True)
 

@@ -21,7 +21,7 @@ import simplemma
 from sqlmodel import Session
 
 from agreements_sync.index import current_index_version, load_agreements
-from bot.search.decide import mentions, referrals
+from bot.search.decide import mentions, named_by, referrals
 from bot.search.engine import analyse, search_index
 from bot.search.fields import FieldMatcher, shared_field_matcher
 from bot.search.index import SearchIndex, attach_fields, build_index, category_key
@@ -61,6 +61,7 @@ def build_search_index(
     index.excluded_fields, index.excluded_things = read_exclusions(docs, links, fields, analyzer.context_prepositions)
     attach_fields(index, fields, links)
     index.mentions = mentions(docs, {doc.id: position for position, doc in enumerate(docs)})
+    index.mentioned_by = named_by(index.mentions)
     referrals(index)
     index.build_seconds = time.perf_counter() - started
     return index
