@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -127,6 +129,37 @@ def test_agreement_vectors_are_cached_by_text_and_made_only_once(reference_db: D
     assert np.allclose(again.vectors, store.vectors, atol=2e-3)  # stored as float16
     changed = VectorStore([*store.texts[:3], "Et helt nytt avtaleomfang som ikke fantes før"])
     assert changed.load_cached(reference_db.engine) == 3  # a re-sync embeds only the changed text
+
+
+def test_a_vector_another_process_saved_meanwhile_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes on one database (the bot and a CLI run) may embed the same new text: the one
+    that commits second finds the key taken after it checked. It keeps the other's row and saves
+    the rest of its batch."""
+    from bot.search import semantic
+
+    database = Database(f"sqlite:///{tmp_path / 'race.db'}")
+    database.migrate()
+    store = VectorStore(["Leie av kaffemaskiner", "Snørydding av skolegårder"])
+    store.embed = lambda texts: np.ones((len(texts), semantic.DIM), dtype=np.float32)  # no model needed here
+    checked = Session.get
+
+    def other_process_saves_first(session: Session, model: Any, key: Any, *args: Any, **kwargs: Any) -> Any:
+        found = checked(session, model, key, *args, **kwargs)
+        if model is TextEmbedding and key == store.keys[0] and found is None:
+            with Session(database.engine) as other:
+                if checked(other, TextEmbedding, key) is None:
+                    other.add(TextEmbedding(key=key, vector=np.zeros(semantic.DIM, dtype=np.float16).tobytes()))
+                    other.commit()
+        return found
+
+    monkeypatch.setattr(Session, "get", other_process_saves_first)
+    assert store.fill(database.engine) == 2 and store.complete
+    monkeypatch.undo()
+    with Session(database.engine) as session:
+        rows = {row.key: row.vector for row in session.exec(select(TextEmbedding)).all()}
+    assert set(rows) == set(store.keys)  # the other's row kept, ours saved
+    assert not np.frombuffer(rows[store.keys[0]], dtype=np.float16).any()
+    database.dispose()
 
 
 def test_the_semantic_step_settles_an_unsure_answer(reference_db: Database, semantic_service: SearchService) -> None:

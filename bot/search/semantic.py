@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Column, LargeBinary
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agreements_sync.knowledge import knowledge_path
@@ -156,16 +157,37 @@ class CachedVectors:
             batch = missing[start : start + BATCH]
             vectors = self.embed([self.texts[i] for i in batch])
             if engine is not None:
-                with Session(engine) as session:
-                    for i, vector in zip(batch, vectors, strict=True):
-                        if session.get(TextEmbedding, self.keys[i]) is None:
-                            session.add(TextEmbedding(key=self.keys[i], vector=vector.astype(np.float16).tobytes()))
-                    session.commit()
+                _save(engine, [(self.keys[i], vector) for i, vector in zip(batch, vectors, strict=True)])
             with self._lock:
                 self.vectors[batch] = vectors
                 self.ready[batch] = True
             done += len(batch)
         return done
+
+
+def _save(engine: Any, rows: list[tuple[str, np.ndarray]]) -> None:
+    """Cache vectors by their text's key. Another process (a second bot, a CLI run on the same
+    database) may save the same text between the check and the commit: then each row is saved on
+    its own and a key already there is left as it is (its vector is the same)."""
+    def add(session: Session, key: str, vector: np.ndarray) -> None:
+        with session.no_autoflush:  # the rows added so far are written at the commit
+            if session.get(TextEmbedding, key) is None:
+                session.add(TextEmbedding(key=key, vector=vector.astype(np.float16).tobytes()))
+
+    with Session(engine) as session:
+        for key, vector in rows:
+            add(session, key, vector)
+        try:
+            session.commit()
+            return
+        except IntegrityError:
+            session.rollback()
+        for key, vector in rows:
+            add(session, key, vector)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
 
 
 class VectorStore(CachedVectors):
