@@ -208,6 +208,9 @@ def test_kind_of_every_kind_from_the_thing(question: str, kind: str) -> None:
         ("We plan to demolish an old municipal garage building; the quote is NOK 800,000", "bygg_og_anlegg"),
         # … but a service bought for the project stays a service, and "the new school" may be the place
         ("Vi trenger arkitekt for å bygge ny skole, honorar 900 000", "tjenester"),
+        ("Eiendom skal prosjektere ombyggingen av Kjenn skole og trenger RIB og RIV, 1,2 mill.", "tjenester"),
+        ("We need an engineer to design the extension of the depot, about NOK 700,000", "tjenester"),
+        ("Vi skal bygge om kjøkkenet på sykehjemmet, 2 mill. eks. mva.", "bygg_og_anlegg"),
         ("Vi trenger 20 nye brannslukkere til den nye barnehagen, ca. 35 000 kr", "varer"),
         ("Vi skal setje opp eit nytt reiskapsbod ved idrettsplassen, tilbodet er 180 000", "bygg_og_anlegg"),
         ("Kan vi bestille ekstra vindusvask før opninga av den nye barnehagen? Om lag 18 000.", "tjenester"),

@@ -273,7 +273,10 @@ def _phrase_ends(tokens: list[str], end: int, stops: set[str], settings: Taxonom
             or any(c.isdigit() for c in after))
 
 
-_SERVED = re.compile(r"(?:^|[\s,])(?:for|til|av|of|ved|etter|with)\s+(?:(?:den|det|ei|en|et|eit|the|a|an|mindre|større|"
+# works the service is for ("arkitekt for ombyggingen", "for å bygge om", "to rebuild") or that it
+# designs ("prosjektere ombyggingen", "design the extension")
+_SERVED = re.compile(r"(?:^|[\s,])(?:for|til|av|of|ved|etter|with|prosjektere|prosjektera|planlegge|planleggje|tegne|teikne|"
+                     r"design|designing)\s+(?:(?:den|det|ei|en|et|eit|the|a|an|å|to|mindre|større|"
                      r"small|minor|major|planned|planlagt|planlagde)\s+){0,2}$")
 
 
