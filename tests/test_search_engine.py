@@ -14,6 +14,7 @@ import pytest
 
 from agreements_sync.sync import sync_export
 from bot.db import Database
+from bot.search import engine
 from bot.search.engine import search_index
 from bot.search.evaluate import evaluate_file
 from bot.search.index import SearchIndex
@@ -651,3 +652,22 @@ def test_an_excluded_thing_another_agreement_names_is_sent_there() -> None:
     assert "LK-2025-047" in result.excluded
     assert result.hits and result.hits[0].id == "LK-2023-110" and result.hits[0].instead_of == "LK-2025-047"
 
+
+def test_the_clause_that_names_the_need_makes_the_first_candidate_the_answer(index: SearchIndex) -> None:
+    """Words around the need ("Hei! Jeg jobber i administrasjonen") weigh its match down to
+    candidates; the clause that names it is clearly about the first of them: the agreement. A
+    context clause ("Jeg er nyansatt": a new employee's PC) never makes its match the answer when
+    another clause matches more strongly."""
+    assert engine._clauses(index, "Jeg er nyansatt på rådhuset og vi trenger fire nye kontorstoler") == [
+        "Jeg er nyansatt på rådhuset", "og vi trenger fire nye kontorstoler"]
+    assert engine._clauses(index, "Hei! Vi er på Kjenn skole, men skrivaren er tom; kan de sende toner?") == [
+        "Hei", "Vi er på Kjenn skole", "men skrivaren er tom", "kan de sende toner"]
+    assert engine._clauses(index, "Lisenser til 3. trinn, ca. 40 stk") == ["Lisenser til 3. trinn, ca. 40 stk"]
+    whole = "Hei! Jeg jobber i administrasjonen på Lørenskog hus, og vi trenger seks nye kontorstoler."
+    focused = search_index(index, whole, AS_OF)
+    assert focused.answer == "agreement" and focused.ids[:1] == ["LK-2023-022"] and "clause" in focused.why
+    assert focused.query == whole
+    # the PC a new employee gets matches "nyansatt" (first without the semantic step), but the
+    # chairs' clause matches more strongly: still only candidates
+    mixed = search_index(index, "Jeg er nyansatt på rådhuset og vi trenger fire nye kontorstoler", AS_OF)
+    assert mixed.answer == "candidates" and "clause" not in mixed.why and "LK-2023-022" in mixed.ids

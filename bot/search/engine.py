@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -608,7 +609,7 @@ def search_index(
     answer is not already a clear agreement (or an answer taught)."""
     result = _search(index, query, as_of, limit, taught)
     if semantic is None or result.answer == AGREEMENT or "taught" in result.why:
-        return result
+        return _clause_focus(index, result, query, as_of, limit)
     from bot.search.semantic import Embedder
 
     try:
@@ -629,7 +630,49 @@ def search_index(
             result.why.append("semantic_fields")
     if semantic.agreements is not None and result.answer in (CANDIDATES, UNKNOWN) and not result.no_active_agreement:
         _semantic_pass(index, result, semantic.agreements, vector, as_of)
-    return result
+    return _clause_focus(index, result, query, as_of, limit)
+
+
+def _clauses(index: SearchIndex, query: str) -> list[str]:
+    """A question's clauses: parted at sentence ends (a full stop after a word, not "3. trinn" or
+    "ca. 40"), semicolons, a dash between words, and before a conjunction after a comma or before a
+    subject ("Jeg jobber på Lørenskog hus, og vi trenger nye kontorstoler", "… hus og vi trenger …")."""
+    splitter = index.extra.get("clauses")
+    if splitter is None:
+        language = index.analyzer.language
+        words = "|".join(re.escape(w) for w in language.clause_conjunctions) or "(?!)"
+        subjects = "|".join(re.escape(w) for w in language.clause_subjects) or "(?!)"
+        splitter = index.extra["clauses"] = re.compile(
+            rf"(?<=[^\W\d]{{3}}\.)\s+|(?<=[!?])\s+|;\s*|\s[\u2013\u2014-]\s|,\s*(?=(?:{words})\s)|\s(?=(?:{words})\s+(?:{subjects})\s)",
+            re.IGNORECASE)
+    return [c for c in (part.strip(" ,.!?") for part in splitter.split(query)) if c]
+
+
+def _clause_focus(index: SearchIndex, result: SearchResult, query: str, as_of: dt.date, limit: int) -> SearchResult:
+    """An unsure answer to a question of several clauses ("Hei! Jeg jobber i administrasjonen, og vi
+    trenger seks nye kontorstoler"): the words around the need weigh its match down. When the
+    clause that matches most strongly is clearly about the agreement the whole question ranked
+    first, that is the answer. (Letting a clause pick another of the agreements offered lost more than it won: the
+    clause that names a thing is often not the one that says what is needed — "Huska er reparert.
+    Må den kontrolleres?".)"""
+    if result.answer != CANDIDATES or not result.hits:
+        return result
+    clauses = _clauses(index, query)
+    if len(clauses) < 2:
+        return result
+    best: SearchResult | None = None
+    for clause in clauses:
+        focused = _search(index, clause, as_of, limit, None)
+        if focused.hits and focused.answer in (AGREEMENT, CANDIDATES) and (
+                best is None or focused.hits[0].score > best.hits[0].score):
+            best = focused
+    # the clause that matches most strongly must be clearly about the first agreement offered
+    # ("Jeg er nyansatt på rådhuset og vi trenger kontorstoler": not the PC a new employee gets)
+    if best is None or best.answer != AGREEMENT or best.hits[0].id != result.hits[0].id:
+        return result
+    best.query = result.query
+    best.why = [*best.why, "clause"]
+    return best
 
 
 def active_mask(index: SearchIndex, as_of: dt.date) -> np.ndarray:

@@ -83,6 +83,11 @@ class LanguageData(BaseModel):
     # words before the number of a district, zone or lot an agreement is split by ("rode 5–8",
     # "sone 2"): a question naming one is about the agreements of that district (bot.search.engine)
     district_words: list[str] = Field(default_factory=list)
+    # conjunctions that start a clause of their own after a comma ("…, og vi trenger kontorstoler"):
+    # an unsure answer to a question of several clauses is checked clause by clause (bot.search.engine)
+    clause_conjunctions: list[str] = Field(default_factory=list)
+    # … and without the comma when a subject follows ("… på rådhuset og vi trenger kontorstoler")
+    clause_subjects: list[str] = Field(default_factory=list)
     exclusions: ExclusionMarkers
 
 
