@@ -6,6 +6,7 @@ import json
 
 from agreements_sync.sync import sync_export
 from bot.authority import analyse
+from bot.authority.parse import parse
 from bot.authority.render import authority_answer
 from bot.search.service import SearchService
 from tests.conftest import AS_OF
@@ -166,3 +167,16 @@ def test_an_agreement_the_search_only_offers_is_named_for_the_employee_to_check(
     assert "sjekk Snørydding ved kommunale bygg (LK-2024-134) før du kjøper" in text
     sure = analyse("må vi kunngjøre vedlikehold av heisene, 1,8 mill over fire år?", AS_OF, find_agreements=find)
     assert sure.possible_agreements == []  # rule 0 applies: nothing merely possible to add
+
+
+def test_the_sentence_that_names_the_need_finds_its_agreement(database, reference_register) -> None:
+    """Who asks and why ("God morgen! Jeg er ny som rådgiver på rådhuset") weigh the thing's match down;
+    the subject keeps its sentences, and the search's clause that names the need finds the agreement."""
+    find = _finder(database, reference_register)
+    question = "God morgen! Jeg er ny som rådgiver på rådhuset, og vi trenger seks nye kontorstoler. Det blir rundt 40 000 kr."
+    facts = parse(question)
+    assert "kontorstoler" in facts.subject.split(". ")[-1] and "rådhuset" not in facts.subject.split(". ")[-1]
+    chairs = analyse(question, AS_OF, find_agreements=find)
+    assert (chairs.rule, chairs.framework_agreement, chairs.approver) == ("framework", ["LK-2023-022"], "ansatt_med_bestillingsfullmakt")
+    english = parse("I lead a home care team. Eight of my nurses need new smartphones, about 13,000 NOK each excl. VAT.")
+    assert english.subject.split(". ") == ["lead home care team", "nurses need smartphones"]

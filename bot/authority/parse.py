@@ -572,6 +572,12 @@ def _without_negated(text: str, lang: Language) -> str:
     return re.sub(rf"(?<![\w])(?:{negation})\s+(?:(?:{articles})\s+)?[\w-]+", " ", text)
 
 
+# the end of a sentence in a lower-cased question: "?" or "!", or a full stop after a word of four
+# letters or more (not "ca.", "kr."); and a comma before a word that joins two clauses ("jeg jobber
+# på rådhuset, og vi trenger kontorstoler")
+_SENTENCE_END = r"(?<=[?!])\s+|(?<=\w{4}\.)\s+"
+
+
 def subject_of(text: str, amounts: list[Amount], lang: Language, english: bool = False) -> str:
     """What the question is about, for the agreement search (rule 0): the thing bought, without
     amounts, VAT, rates, periods, bounds, the words that ask about procedure or authority (the
@@ -593,6 +599,14 @@ def subject_of(text: str, amounts: list[Amount], lang: Language, english: bool =
     out = _PERIOD.sub(lambda m: " " if _ELEMENT.findall(m.group(0)) and re.search(r"[a-zæøå+]", m.group(0)) else m.group(0), out)
     out = _without_concepts(out, lang)
     out = _without_negated(out, lang)
+    # each sentence or clause on its own, joined by full stops: the search can tell the one that
+    # names the need from the one that says who asks ("I lead a home care team. My nurses need phones")
+    joins = "|".join(re.escape(w) for w in lang.clause_joins) or "(?!)"
+    said = [_sentence_subject(s, lang, english) for s in re.split(rf"{_SENTENCE_END}|,\s*(?=(?:{joins})\s)", out)]
+    return ". ".join(s for s in said if s)
+
+
+def _sentence_subject(out: str, lang: Language, english: bool) -> str:
     out = re.sub(r"[?!.,;:()«»\"]+", " ", out)
     numbers = set(lang.number_words) - (set(lang.number_words_english_homographs) if english else set())
     filler = set(lang.filler_words) | numbers | set(lang.option_words)
