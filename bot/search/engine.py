@@ -652,9 +652,9 @@ def _clause_focus(index: SearchIndex, result: SearchResult, query: str, as_of: d
     """An unsure answer to a question of several clauses ("Hei! Jeg jobber i administrasjonen, og vi
     trenger seks nye kontorstoler"): the words around the need weigh its match down. When the
     clause that matches most strongly is clearly about the agreement the whole question ranked
-    first, that is the answer. (Letting a clause pick another of the agreements offered lost more than it won: the
-    clause that names a thing is often not the one that says what is needed — "Huska er reparert.
-    Må den kontrolleres?".)"""
+    first, that is the answer. (Letting a clause pick another of the agreements offered lost more
+    than it won: the clause that names a thing is often not the one that says what is needed —
+    "Huska er reparert. Må den kontrolleres?".)"""
     if result.answer != CANDIDATES or not result.hits:
         return result
     clauses = _clauses(index, query)
