@@ -579,15 +579,16 @@ def _description_columns(mapping: RegisterMapping) -> list[str]:
 EXCLUDED_MARKER = "Omfatter ikke"
 
 
-# a numbered or lettered item of a list written on one line: "(1) Pasientreiser (2) TT-ordningen", "a) … b) …"
-_ENUMERATION = r"(?:^|\s)\(?(?:\d{1,2}|[a-hA-H])\)\s+"
+# the mark of a numbered or lettered item of a list written on one line ("(1) Pasientreiser
+# (2) TT-ordningen", "1) … 2) …", "a) … b) …"); the search's index reads exclusions by it too
+ENUMERATION = r"(?:^|\s)\(?(?:\d{1,2}|[a-hA-H])\)(?=\s)"
 
 
 def excluded_text(text: str) -> str:
     """A "not included" cell as the description says it: each of its sentences after the marker
     the search reads as an exclusion ("Tunge kjøretøy. Leasing." → "Omfatter ikke tunge kjøretøy.
     Omfatter ikke leasing."); so is each item of a numbered list ("(1) Tak (2) Veger")."""
-    sentences = [s.strip(" .;") for s in re.split(r"(?<=[.!?])\s+|\n+|" + _ENUMERATION, text) if s.strip(" .;")]
+    sentences = [s.strip(" .;") for s in re.split(r"(?<=[.!?])\s+|\n+|" + ENUMERATION, text) if s.strip(" .;")]
     said = []
     for sentence in sentences:
         first = sentence[:1].lower() + sentence[1:] if sentence[1:2].islower() or len(sentence) == 1 else sentence

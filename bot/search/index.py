@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from agreements_sync.validate import ENUMERATION
 from bot.search.models import AgreementDoc
 from bot.search.text import LETTER_WORDS, Analyzer, Token, fold, primary_key, split_compound, split_known_prefix, word_keys
 from bot.search.vocabulary import Vocabulary, cpv_labels
@@ -189,9 +190,9 @@ _PARENTHESIS = re.compile(r"\(([^)]*)\)")
 _MARK = re.compile(r"\s*\u27e6(\d+)\u27e7")
 
 
-# the marks of a numbered or lettered list written on one line ("(1) Pasientreiser (2) TT-ordningen",
-# "1) … 2) …", "a) … b) …"): each part is a list of its own, never a parenthesis that sends elsewhere
-_ENUMERATION = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-hA-H])\)(?=\s)")
+# the marks of a numbered or lettered list written on one line (the sync's, "(1) Pasientreiser
+# (2) TT-ordningen"): each part is a list of its own, never a parenthesis that sends elsewhere
+_ENUMERATION = re.compile(ENUMERATION)
 
 
 def _referred_items(text: str, separators: list[str], example_words: list[str] | None = None) -> list[tuple[str, str]]:
