@@ -284,6 +284,19 @@ def _small_index(*rows: tuple[str, str, str, str, int, int]) -> SearchIndex:
         for i, title, status, description, first, last in rows])
 
 
+def test_a_wreath_is_not_a_crane() -> None:
+    """"krans" is a word of its own, not the genitive of "kran": a wreath for a funeral matches the
+    flowers agreement that ran out, not the crane rental in force."""
+    index = _small_index(
+        ("LK-2019-010", "Blomster og dekorasjoner", "expired",
+         "Blomsterbuketter, kranser og dekorasjoner til merkedager og begravelser.", 2020, 2023),
+        ("LK-2023-145", "Leie av lift, kran og stillas", "active",
+         "Korttidsleie av personløftere, kran, stillas og byggtørkere, inkludert transport.", 2023, 2027))
+    result = search_index(index, "krans til gravferda", AS_OF)
+    assert result.no_active_agreement and not result.hits
+    assert [h.id for h in result.inactive_matches] == ["LK-2019-010"]
+
+
 def test_a_course_agreement_is_linked_to_the_field_its_subject_names() -> None:
     """A register without CPV or keywords: "Kurs i førstehjelp og hjerte-lunge-redning" is a first-aid
     course (its subject after "i"), so an English question about one finds it through the field."""

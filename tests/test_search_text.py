@@ -23,6 +23,18 @@ def test_inflected_forms_share_a_key() -> None:
     assert word_keys("mobler") & word_keys("møbler")  # typed without ø
 
 
+def test_a_base_form_ending_in_s_is_not_read_as_a_genitive() -> None:
+    # "krans" (a wreath) is no "kran" (a crane), "kurs" no "kur", "kors" no "kor" …
+    assert "kran" not in word_keys("krans") and word_keys("krans") & word_keys("kranser")
+    assert not word_keys("krans") & word_keys("kran")
+    assert not word_keys("kurs") & word_keys("kur") and word_keys("kurs") & word_keys("kursene")
+    assert not word_keys("kors") & word_keys("kor")
+    # … while a genitive still meets its noun
+    assert word_keys("kommunens") & word_keys("kommune")
+    assert word_keys("skolens") & word_keys("skole")
+    assert word_keys("barnas") & word_keys("barn")
+
+
 def test_question_framing_is_dropped_in_bokmal_nynorsk_and_english() -> None:
     analyzer = Analyzer()
     assert [t.text for t in analyzer.tokens("Har vi avtale på kontorstoler?")] == ["kontorstoler"]

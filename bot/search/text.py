@@ -126,12 +126,20 @@ def _kept_whole() -> frozenset[str]:
     return frozenset(w.lower() for w in load_language().keep_whole)
 
 
+def _base_form(word: str) -> bool:
+    """The word is a dictionary base form of its own (bokmål lemma = the word)."""
+    return simplemma.is_known(word, lang="nb") and simplemma.lemmatize(word, lang="nb") == word
+
+
 @lru_cache(maxsize=200_000)
 def word_keys(word: str) -> frozenset[str]:
     """The keys of one (lower-case) word: folded stem and lemmas (a word kept whole: itself)."""
     if word in _kept_whole():
         return frozenset({fold(word)})
-    keys = {fold(_STEMMER.stemWord(word))}
+    stem = _STEMMER.stemWord(word)
+    if len(stem) == len(word) - 1 and word.endswith("s") and _base_form(word):
+        stem = word  # "krans", "kurs", "kors": a base form, not a genitive of "kran", "kur", "kor"
+    keys = {fold(stem)}
     if len(word) > 3:
         for lang in ("nb", "nn"):
             lemma = simplemma.lemmatize(word, lang=lang)
