@@ -44,6 +44,16 @@ def test_question_framing_is_dropped_in_bokmal_nynorsk_and_english() -> None:
     assert [t.text for t in analyzer.tokens("need a laptop")] == ["laptop"]
 
 
+def test_a_unit_or_container_before_the_thing_counted_is_not_what_is_asked_for() -> None:
+    analyzer = Analyzer()
+    assert [t.text for t in analyzer.tokens("2 000 pakker undersøkelseshansker")] == ["2", "000", "undersøkelseshansker"]
+    assert [t.text for t in analyzer.tokens("ti esker med kopipapir")] == ["ti", "kopipapir"]
+    assert [t.text for t in analyzer.tokens("two boxes of gloves")] == ["two", "gloves"]
+    # alone, or before a preposition or the end of a clause, the container is the thing
+    assert [t.text for t in analyzer.tokens("vi trenger sekker til sand")] == ["sekker", "sand"]
+    assert [t.text for t in analyzer.tokens("pakker, konvolutter og frimerker")][0] == "pakker"
+
+
 def test_it_in_capitals_is_the_field_not_the_pronoun() -> None:
     analyzer = Analyzer()
     # "it" the pronoun is a stop word; "IT" on its own in capitals names the field (as "IKT" does)

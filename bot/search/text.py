@@ -71,6 +71,11 @@ class LanguageData(BaseModel):
     agent_heads: list[str] = Field(default_factory=list)
     infinitive_markers: list[str] = Field(default_factory=list)
     weak_words: list[str] = Field(default_factory=list)
+    # units and containers a quantity is counted in ("2 000 pakker hansker", "ti esker med
+    # kopipapir", "boxes of gloves"): before the thing counted (directly, or after `measure_links`)
+    # they are not what is asked for
+    measure_words: list[str] = Field(default_factory=list)
+    measure_links: list[str] = Field(default_factory=list)
     spelling_rules: list[tuple[str, str]]
     framing_phrases: list[str] = Field(default_factory=list)
     word_map: dict[str, str] = Field(default_factory=dict)
@@ -173,6 +178,8 @@ class Analyzer:
         self.infinitive_markers = frozenset(w.lower() for w in self.language.infinitive_markers)
         self.agent_heads = frozenset(w.lower() for w in self.language.agent_heads)
         self.need_verbs = frozenset(v.lower() for v in self.language.need_verbs)
+        self.measure_words = frozenset(w.lower() for w in self.language.measure_words)
+        self.measure_links = frozenset(w.lower() for w in self.language.measure_links)
         self.subject_heads = frozenset(w.lower() for w in self.language.subject_heads)
         self.weak_keys: frozenset[str] = frozenset(k for w in self.language.weak_words for k in word_keys(w.lower()))
         self.rules = [(re.compile(pattern), replacement) for pattern, replacement in self.language.spelling_rules]
@@ -230,6 +237,8 @@ class Analyzer:
                 need_at = len(result)  # "hjemmesykepleien trenger …": who needs, then what
             if not keep_stopwords and (self.is_stopword(word) or (len(word) == 1 and not word.isdigit())):
                 continue
+            if not keep_stopwords and word in self.measure_words and self._counts_a_thing(normalised, words, position):
+                continue
             if len(word) > MAX_WORD_CHARS:
                 continue  # not a word (a run of letters in a broken cell); its cost would grow with its length
             parts = tuple(pieces) if len(pieces) > 1 else ()
@@ -237,6 +246,17 @@ class Analyzer:
         if 0 < need_at < len(result):  # words follow the need verb: the ones before it are context
             result = [Token(t.text, t.parts, t.position, True) if i < need_at else t for i, t in enumerate(result)]
         return result
+
+    def _counts_a_thing(self, text: str, words: list[re.Match[str]], position: int) -> bool:
+        """The measure word at `position` is followed, in the same clause, by the thing counted:
+        directly or after a linking word ("pakker hansker", "esker med papir", "boxes of gloves")."""
+        following = position + 1
+        if following < len(words) and words[following].group(0).lower() in self.measure_links:
+            following += 1
+        if following >= len(words) or _CLAUSE_BREAK.search(text, words[position].end(), words[following].start()):
+            return False
+        after = words[following].group(0).lower()
+        return not (self.is_stopword(after) or after in self.context_prepositions or after in self.measure_words)
 
     def _task_follows(self, result: list[Token], need_at: int, word: str, after: str) -> bool:
         """The preposition `word` (followed by `after`) starts the task of someone hired, not
