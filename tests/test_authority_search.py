@@ -66,6 +66,27 @@ def test_a_goods_agreement_is_no_call_off_for_works(database, reference_register
         ("LK-2023-116", "varer")]
 
 
+def test_a_goods_agreement_that_includes_the_installation_is_the_call_off_for_it(database, reference_register) -> None:
+    """The playground agreement is "levering og montering … inkludert montering": equipment installed
+    is works, and still a call-off on it — its own text says it does that work."""
+    find = _finder(database, reference_register)
+    installed = analyse("Barnehagen skal få montert ny huske og et klatrestativ på uteområdet, ca. 300 000. Hvem godkjenner?",
+                        AS_OF, find_agreements=find)
+    assert (installed.framework_agreement, installed.band) == (["LK-2024-023"], None)
+    assert not [s for s in installed.steps if s.key == "other_kind"]
+
+
+def test_a_question_that_names_only_the_kind_has_nothing_to_look_up(database, reference_register) -> None:
+    # "bygge- og anleggsarbeid" or "a construction contract" names the kind, not a need any agreement covers
+    find = _finder(database, reference_register)
+    for question in ("Bygge- og anleggsarbeid for 57 800 000 kr eks. mva. Hva gjelder?",
+                     "If a construction contract is worth 5.2 million and there is no framework agreement, "
+                     "does the kommunalsjef still sign?"):
+        result = analyse(question, AS_OF, find_agreements=find)
+        # (above 5 000 000 the kommunedirektør signs, in band D as in E)
+        assert (result.kind, result.framework_agreement, result.signer) == ("bygg_og_anlegg", [], "kommunedirektor"), question
+
+
 def test_a_yearly_call_off_amount_is_what_is_called_off_in_twelve_months(database, reference_register) -> None:
     # call-offs repeat: "150 000 i året" on the fruit agreement is 150 000 in 12 months, no period to ask for
     find = _finder(database, reference_register)

@@ -258,6 +258,30 @@ def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
     return ref
 
 
+def _covered_part(text: str) -> str:
+    """The scope text before what it excludes ("… inkludert montering. Omfatter ikke løse leker."),
+    by the search's exclusion markers (knowledge/search/language.yaml); the whole text without the search."""
+    try:
+        from bot.search.text import load_language as search_language
+    except ImportError:  # pragma: no cover - the search is optional
+        return text
+    markers = search_language().exclusions.before
+    pattern = "|".join(re.escape(m.lower()) for m in sorted(markers, key=len, reverse=True))
+    return re.split(rf"(?<!\w)(?:{pattern})", text, maxsplit=1)[0] if pattern else text
+
+
+def _does_the_work(agreement: AgreementRef, kind: str) -> bool:
+    """The agreement's own title or scope (before what it excludes) names work of this kind: a verb
+    or verbal noun of `taxonomy.kind_verbs` ("montering", "utskifting", "installation"). Not for
+    goods: nearly every agreement says it delivers ("levering")."""
+    from bot.authority.kind import _verb_kinds
+
+    if kind == "varer":
+        return False
+    covered = _covered_part(normalise(f"{agreement.title}. {agreement.description}"))
+    return kind in _verb_kinds(covered, language())
+
+
 def _clear_of_its_kind(hit: Any, runner_up: list[Any], kind: str | None) -> bool:
     """A weaker candidate still covers the need when it is an agreement of the kind the question
     was read as and no other candidate comes near it."""
@@ -595,7 +619,10 @@ def _analyse(question: str, as_of: dt.date, *, find_agreements: FindAgreements |
         if active and facts.kind and not pinned:
             # a service agreement is no call-off for buying the thing itself or building it ("ny heis"
             # is not bought on the lift service agreement; a snow blower not on snow clearing)
-            other = [a for a in active if facts.kind in language().rule0_other_kind.get(a.kind, [])]
+            # — unless the agreement says it does that work too ("levering og montering", "utskifting av
+            # sylindere")
+            other = [a for a in active if facts.kind in language().rule0_other_kind.get(a.kind, [])
+                     and not _does_the_work(a, facts.kind)]
             for agreement in other:
                 steps.append(Step("other_kind", {"id": agreement.agreement_id, "title": agreement.title,
                                                  "kind": facts.kind, "agreement_kind": agreement.kind}))
