@@ -297,6 +297,23 @@ def test_a_wreath_is_not_a_crane() -> None:
     assert [h.id for h in result.inactive_matches] == ["LK-2019-010"]
 
 
+def test_an_agreement_limited_to_one_setting_does_not_cover_another() -> None:
+    """"Vikartjenester – barnehage" covers substitutes in kindergartens: a substitute teacher for a
+    lower secondary school is none of the agreements in force, not the kindergarten one."""
+    index = _small_index(
+        ("LK-2024-093", "Vikartjenester – barnehage", "active",
+         "Innleie av pedagogiske ledere, barnehagelærere og assistenter ved fravær i de kommunale barnehagene.", 2024, 2027),
+        ("LK-2024-192", "Vikartjenester – helse og omsorg", "active",
+         "Innleie av sykepleiere, helsefagarbeidere og assistenter ved fravær.", 2024, 2027))
+    teacher = search_index(index, "lærervikar til ungdomsskolen i to uker", AS_OF)
+    assert teacher.no_active_agreement and not teacher.hits
+    assert set(teacher.excluded) == {"LK-2024-093", "LK-2024-192"}
+    kindergarten = search_index(index, "vikar til barnehagen i morgen", AS_OF)
+    assert kindergarten.hits and kindergarten.hits[0].id == "LK-2024-093"
+    nursing_home = search_index(index, "vikar til sykehjemmet i helgen", AS_OF)
+    assert nursing_home.hits and nursing_home.hits[0].id == "LK-2024-192"
+
+
 def test_a_course_agreement_is_linked_to_the_field_its_subject_names() -> None:
     """A register without CPV or keywords: "Kurs i førstehjelp og hjerte-lunge-redning" is a first-aid
     course (its subject after "i"), so an English question about one finds it through the field."""

@@ -54,6 +54,18 @@ def test_a_unit_or_container_before_the_thing_counted_is_not_what_is_asked_for()
     assert [t.text for t in analyzer.tokens("pakker, konvolutter og frimerker")][0] == "pakker"
 
 
+def test_the_settings_a_text_names() -> None:
+    analyzer = Analyzer()
+    assert analyzer.sectors("Vikartjenester – barnehage") == {"barnehage"}
+    assert analyzer.sectors("Skole- og barnehagemøbler") == {"skole", "barnehage"}
+    assert analyzer.sectors("Vikartjenester – helse og omsorg") == {"helse"}
+    assert analyzer.sectors("lærervikar til ungdomsskulen") == {"skole"}
+    assert analyzer.sectors("a substitute maths teacher") == {"skole"}
+    # words that look like a setting and are not
+    assert not analyzer.sectors("Skolering av ansatte i trafikkskole")
+    assert not analyzer.sectors("elevator service")
+
+
 def test_it_in_capitals_is_the_field_not_the_pronoun() -> None:
     analyzer = Analyzer()
     # "it" the pronoun is a stop word; "IT" on its own in capitals names the field (as "IKT" does)

@@ -427,6 +427,18 @@ def _excluded_field(index: SearchIndex, doc_index: int, match: Any, clear: float
     return "head" if against >= clear and against > covered + EXCLUDED_FIELD_MARGIN else None
 
 
+def _other_setting(index: SearchIndex, doc_index: int, settings: frozenset[str]) -> str | None:
+    """The agreement's title limits it to settings the question does not name, and the question
+    names another ("Vikartjenester – barnehage" for a teacher at a lower secondary school)."""
+    if not settings:
+        return None
+    cache = index.extra.setdefault("title_settings", {})
+    limited = cache.get(doc_index)
+    if limited is None:
+        limited = cache[doc_index] = index.analyzer.sectors(index.docs[doc_index].title or "")
+    return "setting" if limited and not limited & settings else None
+
+
 ONE_WORD_MIN = 6  # a one-word exclusion this long counts in the question's context too (not "lege", "papir")
 EXCLUDED_FIELD_MARGIN = 0.05  # … by this much: a near tie is no clear reading
 EXCLUDED_FIELD_COVER = 0.5  # an agreement's link this strong to one of the question's fields outweighs an excluded one
@@ -769,11 +781,17 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     amount_asked = _asked(index, asked)  # the value the question names, for exclusions from a value on
     active: list[tuple[int, float]] = []
     inactive: list[tuple[int, float, str]] = []
-    best_excluded = best_excluded_thing = 0.0
+    best_excluded = best_excluded_thing = best_elsewhere = 0.0  # … the last: for another setting
     referred: list[tuple[float, tuple[int, ...], str]] = []  # (score, where the exclusion sends it, from)
+    settings = index.analyzer.sectors(query)  # "lærervikar til ungdomsskolen": the school
     for doc_index in top:
         found = _exclusion_of(index, doc_index, main_keys, all_keys, buying, amount_asked)
-        how = found[0] if found else _excluded_field(index, doc_index, match, rules.field_clear)
+        how = found[0] if found else (_excluded_field(index, doc_index, match, rules.field_clear)
+                                      or _other_setting(index, doc_index, settings))
+        if how == "setting":  # not a candidate; and no evidence against the agreements for this setting
+            result.excluded.append(index.docs[doc_index].id)
+            best_elsewhere = max(best_elsewhere, float(scores[doc_index]))
+            continue
         if how:
             result.excluded.append(index.docs[doc_index].id)
             best_excluded = max(best_excluded, float(scores[doc_index]))
@@ -829,7 +847,8 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
                 break
             follower = decide.successor(index, doc_index, active_set, [i for i, _ in active])
             if follower is not None and (_excluded(index, follower, main_keys, all_keys, buying, amount_asked)
-                                         or _excluded_field(index, follower, match, rules.field_clear)):
+                                         or _excluded_field(index, follower, match, rules.field_clear)
+                                         or _other_setting(index, follower, settings)):
                 follower = None  # the successor says it does not cover this ("Omfatter ikke tegnspråktolk")
             if follower is not None:
                 hit = explain_hit(follower, "active", max(value, dict(active).get(follower, 0.0)))
@@ -847,7 +866,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     # 2. what is asked for is excluded by the best match, and no other active agreement is worth
     #    offering: none scores on the weak side, or — when the thing itself is excluded by an agreement
     #    that matched strongly — no active one comes near it (the rest matched incidental words)
-    if best_excluded >= rules.weak and best_active < rules.weak:
+    if max(best_excluded, best_elsewhere) >= rules.weak and best_active < rules.weak:
         return _finish(result, NONE, ["excluded"])
     if best_excluded_thing >= rules.weak and best_active < best_excluded_thing * ranking.active_vs_inactive:
         return _finish(result, NONE, ["excluded"])

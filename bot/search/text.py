@@ -76,6 +76,9 @@ class LanguageData(BaseModel):
     # they are not what is asked for
     measure_words: list[str] = Field(default_factory=list)
     measure_links: list[str] = Field(default_factory=list)
+    # the settings an agreement's title can be limited to ("Vikartjenester – barnehage"): each
+    # setting's words ("skole*" a prefix, "*lærer" an ending, else the whole word or phrase)
+    sectors: dict[str, list[str]] = Field(default_factory=dict)
     spelling_rules: list[tuple[str, str]]
     framing_phrases: list[str] = Field(default_factory=list)
     word_map: dict[str, str] = Field(default_factory=dict)
@@ -165,6 +168,18 @@ def primary_key(word: str) -> str:
     return fold(_STEMMER.stemWord(word))
 
 
+def _sector_pattern(words: list[str]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """One setting's words as patterns over folded text: "skole*" starts a word, "*lærer" ends one;
+    "-skolering*" is a word that looks like the setting and is not (removed before matching)."""
+    def part(word: str) -> str:
+        core = re.escape(fold(word.strip("*").lower()))
+        return (r"(?<![\w])" if not word.startswith("*") else "") + core + (r"(?![\w])" if not word.endswith("*") else r"\w*")
+
+    named = [part(w) for w in words if not w.startswith("-")]
+    unlike = [part(w[1:]) for w in words if w.startswith("-")]
+    return re.compile("|".join(named)), re.compile("|".join(unlike)) if unlike else None
+
+
 class Analyzer:
     """Tokenises text and filters question framing, with the language data loaded once."""
 
@@ -184,6 +199,7 @@ class Analyzer:
         self.weak_keys: frozenset[str] = frozenset(k for w in self.language.weak_words for k in word_keys(w.lower()))
         self.rules = [(re.compile(pattern), replacement) for pattern, replacement in self.language.spelling_rules]
         self.word_map = {fold(k): v.lower() for k, v in self.language.word_map.items()}
+        self.sector_patterns = {name: _sector_pattern(words) for name, words in self.language.sectors.items() if words}
         phrases = sorted((p.lower() for p in self.language.framing_phrases), key=len, reverse=True)
         self.framing_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)") if phrases else None
 
@@ -196,6 +212,12 @@ class Analyzer:
         negation = "|".join(re.escape(w) for w in self.language.negations)
         text = re.sub(rf"\((?:{negation})\s[^)]*\)", " ", text, flags=re.IGNORECASE)
         return re.sub(rf",\s*(?:{negation})\s+[^,.;:!?()]*", " ", text, flags=re.IGNORECASE)
+
+    def sectors(self, text: str) -> frozenset[str]:
+        """The settings (`sectors`) the text names: "vikar til ungdomsskolen" → {"skole"}."""
+        said = fold(normalise(text))
+        return frozenset(name for name, (pattern, unlike) in self.sector_patterns.items()
+                         if pattern.search(unlike.sub(" ", said) if unlike else said))
 
     def is_stopword(self, word: str) -> bool:
         return word in self.stopwords or fold(word) in self.folded_stopwords
