@@ -306,7 +306,7 @@ def test_an_agreement_limited_to_one_setting_does_not_cover_another() -> None:
         ("LK-2024-192", "Vikartjenester – helse og omsorg", "active",
          "Innleie av sykepleiere, helsefagarbeidere og assistenter ved fravær.", 2024, 2027))
     teacher = search_index(index, "lærervikar til ungdomsskolen i to uker", AS_OF)
-    assert teacher.no_active_agreement and not teacher.hits
+    assert teacher.no_active_agreement and not teacher.hits and teacher.why == ["other_setting"]
     assert set(teacher.excluded) == {"LK-2024-093", "LK-2024-192"}
     kindergarten = search_index(index, "vikar til barnehagen i morgen", AS_OF)
     assert kindergarten.hits and kindergarten.hits[0].id == "LK-2024-093"

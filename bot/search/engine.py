@@ -634,9 +634,9 @@ def search_index(
         lexical = result
         lexical_fields = [f["id"] for f in result.fields[:1]]
         result = _search(index, query, as_of, limit, taught, field_boost=boost)
-        if lexical.answer == NONE and "excluded" in lexical.why and result.answer != AGREEMENT:
-            # the register's own words exclude what is asked: a candidate the semantic fields
-            # bring near is weaker evidence than that
+        if lexical.answer == NONE and {"excluded", "other_setting"} & set(lexical.why) and result.answer != AGREEMENT:
+            # the register's own words exclude what is asked (or limit the agreement to another
+            # setting): a candidate the semantic fields bring near is weaker evidence than that
             return lexical
         if [f["id"] for f in result.fields[:1]] != lexical_fields:
             result.why.append("semantic_fields")
@@ -867,7 +867,7 @@ def _search(index: SearchIndex, query: str, as_of: dt.date, limit: int, taught: 
     #    offering: none scores on the weak side, or — when the thing itself is excluded by an agreement
     #    that matched strongly — no active one comes near it (the rest matched incidental words)
     if max(best_excluded, best_elsewhere) >= rules.weak and best_active < rules.weak:
-        return _finish(result, NONE, ["excluded"])
+        return _finish(result, NONE, ["excluded" if best_excluded >= rules.weak else "other_setting"])
     if best_excluded_thing >= rules.weak and best_active < best_excluded_thing * ranking.active_vs_inactive:
         return _finish(result, NONE, ["excluded"])
     #    … or it outscores every active agreement, and none of those matches strongly

@@ -182,7 +182,7 @@ class SearchResult:
     no_active_agreement: bool = False
     inactive_matches: list[Hit] = field(default_factory=list)
     parallel: list[list[str]] = field(default_factory=list)  # ids of hits presented together
-    excluded: list[str] = field(default_factory=list)  # ids whose description excludes the need
+    excluded: list[str] = field(default_factory=list)  # ids whose description excludes the need, or whose title limits them to another setting
     terms: list[str] = field(default_factory=list)  # the question's words as the search read them
     fields: list[dict[str, Any]] = field(default_factory=list)  # the question's fields of purchase (taxonomy)
     index_version: int | None = None
