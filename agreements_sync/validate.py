@@ -753,10 +753,13 @@ def _trim_ends(parts: list[str]) -> tuple[list[str], bool]:
 
 
 _BULLET = re.compile(r"^[•·▪◦‣*–-]\s+")
-# an organisation number in brackets after a supplier's name: "(org.nr 912 345 678)", "(orgnr. 912345678)",
-# "(org. nr.: 912 345 678)", "(organisasjonsnummer 912345678)", "(org. no. 912 345 678)"
-_ORG_AFTER_NAME = re.compile(r"\s*\((?:org(?:anisasjons)?\.?\s*(?:nr|nummer|no|number)\.?\s*:?\s*)?"
-                             r"(\d{3}\s?\d{3}\s?\d{3})\)\s*$", re.IGNORECASE)
+# an organisation number after a supplier's name: in brackets, "(org.nr 912 345 678)", "(orgnr. 912345678)",
+# "(org. nr.: 912 345 678)", "(organisasjonsnummer 912345678)", "(org. no. 912 345 678)", "(912 345 678)";
+# or labelled after a dash or comma, "– org.nr. 912 345 678", ", orgnr 912345678" (a bare number there may
+# be part of the name)
+_ORG_LABEL = r"org(?:anisasjons)?\.?\s*(?:nr|nummer|no|number)\.?\s*:?\s*"
+_ORG_AFTER_NAME = re.compile(rf"\s*(?:\((?:{_ORG_LABEL})?(\d{{3}}\s?\d{{3}}\s?\d{{3}})\)"
+                             rf"|[,–—-]?\s*{_ORG_LABEL}(\d{{3}}\s?\d{{3}}\s?\d{{3}}))\s*$", re.IGNORECASE)
 _RANK_PREFIX = re.compile(r"^(\d{1,2})\s*[.:)]\s+(\S.*)$")
 
 
@@ -792,10 +795,11 @@ def _suppliers(cells: list[Any], positions: dict[str, int], mapping: RegisterMap
     if any(not name for name in names):
         problem("suppliers", "supplier_empty_part", _cell(cells, positions, "suppliers"))
         return (), False
-    # "Vindhella Taxi SA (org.nr 912 345 678)": the number written after the name, no number column
+    # "Vindhella Taxi SA (org.nr 912 345 678)", "Hellevik Elektro AS – org.nr. 988 974 323": the number
+    # written after the name, no number column
     written = [_ORG_AFTER_NAME.search(name) for name in names]
     if any(written) and not any(orgs):
-        orgs = [match.group(1) if match else "" for match in written]
+        orgs = [(match.group(1) or match.group(2)) if match else "" for match in written]
         names = [name[: match.start()].rstrip() if match else name for name, match in zip(names, written, strict=True)]
         if not all(written) and mapping.org_number_required:
             problem("org_numbers", "org_missing", raw_names)

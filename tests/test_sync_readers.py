@@ -736,6 +736,16 @@ def test_without_continuation_rows_a_row_without_a_number_is_an_error(tmp_path: 
     result = validate_table(read_table(stray, loose), loose)
     assert [r.id for r in result.records] == ["S-1"]
     assert {(e.line, e.column) for e in result.errors} == {(3, "No"), (3, "Title")}
+    # the number labelled after a dash or a comma, one supplier a line, ranked ("1. A – org.nr. …⏎2. B, orgnr …")
+    dashed = tmp_path / "dashed.csv"
+    dashed.write_text('No;Title;Supplier\nD-1;Elektro;"1. Hellevik Elektro AS – org.nr. 914 054 028\n'
+                      '2. Fjordlys Elektro AS, orgnr 913134001"\nD-2;Buss;Buss 2000 AS\n', encoding="utf-8")
+    lines = RegisterMapping.model_validate({"columns": {"id": "No", "title": "Title", "suppliers": "Supplier"},
+                                            "supplier_separator": "\n", "org_number_required": False})
+    read = validate_table(read_table(dashed, lines), lines)
+    assert not read.errors
+    assert [r.suppliers for r in read.records] == [
+        (("Hellevik Elektro AS", "914054028"), ("Fjordlys Elektro AS", "913134001")), (("Buss 2000 AS", ""),)]
     half = tmp_path / "half.csv"
     half.write_text("No;Title;Supplier\nH-1;Drosje;Alfa Taxi AS (org.nr 914 054 028) | Beta Taxi AS\n", encoding="utf-8")
     plain = RegisterMapping.model_validate({"columns": {"id": "No", "title": "Title", "suppliers": "Supplier"},
