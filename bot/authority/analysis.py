@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from agreements_sync.status import looking_back
@@ -259,15 +260,20 @@ def _agreement(item: Any, mini_words: list[str]) -> AgreementRef | None:
 
 
 def _covered_part(text: str) -> str:
-    """The scope text before what it excludes ("… inkludert montering. Omfatter ikke løse leker."),
-    by the search's exclusion markers (knowledge/search/language.yaml); the whole text without the search."""
+    """The scope text without its "does not cover" statements ("… inkludert montering. Omfatter ikke
+    løse leker."), as the search's index reads them; the whole text without the search."""
     try:
-        from bot.search.text import load_language as search_language
+        from bot.search.index import split_exclusions
     except ImportError:  # pragma: no cover - the search is optional
         return text
-    markers = search_language().exclusions.before
-    pattern = "|".join(re.escape(m.lower()) for m in sorted(markers, key=len, reverse=True))
-    return re.split(rf"(?<!\w)(?:{pattern})", text, maxsplit=1)[0] if pattern else text
+    return split_exclusions(text, _search_analyzer())[0]
+
+
+@lru_cache(maxsize=1)
+def _search_analyzer() -> Any:
+    from bot.search.text import Analyzer
+
+    return Analyzer()
 
 
 def _does_the_work(agreement: AgreementRef, kind: str) -> bool:
